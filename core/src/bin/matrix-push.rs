@@ -1,0 +1,141 @@
+//! The `matrix-push` command line: push-rule evaluation and explanation on JSON files.
+//!
+//! ```text
+//! matrix-push rules eval [FILE]              JSON Lines in, one result line per input line
+//! matrix-push rules explain FILE [--json] [--id ID]
+//! ```
+
+use matrix_push::rules::Case;
+use serde_json::{Value, json};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage:
+  matrix-push rules eval [FILE]
+      Reads JSON Lines of {id, rules, event, context} from FILE or stdin and writes one line per
+      input line: {\"id\", \"actions\", \"rule_id\", \"kind\"}, or {\"id\", \"error\"} when a line
+      cannot be read.
+  matrix-push rules explain FILE [--json] [--id ID]
+      Explains one case: every rule in evaluation order and why it matched or not. FILE holds one
+      case, or JSON Lines of cases with --id picking one (default: the first).
+  matrix-push --version";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["rules", "eval"] => eval(BufReader::new(io::stdin().lock())),
+        ["rules", "eval", "-"] => eval(BufReader::new(io::stdin().lock())),
+        ["rules", "eval", file] => open(file).and_then(|f| eval(BufReader::new(f))),
+        ["rules", "explain", rest @ ..] => explain(rest),
+        ["--version" | "-V"] => {
+            println!("matrix-push {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+        ["--help" | "-h" | "help"] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(format!("unrecognised arguments\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("matrix-push: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn open(path: &str) -> Result<std::fs::File, String> {
+    std::fs::File::open(path).map_err(|e| format!("cannot open {path}: {e}"))
+}
+
+fn eval(input: impl BufRead) -> Result<(), String> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    for line in input.lines() {
+        let line = line.map_err(|e| format!("cannot read input: {e}"))?;
+        let result = match Case::from_json(&line) {
+            Ok(case) => {
+                let evaluation = case.evaluate();
+                json!({
+                    "id": case.id,
+                    "actions": evaluation.actions,
+                    "rule_id": evaluation.rule_id,
+                    "kind": evaluation.kind,
+                })
+            }
+            Err((id, error)) => json!({"id": id, "error": error}),
+        };
+        if writeln!(out, "{result}").is_err() {
+            return Ok(()); // The reader went away (a closed pipe): stop quietly.
+        }
+    }
+    out.flush().or(Ok(()))
+}
+
+fn explain(args: &[&str]) -> Result<(), String> {
+    let mut file = None;
+    let mut as_json = false;
+    let mut wanted_id = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match *arg {
+            "--json" => as_json = true,
+            "--id" => wanted_id = Some(*rest.next().ok_or("--id needs a value")?),
+            path if file.is_none() && !path.starts_with("--") => file = Some(path),
+            other => return Err(format!("unexpected argument {other:?}\n{USAGE}")),
+        }
+    }
+    let path = file.ok_or_else(|| format!("explain needs a FILE\n{USAGE}"))?;
+    let mut text = String::new();
+    open(path)?
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read {path}: {e}"))?;
+    let case = pick_case(&text, wanted_id)?;
+    let explanation = case.compile().explain(&case.event, &case.context);
+    let output = if as_json {
+        let mut value = serde_json::to_value(&explanation).map_err(|e| e.to_string())?;
+        value["id"] = case.id;
+        value.to_string()
+    } else {
+        format!("case: {}\n{explanation}", case.id)
+    };
+    let _ = writeln!(io::stdout(), "{output}");
+    Ok(())
+}
+
+/// The case to explain: the whole file as one JSON document, or one line of a JSON Lines file
+/// (the one whose `id` is `wanted_id`, or the first).
+fn pick_case(text: &str, wanted_id: Option<&str>) -> Result<Case, String> {
+    let describe = |(id, error): (Value, String)| format!("case {id}: {error}");
+    if wanted_id.is_none() {
+        if let Ok(value) = serde_json::from_str::<Value>(text) {
+            return Case::from_value(value).map_err(describe);
+        }
+    }
+    for line in text.lines().filter(|line| !line.trim().is_empty()) {
+        let value: Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON line: {e}"))?;
+        let matches = match wanted_id {
+            None => true,
+            Some(wanted) => value.get("id").is_some_and(|id| id_text(id) == wanted),
+        };
+        if matches {
+            return Case::from_value(value).map_err(describe);
+        }
+    }
+    Err(match wanted_id {
+        Some(id) => format!("no case with id {id:?}"),
+        None => "the file holds no case".into(),
+    })
+}
+
+/// An id as a person types it: a string without quotes, anything else as JSON.
+fn id_text(id: &Value) -> String {
+    match id {
+        Value::String(id) => id.clone(),
+        other => other.to_string(),
+    }
+}

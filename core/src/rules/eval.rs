@@ -1,0 +1,468 @@
+//! The evaluator: a [`Ruleset`] compiled once into a [`CompiledRuleset`], then evaluated against
+//! events.
+//!
+//! Compiling interns every key path the rules read, compiles every glob, parses member-count
+//! comparisons and strips the obsolete actions, so that evaluating an event does no parsing and
+//! no pattern compilation. Each event is looked at through an [`EventView`]: every key path is
+//! resolved at most once per evaluation and every string is case-folded at most once, however
+//! many rules read it.
+
+use super::context::{Power, PushContext};
+use super::glob::{self, Glob};
+use super::model::{Action, Condition, RuleKind, Ruleset, ScalarValue, Tweak};
+use super::path::KeyPath;
+use serde::Serialize;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::cell::OnceCell;
+use std::collections::HashMap;
+
+/// The legacy mention rules (removed from the spec in v1.17, still served by Synapse). They are
+/// skipped for events whose content has an `m.mentions` object (intentional mentions, v1.7).
+pub const LEGACY_MENTION_RULES: [&str; 3] = [
+    ".m.rule.contains_display_name",
+    ".m.rule.roomnotif",
+    ".m.rule.contains_user_name",
+];
+
+/// The outcome of evaluating one event: the actions of the rule that matched (without the
+/// obsolete `dont_notify` / `coalesce`), and which rule it was. No match means no notification.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub actions: Vec<Action>,
+    pub rule_id: Option<String>,
+    pub kind: Option<RuleKind>,
+}
+
+impl Evaluation {
+    /// Whether the event should notify at all.
+    pub fn notify(&self) -> bool {
+        self.actions.contains(&Action::Notify)
+    }
+
+    /// Whether the notification should be highlighted (a `highlight` tweak without a value, or
+    /// with `true`).
+    pub fn highlight(&self) -> bool {
+        self.actions.iter().find_map(|action| match action {
+            Action::SetTweak(Tweak::Highlight(value)) => Some(value.unwrap_or(true)),
+            _ => None,
+        }) == Some(true)
+    }
+
+    /// The sound to play (`default` or a client-specific name), if any.
+    pub fn sound(&self) -> Option<&str> {
+        self.actions.iter().find_map(|action| match action {
+            Action::SetTweak(Tweak::Sound(sound)) => Some(sound.as_str()),
+            _ => None,
+        })
+    }
+}
+
+/// A ruleset ready to evaluate events.
+#[derive(Clone, Debug)]
+pub struct CompiledRuleset {
+    ruleset: Ruleset,
+    pub(super) rules: Vec<CompiledRule>,
+    keys: Vec<KeyPath>,
+    /// Each key path as the rules wrote it, for explanations.
+    key_names: Vec<String>,
+    slots: WellKnownSlots,
+}
+
+/// Key paths the evaluator itself reads.
+#[derive(Clone, Copy, Debug)]
+struct WellKnownSlots {
+    body: usize,
+    sender: usize,
+    room_id: usize,
+    mentions: usize,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct CompiledRule {
+    pub(super) kind: RuleKind,
+    /// Position in its kind's list in the source ruleset.
+    pub(super) index: usize,
+    pub(super) rule_id: String,
+    pub(super) enabled: bool,
+    pub(super) legacy_mention: bool,
+    actions: Vec<Action>,
+    pub(super) tests: Vec<Test>,
+}
+
+/// One compiled condition. Content, room and sender rules compile to a single test too.
+#[derive(Clone, Debug)]
+pub(super) enum Test {
+    /// A glob against a string field; `words` for `content.body`.
+    Match {
+        slot: usize,
+        glob: Glob,
+        words: bool,
+    },
+    /// Exact, case-sensitive equality with a string field (room and sender rules).
+    Equals {
+        slot: usize,
+        value: String,
+    },
+    PropertyIs {
+        slot: usize,
+        value: ScalarValue,
+    },
+    PropertyContains {
+        slot: usize,
+        value: ScalarValue,
+    },
+    DisplayName,
+    MemberCount(MemberCountTest),
+    SenderPermission {
+        key: String,
+    },
+    /// An unknown condition kind, or one that cannot be understood: never matches.
+    Never,
+}
+
+/// Why a test did not pass. Cheap to produce; turned into prose only by `explain`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Failure {
+    Absent,
+    NotAString,
+    NoMatch,
+    NotEqual,
+    NotAnArray,
+    NotInArray,
+    NoDisplayName,
+    MemberCountUnknown,
+    MemberCount(u64),
+    NoSender,
+    NoRequiredLevel,
+    PowerTooLow(i64, i64),
+    UnknownCondition,
+}
+
+/// A parsed `room_member_count` `is`: an operator and a count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemberCountTest {
+    pub operator: CountOperator,
+    pub count: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CountOperator {
+    Eq,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+}
+
+impl MemberCountTest {
+    /// Parses `2`, `==2`, `<2`, `>2`, `<=2` or `>=2`; anything else is `None`.
+    pub fn parse(is: &str) -> Option<MemberCountTest> {
+        let digits_at = is.find(|c: char| c.is_ascii_digit()).unwrap_or(is.len());
+        let (prefix, digits) = is.split_at(digits_at);
+        let operator = match prefix {
+            "" | "==" => CountOperator::Eq,
+            "<" => CountOperator::Lt,
+            ">" => CountOperator::Gt,
+            "<=" => CountOperator::Le,
+            ">=" => CountOperator::Ge,
+            _ => return None,
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(MemberCountTest {
+            operator,
+            count: digits.parse().ok()?,
+        })
+    }
+
+    pub fn accepts(&self, members: u64) -> bool {
+        match self.operator {
+            CountOperator::Eq => members == self.count,
+            CountOperator::Lt => members < self.count,
+            CountOperator::Gt => members > self.count,
+            CountOperator::Le => members <= self.count,
+            CountOperator::Ge => members >= self.count,
+        }
+    }
+}
+
+/// Interns key paths while compiling.
+#[derive(Default)]
+struct KeyTable {
+    keys: Vec<KeyPath>,
+    names: Vec<String>,
+    by_name: HashMap<String, usize>,
+}
+
+impl KeyTable {
+    fn slot(&mut self, key: &str) -> usize {
+        if let Some(slot) = self.by_name.get(key) {
+            return *slot;
+        }
+        self.keys.push(KeyPath::parse(key));
+        self.names.push(key.to_owned());
+        self.by_name.insert(key.to_owned(), self.keys.len() - 1);
+        self.keys.len() - 1
+    }
+}
+
+impl CompiledRuleset {
+    /// Compiles a ruleset. Never fails: a condition that cannot be understood never matches.
+    pub fn new(ruleset: Ruleset) -> CompiledRuleset {
+        let mut keys = KeyTable::default();
+        let slots = WellKnownSlots {
+            body: keys.slot("content.body"),
+            sender: keys.slot("sender"),
+            room_id: keys.slot("room_id"),
+            mentions: keys.slot(r"content.m\.mentions"),
+        };
+        let mut rules = Vec::new();
+        for kind in RuleKind::ALL {
+            for (index, rule) in ruleset.rules(kind).iter().enumerate() {
+                let tests = match kind {
+                    RuleKind::Content => vec![match &rule.pattern {
+                        Some(pattern) => Test::Match {
+                            slot: slots.body,
+                            glob: Glob::new(pattern),
+                            words: true,
+                        },
+                        None => Test::Never,
+                    }],
+                    RuleKind::Room => vec![Test::Equals {
+                        slot: slots.room_id,
+                        value: rule.rule_id.clone(),
+                    }],
+                    RuleKind::Sender => vec![Test::Equals {
+                        slot: slots.sender,
+                        value: rule.rule_id.clone(),
+                    }],
+                    RuleKind::Override | RuleKind::Postcontent | RuleKind::Underride => rule
+                        .conditions
+                        .iter()
+                        .flatten()
+                        .map(|condition| compile_condition(condition, &mut keys))
+                        .collect(),
+                };
+                rules.push(CompiledRule {
+                    kind,
+                    index,
+                    rule_id: rule.rule_id.clone(),
+                    enabled: rule.enabled,
+                    legacy_mention: LEGACY_MENTION_RULES.contains(&rule.rule_id.as_str()),
+                    actions: rule
+                        .actions
+                        .iter()
+                        .filter(|a| !a.is_obsolete())
+                        .cloned()
+                        .collect(),
+                    tests,
+                });
+            }
+        }
+        CompiledRuleset {
+            ruleset,
+            rules,
+            keys: keys.keys,
+            key_names: keys.names,
+            slots,
+        }
+    }
+
+    /// The ruleset this was compiled from.
+    pub fn ruleset(&self) -> &Ruleset {
+        &self.ruleset
+    }
+
+    /// Evaluates one event (as JSON, the way it arrives from the server) for the user in `cx`.
+    pub fn evaluate(&self, event: &Value, cx: &PushContext) -> Evaluation {
+        let view = EventView::new(self, event);
+        if view.is_own_event(cx) {
+            return Evaluation::default();
+        }
+        let winner = self.rules.iter().find(|rule| {
+            view.is_candidate(rule) && rule.tests.iter().all(|test| view.check(test, cx).is_ok())
+        });
+        match winner {
+            Some(rule) => Evaluation {
+                actions: rule.actions.clone(),
+                rule_id: Some(rule.rule_id.clone()),
+                kind: Some(rule.kind),
+            },
+            None => Evaluation::default(),
+        }
+    }
+
+    pub(super) fn view<'a, 'e>(&'a self, event: &'e Value) -> EventView<'a, 'e> {
+        EventView::new(self, event)
+    }
+
+    pub(super) fn key_name(&self, slot: usize) -> &str {
+        &self.key_names[slot]
+    }
+}
+
+fn compile_condition(condition: &Condition, keys: &mut KeyTable) -> Test {
+    match condition {
+        Condition::EventMatch { key, pattern, .. } => Test::Match {
+            slot: keys.slot(key),
+            glob: Glob::new(pattern),
+            words: key == "content.body",
+        },
+        Condition::EventPropertyIs { key, value, .. } => Test::PropertyIs {
+            slot: keys.slot(key),
+            value: value.clone(),
+        },
+        Condition::EventPropertyContains { key, value, .. } => Test::PropertyContains {
+            slot: keys.slot(key),
+            value: value.clone(),
+        },
+        Condition::ContainsDisplayName { .. } => Test::DisplayName,
+        Condition::RoomMemberCount { is, .. } => match MemberCountTest::parse(is) {
+            Some(test) => Test::MemberCount(test),
+            None => Test::Never,
+        },
+        Condition::SenderNotificationPermission { key, .. } => Test::SenderPermission { key: key.clone() },
+        Condition::Unknown(_) => Test::Never,
+    }
+}
+
+/// One event as the rules see it: fields resolved and folded lazily, each at most once.
+pub(super) struct EventView<'a, 'e> {
+    rules: &'a CompiledRuleset,
+    event: &'e Value,
+    values: Vec<OnceCell<Option<&'e Value>>>,
+    folded: Vec<OnceCell<Option<Cow<'e, str>>>>,
+    folded_display_name: OnceCell<Option<String>>,
+}
+
+impl<'a, 'e> EventView<'a, 'e> {
+    fn new(rules: &'a CompiledRuleset, event: &'e Value) -> Self {
+        let slots = rules.keys.len();
+        EventView {
+            rules,
+            event,
+            values: (0..slots).map(|_| OnceCell::new()).collect(),
+            folded: (0..slots).map(|_| OnceCell::new()).collect(),
+            folded_display_name: OnceCell::new(),
+        }
+    }
+
+    pub(super) fn value(&self, slot: usize) -> Option<&'e Value> {
+        *self.values[slot].get_or_init(|| self.rules.keys[slot].lookup(self.event))
+    }
+
+    fn string(&self, slot: usize) -> Option<&'e str> {
+        self.value(slot).and_then(Value::as_str)
+    }
+
+    fn folded(&self, slot: usize) -> Option<&str> {
+        self.folded[slot]
+            .get_or_init(|| self.string(slot).map(glob::fold))
+            .as_deref()
+    }
+
+    pub(super) fn is_own_event(&self, cx: &PushContext) -> bool {
+        self.string(self.rules.slots.sender) == Some(cx.user_id.as_str())
+    }
+
+    /// Intentional mentions (v1.7): an `m.mentions` object in the content switches the legacy
+    /// mention rules off. Only an object counts; `null` or another type is not `m.mentions`.
+    pub(super) fn has_intentional_mentions(&self) -> bool {
+        matches!(self.value(self.rules.slots.mentions), Some(Value::Object(_)))
+    }
+
+    /// Whether the rule takes part at all: enabled, and not a legacy mention rule switched off.
+    fn is_candidate(&self, rule: &CompiledRule) -> bool {
+        rule.enabled && !(rule.legacy_mention && self.has_intentional_mentions())
+    }
+
+    pub(super) fn check(&self, test: &Test, cx: &PushContext) -> Result<(), Failure> {
+        let pass = |ok: bool, failure: Failure| if ok { Ok(()) } else { Err(failure) };
+        match test {
+            Test::Match { slot, glob, words } => {
+                let value = self.value(*slot).ok_or(Failure::Absent)?;
+                value.as_str().ok_or(Failure::NotAString)?;
+                let folded = self.folded(*slot).unwrap_or_default();
+                let matched = if *words {
+                    glob.matches_words(folded)
+                } else {
+                    glob.matches_whole(folded)
+                };
+                pass(matched, Failure::NoMatch)
+            }
+            Test::Equals { slot, value } => {
+                let actual = self.value(*slot).ok_or(Failure::Absent)?;
+                pass(actual.as_str() == Some(value.as_str()), Failure::NotEqual)
+            }
+            Test::PropertyIs { slot, value } => {
+                let actual = self.value(*slot).ok_or(Failure::Absent)?;
+                pass(value.equals_json(actual), Failure::NotEqual)
+            }
+            Test::PropertyContains { slot, value } => {
+                let actual = self.value(*slot).ok_or(Failure::Absent)?;
+                let items = actual.as_array().ok_or(Failure::NotAnArray)?;
+                pass(
+                    items.iter().any(|item| value.equals_json(item)),
+                    Failure::NotInArray,
+                )
+            }
+            Test::DisplayName => {
+                let name = self.folded_display_name.get_or_init(|| {
+                    cx.display_name
+                        .as_deref()
+                        .filter(|n| !n.is_empty())
+                        .map(|n| glob::fold(n).into_owned())
+                });
+                let name = name.as_deref().ok_or(Failure::NoDisplayName)?;
+                self.value(self.rules.slots.body).ok_or(Failure::Absent)?;
+                let body = self.folded(self.rules.slots.body).ok_or(Failure::NotAString)?;
+                pass(glob::contains_word(body, name), Failure::NoMatch)
+            }
+            Test::MemberCount(test) => {
+                let members = cx.member_count.ok_or(Failure::MemberCountUnknown)?;
+                pass(test.accepts(members), Failure::MemberCount(members))
+            }
+            Test::SenderPermission { key } => {
+                let sender = self.string(self.rules.slots.sender).ok_or(Failure::NoSender)?;
+                let required = cx.notification_level(key).ok_or(Failure::NoRequiredLevel)?;
+                match cx.power_of(sender) {
+                    Power::Unlimited => Ok(()),
+                    Power::Level(level) => pass(level >= required, Failure::PowerTooLow(level, required)),
+                }
+            }
+            Test::Never => Err(Failure::UnknownCondition),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_count_comparisons() {
+        let parse = |s| MemberCountTest::parse(s);
+        assert!(parse("2").unwrap().accepts(2));
+        assert!(parse("==2").unwrap().accepts(2));
+        assert!(parse("<10").unwrap().accepts(9));
+        assert!(!parse("<10").unwrap().accepts(10));
+        assert!(parse("<=10").unwrap().accepts(10));
+        assert!(parse(">2").unwrap().accepts(3));
+        assert!(parse(">=2").unwrap().accepts(2));
+        for bad in [
+            "",
+            "=2",
+            "=>2",
+            "2a",
+            "x",
+            " 2",
+            "-1",
+            "<",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(parse(bad), None, "{bad:?}");
+        }
+    }
+}
