@@ -31,6 +31,15 @@ fn every_case_gives_synapses_actions_and_rule() {
     for case in &cases {
         let parsed = Case::from_value(case.clone()).unwrap_or_else(|(id, e)| panic!("case {id}: {e}"));
         let result = parsed.evaluate();
+        let from_text = parsed
+            .compile()
+            .evaluate_json(&case["event"].to_string(), &parsed.context)
+            .unwrap();
+        assert_eq!(
+            from_text, result,
+            "{}: JSON text and parsed event disagree",
+            case["id"]
+        );
         let actions = serde_json::to_value(&result.actions).unwrap();
         let rule = rule_label(&json!(result.kind), &json!(result.rule_id));
         let expected = &case["expected"];

@@ -3,19 +3,17 @@
 //!
 //! Compiling interns every key path the rules read, compiles every glob, parses member-count
 //! comparisons and strips the obsolete actions, so that evaluating an event does no parsing and
-//! no pattern compilation. Each event is looked at through an [`EventView`]: every key path is
-//! resolved at most once per evaluation and every string is case-folded at most once, however
-//! many rules read it.
+//! no pattern compilation. Each event is flattened once per evaluation into the fields the rules
+//! read (see `event.rs`), and each string is case-folded at most once, however many rules read it.
 
 use super::context::{Power, PushContext};
+use super::event::{EventError, Field, Flattened, KeyTree};
 use super::glob::{self, Glob};
 use super::model::{Action, Condition, RuleKind, Ruleset, ScalarValue, Tweak};
-use super::path::KeyPath;
 use serde::Serialize;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::cell::OnceCell;
-use std::collections::HashMap;
 
 /// The legacy mention rules (removed from the spec in v1.17, still served by Synapse). They are
 /// skipped for events whose content has an `m.mentions` object (intentional mentions, v1.7).
@@ -63,9 +61,7 @@ impl Evaluation {
 pub struct CompiledRuleset {
     ruleset: Ruleset,
     pub(super) rules: Vec<CompiledRule>,
-    keys: Vec<KeyPath>,
-    /// Each key path as the rules wrote it, for explanations.
-    key_names: Vec<String>,
+    keys: KeyTree,
     slots: WellKnownSlots,
 }
 
@@ -188,30 +184,10 @@ impl MemberCountTest {
     }
 }
 
-/// Interns key paths while compiling.
-#[derive(Default)]
-struct KeyTable {
-    keys: Vec<KeyPath>,
-    names: Vec<String>,
-    by_name: HashMap<String, usize>,
-}
-
-impl KeyTable {
-    fn slot(&mut self, key: &str) -> usize {
-        if let Some(slot) = self.by_name.get(key) {
-            return *slot;
-        }
-        self.keys.push(KeyPath::parse(key));
-        self.names.push(key.to_owned());
-        self.by_name.insert(key.to_owned(), self.keys.len() - 1);
-        self.keys.len() - 1
-    }
-}
-
 impl CompiledRuleset {
     /// Compiles a ruleset. Never fails: a condition that cannot be understood never matches.
     pub fn new(ruleset: Ruleset) -> CompiledRuleset {
-        let mut keys = KeyTable::default();
+        let mut keys = KeyTree::new();
         let slots = WellKnownSlots {
             body: keys.slot("content.body"),
             sender: keys.slot("sender"),
@@ -264,8 +240,7 @@ impl CompiledRuleset {
         CompiledRuleset {
             ruleset,
             rules,
-            keys: keys.keys,
-            key_names: keys.names,
+            keys,
             slots,
         }
     }
@@ -275,9 +250,19 @@ impl CompiledRuleset {
         &self.ruleset
     }
 
-    /// Evaluates one event (as JSON, the way it arrives from the server) for the user in `cx`.
+    /// Evaluates one event, given as JSON text the way it arrives from the server: the fields
+    /// the rules read are taken in one pass, without building the event.
+    pub fn evaluate_json(&self, event: &str, cx: &PushContext) -> Result<Evaluation, EventError> {
+        let flattened = Flattened::from_json(&self.keys, event)?;
+        Ok(self.evaluate_flattened(EventView::new(self, flattened), cx))
+    }
+
+    /// Evaluates one event already parsed into JSON. A non-object event matches no condition.
     pub fn evaluate(&self, event: &Value, cx: &PushContext) -> Evaluation {
-        let view = EventView::new(self, event);
+        self.evaluate_flattened(self.view(event), cx)
+    }
+
+    fn evaluate_flattened(&self, view: EventView, cx: &PushContext) -> Evaluation {
         if view.is_own_event(cx) {
             return Evaluation::default();
         }
@@ -295,15 +280,15 @@ impl CompiledRuleset {
     }
 
     pub(super) fn view<'a, 'e>(&'a self, event: &'e Value) -> EventView<'a, 'e> {
-        EventView::new(self, event)
+        EventView::new(self, Flattened::from_value(&self.keys, event))
     }
 
     pub(super) fn key_name(&self, slot: usize) -> &str {
-        &self.key_names[slot]
+        self.keys.name(slot)
     }
 }
 
-fn compile_condition(condition: &Condition, keys: &mut KeyTable) -> Test {
+fn compile_condition(condition: &Condition, keys: &mut KeyTree) -> Test {
     match condition {
         Condition::EventMatch { key, pattern, .. } => Test::Match {
             slot: keys.slot(key),
@@ -328,39 +313,42 @@ fn compile_condition(condition: &Condition, keys: &mut KeyTable) -> Test {
     }
 }
 
-/// One event as the rules see it: fields resolved and folded lazily, each at most once.
+/// One event as the rules see it: its flattened fields, and their case-folded forms made on
+/// first use.
 pub(super) struct EventView<'a, 'e> {
     rules: &'a CompiledRuleset,
-    event: &'e Value,
-    values: Vec<OnceCell<Option<&'e Value>>>,
-    folded: Vec<OnceCell<Option<Cow<'e, str>>>>,
+    fields: Vec<Option<Field<'e>>>,
+    /// Per slot: `Some` holds the folded string when folding changed it; `None` means the
+    /// field's own string is already folded.
+    folded: Vec<OnceCell<Option<String>>>,
     folded_display_name: OnceCell<Option<String>>,
 }
 
 impl<'a, 'e> EventView<'a, 'e> {
-    fn new(rules: &'a CompiledRuleset, event: &'e Value) -> Self {
-        let slots = rules.keys.len();
+    fn new(rules: &'a CompiledRuleset, flattened: Flattened<'e>) -> Self {
         EventView {
             rules,
-            event,
-            values: (0..slots).map(|_| OnceCell::new()).collect(),
-            folded: (0..slots).map(|_| OnceCell::new()).collect(),
+            folded: (0..flattened.fields.len()).map(|_| OnceCell::new()).collect(),
+            fields: flattened.fields,
             folded_display_name: OnceCell::new(),
         }
     }
 
-    pub(super) fn value(&self, slot: usize) -> Option<&'e Value> {
-        *self.values[slot].get_or_init(|| self.rules.keys[slot].lookup(self.event))
+    pub(super) fn value(&self, slot: usize) -> Option<&Field<'e>> {
+        self.fields[slot].as_ref()
     }
 
-    fn string(&self, slot: usize) -> Option<&'e str> {
-        self.value(slot).and_then(Value::as_str)
+    fn string(&self, slot: usize) -> Option<&str> {
+        self.value(slot).and_then(Field::as_str)
     }
 
     fn folded(&self, slot: usize) -> Option<&str> {
-        self.folded[slot]
-            .get_or_init(|| self.string(slot).map(glob::fold))
-            .as_deref()
+        let original = self.string(slot)?;
+        let folded = self.folded[slot].get_or_init(|| match glob::fold(original) {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(folded) => Some(folded),
+        });
+        Some(folded.as_deref().unwrap_or(original))
     }
 
     pub(super) fn is_own_event(&self, cx: &PushContext) -> bool {
@@ -370,7 +358,7 @@ impl<'a, 'e> EventView<'a, 'e> {
     /// Intentional mentions (v1.7): an `m.mentions` object in the content switches the legacy
     /// mention rules off. Only an object counts; `null` or another type is not `m.mentions`.
     pub(super) fn has_intentional_mentions(&self) -> bool {
-        matches!(self.value(self.rules.slots.mentions), Some(Value::Object(_)))
+        matches!(self.value(self.rules.slots.mentions), Some(Field::Object))
     }
 
     /// Whether the rule takes part at all: enabled, and not a legacy mention rule switched off.
@@ -398,13 +386,15 @@ impl<'a, 'e> EventView<'a, 'e> {
             }
             Test::PropertyIs { slot, value } => {
                 let actual = self.value(*slot).ok_or(Failure::Absent)?;
-                pass(value.equals_json(actual), Failure::NotEqual)
+                pass(value.equals_field(actual), Failure::NotEqual)
             }
             Test::PropertyContains { slot, value } => {
                 let actual = self.value(*slot).ok_or(Failure::Absent)?;
-                let items = actual.as_array().ok_or(Failure::NotAnArray)?;
+                let Field::Array(items) = actual else {
+                    return Err(Failure::NotAnArray);
+                };
                 pass(
-                    items.iter().any(|item| value.equals_json(item)),
+                    items.iter().any(|item| value.equals_field(item)),
                     Failure::NotInArray,
                 )
             }

@@ -15,21 +15,39 @@
 //!   starts at the start of the value, after a non-word character, or with a non-word character
 //!   (and likewise at its end).
 
+use caseless::Caseless;
 use memchr::memmem;
 use std::borrow::Cow;
 
-/// Folds text for case-insensitive comparison: ASCII lowercase for ASCII text, full Unicode case
-/// folding otherwise. Borrows when nothing changes.
+/// Folds text for case-insensitive comparison: ASCII lowercase, and full Unicode case folding
+/// for other characters. Borrows when nothing changes, which is the common case for event types,
+/// ids and lowercase text.
 pub fn fold(text: &str) -> Cow<'_, str> {
-    if text.is_ascii() {
-        if text.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(text.to_ascii_lowercase())
+    let Some(first_change) = text
+        .char_indices()
+        .find(|&(_, c)| !folds_to_itself(c))
+        .map(|(i, _)| i)
+    else {
+        return Cow::Borrowed(text);
+    };
+    let mut folded = String::with_capacity(text.len() + 8);
+    folded.push_str(&text[..first_change]);
+    for c in text[first_change..].chars() {
+        if c.is_ascii() {
+            folded.push(c.to_ascii_lowercase());
         } else {
-            Cow::Borrowed(text)
+            folded.extend(std::iter::once(c).default_case_fold());
         }
-    } else {
-        Cow::Owned(caseless::default_case_fold_str(text))
     }
+    Cow::Owned(folded)
+}
+
+fn folds_to_itself(c: char) -> bool {
+    if c.is_ascii() {
+        return !c.is_ascii_uppercase();
+    }
+    let mut folded = std::iter::once(c).default_case_fold();
+    folded.next() == Some(c) && folded.next().is_none()
 }
 
 /// A compiled glob pattern.
@@ -41,7 +59,7 @@ pub struct Glob {
 #[derive(Clone, Debug)]
 enum Shape {
     /// No wildcard: plain equality / substring search on the folded text.
-    Literal(String),
+    Literal(String, Box<memmem::Finder<'static>>),
     /// Only `*`s (or empty between them): matches any string.
     Anything,
     Wild {
@@ -100,20 +118,21 @@ impl Glob {
     }
 
     fn literal_folded(folded: String) -> Glob {
+        let finder = Box::new(memmem::Finder::new(folded.as_bytes()).into_owned());
         Glob {
-            shape: Shape::Literal(folded),
+            shape: Shape::Literal(folded, finder),
         }
     }
 
     /// Whether the pattern has no wildcard.
     pub fn is_literal(&self) -> bool {
-        matches!(self.shape, Shape::Literal(_))
+        matches!(self.shape, Shape::Literal(..))
     }
 
     /// Whether the pattern matches the whole of `folded` (already passed through [`fold`]).
     pub fn matches_whole(&self, folded: &str) -> bool {
         match &self.shape {
-            Shape::Literal(literal) => literal == folded,
+            Shape::Literal(literal, _) => literal == folded,
             Shape::Anything => true,
             Shape::Wild {
                 segments,
@@ -127,7 +146,7 @@ impl Glob {
     /// An empty pattern matches nothing: there is no word to find.
     pub fn matches_words(&self, folded: &str) -> bool {
         match &self.shape {
-            Shape::Literal(literal) => contains_word(folded, literal),
+            Shape::Literal(literal, finder) => contains_word_with(folded, literal, finder),
             Shape::Anything => true,
             Shape::Wild {
                 segments,
@@ -138,12 +157,15 @@ impl Glob {
     }
 }
 
-/// Whether `needle` (non-empty) occurs in `haystack` bounded by word boundaries.
+/// Whether `needle` occurs in `haystack` bounded by word boundaries (never, for an empty needle).
 pub fn contains_word(haystack: &str, needle: &str) -> bool {
+    contains_word_with(haystack, needle, &memmem::Finder::new(needle))
+}
+
+fn contains_word_with(haystack: &str, needle: &str, finder: &memmem::Finder) -> bool {
     if needle.is_empty() {
         return false;
     }
-    let finder = memmem::Finder::new(needle);
     let mut from = 0;
     while let Some(found) = finder.find(&haystack.as_bytes()[from..]) {
         let start = from + found;

@@ -6,6 +6,7 @@
 //! everything this crate does not understand — unknown rule kinds, condition kinds, actions and
 //! extra fields — is kept verbatim and serialized back unchanged.
 
+use super::event::Field;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -190,13 +191,13 @@ impl ScalarValue {
         }
     }
 
-    /// Whether a JSON value from an event equals this scalar, without coercion.
-    pub fn equals_json(&self, value: &Value) -> bool {
-        match (self, value) {
-            (ScalarValue::String(a), Value::String(b)) => a == b,
-            (ScalarValue::Bool(a), Value::Bool(b)) => a == b,
-            (ScalarValue::Null, Value::Null) => true,
-            (ScalarValue::Integer(a), Value::Number(b)) => b.as_i64() == Some(*a),
+    /// Whether an event field equals this scalar, without coercion.
+    pub fn equals_field(&self, field: &Field) -> bool {
+        match (self, field) {
+            (ScalarValue::String(a), Field::String(b)) => a == b,
+            (ScalarValue::Bool(a), Field::Bool(b)) => a == b,
+            (ScalarValue::Null, Field::Null) => true,
+            (ScalarValue::Integer(a), Field::Integer(b)) => a == b,
             _ => false,
         }
     }

@@ -1,10 +1,8 @@
-//! Dotted key paths (`content.m\.relates_to.rel_type`) and looking them up in an event.
+//! Dotted key paths (`content.m\.relates_to.rel_type`) split into field names.
 //!
 //! Segments are separated by `.`; `\.` is a literal dot and `\\` a literal backslash inside a
 //! segment; a backslash before any other character stays as it is (so `content.m\x` names the
 //! field `m\x`). Arrays are not indexed: a path only walks through objects.
-
-use serde_json::Value;
 
 /// A parsed key path.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -34,13 +32,6 @@ impl KeyPath {
         KeyPath { segments }
     }
 
-    /// The value at this path in `event`, if every step is an object that has the field.
-    pub fn lookup<'e>(&self, event: &'e Value) -> Option<&'e Value> {
-        self.segments
-            .iter()
-            .try_fold(event, |value, segment| value.as_object()?.get(segment))
-    }
-
     pub fn segments(&self) -> &[String] {
         &self.segments
     }
@@ -49,7 +40,6 @@ impl KeyPath {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn segments(key: &str) -> Vec<String> {
         KeyPath::parse(key).segments
@@ -67,24 +57,5 @@ mod tests {
         assert_eq!(segments(r"a\"), [r"a\"]);
         assert_eq!(segments(r"a\\\.b"), [r"a\.b"]);
         assert_eq!(segments("a..b"), ["a", "", "b"]);
-    }
-
-    #[test]
-    fn lookup_walks_objects_only() {
-        let event = json!({
-            "content": {"m.mentions": {"user_ids": ["@a:x"], "room": true}, "m\\x": 1, "list": [{"a": 1}]},
-            "type": "m.room.message"
-        });
-        assert_eq!(
-            KeyPath::parse(r"content.m\.mentions.room").lookup(&event),
-            Some(&json!(true))
-        );
-        assert_eq!(KeyPath::parse(r"content.m\x").lookup(&event), Some(&json!(1)));
-        assert_eq!(KeyPath::parse("content.m.mentions").lookup(&event), None);
-        assert_eq!(KeyPath::parse("content.list.0.a").lookup(&event), None);
-        assert_eq!(
-            KeyPath::parse("type").lookup(&event),
-            Some(&json!("m.room.message"))
-        );
     }
 }
