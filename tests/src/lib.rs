@@ -1,20 +1,29 @@
 //! Shared helpers for the end-to-end suites in `tests/tests/`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-/// The shared fixtures (`../shared/fixtures` beside the repository), or `MATRIX_PUSH_FIXTURES`.
+/// The shared fixtures: `MATRIX_PUSH_FIXTURES`, else `shared/fixtures` in the nearest folder
+/// above the repository that has one (`../shared/fixtures` for a checkout beside `shared`).
 /// Panics with a clear message when they cannot be found: a suite must not pass without them.
 pub fn fixtures_dir() -> PathBuf {
-    let dir = match std::env::var_os("MATRIX_PUSH_FIXTURES") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"),
+    let repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let found = match std::env::var_os("MATRIX_PUSH_FIXTURES") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => repository.canonicalize().ok().and_then(|repository| {
+            repository
+                .ancestors()
+                .skip(1)
+                .map(|folder| folder.join("shared/fixtures"))
+                .find(|dir| dir.is_dir())
+        }),
     };
-    assert!(
-        dir.join("pushrules/conformance.jsonl").is_file(),
-        "fixtures not found at {} (set MATRIX_PUSH_FIXTURES)",
-        dir.display()
-    );
-    dir
+    match found {
+        Some(dir) if dir.join("pushrules/conformance.jsonl").is_file() => dir,
+        _ => panic!(
+            "the shared fixtures were not found above {} (set MATRIX_PUSH_FIXTURES)",
+            repository.display()
+        ),
+    }
 }
 
 /// The path of the `matrix-push` command-line binary built in this workspace's target folder.

@@ -9,6 +9,10 @@ use std::collections::HashMap;
 pub struct PushContext {
     /// The user whose rules these are; their own events never notify.
     pub user_id: String,
+    /// The room the event is in, for events that do not carry their `room_id` (as in `/sync`).
+    /// The event's own `room_id` wins when it has one.
+    #[serde(default)]
+    pub room_id: Option<String>,
     /// The user's display name in the room, matched as literal text (never as a glob).
     #[serde(default)]
     pub display_name: Option<String>,

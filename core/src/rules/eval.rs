@@ -254,12 +254,12 @@ impl CompiledRuleset {
     /// the rules read are taken in one pass, without building the event.
     pub fn evaluate_json(&self, event: &str, cx: &PushContext) -> Result<Evaluation, EventError> {
         let flattened = Flattened::from_json(&self.keys, event)?;
-        Ok(self.evaluate_flattened(EventView::new(self, flattened), cx))
+        Ok(self.evaluate_flattened(EventView::new(self, flattened, cx), cx))
     }
 
     /// Evaluates one event already parsed into JSON. A non-object event matches no condition.
     pub fn evaluate(&self, event: &Value, cx: &PushContext) -> Evaluation {
-        self.evaluate_flattened(self.view(event), cx)
+        self.evaluate_flattened(self.view(event, cx), cx)
     }
 
     fn evaluate_flattened(&self, view: EventView, cx: &PushContext) -> Evaluation {
@@ -279,8 +279,8 @@ impl CompiledRuleset {
         }
     }
 
-    pub(super) fn view<'a, 'e>(&'a self, event: &'e Value) -> EventView<'a, 'e> {
-        EventView::new(self, Flattened::from_value(&self.keys, event))
+    pub(super) fn view<'a, 'e>(&'a self, event: &'e Value, cx: &PushContext) -> EventView<'a, 'e> {
+        EventView::new(self, Flattened::from_value(&self.keys, event), cx)
     }
 
     pub(super) fn key_name(&self, slot: usize) -> &str {
@@ -325,7 +325,12 @@ pub(super) struct EventView<'a, 'e> {
 }
 
 impl<'a, 'e> EventView<'a, 'e> {
-    fn new(rules: &'a CompiledRuleset, flattened: Flattened<'e>) -> Self {
+    /// Events from `/sync` carry no `room_id`; the context's room id stands in for it.
+    fn new(rules: &'a CompiledRuleset, mut flattened: Flattened<'e>, cx: &PushContext) -> Self {
+        let room_id = &mut flattened.fields[rules.slots.room_id];
+        if room_id.is_none() {
+            *room_id = cx.room_id.clone().map(|id| Field::String(Cow::Owned(id)));
+        }
         EventView {
             rules,
             folded: (0..flattened.fields.len()).map(|_| OnceCell::new()).collect(),

@@ -52,7 +52,7 @@ pub enum RuleOutcome {
 impl CompiledRuleset {
     /// Explains the evaluation of `event` for the user in `cx`.
     pub fn explain(&self, event: &Value, cx: &PushContext) -> Explanation {
-        let view = self.view(event);
+        let view = self.view(event, cx);
         let own_event = view.is_own_event(cx);
         let intentional_mentions = view.has_intentional_mentions();
         let mut winner_found = false;

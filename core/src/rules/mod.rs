@@ -32,7 +32,7 @@ pub use case::Case;
 pub use context::{DEFAULT_ROOM_NOTIFICATION_LEVEL, Power, PowerLevels, PushContext};
 pub use defaults::server_default_rules;
 pub use eval::{CompiledRuleset, CountOperator, Evaluation, LEGACY_MENTION_RULES, MemberCountTest};
-pub use event::{EventError, Field};
+pub use event::EventError;
 pub use explain::{Explanation, RuleExplanation, RuleOutcome};
 pub use model::{
     Action, Condition, Extra, MAX_SAFE_INTEGER, ParseError, PushRules, Rule, RuleError, RuleKind, Ruleset,

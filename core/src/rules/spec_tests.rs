@@ -432,3 +432,39 @@ fn explain_agrees_with_evaluate() {
     assert_eq!(json["rules"][1]["outcome"], "failed");
     assert!(explanation.to_string().contains("=> underride"));
 }
+
+#[test]
+fn sync_events_without_room_id_use_the_contexts_room() {
+    let rules = with_user_rules(json!({"room": [{
+        "rule_id": "!room:example.org", "default": false, "enabled": true, "actions": []
+    }]}));
+    let mut event = message("hi");
+    event.as_object_mut().unwrap().remove("room_id");
+    let mut cx = context();
+    assert_eq!(rule_of(&rules, &event, &cx).as_deref(), Some(".m.rule.message"));
+    cx.room_id = Some("!room:example.org".into());
+    assert_eq!(rule_of(&rules, &event, &cx).as_deref(), Some("!room:example.org"));
+    let text = event.to_string();
+    assert_eq!(
+        rules.evaluate_json(&text, &cx).unwrap().rule_id.as_deref(),
+        Some("!room:example.org")
+    );
+    // An event that names its room is judged by it.
+    cx.room_id = Some("!elsewhere:example.org".into());
+    assert_eq!(
+        rule_of(&rules, &message("hi"), &cx).as_deref(),
+        Some("!room:example.org")
+    );
+}
+
+#[test]
+fn malformed_event_text_is_a_typed_error() {
+    let rules = defaults();
+    let cx = context();
+    assert_eq!(rules.evaluate_json("[]", &cx), Err(EventError::NotAnObject));
+    assert!(matches!(
+        rules.evaluate_json("{\"type\":", &cx),
+        Err(EventError::Json(_))
+    ));
+    assert!(matches!(rules.evaluate_json("", &cx), Err(EventError::Json(_))));
+}
