@@ -455,4 +455,55 @@ mod tests {
         assert!(!Glob::new(&"?a".repeat(200)).matches_words(&"a".repeat(10_000)));
         assert!(!Glob::new(&"a*".repeat(200)).matches_whole(&"a".repeat(199)));
     }
+
+    /// A plain dynamic-programming glob matcher over characters, obviously correct and
+    /// quadratic: the reference the greedy matcher is checked against.
+    fn reference_whole(pattern: &[char], text: &[char]) -> bool {
+        let mut reachable = vec![vec![false; text.len() + 1]; pattern.len() + 1];
+        reachable[0][0] = true;
+        for (p, &pc) in pattern.iter().enumerate() {
+            for t in 0..=text.len() {
+                if !reachable[p][t] {
+                    continue;
+                }
+                match pc {
+                    '*' => (t..=text.len()).for_each(|u| reachable[p + 1][u] = true),
+                    '?' if t < text.len() => reachable[p + 1][t + 1] = true,
+                    c if t < text.len() && text[t] == c => reachable[p + 1][t + 1] = true,
+                    _ => {}
+                }
+            }
+        }
+        reachable[pattern.len()][text.len()]
+    }
+
+    fn reference_words(pattern: &[char], text: &[char]) -> bool {
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        if pattern.is_empty() {
+            return false;
+        }
+        (0..=text.len()).any(|start| {
+            (start..=text.len()).any(|end| {
+                let starts = start == 0 || start == end || !word(text[start - 1]) || !word(text[start]);
+                let ends = end == text.len() || end == start || !word(text[end]) || !word(text[end - 1]);
+                starts && ends && reference_whole(pattern, &text[start..end])
+            })
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn greedy_matching_agrees_with_the_reference(pattern in "[abAé*? _-]{0,8}", text in "[abAÉéß _\\-]{0,12}") {
+            let p: Vec<char> = fold(&pattern).chars().collect();
+            let folded = fold(&text);
+            let t: Vec<char> = folded.chars().collect();
+            let glob = Glob::new(&pattern);
+            proptest::prop_assert_eq!(glob.matches_whole(&folded), reference_whole(&p, &t));
+            // An all-wildcard pattern matches any body; the reference needs a non-empty match.
+            if pattern.chars().any(|c| c != '*') {
+                proptest::prop_assert_eq!(glob.matches_words(&folded), reference_words(&p, &t));
+            }
+        }
+    }
 }
