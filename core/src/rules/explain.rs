@@ -171,7 +171,7 @@ fn describe(
             format!("`{}` is {}, not {:?}", field(*slot), shown(*slot), value)
         }
         (Test::PropertyIs { slot, value }, Failure::NotEqual) => {
-            format!("`{}` is {}, not {}", field(*slot), shown(*slot), value.to_json())
+            format!("`{}` is {}, not {}", field(*slot), shown(*slot), value.to_value())
         }
         (Test::PropertyContains { slot, .. }, Failure::NotAnArray) => {
             format!("`{}` is {}, not an array", field(*slot), shown(*slot))
@@ -181,7 +181,7 @@ fn describe(
                 "`{}` ({}) does not contain {}",
                 field(*slot),
                 shown(*slot),
-                value.to_json()
+                value.to_value()
             )
         }
         (_, Failure::NoDisplayName) => "the user has no display name in this room".to_owned(),
@@ -220,7 +220,7 @@ impl fmt::Display for Explanation {
             (Some(kind), Some(rule_id)) => writeln!(f, "result: {kind} rule {rule_id:?} matched")?,
             _ => writeln!(f, "result: no rule matched")?,
         }
-        let actions: Vec<Value> = result.actions.iter().map(|a| a.to_json()).collect();
+        let actions: Vec<Value> = result.actions.iter().map(|a| a.to_value()).collect();
         writeln!(
             f,
             "actions: {}  (notify: {}, highlight: {}, sound: {})",

@@ -7,7 +7,7 @@
 //! extra fields — is kept verbatim and serialized back unchanged.
 
 use super::event::Field;
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::{Serialize, Serializer};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -61,15 +61,6 @@ impl RuleKind {
 
     pub fn from_name(name: &str) -> Option<RuleKind> {
         RuleKind::ALL.into_iter().find(|kind| kind.as_str() == name)
-    }
-
-    /// Whether rules of this kind carry `conditions` (the others are keyed by `rule_id` or
-    /// `pattern`).
-    pub fn has_conditions(self) -> bool {
-        matches!(
-            self,
-            RuleKind::Override | RuleKind::Postcontent | RuleKind::Underride
-        )
     }
 }
 
@@ -178,7 +169,7 @@ pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 impl ScalarValue {
     /// The scalar for a JSON value, or `None` for floats, out-of-range integers, arrays and
     /// objects (which never take part in a comparison).
-    pub fn from_json(value: &Value) -> Option<ScalarValue> {
+    pub fn from_value(value: &Value) -> Option<ScalarValue> {
         match value {
             Value::String(s) => Some(ScalarValue::String(s.clone())),
             Value::Bool(b) => Some(ScalarValue::Bool(*b)),
@@ -202,7 +193,7 @@ impl ScalarValue {
         }
     }
 
-    pub fn to_json(&self) -> Value {
+    pub fn to_value(&self) -> Value {
         match self {
             ScalarValue::String(s) => Value::String(s.clone()),
             ScalarValue::Integer(i) => Value::from(*i),
@@ -238,7 +229,7 @@ pub enum Tweak {
 
 impl Action {
     /// Parses one action. Never fails: anything not understood becomes [`Action::Unknown`].
-    pub fn from_json(value: &Value) -> Action {
+    pub fn from_value(value: &Value) -> Action {
         match value {
             Value::String(s) => match s.as_str() {
                 "notify" => Action::Notify,
@@ -258,12 +249,12 @@ impl Action {
         matches!(self, Action::DontNotify | Action::Coalesce)
     }
 
-    pub fn to_json(&self) -> Value {
+    pub fn to_value(&self) -> Value {
         match self {
             Action::Notify => Value::from("notify"),
             Action::DontNotify => Value::from("dont_notify"),
             Action::Coalesce => Value::from("coalesce"),
-            Action::SetTweak(tweak) => tweak.to_json(),
+            Action::SetTweak(tweak) => tweak.to_value(),
             Action::Unknown(value) => value.clone(),
         }
     }
@@ -291,7 +282,7 @@ impl Tweak {
         })
     }
 
-    pub fn to_json(&self) -> Value {
+    pub fn to_value(&self) -> Value {
         let mut object = Map::new();
         let (name, value) = match self {
             Tweak::Sound(sound) => ("sound", Some(Value::from(sound.as_str()))),
@@ -505,7 +496,7 @@ impl Rule {
         let default = required_bool(&cx, object, "default")?;
         let enabled = required_bool(&cx, object, "enabled")?;
         let actions = match object.get("actions") {
-            Some(Value::Array(actions)) => actions.iter().map(Action::from_json).collect(),
+            Some(Value::Array(actions)) => actions.iter().map(Action::from_value).collect(),
             Some(_) => return Err(cx.error("actions", "must be an array")),
             None => return Err(cx.error("actions", "is missing")),
         };
@@ -567,16 +558,10 @@ impl Rule {
         }
         object.insert(
             "actions".into(),
-            Value::Array(self.actions.iter().map(Action::to_json).collect()),
+            Value::Array(self.actions.iter().map(Action::to_value).collect()),
         );
         object.extend(self.extra.clone());
         Value::Object(object)
-    }
-
-    /// Whether this is a server-default rule by its id (`.m.rule.*` and other ids starting with
-    /// a dot).
-    pub fn is_server_default_id(&self) -> bool {
-        self.rule_id.starts_with('.')
     }
 }
 
@@ -621,7 +606,7 @@ impl Condition {
             "event_property_is" | "event_property_contains" => {
                 let key = take_string("key")?;
                 let value = match extra.remove("value") {
-                    Some(value) => ScalarValue::from_json(&value).ok_or_else(|| {
+                    Some(value) => ScalarValue::from_value(&value).ok_or_else(|| {
                         (
                             ".value".to_owned(),
                             "must be a string, an integer within ±(2^53-1), a boolean or null".to_owned(),
@@ -668,7 +653,7 @@ impl Condition {
             ),
             Condition::EventPropertyIs { key, value, extra }
             | Condition::EventPropertyContains { key, value, extra } => (
-                vec![("key", Value::from(key.as_str())), ("value", value.to_json())],
+                vec![("key", Value::from(key.as_str())), ("value", value.to_value())],
                 extra,
             ),
             Condition::ContainsDisplayName { extra } => (vec![], extra),
@@ -707,25 +692,7 @@ macro_rules! serialize_via_value {
         }
     )*};
 }
-serialize_via_value!(PushRules, Ruleset);
-
-impl Serialize for Action {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Action::Unknown(value) => value.serialize(serializer),
-            Action::SetTweak(tweak) => {
-                let value = tweak.to_json();
-                let object = value.as_object().expect("a tweak is an object");
-                let mut map = serializer.serialize_map(Some(object.len()))?;
-                for (k, v) in object {
-                    map.serialize_entry(k, v)?;
-                }
-                map.end()
-            }
-            other => serializer.serialize_str(other.to_json().as_str().unwrap_or_default()),
-        }
-    }
-}
+serialize_via_value!(PushRules, Ruleset, Action);
 
 #[cfg(test)]
 mod tests {
@@ -740,11 +707,11 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
-            .map(Action::from_json)
+            .map(Action::from_value)
             .collect();
         assert_eq!(parsed[1], Action::SetTweak(Tweak::Highlight(None)));
         assert_eq!(parsed[2], Action::SetTweak(Tweak::Highlight(Some(false))));
-        let back: Vec<Value> = parsed.iter().map(Action::to_json).collect();
+        let back: Vec<Value> = parsed.iter().map(Action::to_value).collect();
         assert_eq!(Value::Array(back), actions);
     }
 
@@ -758,24 +725,24 @@ mod tests {
             json!({"something": "else"}),
             json!(42),
         ] {
-            let action = Action::from_json(&raw);
+            let action = Action::from_value(&raw);
             assert_eq!(action, Action::Unknown(raw.clone()));
-            assert_eq!(action.to_json(), raw);
+            assert_eq!(action.to_value(), raw);
         }
         let vibrate = json!({"set_tweak": "org.example.vibrate", "value": [1, 2]});
         assert!(matches!(
-            Action::from_json(&vibrate),
+            Action::from_value(&vibrate),
             Action::SetTweak(Tweak::Other { .. })
         ));
-        assert_eq!(Action::from_json(&vibrate).to_json(), vibrate);
+        assert_eq!(Action::from_value(&vibrate).to_value(), vibrate);
     }
 
     #[test]
     fn obsolete_actions_are_accepted_and_kept() {
-        assert_eq!(Action::from_json(&json!("dont_notify")), Action::DontNotify);
-        assert_eq!(Action::from_json(&json!("coalesce")), Action::Coalesce);
+        assert_eq!(Action::from_value(&json!("dont_notify")), Action::DontNotify);
+        assert_eq!(Action::from_value(&json!("coalesce")), Action::Coalesce);
         assert!(Action::DontNotify.is_obsolete() && Action::Coalesce.is_obsolete());
-        assert_eq!(Action::Coalesce.to_json(), json!("coalesce"));
+        assert_eq!(Action::Coalesce.to_value(), json!("coalesce"));
     }
 
     #[test]
