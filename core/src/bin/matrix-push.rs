@@ -111,10 +111,10 @@ fn explain(args: &[&str]) -> Result<(), String> {
 /// (the one whose `id` is `wanted_id`, or the first).
 fn pick_case(text: &str, wanted_id: Option<&str>) -> Result<Case, String> {
     let describe = |(id, error): (Value, String)| format!("case {id}: {error}");
-    if wanted_id.is_none() {
-        if let Ok(value) = serde_json::from_str::<Value>(text) {
-            return Case::from_value(value).map_err(describe);
-        }
+    if wanted_id.is_none()
+        && let Ok(value) = serde_json::from_str::<Value>(text)
+    {
+        return Case::from_value(value).map_err(describe);
     }
     for line in text.lines().filter(|line| !line.trim().is_empty()) {
         let value: Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON line: {e}"))?;

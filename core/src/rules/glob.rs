@@ -278,10 +278,10 @@ impl Segment {
                 Some(finder) => from + finder.find(&text.as_bytes()[from..])?,
                 None => from,
             };
-            if let Some(end) = self.match_at(text, start) {
-                if accept(start, end) {
-                    return Some((start, end));
-                }
+            if let Some(end) = self.match_at(text, start)
+                && accept(start, end)
+            {
+                return Some((start, end));
             }
             if start == text.len() {
                 return None;

@@ -1,0 +1,274 @@
+//! [`Client`]: the one object an app holds. It ties the transport, the session, the on-disk
+//! state, pushers and push-rule sync together.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use matrix_push::{Client, secret::Secret, session::LoginIdentifier, pushers::Pusher};
+//! let client = Client::discover("@alice:example.org").await?.store_dir("/data/matrix-push").build()?;
+//! client.login_password(&LoginIdentifier::User("alice".into()), &Secret::new("password")).await?;
+//! client.ensure_pusher(&Pusher::new("fcm-token", "io.matrixpush.sample.android",
+//!     "https://push.example.org/_matrix/push/v1/notify")).await?;
+//! let rules = client.fetch_push_rules().await?;
+//! # Ok(()) }
+//! ```
+
+use crate::http::{HttpConfig, HttpError, Transport};
+use crate::pushers::{self, EnsureOutcome, Pusher, PusherError};
+use crate::rules::PushRules;
+use crate::secret::Secret;
+use crate::session::{
+    self, KeyringSessionStore, LoginFlow, LoginIdentifier, MemorySessionStore, Session, SessionClient,
+    SessionError, SessionStore,
+};
+use crate::store::{StateStore, StoreError};
+use crate::sync::{self, Position, RoomNotificationMode, SyncError};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+/// Builds a [`Client`].
+pub struct ClientBuilder {
+    homeserver: Url,
+    store_dir: Option<PathBuf>,
+    session_store: Option<Arc<dyn SessionStore>>,
+    http: HttpConfig,
+    device_display_name: Option<String>,
+}
+
+/// Why a client could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("a client needs a store folder (for the synced rules and the cross-process lock)")]
+    NoStoreDir,
+}
+
+impl ClientBuilder {
+    /// The folder for synced state, shared by the app and its extension.
+    pub fn store_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.store_dir = Some(dir.into());
+        self
+    }
+
+    /// Where the session is saved; the default keeps it in memory only.
+    pub fn session_store(mut self, store: Arc<dyn SessionStore>) -> Self {
+        self.session_store = Some(store);
+        self
+    }
+
+    /// Keeps the session in the platform keyring under `service` / `account`.
+    pub fn keyring(self, service: &str, account: &str) -> Self {
+        self.session_store(Arc::new(KeyringSessionStore::new(service, account)))
+    }
+
+    pub fn http_config(mut self, config: HttpConfig) -> Self {
+        self.http = config;
+        self
+    }
+
+    /// The name the new device gets at sign-in (shown in the user's device list).
+    pub fn device_display_name(mut self, name: impl Into<String>) -> Self {
+        self.device_display_name = Some(name.into());
+        self
+    }
+
+    pub fn build(self) -> Result<Client, BuildError> {
+        let state = StateStore::open(self.store_dir.ok_or(BuildError::NoStoreDir)?)?;
+        let transport = Transport::new(self.http)?;
+        let store = self
+            .session_store
+            .unwrap_or_else(|| Arc::new(MemorySessionStore::default()));
+        let session = SessionClient::new(
+            transport,
+            self.homeserver,
+            store,
+            Some(state.clone()),
+            self.device_display_name,
+        );
+        Ok(Client { session, state })
+    }
+}
+
+/// A Matrix account's push setup: sign-in, pushers and push rules.
+#[derive(Debug)]
+pub struct Client {
+    session: SessionClient,
+    state: StateStore,
+}
+
+impl Client {
+    /// A builder for the client-server API at `homeserver` (a base URL).
+    pub fn builder(homeserver: Url) -> ClientBuilder {
+        ClientBuilder {
+            homeserver,
+            store_dir: None,
+            session_store: None,
+            http: HttpConfig::default(),
+            device_display_name: None,
+        }
+    }
+
+    /// A builder for the homeserver found from a user id, server name or URL.
+    pub async fn discover(user_or_server: &str) -> Result<ClientBuilder, SessionError> {
+        let transport = Transport::new(HttpConfig::default())?;
+        let homeserver = session::discover_homeserver(&transport, user_or_server).await?;
+        Ok(Client::builder(homeserver))
+    }
+
+    /// The signed-in connection (authenticated requests, for the modules below).
+    pub fn session_client(&self) -> &SessionClient {
+        &self.session
+    }
+
+    pub fn state(&self) -> &StateStore {
+        &self.state
+    }
+
+    pub fn session(&self) -> Option<Session> {
+        self.session.session()
+    }
+
+    pub fn restore_session(&self) -> Result<Option<Session>, SessionError> {
+        self.session.restore()
+    }
+
+    pub async fn login_flows(&self) -> Result<Vec<LoginFlow>, SessionError> {
+        self.session.login_flows().await
+    }
+
+    pub async fn login_password(
+        &self,
+        identifier: &LoginIdentifier,
+        password: &Secret,
+    ) -> Result<Session, SessionError> {
+        self.session.login_password(identifier, password).await
+    }
+
+    pub async fn login_token(&self, token: &Secret) -> Result<Session, SessionError> {
+        self.session.login_token(token).await
+    }
+
+    pub async fn whoami(&self) -> Result<(String, Option<String>), SessionError> {
+        self.session.whoami().await
+    }
+
+    pub async fn logout(&self) -> Result<(), SessionError> {
+        self.session.logout().await
+    }
+
+    pub async fn set_pusher(&self, pusher: &Pusher) -> Result<(), PusherError> {
+        pushers::set(&self.session, pusher).await
+    }
+
+    pub async fn pushers(&self) -> Result<Vec<Pusher>, PusherError> {
+        pushers::list(&self.session).await
+    }
+
+    pub async fn remove_pusher(&self, app_id: &str, pushkey: &str) -> Result<(), PusherError> {
+        pushers::remove(&self.session, app_id, pushkey).await
+    }
+
+    pub async fn ensure_pusher(&self, pusher: &Pusher) -> Result<EnsureOutcome, PusherError> {
+        pushers::ensure(&self.session, pusher).await
+    }
+
+    pub async fn rotate_pusher(&self, old_pushkey: &str, pusher: &Pusher) -> Result<(), PusherError> {
+        pushers::rotate(&self.session, old_pushkey, pusher).await
+    }
+
+    /// The rules saved by the last sync: what the push path evaluates with, offline.
+    pub fn stored_push_rules(&self) -> Option<PushRules> {
+        self.state.push_rules()
+    }
+
+    pub async fn fetch_push_rules(&self) -> Result<PushRules, SyncError> {
+        sync::fetch_push_rules(&self.session, &self.state).await
+    }
+
+    pub async fn sync_push_rules_once(&self, timeout: Duration) -> Result<Option<PushRules>, SyncError> {
+        sync::sync_once(&self.session, &self.state, timeout).await
+    }
+
+    /// Keeps the rules in sync until the future is dropped or the session ends.
+    pub async fn run_push_rules_sync(
+        &self,
+        poll_timeout: Duration,
+        on_change: impl FnMut(&PushRules),
+    ) -> SyncError {
+        sync::run_push_rules_sync(&self.session, &self.state, poll_timeout, on_change).await
+    }
+
+    pub async fn add_keyword(&self, keyword: &str) -> Result<(), SyncError> {
+        sync::add_keyword(&self.session, keyword).await
+    }
+
+    pub async fn remove_keyword(&self, keyword: &str) -> Result<(), SyncError> {
+        sync::remove_keyword(&self.session, keyword).await
+    }
+
+    /// The user's keywords, from the server's current rules.
+    pub async fn keywords(&self) -> Result<Vec<String>, SyncError> {
+        Ok(sync::keywords(&self.fetch_push_rules().await?.global))
+    }
+
+    pub async fn room_mode(&self, room_id: &str) -> Result<Option<RoomNotificationMode>, SyncError> {
+        Ok(sync::room_mode(&self.fetch_push_rules().await?.global, room_id))
+    }
+
+    pub async fn set_room_mode(&self, room_id: &str, mode: RoomNotificationMode) -> Result<(), SyncError> {
+        let current = self.fetch_push_rules().await?;
+        sync::set_room_mode(&self.session, &current.global, room_id, mode).await
+    }
+
+    pub async fn mute_sender(&self, user_id: &str, muted: bool) -> Result<(), SyncError> {
+        sync::mute_sender(&self.session, user_id, muted).await
+    }
+
+    pub async fn set_rule_enabled(
+        &self,
+        kind: crate::rules::RuleKind,
+        rule_id: &str,
+        enabled: bool,
+    ) -> Result<(), SyncError> {
+        sync::set_enabled(&self.session, kind, rule_id, enabled).await
+    }
+
+    pub async fn set_rule_actions(
+        &self,
+        kind: crate::rules::RuleKind,
+        rule_id: &str,
+        actions: &[crate::rules::Action],
+    ) -> Result<(), SyncError> {
+        sync::set_actions(&self.session, kind, rule_id, actions).await
+    }
+
+    /// Creates or replaces a user rule at `position` among the user rules of its kind.
+    pub async fn put_rule(
+        &self,
+        kind: crate::rules::RuleKind,
+        rule_id: &str,
+        actions: &[crate::rules::Action],
+        conditions: Option<serde_json::Value>,
+        pattern: Option<&str>,
+        position: &Position,
+    ) -> Result<(), SyncError> {
+        sync::put_rule(
+            &self.session,
+            kind,
+            rule_id,
+            actions,
+            conditions,
+            pattern,
+            position,
+        )
+        .await
+    }
+
+    pub async fn delete_rule(&self, kind: crate::rules::RuleKind, rule_id: &str) -> Result<(), SyncError> {
+        sync::delete_rule(&self.session, kind, rule_id).await
+    }
+}

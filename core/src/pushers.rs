@@ -1,0 +1,287 @@
+//! Pushers: telling the homeserver where to send pushes for this device (the FCM or APNs token
+//! and the push gateway), checked before any request is made.
+//!
+//! [`ensure`] is the call an app makes on every start: it reads `GET /pushers` and sets the pusher
+//! only when it is missing or different, so it also restores a pusher the server dropped (a
+//! gateway rejection, a logout elsewhere). [`rotate`] moves to a new FCM/APNs token without
+//! leaving the old one behind.
+
+use crate::http::{Method, Request};
+use crate::session::{SessionClient, SessionError, is_loopback};
+use serde_json::{Map, Value, json};
+use url::Url;
+
+/// The path every push gateway serves (the Push Gateway API).
+pub const GATEWAY_PATH: &str = "/_matrix/push/v1/notify";
+/// Longest pushkey the spec allows, in bytes.
+pub const MAX_PUSHKEY_BYTES: usize = 512;
+/// Longest app id the spec allows, in characters.
+pub const MAX_APP_ID_CHARS: usize = 64;
+
+/// An HTTP pusher.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pusher {
+    /// The FCM registration token or the APNs device token (base64).
+    pub pushkey: String,
+    /// Reverse-DNS, with the platform as a suffix: `io.matrixpush.sample.android`.
+    pub app_id: String,
+    pub app_display_name: String,
+    pub device_display_name: String,
+    pub profile_tag: Option<String>,
+    /// The language of the notifications, e.g. `en`.
+    pub lang: String,
+    /// The push gateway, ending in `/_matrix/push/v1/notify`.
+    pub gateway_url: String,
+    /// `Some("event_id_only")` (the default): the push carries ids, the phone fetches the rest.
+    pub format: Option<String>,
+    /// Passed through to the device by Sygnal (e.g. `{"aps": {"mutable-content": 1}}` on iOS).
+    pub default_payload: Option<Value>,
+    /// Any other `data` fields, passed through by the homeserver.
+    pub extra_data: Map<String, Value>,
+}
+
+impl Pusher {
+    /// A pusher with the defaults a mobile app wants: `event_id_only`, language `en`.
+    pub fn new(
+        pushkey: impl Into<String>,
+        app_id: impl Into<String>,
+        gateway_url: impl Into<String>,
+    ) -> Pusher {
+        Pusher {
+            pushkey: pushkey.into(),
+            app_id: app_id.into(),
+            app_display_name: "matrix-push".into(),
+            device_display_name: "phone".into(),
+            profile_tag: None,
+            lang: "en".into(),
+            gateway_url: gateway_url.into(),
+            format: Some("event_id_only".into()),
+            default_payload: None,
+            extra_data: Map::new(),
+        }
+    }
+
+    /// Checks what the spec and the homeserver require, before anything is sent.
+    pub fn validate(&self) -> Result<(), PusherError> {
+        if self.pushkey.is_empty() || self.pushkey.len() > MAX_PUSHKEY_BYTES {
+            return Err(PusherError::InvalidPushkey {
+                bytes: self.pushkey.len(),
+            });
+        }
+        let app_id_chars = self.app_id.chars().count();
+        if app_id_chars == 0 || app_id_chars > MAX_APP_ID_CHARS {
+            return Err(PusherError::InvalidAppId {
+                app_id: self.app_id.clone(),
+            });
+        }
+        let url = Url::parse(&self.gateway_url).map_err(|e| self.bad_url(e.to_string()))?;
+        if url.path() != GATEWAY_PATH {
+            return Err(self.bad_url(format!("the path must be {GATEWAY_PATH}")));
+        }
+        let loopback = url.host_str().is_some_and(is_loopback);
+        match url.scheme() {
+            "https" => Ok(()),
+            "http" if loopback => Ok(()),
+            _ => Err(self.bad_url("it must be https (plain http only on loopback)".into())),
+        }
+    }
+
+    fn bad_url(&self, reason: String) -> PusherError {
+        PusherError::InvalidGatewayUrl {
+            url: self.gateway_url.clone(),
+            reason,
+        }
+    }
+
+    /// The pusher's `data` as the homeserver stores it.
+    fn data(&self) -> Value {
+        let mut data = self.extra_data.clone();
+        data.insert("url".into(), json!(self.gateway_url));
+        if let Some(format) = &self.format {
+            data.insert("format".into(), json!(format));
+        }
+        if let Some(payload) = &self.default_payload {
+            data.insert("default_payload".into(), payload.clone());
+        }
+        Value::Object(data)
+    }
+
+    fn set_body(&self) -> Value {
+        let mut body = json!({
+            "kind": "http",
+            "app_id": self.app_id,
+            "pushkey": self.pushkey,
+            "app_display_name": self.app_display_name,
+            "device_display_name": self.device_display_name,
+            "lang": self.lang,
+            "data": self.data(),
+            "append": false,
+        });
+        if let Some(tag) = &self.profile_tag {
+            body["profile_tag"] = json!(tag);
+        }
+        body
+    }
+
+    /// A pusher from `GET /pushers`; `None` for kinds other than http.
+    fn from_server(value: &Value) -> Option<Pusher> {
+        if value.get("kind").and_then(Value::as_str) != Some("http") {
+            return None;
+        }
+        let text = |field: &str| value.get(field).and_then(Value::as_str).map(str::to_owned);
+        let mut data = value
+            .get("data")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let take_text = |data: &mut Map<String, Value>, field: &str| match data.remove(field) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        Some(Pusher {
+            pushkey: text("pushkey")?,
+            app_id: text("app_id")?,
+            app_display_name: text("app_display_name").unwrap_or_default(),
+            device_display_name: text("device_display_name").unwrap_or_default(),
+            profile_tag: text("profile_tag").filter(|tag| !tag.is_empty()),
+            lang: text("lang").unwrap_or_default(),
+            gateway_url: take_text(&mut data, "url").unwrap_or_default(),
+            format: take_text(&mut data, "format"),
+            default_payload: data.remove("default_payload"),
+            extra_data: data,
+        })
+    }
+}
+
+/// Why a pusher could not be set.
+#[derive(Debug, thiserror::Error)]
+pub enum PusherError {
+    #[error("a pushkey must be 1 to {MAX_PUSHKEY_BYTES} bytes, this one has {bytes}")]
+    InvalidPushkey { bytes: usize },
+    #[error("an app id must be 1 to {MAX_APP_ID_CHARS} characters: {app_id:?}")]
+    InvalidAppId { app_id: String },
+    #[error("invalid push gateway URL {url:?}: {reason}")]
+    InvalidGatewayUrl { url: String, reason: String },
+    #[error(transparent)]
+    Session(#[from] SessionError),
+}
+
+/// What [`ensure`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnsureOutcome {
+    /// The server already had this exact pusher: no request was made to change it.
+    Unchanged,
+    Created,
+    Updated,
+}
+
+/// Sets (creates or replaces) a pusher. `append: false`, so the same token registered by another
+/// account on this server is taken over, as the spec recommends for a device that changed hands.
+pub async fn set(client: &SessionClient, pusher: &Pusher) -> Result<(), PusherError> {
+    pusher.validate()?;
+    // Setting the same pusher twice leaves the same state: safe to retry.
+    let request = Request::new(Method::Post, client.url("pushers/set"))
+        .json(pusher.set_body())
+        .idempotent(true);
+    client.send_request(request).await?;
+    Ok(())
+}
+
+/// This user's HTTP pushers.
+pub async fn list(client: &SessionClient) -> Result<Vec<Pusher>, PusherError> {
+    let body = client.send(Method::Get, "pushers", None).await?;
+    let pushers = body
+        .get("pushers")
+        .and_then(Value::as_array)
+        .ok_or(SessionError::MalformedResponse("pushers"))?;
+    Ok(pushers.iter().filter_map(Pusher::from_server).collect())
+}
+
+/// Removes the pusher `app_id` + `pushkey` (no error if there is none).
+pub async fn remove(client: &SessionClient, app_id: &str, pushkey: &str) -> Result<(), PusherError> {
+    let body = json!({"kind": null, "app_id": app_id, "pushkey": pushkey});
+    let request = Request::new(Method::Post, client.url("pushers/set"))
+        .json(body)
+        .idempotent(true);
+    client.send_request(request).await?;
+    Ok(())
+}
+
+/// Makes sure the server has exactly this pusher; sets it only when missing or different.
+pub async fn ensure(client: &SessionClient, pusher: &Pusher) -> Result<EnsureOutcome, PusherError> {
+    pusher.validate()?;
+    let existing = list(client).await?;
+    let same_key = existing
+        .iter()
+        .find(|p| p.app_id == pusher.app_id && p.pushkey == pusher.pushkey);
+    let outcome = match same_key {
+        Some(current) if current == pusher => return Ok(EnsureOutcome::Unchanged),
+        Some(_) => EnsureOutcome::Updated,
+        None => EnsureOutcome::Created,
+    };
+    set(client, pusher).await?;
+    tracing::info!(app_id = %pusher.app_id, ?outcome, "pusher ensured");
+    Ok(outcome)
+}
+
+/// Moves from `old_pushkey` to `pusher.pushkey` (an FCM/APNs token change): the new pusher is
+/// set first, so pushes never stop, then the old one is removed.
+pub async fn rotate(client: &SessionClient, old_pushkey: &str, pusher: &Pusher) -> Result<(), PusherError> {
+    set(client, pusher).await?;
+    if old_pushkey != pusher.pushkey {
+        remove(client, &pusher.app_id, old_pushkey).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pusher() -> Pusher {
+        Pusher::new(
+            "token",
+            "io.matrixpush.sample.android",
+            "https://push.example.org/_matrix/push/v1/notify",
+        )
+    }
+
+    #[test]
+    fn validation() {
+        assert!(pusher().validate().is_ok());
+        let mut p = pusher();
+        p.pushkey = "x".repeat(513);
+        assert!(matches!(
+            p.validate(),
+            Err(PusherError::InvalidPushkey { bytes: 513 })
+        ));
+        p.pushkey = "é".repeat(256);
+        assert!(p.validate().is_ok(), "512 bytes is the limit");
+        let mut p = pusher();
+        p.app_id = "a".repeat(65);
+        assert!(matches!(p.validate(), Err(PusherError::InvalidAppId { .. })));
+        for (url, ok) in [
+            ("https://push.example.org/_matrix/push/v1/notify", true),
+            ("http://127.0.0.1:5000/_matrix/push/v1/notify", true),
+            ("http://localhost:5000/_matrix/push/v1/notify", true),
+            ("http://push.example.org/_matrix/push/v1/notify", false),
+            ("https://push.example.org/notify", false),
+            ("not a url", false),
+        ] {
+            let mut p = pusher();
+            p.gateway_url = url.into();
+            assert_eq!(p.validate().is_ok(), ok, "{url}");
+        }
+    }
+
+    #[test]
+    fn server_form_round_trips() {
+        let mut p = pusher();
+        p.profile_tag = Some("tag".into());
+        p.default_payload = Some(json!({"aps": {"mutable-content": 1}}));
+        p.extra_data.insert("org.example".into(), json!(1));
+        let mut server = p.set_body();
+        server.as_object_mut().unwrap().remove("append");
+        assert_eq!(Pusher::from_server(&server), Some(p));
+    }
+}

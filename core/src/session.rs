@@ -1,0 +1,610 @@
+//! Signing in: homeserver discovery, login flows, password and token login, the saved session
+//! and where it is kept, and [`SessionClient`] — the signed-in connection that sends
+//! authenticated requests and refreshes its access token when the server says it expired.
+//!
+//! Refresh is shared: concurrent requests that hit an expired token wait for one refresh, and two
+//! processes sharing one session store (an app and its notification extension) take a
+//! cross-process lock and re-read the store first, so a refresh token is never spent twice.
+
+use crate::http::{HttpError, Method, Request, Transport};
+use crate::secret::Secret;
+use crate::store::{StateStore, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use url::Url;
+
+/// A signed-in device: what is saved, and what restores the sign-in later.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// The client-server API base URL, e.g. `https://matrix.example.org/`.
+    pub homeserver: String,
+    pub user_id: String,
+    pub device_id: String,
+    pub access_token: Secret,
+    #[serde(default)]
+    pub refresh_token: Option<Secret>,
+}
+
+/// Where the session is kept between runs. Implementations save atomically: a reader never sees
+/// half a session.
+pub trait SessionStore: Send + Sync {
+    fn load(&self) -> Result<Option<Session>, StoreError>;
+    fn save(&self, session: &Session) -> Result<(), StoreError>;
+    fn clear(&self) -> Result<(), StoreError>;
+}
+
+/// Keeps the session in memory only (tests, short-lived tools).
+#[derive(Debug, Default)]
+pub struct MemorySessionStore {
+    session: Mutex<Option<Session>>,
+}
+
+impl SessionStore for MemorySessionStore {
+    fn load(&self) -> Result<Option<Session>, StoreError> {
+        Ok(lock(&self.session).clone())
+    }
+    fn save(&self, session: &Session) -> Result<(), StoreError> {
+        *lock(&self.session) = Some(session.clone());
+        Ok(())
+    }
+    fn clear(&self) -> Result<(), StoreError> {
+        *lock(&self.session) = None;
+        Ok(())
+    }
+}
+
+/// Keeps the session in the platform's secret store through the `keyring` crate: the Keychain
+/// on iOS and macOS, the kernel keyring on Linux. One entry holds the whole session as JSON, so a
+/// save replaces it at once.
+#[derive(Debug, Clone)]
+pub struct KeyringSessionStore {
+    service: String,
+    account: String,
+}
+
+impl KeyringSessionStore {
+    /// `service` names the app (`io.matrixpush.sample`); `account` tells sessions apart.
+    pub fn new(service: impl Into<String>, account: impl Into<String>) -> KeyringSessionStore {
+        KeyringSessionStore {
+            service: service.into(),
+            account: account.into(),
+        }
+    }
+
+    fn entry(&self) -> Result<keyring::Entry, StoreError> {
+        keyring::Entry::new(&self.service, &self.account).map_err(|e| self.error(e))
+    }
+
+    fn error(&self, error: keyring::Error) -> StoreError {
+        StoreError::Io {
+            path: format!("keyring {}/{}", self.service, self.account),
+            message: error.to_string(),
+        }
+    }
+}
+
+impl SessionStore for KeyringSessionStore {
+    fn load(&self) -> Result<Option<Session>, StoreError> {
+        match self.entry()?.get_password() {
+            Ok(json) => Ok(serde_json::from_str(&json).ok()),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(self.error(e)),
+        }
+    }
+    fn save(&self, session: &Session) -> Result<(), StoreError> {
+        let json = serde_json::to_string(session).expect("a session serializes");
+        self.entry()?.set_password(&json).map_err(|e| self.error(e))
+    }
+    fn clear(&self) -> Result<(), StoreError> {
+        match self.entry()?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(self.error(e)),
+        }
+    }
+}
+
+/// A session the server soft-logged out: kept for its device id, with no usable token.
+fn is_soft_logged_out(session: &Session) -> bool {
+    session.access_token.expose().is_empty()
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Why signing in or an authenticated request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{input:?} is not a user id, server name or URL")]
+    InvalidServer { input: String },
+    #[error("{url} is not a Matrix homeserver: {reason}")]
+    NotAMatrixServer { url: String, reason: String },
+    #[error("not signed in")]
+    NotSignedIn,
+    /// The server ended the session but the device may be kept: sign in again with the same
+    /// device (see [`SessionClient::login_password`], which reuses it).
+    #[error("the session was logged out by the server; sign in again to keep this device")]
+    SoftLoggedOut,
+    /// The server ended the session for good; local state tied to it was removed.
+    #[error("the session was logged out by the server")]
+    LoggedOut,
+    #[error("the server's answer is missing {0}")]
+    MalformedResponse(&'static str),
+}
+
+/// How the user names themselves for password login.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoginIdentifier {
+    /// A full user id (`@alice:example.org`) or just the localpart (`alice`).
+    User(String),
+    Email(String),
+    /// A phone number with its country (`GB`, `+44…`).
+    Phone {
+        country: String,
+        number: String,
+    },
+}
+
+impl LoginIdentifier {
+    fn to_json(&self) -> Value {
+        match self {
+            LoginIdentifier::User(user) => json!({"type": "m.id.user", "user": user}),
+            LoginIdentifier::Email(address) => {
+                json!({"type": "m.id.thirdparty", "medium": "email", "address": address})
+            }
+            LoginIdentifier::Phone { country, number } => {
+                json!({"type": "m.id.phone", "country": country, "phone": number})
+            }
+        }
+    }
+}
+
+/// A login method the server offers (`GET /login`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginFlow {
+    /// `m.login.password`, `m.login.token`, `m.login.sso`, …
+    pub kind: String,
+    /// With `m.login.token`: whether a signed-in device may mint tokens (`POST /login/get_token`).
+    pub get_login_token: bool,
+}
+
+/// Finds the client-server API for what a user typed: a user id (`@alice:example.org`), a server
+/// name (`example.org`, `localhost:8008`) or a URL. Server names go through
+/// `/.well-known/matrix/client`; the result is checked with `GET /_matrix/client/versions`.
+/// Loopback servers are reached over plain http, everything else over https.
+pub async fn discover_homeserver(transport: &Transport, input: &str) -> Result<Url, SessionError> {
+    let input = input.trim();
+    let invalid = || SessionError::InvalidServer {
+        input: input.to_owned(),
+    };
+    let base = if input.starts_with("https://") || input.starts_with("http://") {
+        Url::parse(input).map_err(|_| invalid())?
+    } else {
+        let server_name = match input.strip_prefix('@') {
+            Some(user) => user
+                .split_once(':')
+                .map(|(_, server)| server)
+                .ok_or_else(invalid)?,
+            None => input,
+        };
+        if server_name.is_empty() || server_name.contains(['/', ' ', '@']) {
+            return Err(invalid());
+        }
+        let host = server_name.rsplit_once(':').map_or(server_name, |(host, port)| {
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                host
+            } else {
+                server_name
+            }
+        });
+        let scheme = if is_loopback(host) { "http" } else { "https" };
+        let origin = Url::parse(&format!("{scheme}://{server_name}/")).map_err(|_| invalid())?;
+        well_known_base_url(transport, &origin).await?.unwrap_or(origin)
+    };
+    validate_homeserver(transport, &base).await?;
+    Ok(base)
+}
+
+pub(crate) fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The `m.homeserver.base_url` of `/.well-known/matrix/client`, or `None` when the server has
+/// no such document.
+async fn well_known_base_url(transport: &Transport, origin: &Url) -> Result<Option<Url>, SessionError> {
+    let url = origin.join(".well-known/matrix/client").expect("a valid path");
+    match transport.send(&Request::new(Method::Get, url.clone())).await {
+        Ok(document) => {
+            let base = document
+                .pointer("/m.homeserver/base_url")
+                .and_then(Value::as_str)
+                .ok_or_else(|| SessionError::NotAMatrixServer {
+                    url: url.to_string(),
+                    reason: "its .well-known document has no m.homeserver.base_url".into(),
+                })?;
+            let base = if base.ends_with('/') {
+                base.to_owned()
+            } else {
+                format!("{base}/")
+            };
+            Url::parse(&base)
+                .map(Some)
+                .map_err(|e| SessionError::NotAMatrixServer {
+                    url: url.to_string(),
+                    reason: format!("its .well-known base_url {base:?} is not a URL: {e}"),
+                })
+        }
+        Err(HttpError::Matrix(e)) if e.status == 404 => Ok(None),
+        Err(HttpError::UnexpectedResponse { status: 404, .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Checks that `base` answers `GET /_matrix/client/versions` like a Matrix server.
+pub async fn validate_homeserver(transport: &Transport, base: &Url) -> Result<(), SessionError> {
+    let url = base.join("_matrix/client/versions").expect("a valid path");
+    let not_matrix = |reason: String| SessionError::NotAMatrixServer {
+        url: base.to_string(),
+        reason,
+    };
+    match transport.send(&Request::new(Method::Get, url)).await {
+        Ok(body) if body.get("versions").is_some_and(Value::is_array) => Ok(()),
+        Ok(_) => Err(not_matrix("/versions has no list of versions".into())),
+        Err(HttpError::UnexpectedResponse { status, message, .. }) => {
+            Err(not_matrix(format!("/versions answered HTTP {status}: {message}")))
+        }
+        Err(HttpError::Matrix(e)) => Err(not_matrix(format!("/versions answered {e}"))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// How long a refresh waits for another process that is refreshing.
+const REFRESH_LOCK_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The signed-in connection to a homeserver.
+pub struct SessionClient {
+    transport: Transport,
+    homeserver: Url,
+    store: Arc<dyn SessionStore>,
+    /// Folder for the cross-process refresh lock; without one, refresh is only shared within
+    /// this process.
+    state: Option<StateStore>,
+    session: Mutex<Option<Session>>,
+    refreshing: tokio::sync::Mutex<()>,
+    device_display_name: Option<String>,
+}
+
+impl std::fmt::Debug for SessionClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionClient")
+            .field("homeserver", &self.homeserver.as_str())
+            .field("session", &*lock(&self.session))
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionClient {
+    pub fn new(
+        transport: Transport,
+        homeserver: Url,
+        store: Arc<dyn SessionStore>,
+        state: Option<StateStore>,
+        device_display_name: Option<String>,
+    ) -> SessionClient {
+        SessionClient {
+            transport,
+            homeserver,
+            store,
+            state,
+            session: Mutex::new(None),
+            refreshing: tokio::sync::Mutex::new(()),
+            device_display_name,
+        }
+    }
+
+    pub fn homeserver(&self) -> &Url {
+        &self.homeserver
+    }
+
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// The current session, if signed in.
+    pub fn session(&self) -> Option<Session> {
+        lock(&self.session).clone()
+    }
+
+    /// The signed-in user's id.
+    pub fn user_id(&self) -> Result<String, SessionError> {
+        self.session().map(|s| s.user_id).ok_or(SessionError::NotSignedIn)
+    }
+
+    /// `/_matrix/client/v3/` + `path` (a fixed path; use [`SessionClient::url_of`] for paths
+    /// with ids in them).
+    pub fn url(&self, path: &str) -> Url {
+        self.homeserver
+            .join("_matrix/client/v3/")
+            .and_then(|base| base.join(path))
+            .expect("paths are built from encoded segments")
+    }
+
+    /// `/_matrix/client/v3/` + the segments, each percent-encoded (room ids, rule ids, …).
+    pub fn url_of(&self, segments: &[&str]) -> Url {
+        let mut url = self.url("");
+        url.path_segments_mut()
+            .expect("an http(s) URL has path segments")
+            .pop_if_empty()
+            .extend(segments);
+        url
+    }
+
+    /// Restores the saved session, if there is one. No request is made: an expired token is
+    /// refreshed on first use.
+    pub fn restore(&self) -> Result<Option<Session>, SessionError> {
+        let session = self.store.load()?;
+        *lock(&self.session) = session.clone();
+        Ok(session)
+    }
+
+    /// The login methods the server offers.
+    pub async fn login_flows(&self) -> Result<Vec<LoginFlow>, SessionError> {
+        let body = self
+            .transport
+            .send(&Request::new(Method::Get, self.url("login")))
+            .await?;
+        let flows = body
+            .get("flows")
+            .and_then(Value::as_array)
+            .ok_or(SessionError::MalformedResponse("flows"))?;
+        Ok(flows
+            .iter()
+            .filter_map(|flow| {
+                Some(LoginFlow {
+                    kind: flow.get("type")?.as_str()?.to_owned(),
+                    get_login_token: flow
+                        .get("get_login_token")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
+                })
+            })
+            .collect())
+    }
+
+    /// Signs in with a password. After a soft logout the saved device id is reused, so the
+    /// device keeps its data.
+    pub async fn login_password(
+        &self,
+        identifier: &LoginIdentifier,
+        password: &Secret,
+    ) -> Result<Session, SessionError> {
+        let body = json!({
+            "type": "m.login.password",
+            "identifier": identifier.to_json(),
+            "password": password.expose(),
+        });
+        self.login(body).await
+    }
+
+    /// Signs in with a login token (`m.login.token`), as SSO and QR sign-in hand out.
+    pub async fn login_token(&self, token: &Secret) -> Result<Session, SessionError> {
+        self.login(json!({"type": "m.login.token", "token": token.expose()}))
+            .await
+    }
+
+    async fn login(&self, mut body: Value) -> Result<Session, SessionError> {
+        body["refresh_token"] = json!(true);
+        if let Some(name) = &self.device_display_name {
+            body["initial_device_display_name"] = json!(name);
+        }
+        if let Some(soft_logged_out) = self.session().filter(is_soft_logged_out) {
+            body["device_id"] = json!(soft_logged_out.device_id);
+        }
+        // Not idempotent: a retried login would create a second device.
+        let request = Request::new(Method::Post, self.url("login")).json(body);
+        let response = self.transport.send(&request).await?;
+        let text = |field: &'static str| {
+            response
+                .get(field)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or(SessionError::MalformedResponse(field))
+        };
+        let session = Session {
+            homeserver: self.homeserver.to_string(),
+            user_id: text("user_id")?,
+            device_id: text("device_id")?,
+            access_token: Secret::new(text("access_token")?),
+            refresh_token: response
+                .get("refresh_token")
+                .and_then(Value::as_str)
+                .map(Secret::from),
+        };
+        self.store.save(&session)?;
+        *lock(&self.session) = Some(session.clone());
+        tracing::info!(user_id = %session.user_id, device_id = %session.device_id, "signed in");
+        Ok(session)
+    }
+
+    /// Asks the server who the token belongs to: `(user_id, device_id)`.
+    pub async fn whoami(&self) -> Result<(String, Option<String>), SessionError> {
+        let body = self.send(Method::Get, "account/whoami", None).await?;
+        let user_id = body
+            .get("user_id")
+            .and_then(Value::as_str)
+            .ok_or(SessionError::MalformedResponse("user_id"))?;
+        let device_id = body.get("device_id").and_then(Value::as_str).map(str::to_owned);
+        Ok((user_id.to_owned(), device_id))
+    }
+
+    /// Signs out: the server deletes the device (and its pushers); the saved session is removed.
+    pub async fn logout(&self) -> Result<(), SessionError> {
+        let result = self.send(Method::Post, "logout", None).await;
+        match result {
+            Ok(_) | Err(SessionError::LoggedOut | SessionError::SoftLoggedOut) => {}
+            Err(e) => return Err(e),
+        }
+        self.forget()?;
+        Ok(())
+    }
+
+    fn forget(&self) -> Result<(), SessionError> {
+        *lock(&self.session) = None;
+        self.store.clear()?;
+        if let Some(state) = &self.state {
+            state.clear_account_state()?;
+        }
+        Ok(())
+    }
+
+    /// Sends an authenticated request to `/_matrix/client/v3/{path}`.
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value, SessionError> {
+        let mut request = Request::new(method, self.url(path));
+        request.body = body;
+        self.send_request(request).await
+    }
+
+    /// Sends an authenticated request; on `M_UNKNOWN_TOKEN` refreshes once and sends it again.
+    pub async fn send_request(&self, mut request: Request) -> Result<Value, SessionError> {
+        for attempt in 0..2 {
+            let session = self.session().ok_or(SessionError::NotSignedIn)?;
+            if is_soft_logged_out(&session) {
+                return Err(SessionError::SoftLoggedOut);
+            }
+            request.access_token = Some(session.access_token.clone());
+            match self.transport.send(&request).await {
+                Err(HttpError::Matrix(e)) if e.is("M_UNKNOWN_TOKEN") && attempt == 0 => {
+                    self.refresh_after(&session.access_token, e.soft_logout).await?;
+                }
+                Err(HttpError::Matrix(e)) if e.is("M_UNKNOWN_TOKEN") => {
+                    return Err(self.logged_out(e.soft_logout));
+                }
+                result => return Ok(result?),
+            }
+        }
+        unreachable!("the loop returns on its second pass")
+    }
+
+    /// Replaces the access token that just failed, unless someone already has: another task of
+    /// this process (the in-process mutex), or another process (the store lock + a re-read).
+    async fn refresh_after(&self, failed: &Secret, soft_logout: bool) -> Result<(), SessionError> {
+        let _in_process = self.refreshing.lock().await;
+        if self.session().is_some_and(|s| &s.access_token != failed) {
+            return Ok(());
+        }
+        let _across_processes = match &self.state {
+            Some(state) => Some(state.lock("session", REFRESH_LOCK_TIMEOUT).await?),
+            None => None,
+        };
+        if let Some(stored) = self.store.load()?
+            && &stored.access_token != failed
+        {
+            tracing::debug!("another process refreshed the session");
+            *lock(&self.session) = Some(stored);
+            return Ok(());
+        }
+        let session = self.session().ok_or(SessionError::NotSignedIn)?;
+        let Some(refresh_token) = &session.refresh_token else {
+            return Err(self.logged_out(soft_logout));
+        };
+        let request = Request::new(Method::Post, self.url("refresh"))
+            .json(json!({"refresh_token": refresh_token.expose()}))
+            .idempotent(false);
+        let response = match self.transport.send(&request).await {
+            Ok(response) => response,
+            Err(HttpError::Matrix(e)) if e.is("M_UNKNOWN_TOKEN") || e.is("M_FORBIDDEN") => {
+                return Err(self.logged_out(e.soft_logout));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let access_token = response
+            .get("access_token")
+            .and_then(Value::as_str)
+            .ok_or(SessionError::MalformedResponse("access_token"))?;
+        let refreshed = Session {
+            access_token: Secret::new(access_token),
+            refresh_token: response
+                .get("refresh_token")
+                .and_then(Value::as_str)
+                .map(Secret::from)
+                .or(session.refresh_token.clone()),
+            ..session
+        };
+        self.store.save(&refreshed)?;
+        *lock(&self.session) = Some(refreshed);
+        tracing::debug!("access token refreshed");
+        Ok(())
+    }
+
+    /// The session is over: a soft logout keeps what is saved (the device id is reused when
+    /// signing in again); a hard one forgets it.
+    fn logged_out(&self, soft_logout: bool) -> SessionError {
+        if soft_logout {
+            if let Some(session) = lock(&self.session).as_mut() {
+                session.access_token = Secret::new("");
+                session.refresh_token = None;
+            }
+            return SessionError::SoftLoggedOut;
+        }
+        if let Err(e) = self.forget() {
+            tracing::warn!("cannot remove the ended session: {e}");
+        }
+        SessionError::LoggedOut
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_session_hides_the_tokens() {
+        let session = Session {
+            homeserver: "https://example.org/".into(),
+            user_id: "@a:example.org".into(),
+            device_id: "DEV".into(),
+            access_token: Secret::new("syt_access_secret"),
+            refresh_token: Some(Secret::new("syr_refresh_secret")),
+        };
+        let shown = format!("{session:?}");
+        assert!(
+            !shown.contains("access_secret") && !shown.contains("refresh_secret"),
+            "{shown}"
+        );
+        assert!(shown.contains("@a:example.org"));
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for host in ["localhost", "127.0.0.1", "[::1]", "127.3.4.5"] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in ["example.org", "10.0.0.1", "localhost.example.org"] {
+            assert!(!is_loopback(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn memory_store_round_trips() {
+        let store = MemorySessionStore::default();
+        assert_eq!(store.load().unwrap(), None);
+        let session = Session {
+            homeserver: "h".into(),
+            user_id: "u".into(),
+            device_id: "d".into(),
+            access_token: Secret::new("a"),
+            refresh_token: None,
+        };
+        store.save(&session).unwrap();
+        assert_eq!(store.load().unwrap(), Some(session));
+        store.clear().unwrap();
+        assert_eq!(store.load().unwrap(), None);
+    }
+}
