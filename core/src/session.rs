@@ -66,7 +66,17 @@ pub struct KeyringSessionStore {
 
 impl KeyringSessionStore {
     /// `service` names the app (`io.matrixpush.sample`); `account` tells sessions apart.
+    ///
+    /// On Linux the secrets live in the kernel's session keyring; a process started outside a
+    /// login session (a service, a container) has none, so one is created — and processes this
+    /// one starts afterwards share it.
     pub fn new(service: impl Into<String>, account: impl Into<String>) -> KeyringSessionStore {
+        #[cfg(target_os = "linux")]
+        if let Err(e) =
+            linux_keyutils::KeyRing::from_special_id(linux_keyutils::KeyRingIdentifier::Session, true)
+        {
+            tracing::warn!("no session keyring: {e}");
+        }
         KeyringSessionStore {
             service: service.into(),
             account: account.into(),
@@ -241,8 +251,9 @@ async fn well_known_base_url(transport: &Transport, origin: &Url) -> Result<Opti
                     reason: format!("its .well-known base_url {base:?} is not a URL: {e}"),
                 })
         }
-        Err(HttpError::Matrix(e)) if e.status == 404 => Ok(None),
-        Err(HttpError::UnexpectedResponse { status: 404, .. }) => Ok(None),
+        // No usable document (404, an error page, a web site's HTML): use the server name
+        // itself; `/versions` then tells whether a Matrix server is there.
+        Err(HttpError::Matrix(_) | HttpError::UnexpectedResponse { .. }) => Ok(None),
         Err(e) => Err(e.into()),
     }
 }
@@ -278,6 +289,8 @@ pub struct SessionClient {
     state: Option<StateStore>,
     session: Mutex<Option<Session>>,
     refreshing: tokio::sync::Mutex<()>,
+    /// How many refreshes this client made itself (not counting ones it adopted).
+    refreshes: std::sync::atomic::AtomicU64,
     device_display_name: Option<String>,
 }
 
@@ -305,6 +318,7 @@ impl SessionClient {
             state,
             session: Mutex::new(None),
             refreshing: tokio::sync::Mutex::new(()),
+            refreshes: Default::default(),
             device_display_name,
         }
     }
@@ -315,6 +329,11 @@ impl SessionClient {
 
     pub fn transport(&self) -> &Transport {
         &self.transport
+    }
+
+    /// How many times this client spent a refresh token itself.
+    pub fn refresh_count(&self) -> u64 {
+        self.refreshes.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The current session, if signed in.
@@ -539,6 +558,7 @@ impl SessionClient {
         };
         self.store.save(&refreshed)?;
         *lock(&self.session) = Some(refreshed);
+        self.refreshes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::debug!("access token refreshed");
         Ok(())
     }

@@ -1,6 +1,15 @@
 //! Shared helpers for the end-to-end suites in `tests/tests/`.
 
+use hmac::{Hmac, Mac};
+use matrix_push::Client;
+use matrix_push::http::{HttpConfig, HttpError, Method, Request, Transport};
+use matrix_push::secret::Secret;
+use matrix_push::session::{LoginIdentifier, MemorySessionStore, SessionStore};
+use serde_json::{Value, json};
+use sha1::Sha1;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The shared fixtures: `MATRIX_PUSH_FIXTURES`, else `shared/fixtures` in the nearest folder
 /// above the repository that has one (`../shared/fixtures` for a checkout beside `shared`).
@@ -37,4 +46,167 @@ pub fn cli_binary() -> PathBuf {
         "release"
     };
     target.join(profile).join("matrix-push")
+}
+
+/// A test homeserver started by `scripts/synapse`.
+#[derive(Clone, Debug)]
+pub struct Homeserver {
+    pub url: url::Url,
+    /// The server name in user ids (`localhost:18008`).
+    pub server_name: String,
+    secret: String,
+}
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: start the test homeservers with `scripts/synapse start main` and `eval \"$(scripts/synapse env)\"`, or run ./scripts/test")
+    })
+}
+
+impl Homeserver {
+    /// The main instance (rate limits raised).
+    pub fn main() -> Homeserver {
+        Homeserver::at(
+            &env("MATRIX_PUSH_SYNAPSE_URL"),
+            &env("MATRIX_PUSH_SYNAPSE_SERVER_NAME"),
+        )
+    }
+
+    /// The instance with low login and message rate limits.
+    pub fn rate_limited() -> Homeserver {
+        let url = env("MATRIX_PUSH_SYNAPSE_RATELIMITED_URL");
+        let port = url.rsplit(':').next().unwrap_or_default().to_owned();
+        Homeserver::at(&url, &format!("localhost:{port}"))
+    }
+
+    /// The instance a test may freeze or kill, and its pid.
+    pub fn doomed() -> (Homeserver, u32) {
+        let url = env("MATRIX_PUSH_SYNAPSE_DOOMED_URL");
+        let port = url.rsplit(':').next().unwrap_or_default().to_owned();
+        let pid_file = env("MATRIX_PUSH_SYNAPSE_DOOMED_PID_FILE");
+        let pid = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        (Homeserver::at(&url, &format!("localhost:{port}")), pid)
+    }
+
+    fn at(url: &str, server_name: &str) -> Homeserver {
+        let url = url::Url::parse(&format!("{}/", url.trim_end_matches('/'))).unwrap();
+        Homeserver {
+            url,
+            server_name: server_name.to_owned(),
+            secret: env("MATRIX_PUSH_SYNAPSE_SECRET"),
+        }
+    }
+
+    fn transport() -> Transport {
+        Transport::new(HttpConfig::default()).unwrap()
+    }
+
+    /// Registers a new user through the shared-secret admin API; returns `(user_id, password)`.
+    /// The localpart gets a unique suffix so runs against one server never collide.
+    pub async fn register(&self, name: &str, admin: bool) -> (String, String) {
+        let localpart = unique(name);
+        let password = format!("pw-{localpart}-secret");
+        let url = self.url.join("_synapse/admin/v1/register").unwrap();
+        let transport = Homeserver::transport();
+        let nonce = transport
+            .send(&Request::new(Method::Get, url.clone()))
+            .await
+            .unwrap()["nonce"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mut mac = Hmac::<Sha1>::new_from_slice(self.secret.as_bytes()).unwrap();
+        let role = if admin { "admin" } else { "notadmin" };
+        mac.update(format!("{nonce}\0{localpart}\0{password}\0{role}").as_bytes());
+        let digest: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let body = json!({"nonce": nonce, "username": localpart, "password": password, "admin": admin, "mac": digest});
+        let response = transport
+            .send(&Request::new(Method::Post, url).json(body))
+            .await
+            .unwrap();
+        (response["user_id"].as_str().unwrap().to_owned(), password)
+    }
+
+    /// An access token of a fresh admin user (no refresh token, so it does not expire).
+    pub async fn admin_token(&self) -> Secret {
+        let (user_id, password) = self.register("admin", true).await;
+        let url = self.url.join("_matrix/client/v3/login").unwrap();
+        let body = json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": user_id}, "password": password});
+        let response = Homeserver::transport()
+            .send(&Request::new(Method::Post, url).json(body))
+            .await
+            .unwrap();
+        Secret::new(response["access_token"].as_str().unwrap())
+    }
+
+    /// Sends a raw request to this server, as another program would (not through the SDK).
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: &Secret,
+        body: Option<Value>,
+    ) -> Result<Value, HttpError> {
+        let mut request = Request::new(method, self.url.join(path).unwrap()).bearer(Some(token.clone()));
+        request.body = body;
+        Homeserver::transport().send(&request).await
+    }
+
+    /// A client for this server with a fresh store folder and an in-memory session store.
+    pub fn client(&self) -> Client {
+        self.client_with(Arc::new(MemorySessionStore::default()), &temp_dir("client"))
+    }
+
+    pub fn client_with(&self, store: Arc<dyn SessionStore>, dir: &Path) -> Client {
+        Client::builder(self.url.clone())
+            .store_dir(dir)
+            .session_store(store)
+            .device_display_name("matrix-push tests")
+            .build()
+            .unwrap()
+    }
+
+    /// A signed-in client for a new user; returns it with the user id and password.
+    pub async fn signed_in(&self, name: &str) -> (Client, String, String) {
+        let (user_id, password) = self.register(name, false).await;
+        let client = self.client();
+        client
+            .login_password(
+                &LoginIdentifier::User(user_id.clone()),
+                &Secret::new(password.as_str()),
+            )
+            .await
+            .unwrap();
+        (client, user_id, password)
+    }
+}
+
+/// `name` with a suffix unique to this process and call.
+pub fn unique(name: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{name}{}x{}x{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A new, empty folder under the system's temporary folder.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("matrix-push-{}", unique(name)));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
