@@ -1,0 +1,301 @@
+//! Push-rule sync and edits against a real Synapse: the initial fetch, filtered `/sync` with the
+//! token kept in the store, the sync loop's callback, keywords, room modes (Element's encoding),
+//! muted senders, enable/disable, actions, positions, and rule-id validation. Every edit is
+//! checked through sync afterwards, and the stored rules evaluate offline.
+
+use matrix_push::Client;
+use matrix_push::rules::{Action, CompiledRuleset, PushContext, RuleKind, Tweak};
+use matrix_push::sync::{Position, RoomNotificationMode, SyncError};
+use matrix_push_tests::Homeserver;
+use serde_json::json;
+use std::time::Duration;
+
+/// Syncs until a ruleset arrives that satisfies `check` (an edit may land in a later batch).
+async fn synced_until(
+    client: &Client,
+    check: impl Fn(&matrix_push::rules::Ruleset) -> bool,
+) -> matrix_push::rules::Ruleset {
+    for _ in 0..5 {
+        if let Some(rules) = client.sync_push_rules_once(Duration::from_secs(5)).await.unwrap()
+            && check(&rules.global)
+        {
+            return rules.global;
+        }
+    }
+    panic!("the edit never showed up in /sync");
+}
+
+#[tokio::test]
+async fn fetch_then_sync_keeps_rules_and_token_in_the_store() {
+    let (client, user_id, _) = Homeserver::main().signed_in("sync").await;
+    assert!(client.stored_push_rules().is_none());
+    let rules = client.fetch_push_rules().await.unwrap();
+    assert!(rules.global.get(RuleKind::Override, ".m.rule.master").is_some());
+    assert_eq!(client.stored_push_rules(), Some(rules.clone()));
+    // The first /sync (no token) carries the current rules; later ones only changes.
+    let first = client.sync_push_rules_once(Duration::from_secs(0)).await.unwrap();
+    assert!(first.is_some());
+    assert!(client.state().sync_token().is_some(), "next_batch is stored");
+    let quiet = client
+        .sync_push_rules_once(Duration::from_millis(200))
+        .await
+        .unwrap();
+    assert!(quiet.is_none(), "the stored token is used: nothing changed since");
+    // The stored rules evaluate without the network.
+    let compiled = CompiledRuleset::new(client.stored_push_rules().unwrap().global);
+    let mut cx = PushContext::new(&user_id);
+    cx.member_count = Some(2);
+    let event = json!({"type": "m.room.message", "sender": "@bob:localhost", "content": {"msgtype": "m.text", "body": "hi"}});
+    assert!(compiled.evaluate(&event, &cx).notify());
+}
+
+#[tokio::test]
+async fn keywords_are_added_listed_and_removed() {
+    let (client, _, _) = Homeserver::main().signed_in("keywords").await;
+    client.fetch_push_rules().await.unwrap();
+    client.sync_push_rules_once(Duration::from_secs(0)).await.unwrap();
+    client.add_keyword("pizza").await.unwrap();
+    client.add_keyword("deploy*").await.unwrap();
+    let mut keywords = client.keywords().await.unwrap();
+    keywords.sort();
+    assert_eq!(keywords, ["deploy*", "pizza"]);
+    let synced = synced_until(&client, |rules| rules.get(RuleKind::Content, "pizza").is_some()).await;
+    let rule = synced.get(RuleKind::Content, "pizza").unwrap();
+    assert_eq!(rule.pattern.as_deref(), Some("pizza"));
+    assert_eq!(
+        rule.actions,
+        [Action::Notify, Action::SetTweak(Tweak::Sound("default".into()))]
+    );
+    client.remove_keyword("pizza").await.unwrap();
+    assert_eq!(client.keywords().await.unwrap(), ["deploy*"]);
+    synced_until(&client, |rules| rules.get(RuleKind::Content, "pizza").is_none()).await;
+}
+
+#[tokio::test]
+async fn room_modes_use_elements_encoding() {
+    let (client, user_id, _) = Homeserver::main().signed_in("modes").await;
+    let room = "!someroom:localhost";
+    assert_eq!(client.room_mode(room).await.unwrap(), None);
+
+    client
+        .set_room_mode(room, RoomNotificationMode::MentionsAndKeywordsOnly)
+        .await
+        .unwrap();
+    let rules = client.fetch_push_rules().await.unwrap().global;
+    let room_rule = rules.get(RuleKind::Room, room).expect("a room rule");
+    assert!(room_rule.actions.is_empty());
+    assert!(rules.get(RuleKind::Override, room).is_none());
+    assert_eq!(
+        client.room_mode(room).await.unwrap(),
+        Some(RoomNotificationMode::MentionsAndKeywordsOnly)
+    );
+
+    client
+        .set_room_mode(room, RoomNotificationMode::Mute)
+        .await
+        .unwrap();
+    let rules = client.fetch_push_rules().await.unwrap().global;
+    let mute = rules.get(RuleKind::Override, room).expect("an override rule");
+    assert!(mute.actions.is_empty());
+    assert_eq!(
+        mute.conditions.as_ref().unwrap()[0].to_value(),
+        json!({"kind": "event_match", "key": "room_id", "pattern": room})
+    );
+    assert!(
+        rules.get(RuleKind::Room, room).is_none(),
+        "one encoding at a time"
+    );
+    assert_eq!(
+        client.room_mode(room).await.unwrap(),
+        Some(RoomNotificationMode::Mute)
+    );
+
+    // Muted means muted, even for a mention; mentions-only keeps mentions.
+    let compiled = CompiledRuleset::new(rules);
+    let mut cx = PushContext::new(&user_id);
+    cx.member_count = Some(5);
+    let mention = json!({"type": "m.room.message", "sender": "@bob:localhost", "room_id": room,
+        "content": {"body": "hey", "m.mentions": {"user_ids": [user_id]}}});
+    assert!(!compiled.evaluate(&mention, &cx).notify());
+
+    client
+        .set_room_mode(room, RoomNotificationMode::AllMessages)
+        .await
+        .unwrap();
+    let rules = client.fetch_push_rules().await.unwrap().global;
+    assert!(rules.get(RuleKind::Override, room).is_none() && rules.get(RuleKind::Room, room).is_none());
+    assert_eq!(client.room_mode(room).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn muted_senders_enable_disable_actions_and_positions() {
+    let (client, _, _) = Homeserver::main().signed_in("edits").await;
+    client.mute_sender("@spammer:localhost", true).await.unwrap();
+    let rules = client.fetch_push_rules().await.unwrap().global;
+    assert!(
+        rules
+            .get(RuleKind::Sender, "@spammer:localhost")
+            .unwrap()
+            .actions
+            .is_empty()
+    );
+    client.mute_sender("@spammer:localhost", false).await.unwrap();
+    assert!(
+        client
+            .fetch_push_rules()
+            .await
+            .unwrap()
+            .global
+            .get(RuleKind::Sender, "@spammer:localhost")
+            .is_none()
+    );
+
+    client
+        .set_rule_enabled(RuleKind::Override, ".m.rule.master", true)
+        .await
+        .unwrap();
+    assert!(
+        client
+            .fetch_push_rules()
+            .await
+            .unwrap()
+            .global
+            .get(RuleKind::Override, ".m.rule.master")
+            .unwrap()
+            .enabled
+    );
+    client
+        .set_rule_enabled(RuleKind::Override, ".m.rule.master", false)
+        .await
+        .unwrap();
+
+    let loud = [
+        Action::Notify,
+        Action::SetTweak(Tweak::Sound("ring".into())),
+        Action::SetTweak(Tweak::Highlight(None)),
+    ];
+    client
+        .set_rule_actions(RuleKind::Underride, ".m.rule.message", &loud)
+        .await
+        .unwrap();
+    let synced = client.fetch_push_rules().await.unwrap().global;
+    assert_eq!(
+        synced
+            .get(RuleKind::Underride, ".m.rule.message")
+            .unwrap()
+            .actions,
+        loud
+    );
+
+    let condition =
+        |pattern: &str| Some(json!([{"kind": "event_match", "key": "content.body", "pattern": pattern}]));
+    client
+        .put_rule(
+            RuleKind::Override,
+            "a",
+            &[Action::Notify],
+            condition("a"),
+            None,
+            &Position::Top,
+        )
+        .await
+        .unwrap();
+    client
+        .put_rule(
+            RuleKind::Override,
+            "c",
+            &[Action::Notify],
+            condition("c"),
+            None,
+            &Position::After("a".into()),
+        )
+        .await
+        .unwrap();
+    client
+        .put_rule(
+            RuleKind::Override,
+            "b",
+            &[Action::Notify],
+            condition("b"),
+            None,
+            &Position::Before("c".into()),
+        )
+        .await
+        .unwrap();
+    let order: Vec<String> = client
+        .fetch_push_rules()
+        .await
+        .unwrap()
+        .global
+        .override_
+        .iter()
+        .filter(|r| !r.rule_id.starts_with('.'))
+        .map(|r| r.rule_id.clone())
+        .collect();
+    assert_eq!(order, ["a", "b", "c"]);
+    client.delete_rule(RuleKind::Override, "b").await.unwrap();
+    synced_until(&client, |rules| {
+        rules.get(RuleKind::Override, "b").is_none() && rules.get(RuleKind::Override, "a").is_some()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn invalid_rule_ids_are_refused_before_any_request() {
+    let (client, _, _) = Homeserver::main().signed_in("invalid").await;
+    for bad in [".m.rule.mine", "a/b", "a\\b", ""] {
+        let error = client
+            .put_rule(
+                RuleKind::Override,
+                bad,
+                &[],
+                Some(json!([])),
+                None,
+                &Position::Top,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, SyncError::InvalidRuleId { .. }),
+            "{bad:?}: {error}"
+        );
+    }
+    assert!(matches!(
+        client.add_keyword("a/b").await,
+        Err(SyncError::InvalidRuleId { .. })
+    ));
+}
+
+#[tokio::test]
+async fn the_sync_loop_reports_every_change() {
+    let (client, _, _) = Homeserver::main().signed_in("loop").await;
+    let client = std::sync::Arc::new(client);
+    let (changes, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let looping = client.clone();
+    let task = tokio::spawn(async move {
+        looping
+            .run_push_rules_sync(Duration::from_secs(5), move |rules| {
+                let _ = changes.send(rules.global.clone());
+            })
+            .await
+    });
+    let first = tokio::time::timeout(Duration::from_secs(10), received.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(first.get(RuleKind::Content, "lasagne").is_none());
+    client.add_keyword("lasagne").await.unwrap();
+    let found = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            let rules = received.recv().await.unwrap();
+            if rules.get(RuleKind::Content, "lasagne").is_some() {
+                return rules;
+            }
+        }
+    })
+    .await
+    .expect("the change arrives through the long poll");
+    assert!(found.get(RuleKind::Content, "lasagne").is_some());
+    assert_eq!(client.stored_push_rules().unwrap().global, found);
+    task.abort();
+}
