@@ -177,8 +177,18 @@ impl Homeserver {
 
     /// A signed-in client for a new user; returns it with the user id and password.
     pub async fn signed_in(&self, name: &str) -> (Client, String, String) {
+        self.signed_in_with(name, HttpConfig::default()).await
+    }
+
+    /// Like [`Homeserver::signed_in`], with transport settings of the test's choosing.
+    pub async fn signed_in_with(&self, name: &str, http: HttpConfig) -> (Client, String, String) {
         let (user_id, password) = self.register(name, false).await;
-        let client = self.client();
+        let client = Client::builder(self.url.clone())
+            .store_dir(temp_dir(name))
+            .device_display_name("matrix-push tests")
+            .http_config(http)
+            .build()
+            .unwrap();
         client
             .login_password(
                 &LoginIdentifier::User(user_id.clone()),

@@ -3,7 +3,6 @@
 //! soft logout, secrets in logs, and the failures a phone meets — wrong password, deactivated
 //! account, unknown token, a server that stops, rate limits.
 
-use matrix_push::Client;
 use matrix_push::http::{HttpConfig, HttpError, Method};
 use matrix_push::secret::Secret;
 use matrix_push::session::{
@@ -459,21 +458,12 @@ async fn rate_limits_come_back_typed_with_their_wait() {
 #[tokio::test]
 async fn a_frozen_then_stopped_server_fails_within_the_timeout() {
     let (hs, pid) = Homeserver::doomed();
-    let (user_id, password) = hs.register("doomed", false).await;
     let config = HttpConfig {
         request_timeout: Duration::from_secs(2),
         max_retries: 1,
         ..HttpConfig::default()
     };
-    let client = Client::builder(hs.url.clone())
-        .store_dir(temp_dir("doomed"))
-        .http_config(config)
-        .build()
-        .unwrap();
-    client
-        .login_password(&LoginIdentifier::User(user_id), &Secret::new(password))
-        .await
-        .unwrap();
+    let (client, _, _) = hs.signed_in_with("doomed", config).await;
     let signal = |name: &str| {
         let status = std::process::Command::new("kill")
             .args([name, &pid.to_string()])
@@ -499,4 +489,35 @@ async fn a_frozen_then_stopped_server_fails_within_the_timeout() {
         "{stopped}"
     );
     assert!(started.elapsed() < Duration::from_secs(8));
+}
+
+#[tokio::test]
+async fn short_rate_limits_are_waited_out_by_the_transport() {
+    // The rate-limited server allows a burst of 2 messages, then one every 5 s; sending an event
+    // is an idempotent PUT (a transaction id), so the transport waits the Retry-After and resends.
+    let config = HttpConfig {
+        max_retry_after: Duration::from_secs(10),
+        max_retries: 3,
+        ..HttpConfig::default()
+    };
+    let (client, _, _) = Homeserver::rate_limited().signed_in_with("patient", config).await;
+    let session = client.session_client();
+    let room = session
+        .send(Method::Post, "createRoom", Some(json!({})))
+        .await
+        .unwrap()["room_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let started = Instant::now();
+    for n in 0..4 {
+        let url = session.url_of(&["rooms", &room, "send", "m.room.message", &format!("txn{n}")]);
+        let request = matrix_push::http::Request::new(Method::Put, url)
+            .json(json!({"msgtype": "m.text", "body": "hi"}));
+        session.send_request(request).await.unwrap();
+    }
+    assert!(
+        started.elapsed() > Duration::from_secs(2),
+        "the server's wait was honoured"
+    );
 }
