@@ -45,6 +45,8 @@ pub enum BuildError {
     Store(#[from] StoreError),
     #[error("a client needs a store folder (for the synced rules and the cross-process lock)")]
     NoStoreDir,
+    #[error("the homeserver must be an http(s) URL, not {0:?}")]
+    InvalidHomeserver(String),
 }
 
 impl ClientBuilder {
@@ -76,7 +78,15 @@ impl ClientBuilder {
         self
     }
 
-    pub fn build(self) -> Result<Client, BuildError> {
+    pub fn build(mut self) -> Result<Client, BuildError> {
+        if !matches!(self.homeserver.scheme(), "http" | "https") || self.homeserver.cannot_be_a_base() {
+            return Err(BuildError::InvalidHomeserver(self.homeserver.to_string()));
+        }
+        // A base URL with a path (`https://example.org/matrix`) must end in `/` to be joined onto.
+        if !self.homeserver.path().ends_with('/') {
+            let path = format!("{}/", self.homeserver.path());
+            self.homeserver.set_path(&path);
+        }
         let state = StateStore::open(self.store_dir.ok_or(BuildError::NoStoreDir)?)?;
         let transport = Transport::new(self.http)?;
         let store = self
@@ -270,5 +280,40 @@ impl Client {
 
     pub async fn delete_rule(&self, kind: crate::rules::RuleKind, rule_id: &str) -> Result<(), SyncError> {
         sync::delete_rule(&self.session, kind, rule_id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn homeserver_urls_are_checked_and_normalised() {
+        let dir = std::env::temp_dir().join(format!("matrix-push-client-{}", std::process::id()));
+        let build = |url: &str| Client::builder(Url::parse(url).unwrap()).store_dir(&dir).build();
+        assert!(matches!(
+            build("mailto:a@b.c"),
+            Err(BuildError::InvalidHomeserver(_))
+        ));
+        assert!(matches!(
+            build("ftp://example.org/"),
+            Err(BuildError::InvalidHomeserver(_))
+        ));
+        let client = build("https://example.org/matrix").unwrap();
+        assert_eq!(
+            client.session_client().url("login").as_str(),
+            "https://example.org/matrix/_matrix/client/v3/login"
+        );
+        assert_eq!(
+            client
+                .session_client()
+                .url_of(&["pushrules", "global", "room", "!a:b/c"])
+                .as_str(),
+            "https://example.org/matrix/_matrix/client/v3/pushrules/global/room/!a:b%2Fc"
+        );
+        assert!(matches!(
+            Client::builder(Url::parse("https://x/").unwrap()).build(),
+            Err(BuildError::NoStoreDir)
+        ));
     }
 }
