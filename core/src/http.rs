@@ -105,8 +105,9 @@ pub enum Method {
     Delete,
 }
 
-/// One request to send.
-#[derive(Clone, Debug)]
+/// One request to send. Its `Debug` shows neither the body (logins carry passwords) nor the
+/// token.
+#[derive(Clone)]
 pub struct Request {
     pub method: Method,
     pub url: Url,
@@ -116,6 +117,19 @@ pub struct Request {
     pub idempotent: bool,
     /// Overrides [`HttpConfig::request_timeout`] (long-polling `/sync`).
     pub timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &redacted_url(&self.url))
+            .field("body", &self.body.as_ref().map(|_| "<not shown>"))
+            .field("access_token", &self.access_token)
+            .field("idempotent", &self.idempotent)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 impl Request {
@@ -407,6 +421,21 @@ mod tests {
                 Duration::from_millis(500),
                 Duration::from_secs(1)
             ]
+        );
+    }
+
+    #[test]
+    fn debug_of_a_request_hides_body_and_token() {
+        let request = Request::new(
+            Method::Post,
+            Url::parse("https://example.org/_matrix/client/v3/login").unwrap(),
+        )
+        .json(serde_json::json!({"password": "hunter2"}))
+        .bearer(Some(Secret::new("syt_token")));
+        let shown = format!("{request:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("syt_token"),
+            "{shown}"
         );
     }
 
