@@ -13,6 +13,8 @@
 //! ```
 
 use crate::http::{HttpConfig, HttpError, Transport};
+use crate::notify::{EventDecryptor, Notifier, Outcome};
+use crate::payload::PushPayload;
 use crate::pushers::{self, EnsureOutcome, Pusher, PusherError};
 use crate::rules::PushRules;
 use crate::secret::Secret;
@@ -34,6 +36,7 @@ pub struct ClientBuilder {
     session_store: Option<Arc<dyn SessionStore>>,
     http: HttpConfig,
     device_display_name: Option<String>,
+    decryptor: Option<Arc<dyn EventDecryptor>>,
 }
 
 /// Why a client could not be built.
@@ -78,6 +81,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Decrypts encrypted events for notifications (without it they show as "Encrypted
+    /// message").
+    pub fn event_decryptor(mut self, decryptor: Arc<dyn EventDecryptor>) -> Self {
+        self.decryptor = Some(decryptor);
+        self
+    }
+
     pub fn build(mut self) -> Result<Client, BuildError> {
         if !matches!(self.homeserver.scheme(), "http" | "https") || self.homeserver.cannot_be_a_base() {
             return Err(BuildError::InvalidHomeserver(self.homeserver.to_string()));
@@ -99,15 +109,28 @@ impl ClientBuilder {
             Some(state.clone()),
             self.device_display_name,
         );
-        Ok(Client { session, state })
+        Ok(Client {
+            session,
+            state,
+            decryptor: self.decryptor,
+        })
     }
 }
 
-/// A Matrix account's push setup: sign-in, pushers and push rules.
-#[derive(Debug)]
+/// A Matrix account's push setup: sign-in, pushers, push rules, and handling pushes.
 pub struct Client {
     session: SessionClient,
     state: StateStore,
+    decryptor: Option<Arc<dyn EventDecryptor>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("session", &self.session)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Client {
@@ -119,6 +142,7 @@ impl Client {
             session_store: None,
             http: HttpConfig::default(),
             device_display_name: None,
+            decryptor: None,
         }
     }
 
@@ -276,6 +300,13 @@ impl Client {
             position,
         )
         .await
+    }
+
+    /// Resolves a push into what to show, within `deadline` (see [`crate::notify`]).
+    pub async fn handle_push(&self, payload: &PushPayload, deadline: Duration) -> Outcome {
+        Notifier::new(&self.session, &self.state, self.decryptor.clone())
+            .handle(payload, deadline)
+            .await
     }
 
     pub async fn delete_rule(&self, kind: crate::rules::RuleKind, rule_id: &str) -> Result<(), SyncError> {

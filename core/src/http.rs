@@ -170,6 +170,8 @@ impl Request {
 pub struct Transport {
     client: reqwest::Client,
     config: HttpConfig,
+    /// HTTP requests sent (each attempt counts), for tests and benchmarks.
+    sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Transport {
@@ -182,11 +184,20 @@ impl Transport {
                 url: String::new(),
                 message: format!("cannot set up HTTP: {e}"),
             })?;
-        Ok(Transport { client, config })
+        Ok(Transport {
+            client,
+            config,
+            sent: Default::default(),
+        })
     }
 
     pub fn config(&self) -> &HttpConfig {
         &self.config
+    }
+
+    /// How many HTTP requests this transport has sent (retries included).
+    pub fn requests_sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Sends a request, retrying as the module documentation says; returns the JSON body (an
@@ -257,6 +268,7 @@ impl Transport {
             builder = builder.json(&serde_json::json!({}));
         }
         let started = std::time::Instant::now();
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let response = builder
             .send()
             .await

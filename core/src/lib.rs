@@ -2,17 +2,22 @@
 //!
 //! Modules follow the data flow of `DESIGN.md`; each knows only the ones above it:
 //! 1. [`rules`] — the push-rule model, server defaults, compiled evaluator and explanations.
-//! 2. [`http`] — the client-server transport: typed errors, timeouts, safe retries.
-//! 3. [`store`] — the on-disk state and the cross-process lock the app and its extension share.
+//! 2. [`payload`] — decode what the phone receives (FCM v1, FCM legacy, APNs, UnifiedPush, Push
+//!    Gateway JSON) into one `PushPayload`. Pure, no I/O, never panics.
+//! 3. [`http`] — the client-server transport: typed errors, timeouts, safe retries.
+//! 4. [`store`] — the on-disk state and the cross-process lock the app and its extension share.
 //!    (It comes before `session` here, because refreshing a session takes that lock.)
-//! 4. [`session`] — discovery, sign-in, saved sessions and token refresh.
-//! 5. [`pushers`] — setting, checking and rotating the device's pusher.
-//! 6. [`sync`] — push-rule sync and edits.
+//! 5. [`session`] — discovery, sign-in, saved sessions and token refresh.
+//! 6. [`pushers`] — setting, checking and rotating the device's pusher.
+//! 7. [`sync`] — push-rule sync and edits.
+//! 8. [`notify`] — a push in, a notification (or a reason not to show one) out.
 //!
 //! [`Client`] ties them together; [`secret::Secret`] keeps tokens and passwords out of logs.
 
 pub mod client;
 pub mod http;
+pub mod notify;
+pub mod payload;
 pub mod pushers;
 pub mod rules;
 pub mod secret;

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub mod gateway;
+
 /// The shared fixtures: `MATRIX_PUSH_FIXTURES`, else `shared/fixtures` in the nearest folder
 /// above the repository that has one (`../shared/fixtures` for a checkout beside `shared`).
 /// Panics with a clear message when they cannot be found: a suite must not pass without them.

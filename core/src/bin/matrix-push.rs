@@ -1,8 +1,10 @@
-//! The `matrix-push` command line: push-rule evaluation and explanation on JSON files.
+//! The `matrix-push` command line: push-rule evaluation and explanation on JSON files, and push
+//! payload decoding.
 //!
 //! ```text
 //! matrix-push rules eval [FILE]              JSON Lines in, one result line per input line
 //! matrix-push rules explain FILE [--json] [--id ID]
+//! matrix-push decode --provider P [FILE]     one payload in, one JSON object out
 //! ```
 
 use matrix_push::rules::Case;
@@ -19,6 +21,11 @@ usage:
   matrix-push rules explain FILE [--json] [--id ID]
       Explains one case: every rule in evaluation order and why it matched or not. FILE holds one
       case, or JSON Lines of cases with --id picking one (default: the first).
+  matrix-push decode --provider fcm|fcm-legacy|apns|unifiedpush|gateway [FILE]
+      Decodes one push payload (JSON) from FILE or stdin, as the phone receives it from that
+      provider, and writes one JSON object: {\"event_id\", \"room_id\", \"unread\", \"missed_calls\",
+      \"prio\", \"badge_only\", \"type\", \"sender\", \"sender_display_name\", \"room_name\", \"body\",
+      \"extra\"}, null where the payload does not say. Exits with 2 when the payload is unusable.
   matrix-push --version";
 
 fn main() -> ExitCode {
@@ -29,6 +36,7 @@ fn main() -> ExitCode {
         ["rules", "eval", "-"] => eval(BufReader::new(io::stdin().lock())),
         ["rules", "eval", file] => open(file).and_then(|f| eval(BufReader::new(f))),
         ["rules", "explain", rest @ ..] => explain(rest),
+        ["decode", rest @ ..] => decode(rest),
         ["--version" | "-V"] => {
             println!("matrix-push {}", env!("CARGO_PKG_VERSION"));
             Ok(())
@@ -138,4 +146,52 @@ fn id_text(id: &Value) -> String {
         Value::String(id) => id.clone(),
         other => other.to_string(),
     }
+}
+
+fn decode(args: &[&str]) -> Result<(), String> {
+    use matrix_push::payload::{Priority, Provider, decode_json};
+    let mut provider = None;
+    let mut file = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let name = match (*arg, arg.strip_prefix("--provider=")) {
+            (_, Some(name)) => Some(name),
+            ("--provider", None) => Some(*rest.next().ok_or("--provider needs a value")?),
+            _ => None,
+        };
+        match name {
+            Some(name) => {
+                let known =
+                    Provider::from_name(name).ok_or_else(|| format!("unknown provider {name:?}\n{USAGE}"))?;
+                provider = Some(known);
+            }
+            None if file.is_none() && (*arg == "-" || !arg.starts_with("--")) => file = Some(*arg),
+            None => return Err(format!("unexpected argument {arg:?}\n{USAGE}")),
+        }
+    }
+    let provider = provider.ok_or_else(|| format!("decode needs --provider\n{USAGE}"))?;
+    let mut bytes = Vec::new();
+    match file {
+        None | Some("-") => io::stdin().lock().read_to_end(&mut bytes),
+        Some(path) => open(path)?.read_to_end(&mut bytes),
+    }
+    .map_err(|e| format!("cannot read the payload: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| "the payload is not JSON: it is not UTF-8".to_owned())?;
+    let payload = decode_json(provider, &text).map_err(|e| e.to_string())?;
+    let output = json!({
+        "event_id": payload.event_id,
+        "room_id": payload.room_id,
+        "unread": payload.unread,
+        "missed_calls": payload.missed_calls,
+        "prio": payload.prio.map(Priority::as_str),
+        "badge_only": payload.badge_only,
+        "type": payload.event_type,
+        "sender": payload.sender,
+        "sender_display_name": payload.sender_display_name,
+        "room_name": payload.room_name,
+        "body": payload.body,
+        "extra": payload.extra,
+    });
+    let _ = writeln!(io::stdout(), "{output}");
+    Ok(())
 }

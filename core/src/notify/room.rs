@@ -1,0 +1,342 @@
+//! What a notification needs to know about a room — its name, whether it is a DM, the joined
+//! member count, power levels, creators and the members seen so far — read from a room-filtered
+//! `/sync` (joined or invited) and kept in the store between pushes.
+//!
+//! The display name follows the spec's algorithm: `m.room.name`, else the canonical alias, else
+//! the heroes ("Alice", "Alice and Bob", "Alice, Bob and 3 others"), else "Empty Room".
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// A room member as a notification shows them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub display_name: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+/// The room metadata cached between pushes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RoomInfo {
+    pub room_id: String,
+    pub name: Option<String>,
+    pub canonical_alias: Option<String>,
+    pub heroes: Vec<String>,
+    pub joined_members: u64,
+    pub invited_members: u64,
+    /// `m.room.power_levels` content.
+    pub power_levels: Option<Value>,
+    /// The `m.room.create` sender and `additional_creators`.
+    pub creators: Vec<String>,
+    pub room_version: Option<String>,
+    /// Members seen (heroes, senders, the user), by user id.
+    pub members: BTreeMap<String, Member>,
+    /// The user's own membership: `join` or `invite`.
+    pub membership: String,
+    /// For an invite: who sent it.
+    pub inviter: Option<String>,
+    /// The invite or the room was marked as a direct chat.
+    pub is_direct: bool,
+    /// The room's unread notification count when just synced (never cached: it goes stale).
+    #[serde(skip)]
+    pub notification_count: Option<u64>,
+}
+
+/// The `/sync` filter that returns one room's metadata and nothing else.
+pub fn room_filter(room_id: &str) -> Value {
+    json!({
+        "room": {
+            "rooms": [room_id],
+            "timeline": {"limit": 0},
+            "state": {
+                "types": ["m.room.name", "m.room.canonical_alias", "m.room.power_levels", "m.room.create", "m.room.member"],
+                "lazy_load_members": true
+            },
+            "ephemeral": {"types": []},
+            "account_data": {"types": []}
+        },
+        "presence": {"types": []},
+        "account_data": {"types": []}
+    })
+}
+
+impl RoomInfo {
+    /// Reads the room from a `/sync` response filtered with [`room_filter`]; `None` when the
+    /// user is neither in nor invited to it.
+    pub fn from_sync(sync: &Value, room_id: &str, user_id: &str) -> Option<RoomInfo> {
+        let mut info = RoomInfo {
+            room_id: room_id.to_owned(),
+            ..RoomInfo::default()
+        };
+        if let Some(joined) = sync.pointer("/rooms/join").and_then(|rooms| rooms.get(room_id)) {
+            info.membership = "join".into();
+            let summary = joined.get("summary");
+            let count = |key: &str| summary.and_then(|s| s.get(key)).and_then(Value::as_u64);
+            info.heroes = summary
+                .and_then(|s| s.get("m.heroes"))
+                .and_then(Value::as_array)
+                .map(|heroes| {
+                    heroes
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let events = joined.pointer("/state/events").and_then(Value::as_array);
+            for event in events.into_iter().flatten() {
+                info.apply_state(event, user_id);
+            }
+            // Synapse leaves out counts that did not change; with none at all, count who we saw.
+            let seen_joined = info.members.len() as u64;
+            info.joined_members = count("m.joined_member_count").unwrap_or(seen_joined.max(1));
+            info.invited_members = count("m.invited_member_count").unwrap_or(0);
+            info.notification_count = joined
+                .pointer("/unread_notifications/notification_count")
+                .and_then(Value::as_u64);
+            return Some(info);
+        }
+        let invited = sync
+            .pointer("/rooms/invite")
+            .and_then(|rooms| rooms.get(room_id))?;
+        info.membership = "invite".into();
+        let events = invited.pointer("/invite_state/events").and_then(Value::as_array);
+        for event in events.into_iter().flatten() {
+            info.apply_state(event, user_id);
+        }
+        info.joined_members = info.members.len().saturating_sub(1).max(1) as u64;
+        info.invited_members = 1;
+        Some(info)
+    }
+
+    /// Takes in one state event (full or stripped).
+    pub fn apply_state(&mut self, event: &Value, user_id: &str) {
+        let text = |pointer: &str| event.pointer(pointer).and_then(Value::as_str).map(str::to_owned);
+        let content = event.get("content").unwrap_or(&Value::Null);
+        match event.get("type").and_then(Value::as_str).unwrap_or_default() {
+            "m.room.name" => self.name = text("/content/name").filter(|n| !n.trim().is_empty()),
+            "m.room.canonical_alias" => {
+                self.canonical_alias = text("/content/alias").filter(|a| !a.is_empty())
+            }
+            "m.room.power_levels" => self.power_levels = Some(content.clone()),
+            "m.room.create" => self.apply_create(event),
+            "m.room.member" => {
+                let Some(member_id) = text("/state_key") else {
+                    return;
+                };
+                let membership = text("/content/membership").unwrap_or_default();
+                if member_id == user_id {
+                    if content.get("is_direct").and_then(Value::as_bool) == Some(true) {
+                        self.is_direct = true;
+                    }
+                    if membership == "invite" {
+                        self.inviter = text("/sender");
+                    }
+                }
+                if matches!(membership.as_str(), "join" | "invite") {
+                    self.members.insert(
+                        member_id,
+                        Member {
+                            display_name: text("/content/displayname").filter(|n| !n.trim().is_empty()),
+                            avatar_url: text("/content/avatar_url"),
+                        },
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Takes in the `m.room.create` event (with its sender).
+    pub fn apply_create(&mut self, event: &Value) {
+        let mut creators: Vec<String> = event
+            .get("sender")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .into_iter()
+            .collect();
+        if let Some(additional) = event
+            .pointer("/content/additional_creators")
+            .and_then(Value::as_array)
+        {
+            creators.extend(additional.iter().filter_map(Value::as_str).map(str::to_owned));
+        }
+        if !creators.is_empty() {
+            self.creators = creators;
+        }
+        self.room_version = Some(
+            event
+                .pointer("/content/room_version")
+                .and_then(Value::as_str)
+                .unwrap_or("1")
+                .to_owned(),
+        );
+    }
+
+    /// A member's name as a notification shows it: the display name, disambiguated with the user
+    /// id when another known member has the same one; the user id when there is none.
+    pub fn member_name(&self, user_id: &str) -> String {
+        let Some(name) = self.members.get(user_id).and_then(|m| m.display_name.clone()) else {
+            return user_id.to_owned();
+        };
+        let shared = self
+            .members
+            .iter()
+            .any(|(other, member)| other != user_id && member.display_name.as_deref() == Some(name.as_str()));
+        if shared {
+            format!("{name} ({user_id})")
+        } else {
+            name
+        }
+    }
+
+    /// The room's display name, for `user_id` (who is never one of its own heroes).
+    pub fn display_name(&self, user_id: &str) -> String {
+        if let Some(name) = &self.name {
+            return name.clone();
+        }
+        if let Some(alias) = &self.canonical_alias {
+            return alias.clone();
+        }
+        let heroes: Vec<String> = self
+            .heroes
+            .iter()
+            .filter(|h| *h != user_id)
+            .map(|h| self.member_name(h))
+            .collect();
+        let others = (self.joined_members + self.invited_members).saturating_sub(1) as usize;
+        let listed = match heroes.as_slice() {
+            [] => return "Empty Room".into(),
+            [one] => one.clone(),
+            [first @ .., last] if others <= heroes.len() => format!("{} and {last}", first.join(", ")),
+            all => {
+                let more = others - all.len();
+                format!(
+                    "{} and {more} other{}",
+                    all.join(", "),
+                    if more == 1 { "" } else { "s" }
+                )
+            }
+        };
+        if others == 0 {
+            format!("Empty Room (was {listed})")
+        } else {
+            listed
+        }
+    }
+
+    /// A direct chat: marked as one, or a two-person room without a name.
+    pub fn is_dm(&self) -> bool {
+        self.is_direct
+            || (self.name.is_none()
+                && self.canonical_alias.is_none()
+                && self.joined_members + self.invited_members <= 2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn room(heroes: &[&str], joined: u64) -> RoomInfo {
+        let mut info = RoomInfo {
+            heroes: heroes.iter().map(|h| h.to_string()).collect(),
+            joined_members: joined,
+            ..RoomInfo::default()
+        };
+        for (id, name) in [
+            ("@a:x", "Alice"),
+            ("@b:x", "Bob"),
+            ("@c:x", "Carol"),
+            ("@me:x", "Me"),
+        ] {
+            info.members.insert(
+                id.into(),
+                Member {
+                    display_name: Some(name.into()),
+                    avatar_url: None,
+                },
+            );
+        }
+        info
+    }
+
+    #[test]
+    fn room_names_follow_the_spec() {
+        assert_eq!(room(&["@a:x"], 2).display_name("@me:x"), "Alice");
+        assert_eq!(room(&["@a:x", "@b:x"], 3).display_name("@me:x"), "Alice and Bob");
+        assert_eq!(
+            room(&["@a:x", "@b:x", "@c:x"], 4).display_name("@me:x"),
+            "Alice, Bob and Carol"
+        );
+        assert_eq!(
+            room(&["@a:x", "@b:x"], 7).display_name("@me:x"),
+            "Alice, Bob and 4 others"
+        );
+        assert_eq!(room(&[], 1).display_name("@me:x"), "Empty Room");
+        assert_eq!(room(&["@a:x"], 1).display_name("@me:x"), "Empty Room (was Alice)");
+        let mut named = room(&["@a:x"], 2);
+        named.canonical_alias = Some("#alias:x".into());
+        assert_eq!(named.display_name("@me:x"), "#alias:x");
+        named.name = Some("Lunch".into());
+        assert_eq!(named.display_name("@me:x"), "Lunch");
+    }
+
+    #[test]
+    fn same_display_names_are_told_apart() {
+        let mut info = room(&[], 3);
+        info.members.insert(
+            "@a2:y".into(),
+            Member {
+                display_name: Some("Alice".into()),
+                avatar_url: None,
+            },
+        );
+        assert_eq!(info.member_name("@a:x"), "Alice (@a:x)");
+        assert_eq!(info.member_name("@b:x"), "Bob");
+        assert_eq!(info.member_name("@unknown:x"), "@unknown:x");
+    }
+
+    #[test]
+    fn dms() {
+        assert!(room(&["@a:x"], 2).is_dm());
+        assert!(!room(&["@a:x", "@b:x"], 3).is_dm());
+        let mut named = room(&["@a:x"], 2);
+        named.name = Some("Project".into());
+        assert!(!named.is_dm());
+        named.is_direct = true;
+        assert!(named.is_dm());
+    }
+
+    #[test]
+    fn reads_a_joined_room_and_an_invite_from_sync() {
+        let sync = json!({"rooms": {
+            "join": {"!j:x": {
+                "summary": {"m.joined_member_count": 2, "m.invited_member_count": 0, "m.heroes": ["@a:x"]},
+                "state": {"events": [
+                    {"type": "m.room.power_levels", "state_key": "", "content": {"users": {"@a:x": 100}}},
+                    {"type": "m.room.member", "state_key": "@a:x", "sender": "@a:x", "content": {"membership": "join", "displayname": "Alice"}},
+                    {"type": "m.room.member", "state_key": "@me:x", "sender": "@me:x", "content": {"membership": "join"}}
+                ]}
+            }},
+            "invite": {"!i:x": {"invite_state": {"events": [
+                {"type": "m.room.name", "state_key": "", "sender": "@b:x", "content": {"name": "Secret plans"}},
+                {"type": "m.room.member", "state_key": "@b:x", "sender": "@b:x", "content": {"membership": "join", "displayname": "Bob"}},
+                {"type": "m.room.member", "state_key": "@me:x", "sender": "@b:x", "content": {"membership": "invite", "is_direct": true}}
+            ]}}}
+        }});
+        let joined = RoomInfo::from_sync(&sync, "!j:x", "@me:x").unwrap();
+        assert_eq!(
+            (joined.joined_members, joined.display_name("@me:x").as_str()),
+            (2, "Alice")
+        );
+        assert!(joined.is_dm() && joined.power_levels.is_some());
+        let invite = RoomInfo::from_sync(&sync, "!i:x", "@me:x").unwrap();
+        assert_eq!(invite.membership, "invite");
+        assert_eq!(invite.inviter.as_deref(), Some("@b:x"));
+        assert_eq!(invite.display_name("@me:x"), "Secret plans");
+        assert!(invite.is_direct);
+        assert!(RoomInfo::from_sync(&sync, "!other:x", "@me:x").is_none());
+    }
+}
