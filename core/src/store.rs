@@ -73,15 +73,29 @@ impl StateStore {
         }
     }
 
-    /// Writes a document atomically.
+    /// Writes a document atomically and durably (flushed to the disk before it replaces the old
+    /// one).
     pub fn write<T: Serialize>(&self, name: &str, value: &T) -> Result<(), StoreError> {
+        self.write_with(name, value, true)
+    }
+
+    /// Writes a cache document atomically but without waiting for the disk: after a power cut it
+    /// may read as missing or corrupt, which costs a refetch, never a wrong answer. On the push
+    /// path a flush would cost more than the network request.
+    pub fn write_cache<T: Serialize>(&self, name: &str, value: &T) -> Result<(), StoreError> {
+        self.write_with(name, value, false)
+    }
+
+    fn write_with<T: Serialize>(&self, name: &str, value: &T, durable: bool) -> Result<(), StoreError> {
         let path = self.dir.join(name);
         let temporary = self.dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let bytes = serde_json::to_vec(value).map_err(|e| io_error(&path, e))?;
         let write = || -> std::io::Result<()> {
             let mut file = File::create(&temporary)?;
             file.write_all(&bytes)?;
-            file.sync_all()?;
+            if durable {
+                file.sync_all()?;
+            }
             fs::rename(&temporary, &path)
         };
         write().map_err(|e| {

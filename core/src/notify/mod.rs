@@ -157,10 +157,13 @@ impl<'a> Notifier<'a> {
             return Outcome::BadgeUpdate { unread, read_rooms };
         }
         let event_id = payload.event_id.clone().unwrap_or_default();
-        if !self.first_time(&event_id).await {
+        // Resolution starts first; the duplicate check reads and writes the store meanwhile.
+        let resolution = tokio::time::timeout(deadline, self.resolve(payload));
+        let (resolved, first_time) = tokio::join!(resolution, self.first_time(&event_id));
+        if !first_time {
             return Outcome::Duplicate;
         }
-        let outcome = match tokio::time::timeout(deadline, self.resolve(payload)).await {
+        let outcome = match resolved {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(error)) => Outcome::Fallback(fallback(payload, error.to_string())),
             Err(_) => Outcome::Fallback(fallback(payload, format!("not resolved within {deadline:?}"))),
@@ -181,41 +184,32 @@ impl<'a> Notifier<'a> {
             .clone()
             .ok_or(ResolveError::Missing("the push has no event id"))?;
         let user_id = self.session.user_id()?;
-        let cached = self.cached_room(&room_id);
-        let stored_rules = self.state.push_rules();
 
-        // Round trip 1: everything that is missing, in parallel.
+        // Round trip 1: the event, and whatever the store lacks, in parallel. The event request
+        // goes first so that reading the store overlaps with it.
         let event_url = self.session.url_of(&["rooms", &room_id, "event", &event_id]);
         let event_request = self.session.send_request(Request::new(Method::Get, event_url));
         let room_request = async {
-            match &cached {
-                Some(room) if room.membership == "join" => Ok(None),
-                _ => self.fetch_room(&room_id, &user_id).await.map(Some),
+            match self.cached_room(&room_id) {
+                Some(room) if room.membership == "join" => Ok(room),
+                _ => self
+                    .fetch_room(&room_id, &user_id)
+                    .await?
+                    .ok_or(ResolveError::Missing(
+                        "the user is neither in nor invited to the room",
+                    )),
             }
         };
         let rules_request = async {
-            match &stored_rules {
-                Some(_) => Ok(None),
-                None => crate::sync::fetch_push_rules(self.session, self.state)
-                    .await
-                    .map(Some),
+            match self.state.push_rules() {
+                Some(rules) => Some(rules),
+                None => crate::sync::fetch_push_rules(self.session, self.state).await.ok(),
             }
         };
-        let (event, fetched_room, fetched_rules) = tokio::join!(event_request, room_request, rules_request);
-        let mut room = match fetched_room? {
-            Some(Some(room)) => room,
-            Some(None) => {
-                return Err(ResolveError::Missing(
-                    "the user is neither in nor invited to the room",
-                ));
-            }
-            None => cached.expect("fetched when not cached"),
-        };
-        let rules = match (stored_rules, fetched_rules) {
-            (Some(rules), _) | (None, Ok(Some(rules))) => rules.global,
-            // The push must not wait on rules: the spec defaults stand in.
-            _ => server_default_rules(&user_id),
-        };
+        let (event, room, rules) = tokio::join!(event_request, room_request, rules_request);
+        let mut room = room?;
+        // The push must not wait on rules: without any, the spec defaults stand in.
+        let rules = rules.map_or_else(|| server_default_rules(&user_id), |rules| rules.global);
 
         let event = match event {
             Ok(event) => event,
@@ -449,7 +443,7 @@ impl<'a> Notifier<'a> {
             .collect();
         let still_unread: Vec<&String> = notified.iter().filter(|room| !read.contains(room)).collect();
         if let Ok(_lock) = self.state.lock("notify", LOCK_TIMEOUT).await {
-            let _ = self.state.write(NOTIFIED_ROOMS, &still_unread);
+            let _ = self.state.write_cache(NOTIFIED_ROOMS, &still_unread);
         }
         read
     }
@@ -461,7 +455,7 @@ impl<'a> Notifier<'a> {
         let mut rooms: Vec<String> = self.state.read(NOTIFIED_ROOMS).unwrap_or_default();
         if !rooms.iter().any(|r| r == room_id) {
             rooms.push(room_id.to_owned());
-            let _ = self.state.write(NOTIFIED_ROOMS, &rooms);
+            let _ = self.state.write_cache(NOTIFIED_ROOMS, &rooms);
         }
     }
 
@@ -477,7 +471,7 @@ impl<'a> Notifier<'a> {
         handled.push(event_id.to_owned());
         let excess = handled.len().saturating_sub(MAX_HANDLED);
         handled.drain(..excess);
-        let _ = self.state.write(HANDLED, &handled);
+        let _ = self.state.write_cache(HANDLED, &handled);
         true
     }
 
@@ -501,7 +495,7 @@ impl<'a> Notifier<'a> {
             }
         }
         rooms.insert(room.room_id.clone(), room.clone());
-        let _ = self.state.write(ROOMS, &rooms);
+        let _ = self.state.write_cache(ROOMS, &rooms);
     }
 }
 
