@@ -1,0 +1,495 @@
+//! The records and enums that cross the FFI, and their conversions to and from the core's types.
+//! JSON-shaped fields (arbitrary event content, `default_payload`) cross as JSON text.
+
+use crate::{MatrixPushError, invalid};
+use matrix_push::{notify, payload, pushers, rules, session, sync};
+use serde_json::Value;
+
+/// Who is signed in (the tokens stay inside the library).
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct SessionInfo {
+    pub homeserver: String,
+    pub user_id: String,
+    pub device_id: String,
+}
+
+impl From<session::Session> for SessionInfo {
+    fn from(s: session::Session) -> Self {
+        SessionInfo {
+            homeserver: s.homeserver,
+            user_id: s.user_id,
+            device_id: s.device_id,
+        }
+    }
+}
+
+/// How the user names themselves to sign in.
+#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
+pub enum LoginIdentifier {
+    /// `@alice:example.org` or `alice`.
+    User {
+        user: String,
+    },
+    Email {
+        address: String,
+    },
+    Phone {
+        country: String,
+        number: String,
+    },
+}
+
+impl From<LoginIdentifier> for session::LoginIdentifier {
+    fn from(id: LoginIdentifier) -> Self {
+        match id {
+            LoginIdentifier::User { user } => session::LoginIdentifier::User(user),
+            LoginIdentifier::Email { address } => session::LoginIdentifier::Email(address),
+            LoginIdentifier::Phone { country, number } => session::LoginIdentifier::Phone { country, number },
+        }
+    }
+}
+
+/// An HTTP pusher (see the core's `pushers::Pusher`).
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct Pusher {
+    pub pushkey: String,
+    pub app_id: String,
+    pub app_display_name: String,
+    pub device_display_name: String,
+    pub profile_tag: Option<String>,
+    pub lang: String,
+    pub gateway_url: String,
+    /// `event_id_only` (recommended) or null for the full format.
+    pub format: Option<String>,
+    /// JSON object the gateway merges into every push, e.g. `{"cs": "…"}` or the APNs `aps`.
+    pub default_payload_json: Option<String>,
+}
+
+impl TryFrom<Pusher> for pushers::Pusher {
+    type Error = MatrixPushError;
+    fn try_from(p: Pusher) -> Result<Self, MatrixPushError> {
+        let default_payload = match p.default_payload_json {
+            Some(json) => {
+                Some(serde_json::from_str(&json).map_err(|e| invalid(format!("default_payload: {e}")))?)
+            }
+            None => None,
+        };
+        Ok(pushers::Pusher {
+            pushkey: p.pushkey,
+            app_id: p.app_id,
+            app_display_name: p.app_display_name,
+            device_display_name: p.device_display_name,
+            profile_tag: p.profile_tag,
+            lang: p.lang,
+            gateway_url: p.gateway_url,
+            format: p.format,
+            default_payload,
+            extra_data: Default::default(),
+        })
+    }
+}
+
+impl From<pushers::Pusher> for Pusher {
+    fn from(p: pushers::Pusher) -> Self {
+        Pusher {
+            pushkey: p.pushkey,
+            app_id: p.app_id,
+            app_display_name: p.app_display_name,
+            device_display_name: p.device_display_name,
+            profile_tag: p.profile_tag,
+            lang: p.lang,
+            gateway_url: p.gateway_url,
+            format: p.format,
+            default_payload_json: p.default_payload.map(|v| v.to_string()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum EnsureOutcome {
+    Unchanged,
+    Created,
+    Updated,
+}
+
+impl From<pushers::EnsureOutcome> for EnsureOutcome {
+    fn from(o: pushers::EnsureOutcome) -> Self {
+        match o {
+            pushers::EnsureOutcome::Unchanged => EnsureOutcome::Unchanged,
+            pushers::EnsureOutcome::Created => EnsureOutcome::Created,
+            pushers::EnsureOutcome::Updated => EnsureOutcome::Updated,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum RoomNotificationMode {
+    AllMessages,
+    MentionsAndKeywordsOnly,
+    Mute,
+}
+
+impl From<sync::RoomNotificationMode> for RoomNotificationMode {
+    fn from(m: sync::RoomNotificationMode) -> Self {
+        match m {
+            sync::RoomNotificationMode::AllMessages => RoomNotificationMode::AllMessages,
+            sync::RoomNotificationMode::MentionsAndKeywordsOnly => {
+                RoomNotificationMode::MentionsAndKeywordsOnly
+            }
+            sync::RoomNotificationMode::Mute => RoomNotificationMode::Mute,
+        }
+    }
+}
+
+impl From<RoomNotificationMode> for sync::RoomNotificationMode {
+    fn from(m: RoomNotificationMode) -> Self {
+        match m {
+            RoomNotificationMode::AllMessages => sync::RoomNotificationMode::AllMessages,
+            RoomNotificationMode::MentionsAndKeywordsOnly => {
+                sync::RoomNotificationMode::MentionsAndKeywordsOnly
+            }
+            RoomNotificationMode::Mute => sync::RoomNotificationMode::Mute,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum RuleKind {
+    Override,
+    Content,
+    Postcontent,
+    Room,
+    Sender,
+    Underride,
+}
+
+impl From<RuleKind> for rules::RuleKind {
+    fn from(k: RuleKind) -> Self {
+        match k {
+            RuleKind::Override => rules::RuleKind::Override,
+            RuleKind::Content => rules::RuleKind::Content,
+            RuleKind::Postcontent => rules::RuleKind::Postcontent,
+            RuleKind::Room => rules::RuleKind::Room,
+            RuleKind::Sender => rules::RuleKind::Sender,
+            RuleKind::Underride => rules::RuleKind::Underride,
+        }
+    }
+}
+
+impl From<rules::RuleKind> for RuleKind {
+    fn from(k: rules::RuleKind) -> Self {
+        match k {
+            rules::RuleKind::Override => RuleKind::Override,
+            rules::RuleKind::Content => RuleKind::Content,
+            rules::RuleKind::Postcontent => RuleKind::Postcontent,
+            rules::RuleKind::Room => RuleKind::Room,
+            rules::RuleKind::Sender => RuleKind::Sender,
+            rules::RuleKind::Underride => RuleKind::Underride,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum Provider {
+    Fcm,
+    FcmLegacy,
+    Apns,
+    UnifiedPush,
+    Gateway,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum Priority {
+    High,
+    Low,
+}
+
+/// A decoded push (see the core's `payload::PushPayload`).
+#[derive(Clone, Debug, Default, PartialEq, uniffi::Record)]
+pub struct PushPayload {
+    pub event_id: Option<String>,
+    pub room_id: Option<String>,
+    pub unread: Option<u64>,
+    pub missed_calls: Option<u64>,
+    pub prio: Option<Priority>,
+    pub badge_only: bool,
+    pub event_type: Option<String>,
+    pub sender: Option<String>,
+    pub sender_display_name: Option<String>,
+    pub room_name: Option<String>,
+    pub room_alias: Option<String>,
+    pub membership: Option<String>,
+    pub user_is_target: Option<bool>,
+    pub body: Option<String>,
+    pub content_json: Option<String>,
+    /// Every other key, as a JSON object.
+    pub extra_json: String,
+    pub provider: Option<Provider>,
+}
+
+impl From<payload::PushPayload> for PushPayload {
+    fn from(p: payload::PushPayload) -> Self {
+        PushPayload {
+            event_id: p.event_id,
+            room_id: p.room_id,
+            unread: p.unread,
+            missed_calls: p.missed_calls,
+            prio: p.prio.map(|prio| match prio {
+                payload::Priority::High => Priority::High,
+                payload::Priority::Low => Priority::Low,
+            }),
+            badge_only: p.badge_only,
+            event_type: p.event_type,
+            sender: p.sender,
+            sender_display_name: p.sender_display_name,
+            room_name: p.room_name,
+            room_alias: p.room_alias,
+            membership: p.membership,
+            user_is_target: p.user_is_target,
+            body: p.body,
+            content_json: p.content.map(|c| c.to_string()),
+            extra_json: Value::Object(p.extra).to_string(),
+            provider: p.provider.map(|provider| match provider {
+                payload::Provider::Fcm => Provider::Fcm,
+                payload::Provider::FcmLegacy => Provider::FcmLegacy,
+                payload::Provider::Apns => Provider::Apns,
+                payload::Provider::UnifiedPush => Provider::UnifiedPush,
+                payload::Provider::Gateway => Provider::Gateway,
+            }),
+        }
+    }
+}
+
+impl From<PushPayload> for payload::PushPayload {
+    fn from(p: PushPayload) -> Self {
+        payload::PushPayload {
+            event_id: p.event_id,
+            room_id: p.room_id,
+            unread: p.unread,
+            missed_calls: p.missed_calls,
+            prio: p.prio.map(|prio| match prio {
+                Priority::High => payload::Priority::High,
+                Priority::Low => payload::Priority::Low,
+            }),
+            badge_only: p.badge_only,
+            event_type: p.event_type,
+            sender: p.sender,
+            sender_display_name: p.sender_display_name,
+            room_name: p.room_name,
+            room_alias: p.room_alias,
+            membership: p.membership,
+            user_is_target: p.user_is_target,
+            body: p.body,
+            content: p.content_json.and_then(|json| serde_json::from_str(&json).ok()),
+            extra: serde_json::from_str(&p.extra_json).unwrap_or_default(),
+            provider: p.provider.map(|provider| match provider {
+                Provider::Fcm => payload::Provider::Fcm,
+                Provider::FcmLegacy => payload::Provider::FcmLegacy,
+                Provider::Apns => payload::Provider::Apns,
+                Provider::UnifiedPush => payload::Provider::UnifiedPush,
+                Provider::Gateway => payload::Provider::Gateway,
+            }),
+        }
+    }
+}
+
+/// What kind of notification an event makes.
+#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
+pub enum NotificationKind {
+    Message { msgtype: String },
+    Invite { inviter: String },
+    Call { video: bool },
+    Encrypted,
+    Other { event_type: String },
+}
+
+impl From<notify::NotificationKind> for NotificationKind {
+    fn from(k: notify::NotificationKind) -> Self {
+        match k {
+            notify::NotificationKind::Message { msgtype } => NotificationKind::Message { msgtype },
+            notify::NotificationKind::Invite { inviter } => NotificationKind::Invite { inviter },
+            notify::NotificationKind::Call { video } => NotificationKind::Call { video },
+            notify::NotificationKind::Encrypted => NotificationKind::Encrypted,
+            notify::NotificationKind::Other { event_type } => NotificationKind::Other { event_type },
+        }
+    }
+}
+
+/// A notification ready to show (see the core's `notify::Notification`).
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct Notification {
+    pub event_id: String,
+    pub room_id: String,
+    pub room_name: String,
+    pub is_dm: bool,
+    pub sender_id: String,
+    pub sender_name: String,
+    pub sender_avatar_url: Option<String>,
+    pub kind: NotificationKind,
+    pub body: String,
+    pub thread_id: Option<String>,
+    pub is_noisy: bool,
+    pub sound: Option<String>,
+    pub highlight: bool,
+    pub timestamp_ms: u64,
+    pub unread: Option<u64>,
+    pub rule_id: Option<String>,
+}
+
+impl From<notify::Notification> for Notification {
+    fn from(n: notify::Notification) -> Self {
+        Notification {
+            event_id: n.event_id,
+            room_id: n.room_id,
+            room_name: n.room_name,
+            is_dm: n.is_dm,
+            sender_id: n.sender_id,
+            sender_name: n.sender_name,
+            sender_avatar_url: n.sender_avatar_url,
+            kind: n.kind.into(),
+            body: n.body,
+            thread_id: n.thread_id,
+            is_noisy: n.is_noisy,
+            sound: n.sound,
+            highlight: n.highlight,
+            timestamp_ms: n.timestamp_ms,
+            unread: n.unread,
+            rule_id: n.rule_id,
+        }
+    }
+}
+
+/// A generic notification built from the payload alone.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct FallbackNotification {
+    pub event_id: Option<String>,
+    pub room_id: Option<String>,
+    pub title: Option<String>,
+    pub body: String,
+    pub unread: Option<u64>,
+    pub reason: String,
+}
+
+impl From<notify::FallbackNotification> for FallbackNotification {
+    fn from(f: notify::FallbackNotification) -> Self {
+        FallbackNotification {
+            event_id: f.event_id,
+            room_id: f.room_id,
+            title: f.title,
+            body: f.body,
+            unread: f.unread,
+            reason: f.reason,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
+pub enum SuppressReason {
+    Rules { rule_id: Option<String> },
+    OwnEvent,
+    Edit,
+    Redacted,
+}
+
+/// What to do with a push.
+#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
+pub enum Outcome {
+    Show { notification: Notification },
+    Suppressed { reason: SuppressReason },
+    BadgeUpdate { unread: u64, read_rooms: Vec<String> },
+    Dismiss { room_ids: Vec<String> },
+    Fallback { notification: FallbackNotification },
+    Duplicate,
+}
+
+impl From<notify::Outcome> for Outcome {
+    fn from(o: notify::Outcome) -> Self {
+        match o {
+            notify::Outcome::Show(n) => Outcome::Show {
+                notification: n.into(),
+            },
+            notify::Outcome::Suppressed(reason) => Outcome::Suppressed {
+                reason: match reason {
+                    notify::SuppressReason::Rules { rule_id } => SuppressReason::Rules { rule_id },
+                    notify::SuppressReason::OwnEvent => SuppressReason::OwnEvent,
+                    notify::SuppressReason::Edit => SuppressReason::Edit,
+                    notify::SuppressReason::Redacted => SuppressReason::Redacted,
+                },
+            },
+            notify::Outcome::BadgeUpdate { unread, read_rooms } => {
+                Outcome::BadgeUpdate { unread, read_rooms }
+            }
+            notify::Outcome::Dismiss { room_ids } => Outcome::Dismiss { room_ids },
+            notify::Outcome::Fallback(f) => Outcome::Fallback {
+                notification: f.into(),
+            },
+            notify::Outcome::Duplicate => Outcome::Duplicate,
+        }
+    }
+}
+
+/// What the rule evaluator needs to know about the room and the user.
+#[derive(Clone, Debug, Default, PartialEq, uniffi::Record)]
+pub struct RuleContext {
+    pub user_id: String,
+    #[uniffi(default = None)]
+    pub display_name: Option<String>,
+    #[uniffi(default = None)]
+    pub member_count: Option<u64>,
+    /// `m.room.power_levels` content as JSON.
+    #[uniffi(default = None)]
+    pub power_levels_json: Option<String>,
+    #[uniffi(default = [])]
+    pub creators: Vec<String>,
+    #[uniffi(default = None)]
+    pub room_version: Option<String>,
+    #[uniffi(default = None)]
+    pub room_id: Option<String>,
+}
+
+impl TryFrom<RuleContext> for rules::PushContext {
+    type Error = MatrixPushError;
+    fn try_from(c: RuleContext) -> Result<Self, MatrixPushError> {
+        let power_levels = match c.power_levels_json {
+            Some(json) => {
+                let content: Value =
+                    serde_json::from_str(&json).map_err(|e| invalid(format!("power levels: {e}")))?;
+                Some(rules::PowerLevels::from_content(&content))
+            }
+            None => None,
+        };
+        let mut cx = rules::PushContext::new(c.user_id);
+        cx.display_name = c.display_name;
+        cx.member_count = c.member_count;
+        cx.power_levels = power_levels;
+        cx.creators = c.creators;
+        cx.room_version = c.room_version;
+        cx.room_id = c.room_id;
+        Ok(cx)
+    }
+}
+
+/// The result of evaluating push rules.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct Evaluation {
+    /// The matched rule's actions as JSON (obsolete `dont_notify`/`coalesce` removed).
+    pub actions_json: String,
+    pub rule_id: Option<String>,
+    pub kind: Option<RuleKind>,
+    pub notify: bool,
+    pub highlight: bool,
+    pub sound: Option<String>,
+}
+
+impl From<rules::Evaluation> for Evaluation {
+    fn from(e: rules::Evaluation) -> Self {
+        Evaluation {
+            actions_json: serde_json::to_string(&e.actions).unwrap_or_else(|_| "[]".into()),
+            notify: e.notify(),
+            highlight: e.highlight(),
+            sound: e.sound().map(str::to_owned),
+            rule_id: e.rule_id,
+            kind: e.kind.map(Into::into),
+        }
+    }
+}
