@@ -1,0 +1,57 @@
+package io.matrixpush
+
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+import org.junit.jupiter.api.io.TempDir
+import java.nio.file.Path
+
+class PusherTest {
+    @TempDir
+    lateinit var dir: Path
+
+    private fun pusher(gatewayUrl: String = "http://127.0.0.1:9/_matrix/push/v1/notify") = Pusher(
+        pushkey = "kotlin-token",
+        appId = "io.matrixpush.tests.fcm",
+        appDisplayName = "matrix-push Kotlin tests",
+        deviceDisplayName = "JVM",
+        profileTag = null,
+        lang = "en",
+        gatewayUrl = gatewayUrl,
+        format = "event_id_only",
+        defaultPayloadJson = null,
+    )
+
+    @Test
+    fun `ensurePusher creates once, then is unchanged, and pushers() lists it`() = runBlocking {
+        val user = Synapse.register("pusher")
+        harnessClient(dir).use { client ->
+            client.loginPassword(LoginIdentifier.User(user.userId), user.password)
+            val first = client.ensurePusher(pusher())
+            assertEquals(EnsureOutcome.CREATED, first)
+            assertEquals(EnsureOutcome.UNCHANGED, client.ensurePusher(pusher()))
+
+            val listed = client.pushers()
+            val mine = assertNotNull(listed.singleOrNull { it.pushkey == "kotlin-token" }, "pushers(): $listed")
+            assertEquals("io.matrixpush.tests.fcm", mine.appId)
+            assertEquals("http://127.0.0.1:9/_matrix/push/v1/notify", mine.gatewayUrl)
+            assertEquals("event_id_only", mine.format)
+            assertEquals("en", mine.lang)
+        }
+    }
+
+    @Test
+    fun `a pusher whose gateway path is wrong is InvalidInput`() = runBlocking {
+        val user = Synapse.register("badpusher")
+        harnessClient(dir).use { client ->
+            client.loginPassword(LoginIdentifier.User(user.localpart), user.password)
+            val error = assertThrows<MatrixPushException.InvalidInput> {
+                runBlocking { client.ensurePusher(pusher(gatewayUrl = "http://127.0.0.1:9/push/notify")) }
+            }
+            assert(error.message.isNotEmpty())
+            assertEquals(emptyList<Pusher>(), client.pushers(), "nothing was registered")
+        }
+    }
+}
