@@ -55,25 +55,26 @@ async fn on_runtime<T: Send + 'static>(future: impl std::future::Future<Output =
     }
 }
 
-/// Every error the library reports.
+/// Every error the library reports. (Text fields are called `detail`: Kotlin exceptions already
+/// have a `message`, and uniffi would declare it twice.)
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum MatrixPushError {
     /// The homeserver said no: `errcode` is `M_FORBIDDEN`, `M_LIMIT_EXCEEDED`, …
-    #[error("{errcode} ({status}): {message}")]
+    #[error("{errcode} ({status}): {detail}")]
     Matrix {
         errcode: String,
-        message: String,
+        detail: String,
         status: u16,
         soft_logout: bool,
         retry_after_ms: Option<u64>,
     },
     /// The server could not be reached, or the connection broke.
-    #[error("network: {message}")]
-    Network { message: String },
-    #[error("timed out: {message}")]
-    Timeout { message: String },
-    #[error("not a Matrix homeserver: {message}")]
-    NotAMatrixServer { message: String },
+    #[error("network: {detail}")]
+    Network { detail: String },
+    #[error("timed out: {detail}")]
+    Timeout { detail: String },
+    #[error("not a Matrix homeserver: {detail}")]
+    NotAMatrixServer { detail: String },
     #[error("not signed in")]
     NotSignedIn,
     /// Sign in again: the device (and its data) is kept.
@@ -83,15 +84,15 @@ pub enum MatrixPushError {
     #[error("the session was logged out by the server")]
     LoggedOut,
     /// Something the app passed in is not valid (a pusher, a rule id, a server name, JSON).
-    #[error("invalid input: {message}")]
-    InvalidInput { message: String },
+    #[error("invalid input: {detail}")]
+    InvalidInput { detail: String },
     /// A push payload that cannot be used.
-    #[error("invalid payload: {message}")]
-    InvalidPayload { message: String },
-    #[error("storage: {message}")]
-    Storage { message: String },
-    #[error("unexpected answer from the server: {message}")]
-    UnexpectedResponse { message: String },
+    #[error("invalid payload: {detail}")]
+    InvalidPayload { detail: String },
+    #[error("storage: {detail}")]
+    Storage { detail: String },
+    #[error("unexpected answer from the server: {detail}")]
+    UnexpectedResponse { detail: String },
 }
 
 impl From<HttpError> for MatrixPushError {
@@ -99,21 +100,21 @@ impl From<HttpError> for MatrixPushError {
         match error {
             HttpError::Matrix(e) => MatrixPushError::Matrix {
                 errcode: e.errcode,
-                message: e.message,
+                detail: e.message,
                 status: e.status,
                 soft_logout: e.soft_logout,
                 retry_after_ms: e.retry_after.map(|d| d.as_millis() as u64),
             },
             HttpError::Network { .. } => MatrixPushError::Network {
-                message: error.to_string(),
+                detail: error.to_string(),
             },
             HttpError::Timeout { .. } => MatrixPushError::Timeout {
-                message: error.to_string(),
+                detail: error.to_string(),
             },
             HttpError::UnexpectedResponse { .. } => MatrixPushError::UnexpectedResponse {
-                message: error.to_string(),
+                detail: error.to_string(),
             },
-            HttpError::InvalidUrl(message) => MatrixPushError::InvalidInput { message },
+            HttpError::InvalidUrl(detail) => MatrixPushError::InvalidInput { detail },
         }
     }
 }
@@ -123,19 +124,19 @@ impl From<SessionError> for MatrixPushError {
         match error {
             SessionError::Http(e) => e.into(),
             SessionError::Store(e) => MatrixPushError::Storage {
-                message: e.to_string(),
+                detail: e.to_string(),
             },
             SessionError::InvalidServer { .. } => MatrixPushError::InvalidInput {
-                message: error.to_string(),
+                detail: error.to_string(),
             },
             SessionError::NotAMatrixServer { .. } => MatrixPushError::NotAMatrixServer {
-                message: error.to_string(),
+                detail: error.to_string(),
             },
             SessionError::NotSignedIn => MatrixPushError::NotSignedIn,
             SessionError::SoftLoggedOut => MatrixPushError::SoftLoggedOut,
             SessionError::LoggedOut => MatrixPushError::LoggedOut,
             SessionError::MalformedResponse(_) => MatrixPushError::UnexpectedResponse {
-                message: error.to_string(),
+                detail: error.to_string(),
             },
         }
     }
@@ -146,7 +147,7 @@ impl From<PusherError> for MatrixPushError {
         match error {
             PusherError::Session(e) => e.into(),
             other => MatrixPushError::InvalidInput {
-                message: other.to_string(),
+                detail: other.to_string(),
             },
         }
     }
@@ -157,13 +158,13 @@ impl From<SyncError> for MatrixPushError {
         match error {
             SyncError::Session(e) => e.into(),
             SyncError::Store(e) => MatrixPushError::Storage {
-                message: e.to_string(),
+                detail: e.to_string(),
             },
             SyncError::InvalidRules(e) => MatrixPushError::UnexpectedResponse {
-                message: e.to_string(),
+                detail: e.to_string(),
             },
             SyncError::InvalidRuleId { .. } => MatrixPushError::InvalidInput {
-                message: error.to_string(),
+                detail: error.to_string(),
             },
         }
     }
@@ -172,14 +173,14 @@ impl From<SyncError> for MatrixPushError {
 impl From<payload::PayloadError> for MatrixPushError {
     fn from(error: payload::PayloadError) -> Self {
         MatrixPushError::InvalidPayload {
-            message: error.to_string(),
+            detail: error.to_string(),
         }
     }
 }
 
-fn invalid(message: impl std::fmt::Display) -> MatrixPushError {
+fn invalid(detail: impl std::fmt::Display) -> MatrixPushError {
     MatrixPushError::InvalidInput {
-        message: message.to_string(),
+        detail: detail.to_string(),
     }
 }
 

@@ -180,3 +180,7 @@ class CollectingLogger : Logger {
 object SilentLogger : Logger {
     override fun log(level: LogLevel, target: String, message: String) {}
 }
+
+/** Like assertNotNull, but hands the value back (JUnit's returns Unit). */
+fun <T : Any> assertPresent(value: T?, message: String): T =
+    value ?: org.junit.jupiter.api.Assertions.fail(message)

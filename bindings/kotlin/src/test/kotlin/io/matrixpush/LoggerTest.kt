@@ -7,7 +7,6 @@ import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertFalse
-import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
@@ -35,8 +34,9 @@ class LoggerTest {
         }
         val lines = synchronized(logger.lines) { logger.lines.toList() }
         assertTrue(lines.isNotEmpty(), "the logger received lines")
+        println("${lines.size} log lines, e.g.:\n" + lines.take(10).joinToString("\n"))
 
-        val session = Json.parseToJsonElement(assertNotNull(store.saved.get())).jsonObject
+        val session = Json.parseToJsonElement(assertPresent(store.saved.get(), "the SessionStore received the session")).jsonObject
         val accessToken = session["access_token"]?.jsonPrimitive?.content
         assertTrue(!accessToken.isNullOrEmpty(), "the saved session has an access_token (keys: ${session.keys})")
         val secrets = buildList {

@@ -5,7 +5,6 @@ import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
 import org.junit.jupiter.api.Assertions.assertEquals
-import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
@@ -28,14 +27,14 @@ class LoginTest {
             assertEquals(bob.userId, info.userId)
             assertTrue(info.deviceId.isNotEmpty(), "a device id")
             assertEquals(bob.userId, client.whoami())
-            val session = assertNotNull(client.session())
+            val session = assertPresent(client.session(), "a session after login")
             assertEquals(info.deviceId, session.deviceId)
             assertEquals(bob.userId, session.userId)
             info
         }
 
         // The app's store got the session as JSON.
-        val saved = assertNotNull(store.saved.get(), "the SessionStore received the session")
+        val saved = assertPresent(store.saved.get(), "the SessionStore received the session")
         assertTrue(store.saves.get() >= 1)
         val json = Json.parseToJsonElement(saved).jsonObject
         assertEquals(bob.userId, json["user_id"]?.jsonPrimitive?.content, "user_id in the saved session JSON (keys: ${json.keys})")
@@ -43,7 +42,7 @@ class LoginTest {
 
         // A second client (another process, say the notification service) built on the same store.
         harnessClient(dir.resolve("second"), store).use { again ->
-            val restored = assertNotNull(again.restoreSession(), "restoreSession() finds the saved session")
+            val restored = assertPresent(again.restoreSession(), "restoreSession() finds the saved session")
             assertEquals(bob.userId, restored.userId)
             assertEquals(info.deviceId, restored.deviceId)
             assertEquals(info.deviceId, again.session()?.deviceId)

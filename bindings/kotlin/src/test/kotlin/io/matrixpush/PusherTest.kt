@@ -2,7 +2,7 @@ package io.matrixpush
 
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
-import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
@@ -34,7 +34,7 @@ class PusherTest {
             assertEquals(EnsureOutcome.UNCHANGED, client.ensurePusher(pusher()))
 
             val listed = client.pushers()
-            val mine = assertNotNull(listed.singleOrNull { it.pushkey == "kotlin-token" }, "pushers(): $listed")
+            val mine = assertPresent(listed.singleOrNull { it.pushkey == "kotlin-token" }, "pushers(): $listed")
             assertEquals("io.matrixpush.tests.fcm", mine.appId)
             assertEquals("http://127.0.0.1:9/_matrix/push/v1/notify", mine.gatewayUrl)
             assertEquals("event_id_only", mine.format)
@@ -50,7 +50,7 @@ class PusherTest {
             val error = assertThrows<MatrixPushException.InvalidInput> {
                 runBlocking { client.ensurePusher(pusher(gatewayUrl = "http://127.0.0.1:9/push/notify")) }
             }
-            assert(error.message.isNotEmpty())
+            assertTrue(error.message.isNotEmpty(), "a reason")
             assertEquals(emptyList<Pusher>(), client.pushers(), "nothing was registered")
         }
     }
