@@ -3,11 +3,20 @@
 // Sources/MatrixPush/MatrixPush.swift and Sources/MatrixPushFFI/include from the Rust library;
 // the library itself (libmatrix_push_ffi) is linked by name — its folder comes from the build
 // (`-Xlinker -L…`, as scripts/swift-test passes it) or, in an app, from the XCFramework.
+//
+// MatrixPushNotifications: platform-neutral helpers an iOS app and its Notification Service
+// Extension build on (Outcome → notification content, the APNs pushkey, the pusher set-up, the
+// extension's time budget); its UserNotifications glue compiles only where that framework exists.
 import PackageDescription
 
 let package = Package(
     name: "MatrixPush",
-    products: [.library(name: "MatrixPush", targets: ["MatrixPush"])],
+    // Apple platforms only (Linux ignores this): async/await, Duration and interruption levels.
+    platforms: [.iOS(.v16), .macOS(.v13)],
+    products: [
+        .library(name: "MatrixPush", targets: ["MatrixPush"]),
+        .library(name: "MatrixPushNotifications", targets: ["MatrixPushNotifications"]),
+    ],
     targets: [
         .systemLibrary(name: "MatrixPushFFI", path: "Sources/MatrixPushFFI/include"),
         .target(
@@ -15,6 +24,11 @@ let package = Package(
             dependencies: ["MatrixPushFFI"],
             linkerSettings: [.linkedLibrary("matrix_push_ffi")]
         ),
+        .target(name: "MatrixPushNotifications", dependencies: ["MatrixPush"]),
         .testTarget(name: "MatrixPushTests", dependencies: ["MatrixPush"]),
+        .testTarget(
+            name: "MatrixPushNotificationsTests",
+            dependencies: ["MatrixPushNotifications", "MatrixPush"]
+        ),
     ]
 )

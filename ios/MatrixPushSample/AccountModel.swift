@@ -1,0 +1,280 @@
+import Combine
+import Foundation
+import MatrixPush
+import MatrixPushNotifications
+import UIKit
+import UserNotifications
+
+/// The signed-in account and everything the screens do with it. One account; the library's
+/// `Client` is made once per sign-in (or per launch) and shared by all calls.
+@MainActor
+final class AccountModel: ObservableObject {
+    static let shared = AccountModel()
+
+    enum Phase: Equatable {
+        case starting
+        case signedOut
+        case signedIn(SessionInfo)
+    }
+
+    @Published private(set) var phase: Phase = .starting
+    @Published private(set) var keywords: [String] = []
+    @Published private(set) var pushStatus = "Not registered yet"
+    @Published private(set) var busy = false
+    @Published var message: String?
+    /// The room of the notification the user tapped last.
+    @Published var openedRoom: String?
+
+    /// Set by the AppDelegate: `UIApplication.registerForRemoteNotifications()`.
+    var registerForRemoteNotifications: () -> Void = {}
+
+    private var client: Client?
+    private var sync: SyncTask?
+    /// Pusher changes run one after the other (an `ensure` must not re-create a pusher that a
+    /// concurrent rotation just removed).
+    private var pushQueue: Task<Void, Never>?
+    private let deviceName = UIDevice.current.name
+    private var pushSetup: PushSetup? { SampleConfig.pushSetup(deviceDisplayName: deviceName) }
+
+    // MARK: start, sign-in, sign-out
+
+    /// At launch: restore the saved session, if any (no request is made).
+    func start() {
+        SampleLog.installLibraryLogger(category: "app")
+        guard let homeserver = SampleConfig.homeserverUrl else {
+            phase = .signedOut
+            return
+        }
+        do {
+            let client = try makeClient(homeserver)
+            if let session = try client.restoreSession() {
+                signedIn(client, session)
+            } else {
+                phase = .signedOut
+            }
+        } catch {
+            phase = .signedOut
+            report(error)
+        }
+    }
+
+    func signIn(userId: String, password: String) async {
+        busy = true
+        defer { busy = false }
+        message = nil
+        do {
+            let homeserver = try await discoverHomeserver(userOrServer: userId)
+            let client = try makeClient(homeserver)
+            let session = try await client.loginPassword(identifier: .user(user: userId), password: password)
+            try? pushSetup?.forget()   // a new account gets a new routing secret
+            SampleConfig.homeserverUrl = homeserver
+            signedIn(client, session)
+        } catch MatrixPushError.Matrix(let errcode, _, _, _, _) where errcode == "M_FORBIDDEN" {
+            message = "Wrong user name or password."
+        } catch {
+            report(error)
+        }
+    }
+
+    func signOut() async {
+        busy = true
+        defer { busy = false }
+        sync?.cancel()
+        sync = nil
+        do {
+            try await client?.logout()   // the server deletes the device and its pushers
+        } catch {
+            SampleLog.app.error("logout: \(String(describing: error), privacy: .public)")
+        }
+        try? pushSetup?.forget()
+        SampleConfig.homeserverUrl = nil
+        client = nil
+        keywords = []
+        pushStatus = "Not registered yet"
+        phase = .signedOut
+    }
+
+    private func makeClient(_ homeserver: String) throws -> Client {
+        guard let storeDir = SampleConfig.storeDir else {
+            throw MatrixPushError.Storage(detail: "the app group \(SampleConfig.appGroup) is not available (App Groups capability)")
+        }
+        return try Client(
+            homeserverUrl: homeserver, storeDir: storeDir.path,
+            sessionStore: KeychainSessionStore(accessGroup: SampleConfig.keychainAccessGroup),
+            deviceDisplayName: deviceName, eventDecryptor: nil)
+    }
+
+    private func signedIn(_ client: Client, _ session: SessionInfo) {
+        self.client = client
+        phase = .signedIn(session)
+        resumeSync()
+        // Every start: make sure the pusher for the saved token is there, ask for permission,
+        // and ask APNs for the token (which arrives in deviceTokenReceived).
+        enqueuePush { setup, client in
+            if let outcome = try await setup.ensure(client: client) {
+                SampleLog.app.info("pusher at start: \(String(describing: outcome), privacy: .public)")
+            }
+        }
+        Task {
+            let center = UNUserNotificationCenter.current()
+            _ = try? await center.requestAuthorization(options: [.alert, .sound, .badge])
+            registerForRemoteNotifications()
+        }
+    }
+
+    // MARK: push
+
+    /// From `didRegisterForRemoteNotificationsWithDeviceToken`: ensure, or rotate to a new token.
+    func deviceTokenReceived(_ token: Data) {
+        enqueuePush { [weak self] setup, client in
+            let registration = try await setup.register(deviceToken: token, client: client)
+            SampleLog.app.info("pusher: \(String(describing: registration), privacy: .public)")
+            self?.pushStatus = "Registered (\(APNs.pushkey(deviceToken: token).prefix(12))…)"
+        }
+    }
+
+    func pushRegistrationFailed(_ error: Error) {
+        pushStatus = "APNs registration failed: \(error.localizedDescription)"
+    }
+
+    private func enqueuePush(_ work: @escaping @MainActor (PushSetup, Client) async throws -> Void) {
+        let previous = pushQueue
+        pushQueue = Task { [weak self] in
+            await previous?.value
+            guard let self, let client = self.client, let setup = self.pushSetup else { return }
+            do {
+                try await work(setup, client)
+            } catch {
+                self.pushStatus = "Pusher not set: \(Self.describe(error))"
+                self.report(error)
+            }
+        }
+    }
+
+    // MARK: rules
+
+    /// Keeps the push rules synced into the shared store while the app is in the foreground
+    /// (the extension evaluates pushes with them).
+    func resumeSync() {
+        guard let client, sync?.isRunning() != true else { return }
+        let listener = KeywordsListener { [weak self] keywords in
+            Task { @MainActor in self?.keywords = keywords }
+        }
+        sync = client.startPushRulesSync(pollTimeoutMs: 30_000, listener: listener)
+    }
+
+    func pauseSync() {
+        sync?.cancel()
+        sync = nil
+    }
+
+    func scenePhaseChanged(active: Bool) {
+        if active { resumeSync() } else { pauseSync() }
+    }
+
+    func addKeyword(_ keyword: String) async {
+        let keyword = keyword.trimmingCharacters(in: .whitespaces)
+        guard let client, !keyword.isEmpty else { return }
+        do {
+            try await client.addKeyword(keyword: keyword)
+            keywords = try await client.keywords()
+        } catch {
+            report(error)
+        }
+    }
+
+    func removeKeyword(_ keyword: String) async {
+        guard let client else { return }
+        do {
+            try await client.removeKeyword(keyword: keyword)
+            keywords = try await client.keywords()
+        } catch {
+            report(error)
+        }
+    }
+
+    func roomMode(_ roomId: String) async -> RoomNotificationMode? {
+        guard let client else { return nil }
+        do {
+            return try await client.roomMode(roomId: roomId)
+        } catch {
+            report(error)
+            return nil
+        }
+    }
+
+    func setRoomMode(_ roomId: String, _ mode: RoomNotificationMode) async {
+        guard let client else { return }
+        do {
+            try await client.setRoomMode(roomId: roomId, mode: mode)
+        } catch {
+            report(error)
+        }
+    }
+
+    /// Rooms with a notification on screen (the library has no room list; the notifications name
+    /// the rooms the user hears from).
+    func roomsWithNotifications() async -> [NotifiedRoom] {
+        let delivered = await UNUserNotificationCenter.current().deliveredNotifications()
+        var seen = Set<String>()
+        var rooms: [NotifiedRoom] = []
+        for notification in delivered {
+            let content = notification.request.content
+            guard let roomId = content.userInfo[NotificationContent.UserInfoKey.roomId] as? String,
+                  seen.insert(roomId).inserted else { continue }
+            rooms.append(NotifiedRoom(id: roomId, title: content.title.isEmpty ? roomId : content.title))
+        }
+        return rooms
+    }
+
+    // MARK: errors
+
+    private func report(_ error: Error) {
+        switch error {
+        case MatrixPushError.SoftLoggedOut:
+            // The device is kept: signing in again restores it.
+            pauseSync()
+            phase = .signedOut
+            message = "Your session expired. Sign in again."
+        case MatrixPushError.LoggedOut:
+            pauseSync()
+            try? pushSetup?.forget()
+            SampleConfig.homeserverUrl = nil
+            client = nil
+            phase = .signedOut
+            message = "You were signed out."
+        default:
+            message = Self.describe(error)
+        }
+        SampleLog.app.error("\(String(describing: error), privacy: .public)")
+    }
+
+    private static func describe(_ error: Error) -> String {
+        switch error {
+        case MatrixPushError.Matrix(let errcode, let detail, _, _, _): return "\(errcode): \(detail)"
+        case MatrixPushError.Network: return "The server cannot be reached."
+        case MatrixPushError.Timeout: return "The server did not answer in time."
+        case MatrixPushError.NotAMatrixServer(let detail): return "Not a Matrix server: \(detail)"
+        case MatrixPushError.InvalidInput(let detail): return detail
+        default: return String(describing: error)
+        }
+    }
+}
+
+struct NotifiedRoom: Identifiable, Equatable {
+    let id: String
+    let title: String
+}
+
+/// Hears every new push-rule set while the sync runs.
+final class KeywordsListener: PushRulesListener, @unchecked Sendable {
+    private let onChange: @Sendable ([String]) -> Void
+
+    init(_ onChange: @escaping @Sendable ([String]) -> Void) {
+        self.onChange = onChange
+    }
+
+    func onRulesChanged(keywords: [String], rulesJson: String) {
+        onChange(keywords)
+    }
+}

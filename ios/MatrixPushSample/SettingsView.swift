@@ -1,0 +1,108 @@
+import MatrixPush
+import SwiftUI
+
+struct SettingsView: View {
+    @EnvironmentObject private var model: AccountModel
+    let session: SessionInfo
+    @State private var newKeyword = ""
+    @State private var roomId = ""
+    @State private var rooms: [NotifiedRoom] = []
+
+    var body: some View {
+        Form {
+            Section("Account") {
+                LabeledContent("User", value: session.userId)
+                LabeledContent("Device", value: session.deviceId)
+                LabeledContent("Homeserver", value: session.homeserver)
+            }
+            Section("Push") {
+                Text(model.pushStatus)
+                if let opened = model.openedRoom {
+                    LabeledContent("Last opened", value: opened)
+                }
+            }
+            Section {
+                ForEach(model.keywords, id: \.self) { keyword in
+                    Text(keyword)
+                }
+                .onDelete { offsets in
+                    let removed = offsets.map { model.keywords[$0] }
+                    Task { for keyword in removed { await model.removeKeyword(keyword) } }
+                }
+                HStack {
+                    TextField("New keyword (globs: deploy*)", text: $newKeyword)
+                        .textInputAutocapitalization(.never)
+                        .autocorrectionDisabled()
+                    Button("Add") {
+                        let keyword = newKeyword
+                        newKeyword = ""
+                        Task { await model.addKeyword(keyword) }
+                    }
+                    .disabled(newKeyword.trimmingCharacters(in: .whitespaces).isEmpty)
+                }
+            } header: {
+                Text("Keywords")
+            } footer: {
+                Text("A message containing a keyword notifies with a sound and breaks through Focus.")
+            }
+            Section("Rooms") {
+                ForEach(rooms) { room in
+                    NavigationLink(room.title) { RoomModeView(roomId: room.id, title: room.title) }
+                }
+                HStack {
+                    TextField("!room:example.org", text: $roomId)
+                        .textInputAutocapitalization(.never)
+                        .autocorrectionDisabled()
+                    NavigationLink("Open") { RoomModeView(roomId: roomId, title: roomId) }
+                        .disabled(roomId.isEmpty)
+                }
+            }
+            if let message = model.message {
+                Section { Text(message).foregroundStyle(.red) }
+            }
+            Section {
+                Button("Sign out", role: .destructive) {
+                    Task { await model.signOut() }
+                }
+                .disabled(model.busy)
+            }
+        }
+        .navigationTitle("Notifications")
+        .task { rooms = await model.roomsWithNotifications() }
+    }
+}
+
+struct RoomModeView: View {
+    @EnvironmentObject private var model: AccountModel
+    let roomId: String
+    let title: String
+    @State private var mode: RoomNotificationMode?
+    @State private var loaded = false
+
+    var body: some View {
+        Form {
+            Section {
+                Picker("Notify me for", selection: Binding(
+                    get: { mode ?? .allMessages },
+                    set: { newMode in
+                        mode = newMode
+                        Task { await model.setRoomMode(roomId, newMode) }
+                    }
+                )) {
+                    Text("All messages").tag(RoomNotificationMode.allMessages)
+                    Text("Mentions and keywords").tag(RoomNotificationMode.mentionsAndKeywordsOnly)
+                    Text("Nothing").tag(RoomNotificationMode.mute)
+                }
+                .pickerStyle(.inline)
+                .disabled(!loaded)
+            } footer: {
+                Text(roomId)
+            }
+        }
+        .navigationTitle(title)
+        .task {
+            mode = await model.roomMode(roomId)
+            loaded = true
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import MatrixPushNotifications
+
+/// What the app and its extension share, from their Info.plists (set in project.yml).
+enum SampleConfig {
+    static func info(_ key: String) -> String {
+        (Bundle.main.object(forInfoDictionaryKey: key) as? String) ?? ""
+    }
+
+    /// `group.io.matrixpush.sample`: the shared container holding the store folder.
+    static var appGroup: String { info("MatrixPushAppGroup") }
+
+    /// `<TEAMID>.io.matrixpush.sample.shared`: the Keychain group holding the session.
+    static var keychainAccessGroup: String { info("AppIdentifierPrefix") + info("MatrixPushKeychainGroupSuffix") }
+
+    /// The pusher's app id; the push gateway's config has the same key.
+    static var pushAppId: String {
+        let value = info("MatrixPushPushAppId")
+        return value.isEmpty ? PushSetup.sampleAppId : value
+    }
+
+    static var gatewayUrl: String { info("MatrixPushGatewayURL") }
+
+    /// The app group's folder (nil when the App Groups capability is missing).
+    static var container: URL? {
+        FileManager.default.containerURL(forSecurityApplicationGroupIdentifier: appGroup)
+    }
+
+    /// The library's store folder: synced rules, room cache, handled event ids, the lock that
+    /// keeps the app and the extension from refreshing the token twice. One account: one folder.
+    static var storeDir: URL? { container?.appendingPathComponent("matrix-push/account", isDirectory: true) }
+
+    /// PushSetup's state (routing secret, last pushkey), beside the store.
+    static var pushSetupFile: URL? { container?.appendingPathComponent("matrix-push/push-setup.json") }
+
+    /// The homeserver of the signed-in account (the extension needs it before it can restore the
+    /// session), in the app group's defaults.
+    static var homeserverUrl: String? {
+        get { UserDefaults(suiteName: appGroup)?.string(forKey: "homeserver") }
+        set { UserDefaults(suiteName: appGroup)?.set(newValue, forKey: "homeserver") }
+    }
+
+    static func pushSetup(deviceDisplayName: String) -> PushSetup? {
+        guard let file = pushSetupFile else { return nil }
+        return PushSetup(gatewayUrl: gatewayUrl, stateFile: file, appId: pushAppId,
+                         appDisplayName: "Matrix Push Sample", deviceDisplayName: deviceDisplayName)
+    }
+
+    static let style = NotificationStyle(appName: "Matrix Push")
+}
