@@ -88,7 +88,12 @@ impl StateStore {
 
     fn write_with<T: Serialize>(&self, name: &str, value: &T, durable: bool) -> Result<(), StoreError> {
         let path = self.dir.join(name);
-        let temporary = self.dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        // One temporary file per write: concurrent writers (threads or processes) never share one.
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let write_id = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let temporary = self
+            .dir
+            .join(format!(".{name}.{}.{write_id}.tmp", std::process::id()));
         let bytes = serde_json::to_vec(value).map_err(|e| io_error(&path, e))?;
         let write = || -> std::io::Result<()> {
             let mut file = File::create(&temporary)?;
@@ -208,6 +213,28 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn concurrent_writes_of_one_document_never_collide() {
+        let store = StateStore::open(temp_dir("concurrent")).unwrap();
+        let writers: Vec<_> = (0..8)
+            .map(|n| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for round in 0..50 {
+                        store
+                            .write_cache("shared.json", &format!("writer {n} round {round}"))
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        let last: String = store.read("shared.json").unwrap();
+        assert!(last.starts_with("writer "), "{last}");
     }
 
     #[tokio::test]
