@@ -1,0 +1,137 @@
+package io.matrixpush.sample.ui
+
+import android.os.Bundle
+import android.text.InputType
+import android.view.View
+import android.widget.Button
+import android.widget.EditText
+import android.widget.LinearLayout
+import android.widget.ProgressBar
+import android.widget.RadioButton
+import android.widget.RadioGroup
+import android.widget.TextView
+import androidx.activity.ComponentActivity
+import androidx.lifecycle.Lifecycle
+import androidx.lifecycle.lifecycleScope
+import androidx.lifecycle.repeatOnLifecycle
+import io.matrixpush.RoomNotificationMode
+import io.matrixpush.sample.SampleApp
+import io.matrixpush.sample.logic.KnownRoom
+import io.matrixpush.sample.logic.RoomSetting
+import io.matrixpush.sample.logic.SettingsPresenter
+import io.matrixpush.sample.logic.SettingsState
+import kotlinx.coroutines.launch
+
+/**
+ * Keywords and room modes, through the logic module's [SettingsPresenter]: this screen only draws
+ * its state and forwards taps. The rooms offered are those the app has notified about (the
+ * library has no room list) plus any room id typed in.
+ */
+class SettingsActivity : ComponentActivity() {
+    private val accounts get() = (application as SampleApp).accounts
+    private lateinit var presenter: SettingsPresenter
+
+    private lateinit var keywords: LinearLayout
+    private lateinit var rooms: LinearLayout
+    private lateinit var error: TextView
+    private lateinit var progress: ProgressBar
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        val account = accounts.current ?: return finish()
+        presenter = SettingsPresenter(account.client)
+
+        val newKeyword = EditText(this).apply { hint = "New keyword, e.g. deploy*"; inputType = InputType.TYPE_CLASS_TEXT }
+        val addKeyword = Button(this).apply {
+            text = "Add keyword"
+            setOnClickListener {
+                lifecycleScope.launch {
+                    presenter.addKeyword(newKeyword.text.toString())
+                    if (presenter.state.value.error == null) newKeyword.text.clear()
+                }
+            }
+        }
+        val newRoom = EditText(this).apply { hint = "Room id (!…)"; inputType = InputType.TYPE_CLASS_TEXT }
+        val addRoom = Button(this).apply {
+            text = "Add room"
+            setOnClickListener {
+                val id = newRoom.text.toString().trim()
+                if (id.isNotEmpty()) {
+                    accounts.knownRooms.remember(KnownRoom(id, id))
+                    newRoom.text.clear()
+                    lifecycleScope.launch { presenter.load(accounts.knownRooms.all()) }
+                }
+            }
+        }
+        keywords = column().apply { setPadding(0, 0, 0, 0) }
+        rooms = column().apply { setPadding(0, 0, 0, 0) }
+        error = label()
+        progress = ProgressBar(this).apply { isIndeterminate = true }
+        setContentView(
+            scrolling(
+                column(
+                    progress, error,
+                    heading("Keywords"), keywords, newKeyword, addKeyword,
+                    heading("Rooms"), rooms, newRoom, addRoom,
+                ),
+            ),
+        )
+
+        lifecycleScope.launch {
+            repeatOnLifecycle(Lifecycle.State.STARTED) { presenter.state.collect(::render) }
+        }
+        lifecycleScope.launch { presenter.load(accounts.knownRooms.all()) }
+        // Not started here: Client.startPushRulesSync. It would pick up changes made on other
+        // devices, but it saves the rules in the store at the same moments this screen's calls do,
+        // and two such saves at once can fail (see docs/android.md); the screen reads back after
+        // every change instead.
+    }
+
+    private fun render(state: SettingsState) {
+        progress.visibility = if (state.busy) View.VISIBLE else View.GONE
+        error.text = state.error.orEmpty()
+        error.visibility = if (state.error == null) View.GONE else View.VISIBLE
+
+        keywords.removeAllViews()
+        if (state.keywords.isEmpty()) keywords.addView(label("No keywords."))
+        state.keywords.forEach { keyword ->
+            keywords.addView(
+                LinearLayout(this).apply {
+                    orientation = LinearLayout.HORIZONTAL
+                    addView(label(keyword).apply { layoutParams = LinearLayout.LayoutParams(0, -2, 1f) })
+                    addView(Button(context).apply {
+                        text = "Remove"
+                        setOnClickListener { lifecycleScope.launch { presenter.removeKeyword(keyword) } }
+                    })
+                },
+            )
+        }
+
+        rooms.removeAllViews()
+        if (state.rooms.isEmpty()) rooms.addView(label("No rooms yet: they appear here once notified about."))
+        state.rooms.forEach { rooms.addView(roomRow(it)) }
+    }
+
+    private fun roomRow(room: RoomSetting): View {
+        val choices = listOf(
+            RoomNotificationMode.ALL_MESSAGES to "All messages",
+            RoomNotificationMode.MENTIONS_AND_KEYWORDS_ONLY to "Mentions and keywords",
+            RoomNotificationMode.MUTE to "Mute",
+        )
+        val group = RadioGroup(this)
+        choices.forEachIndexed { index, (mode, text) ->
+            group.addView(RadioButton(this).apply {
+                id = index + 1
+                this.text = text
+                isChecked = mode == room.mode
+            })
+        }
+        // Listen only after the current mode is checked.
+        group.setOnCheckedChangeListener { _, checkedId ->
+            val mode = choices[checkedId - 1].first
+            if (mode != room.mode) lifecycleScope.launch { presenter.setRoomMode(room.roomId, mode) }
+        }
+        return column(label("${room.name}${if (room.hasOwnRule) "" else " (account default)"}"), group)
+            .apply { setPadding(0, dp(8), 0, dp(8)) }
+    }
+}

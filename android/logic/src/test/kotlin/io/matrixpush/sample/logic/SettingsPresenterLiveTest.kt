@@ -1,0 +1,116 @@
+package io.matrixpush.sample.logic
+
+import io.matrixpush.Client
+import io.matrixpush.RoomNotificationMode
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.io.TempDir
+import java.nio.file.Path
+
+class SettingsPresenterLiveTest {
+    @TempDir
+    lateinit var dir: Path
+
+    private val clients = mutableListOf<Client>()
+
+    @AfterEach
+    fun closeClients() = clients.forEach { it.close() }
+
+    @Test
+    fun `room modes are set on the server and read back`() = runBlocking {
+        val alice = Synapse.register("alice")
+        val bobRaw = Synapse.register("bob")
+        val ops = Synapse.createGroup(alice, "Ops room", bobRaw)
+        val chat = Synapse.createDm(alice, bobRaw)
+        listOf(ops, chat).forEach { Synapse.join(bobRaw, it) }
+        val client = signedInClient(dir, bobRaw).also { clients += it }
+        val presenter = SettingsPresenter(client)
+
+        presenter.load(listOf(KnownRoom(ops, "Ops room"), KnownRoom(chat, "Alice")))
+        val initial = presenter.state.value
+        assertNull(initial.error)
+        assertFalse(initial.busy)
+        assertEquals(listOf(ops, chat), initial.rooms.map { it.roomId })
+        assertTrue(initial.rooms.all { it.mode == RoomNotificationMode.ALL_MESSAGES && !it.hasOwnRule }, "$initial")
+
+        presenter.setRoomMode(ops, RoomNotificationMode.MENTIONS_AND_KEYWORDS_ONLY)
+        presenter.setRoomMode(chat, RoomNotificationMode.MUTE)
+        val after = presenter.state.value
+        assertNull(after.error)
+        assertEquals(
+            listOf(
+                RoomSetting(ops, "Ops room", RoomNotificationMode.MENTIONS_AND_KEYWORDS_ONLY, hasOwnRule = true),
+                RoomSetting(chat, "Alice", RoomNotificationMode.MUTE, hasOwnRule = true),
+            ),
+            after.rooms,
+        )
+        // What the server now has, through a second client (another start of the app).
+        val second = signedInClient(dir.resolve("second"), bobRaw).also { clients += it }
+        assertEquals(RoomNotificationMode.MENTIONS_AND_KEYWORDS_ONLY, second.roomMode(ops))
+        assertEquals(RoomNotificationMode.MUTE, second.roomMode(chat))
+
+        presenter.setRoomMode(chat, RoomNotificationMode.ALL_MESSAGES)
+        assertEquals(
+            RoomSetting(chat, "Alice", RoomNotificationMode.ALL_MESSAGES, hasOwnRule = false),
+            presenter.state.value.rooms.single { it.roomId == chat },
+        )
+        assertNull(second.roomMode(chat), "back to the account's defaults: no rule of its own")
+    }
+
+    @Test
+    fun `keywords are added and removed, blank ones refused, failures shown`() = runBlocking {
+        val bobRaw = Synapse.register("bob")
+        val client = signedInClient(dir, bobRaw).also { clients += it }
+        val presenter = SettingsPresenter(client)
+        presenter.load(emptyList())
+        assertEquals(emptyList<String>(), presenter.state.value.keywords)
+
+        presenter.addKeyword("  deploy  ")
+        presenter.addKeyword("outage")
+        assertEquals(listOf("deploy", "outage"), presenter.state.value.keywords)
+        assertEquals(setOf("deploy", "outage"), client.keywords().toSet())
+
+        presenter.removeKeyword("deploy")
+        assertEquals(listOf("outage"), presenter.state.value.keywords)
+
+        presenter.addKeyword("   ")
+        assertEquals("Type a keyword first.", presenter.state.value.error)
+        assertEquals(listOf("outage"), client.keywords())
+
+        presenter.setRoomMode("not a room id", RoomNotificationMode.MUTE)
+        assertEquals("Not a room id: not a room id", presenter.state.value.error)
+        assertEquals(emptyList<RoomSetting>(), presenter.state.value.rooms)
+
+        // A keyword the library refuses (it would be a rule id with a '/'): the error is kept
+        // for the screen, and the state stays usable.
+        presenter.addKeyword("ci/cd")
+        val state = presenter.state.value
+        assertTrue(state.error!!.startsWith("Not valid: "), "$state")
+        assertFalse(state.busy)
+        assertEquals(listOf("outage"), state.keywords)
+        presenter.addKeyword("again")
+        assertNull(presenter.state.value.error, "cleared by the next success")
+
+        presenter.onRulesChanged(listOf("zeta", "alpha"))
+        assertEquals(listOf("alpha", "zeta"), presenter.state.value.keywords)
+    }
+
+    @Test
+    fun `known rooms keep the newest first, once each`() {
+        val rooms = KnownRooms(MemoryKeyValueStore(), max = 3)
+        rooms.remember(KnownRoom("!a:x", "A"))
+        rooms.remember(KnownRoom("!b:x", "B \"quoted\""))
+        rooms.remember(KnownRoom("!a:x", "A renamed"))
+        rooms.remember(KnownRoom("!c:x", "C"))
+        rooms.remember(KnownRoom("!d:x", "D"))
+        assertEquals(
+            listOf(KnownRoom("!d:x", "D"), KnownRoom("!c:x", "C"), KnownRoom("!a:x", "A renamed")),
+            rooms.all(),
+        )
+    }
+}

@@ -1,0 +1,33 @@
+// The Android sample of matrix-push: open this folder (android/) in Android Studio, or run
+// `gradle wrapper` once here and then `./gradlew :app:assembleDebug` (see docs/android.md).
+pluginManagement {
+    repositories {
+        google {
+            content {
+                includeGroupByRegex("com\\.android.*")
+                includeGroupByRegex("com\\.google.*")
+                includeGroupByRegex("androidx.*")
+            }
+        }
+        mavenCentral()
+        gradlePluginPortal()
+    }
+}
+
+dependencyResolutionManagement {
+    repositoriesMode.set(RepositoriesMode.FAIL_ON_PROJECT_REPOS)
+    repositories {
+        google()
+        mavenCentral()
+    }
+}
+
+rootProject.name = "matrix-push-android"
+
+// The library: generated Kotlin bindings + libmatrix_push_ffi.so for each ABI (built with cargo-ndk).
+include(":matrixpush")
+// The app's logic that needs no Android class: plain Kotlin/JVM, tested on the JVM (also with
+// Maven: android/logic/pom.xml, scripts/android-logic-test).
+include(":logic")
+// The sample app io.matrixpush.sample (FCM).
+include(":app")
