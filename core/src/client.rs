@@ -254,6 +254,7 @@ impl Client {
     }
 
     pub async fn set_room_mode(&self, room_id: &str, mode: RoomNotificationMode) -> Result<(), SyncError> {
+        sync::validate_room_id(room_id)?;
         let current = self.fetch_push_rules().await?;
         sync::set_room_mode(&self.session, &current.global, room_id, mode).await
     }

@@ -141,6 +141,17 @@ pub fn validate_rule_id(rule_id: &str) -> Result<(), SyncError> {
     })
 }
 
+/// Checks a room id used as a rule id: it must look like one (`!…`) and be a valid rule id.
+pub fn validate_room_id(room_id: &str) -> Result<(), SyncError> {
+    if !room_id.starts_with('!') {
+        return Err(SyncError::InvalidRuleId {
+            rule_id: room_id.to_owned(),
+            reason: "a room id starts with '!'",
+        });
+    }
+    validate_rule_id(room_id)
+}
+
 /// Where a new rule goes among the user rules of its kind.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum Position {
@@ -291,6 +302,7 @@ pub async fn set_room_mode(
     room_id: &str,
     mode: RoomNotificationMode,
 ) -> Result<(), SyncError> {
+    validate_room_id(room_id)?;
     let has = |kind| current.get(kind, room_id).is_some();
     match mode {
         RoomNotificationMode::Mute => {
@@ -344,6 +356,10 @@ mod tests {
         assert!(validate_rule_id("!room:example.org").is_ok());
         for bad in ["", ".m.rule.master", "a/b", "a\\b"] {
             assert!(validate_rule_id(bad).is_err(), "{bad}");
+        }
+        assert!(validate_room_id("!abc:example.org").is_ok());
+        for bad in ["abc", "#alias:example.org", "", "!a/b"] {
+            assert!(validate_room_id(bad).is_err(), "{bad}");
         }
     }
 
