@@ -25,10 +25,12 @@ let package = Package(
             linkerSettings: [.linkedLibrary("matrix_push_ffi")]
         ),
         .target(name: "MatrixPushNotifications", dependencies: ["MatrixPush"]),
-        .testTarget(name: "MatrixPushTests", dependencies: ["MatrixPush"]),
+        // The test homeserver helpers both test targets share.
+        .target(name: "MatrixPushTestSupport", dependencies: ["MatrixPush"], path: "Tests/MatrixPushTestSupport"),
+        .testTarget(name: "MatrixPushTests", dependencies: ["MatrixPush", "MatrixPushTestSupport"]),
         .testTarget(
             name: "MatrixPushNotificationsTests",
-            dependencies: ["MatrixPushNotifications", "MatrixPush"]
+            dependencies: ["MatrixPushNotifications", "MatrixPush", "MatrixPushTestSupport"]
         ),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import MatrixPush
+import MatrixPushTestSupport
 import MatrixPushNotifications
 import XCTest
 

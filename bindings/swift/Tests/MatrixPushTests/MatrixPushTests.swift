@@ -1,15 +1,16 @@
 import Foundation
 import MatrixPush
+import MatrixPushTestSupport
 import XCTest
 
 final class MatrixPushTests: XCTestCase {
     func makeClient(store: SessionStore? = MemoryStore()) throws -> Client {
-        try Client(homeserverUrl: Synapse.url, storeDir: temporaryFolder(), sessionStore: store,
+        try Client(homeserverUrl: Homeserver.url, storeDir: temporaryFolder(), sessionStore: store,
                    deviceDisplayName: "Swift tests", eventDecryptor: nil)
     }
 
     func testLoginWhoamiAndRestore() async throws {
-        let user = try await Synapse.register("swiftlogin")
+        let user = try await Homeserver.register("swiftlogin")
         let store = MemoryStore()
         let client = try makeClient(store: store)
         let session = try await client.loginPassword(identifier: .user(user: user.localpart), password: user.password)
@@ -24,7 +25,7 @@ final class MatrixPushTests: XCTestCase {
     }
 
     func testWrongPasswordIsATypedError() async throws {
-        let user = try await Synapse.register("swiftwrong")
+        let user = try await Homeserver.register("swiftwrong")
         let client = try makeClient()
         do {
             _ = try await client.loginPassword(identifier: .user(user: user.localpart), password: "not it")
@@ -36,7 +37,7 @@ final class MatrixPushTests: XCTestCase {
     }
 
     func testEnsurePusherIsIdempotentAndValidated() async throws {
-        let user = try await Synapse.register("swiftpusher")
+        let user = try await Homeserver.register("swiftpusher")
         let client = try makeClient()
         _ = try await client.loginPassword(identifier: .user(user: user.userId), password: user.password)
         let pusher = Pusher(pushkey: "c3dpZnQtdG9rZW4=", appId: "io.matrixpush.tests.apns", appDisplayName: "Tests",
@@ -67,7 +68,7 @@ final class MatrixPushTests: XCTestCase {
     }
 
     func testRulesSyncReportsANewKeyword() async throws {
-        let user = try await Synapse.register("swiftrules")
+        let user = try await Homeserver.register("swiftrules")
         let client = try makeClient()
         _ = try await client.loginPassword(identifier: .user(user: user.userId), password: user.password)
         let listener = Keywords()
@@ -89,10 +90,10 @@ final class MatrixPushTests: XCTestCase {
         XCTAssertEqual(decoded.roomId, notification["room_id"] as? String)
         XCTAssertEqual(decoded.unread, UInt64((notification["counts"] as! [String: Any])["unread"] as! Int))
 
-        let alice = try await Synapse.register("swiftalice", displayName: "Alice Swift")
-        let bob = try await Synapse.register("swiftbob")
-        let room = try await Synapse.createDm(alice, with: bob)
-        let eventId = try await Synapse.sendText(alice, room, "Hello from Swift")
+        let alice = try await Homeserver.register("swiftalice", displayName: "Alice Swift")
+        let bob = try await Homeserver.register("swiftbob")
+        let room = try await Homeserver.createDm(alice, with: bob)
+        let eventId = try await Homeserver.sendText(alice, room, "Hello from Swift")
         let phone = try makeClient()
         _ = try await phone.loginPassword(identifier: .user(user: bob.userId), password: bob.password)
         // What APNs hands the extension for an event_id_only pusher.
@@ -127,7 +128,7 @@ final class MatrixPushTests: XCTestCase {
     func testTheLoggerNeverSeesSecrets() async throws {
         let lines = Lines()
         setLogger(logger: lines, level: .trace)
-        let user = try await Synapse.register("swiftlog")
+        let user = try await Homeserver.register("swiftlog")
         let store = MemoryStore()
         let client = try makeClient(store: store)
         _ = try await client.loginPassword(identifier: .user(user: user.userId), password: user.password)

@@ -3,32 +3,31 @@ import Foundation
 import FoundationNetworking
 #endif
 import MatrixPush
-import XCTest
 
-/// The test homeserver started by scripts/synapse (as MatrixPushTests' Harness.swift; a test
-/// target cannot use another's files), with the calls these tests need on top: rooms with
-/// several members, invites, any event type, read receipts.
-enum Homeserver {
-    static func env(_ name: String) -> String {
+/// The test homeserver started by scripts/synapse, reached from inside the chroot on 127.0.0.1:
+/// users made through the admin API, rooms with several members, invites, any event type, read
+/// receipts. Shared by every test target (a test target cannot use another's files).
+public enum Homeserver {
+    public static func env(_ name: String) -> String {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
             fatalError("\(name) is not set: run the suite through ./scripts/test (or scripts/swift-test after `eval \"$(scripts/synapse env)\"` and exporting MATRIX_PUSH_SYNAPSE_ADMIN_TOKEN=$(scripts/synapse admin-token))")
         }
         return value
     }
 
-    static var url: String { env("MATRIX_PUSH_SYNAPSE_URL") }
-    static var serverName: String { env("MATRIX_PUSH_SYNAPSE_SERVER_NAME") }
+    public static var url: String { env("MATRIX_PUSH_SYNAPSE_URL") }
+    public static var serverName: String { env("MATRIX_PUSH_SYNAPSE_SERVER_NAME") }
 
-    struct User: Sendable {
-        let localpart: String
-        let userId: String
-        let password: String
-        let token: String
+    public struct User: Sendable {
+        public let localpart: String
+        public let userId: String
+        public let password: String
+        public let token: String
     }
 
     /// One HTTP call with JSON in and out.
     @discardableResult
-    static func call(_ method: String, _ path: String, token: String? = nil, body: [String: Any]? = nil) async throws -> [String: Any] {
+    public static func call(_ method: String, _ path: String, token: String? = nil, body: [String: Any]? = nil) async throws -> [String: Any] {
         var request = URLRequest(url: URL(string: url + path)!)
         request.httpMethod = method
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
@@ -43,12 +42,12 @@ enum Homeserver {
         return json
     }
 
-    static func encoded(_ text: String) -> String {
+    public static func encoded(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
     }
 
     /// A new user (through the admin API), logged in once for raw calls.
-    static func register(_ name: String, displayName: String? = nil) async throws -> User {
+    public static func register(_ name: String, displayName: String? = nil) async throws -> User {
         let localpart = "\(name)\(UInt64(Date().timeIntervalSince1970 * 1e6))\(Int.random(in: 0..<1000))"
         let userId = "@\(localpart):\(serverName)"
         let password = "pw-\(localpart)"
@@ -61,7 +60,7 @@ enum Homeserver {
         return User(localpart: localpart, userId: userId, password: password, token: login["access_token"] as! String)
     }
 
-    static func createDm(_ creator: User, with other: User) async throws -> String {
+    public static func createDm(_ creator: User, with other: User) async throws -> String {
         let room = try await call("POST", "/_matrix/client/v3/createRoom", token: creator.token, body: [
             "invite": [other.userId], "is_direct": true, "preset": "trusted_private_chat",
         ])
@@ -71,7 +70,7 @@ enum Homeserver {
     }
 
     /// A named room; `members` are invited and join, `invited` are only invited.
-    static func createRoom(_ creator: User, name: String, members: [User] = [], invited: [User] = []) async throws -> String {
+    public static func createRoom(_ creator: User, name: String, members: [User] = [], invited: [User] = []) async throws -> String {
         let room = try await call("POST", "/_matrix/client/v3/createRoom", token: creator.token, body: [
             "name": name, "preset": "private_chat", "invite": (members + invited).map(\.userId),
         ])
@@ -82,45 +81,45 @@ enum Homeserver {
         return roomId
     }
 
-    static func send(_ from: User, _ roomId: String, type: String = "m.room.message", _ content: [String: Any]) async throws -> String {
+    public static func send(_ from: User, _ roomId: String, type: String = "m.room.message", _ content: [String: Any]) async throws -> String {
         let txn = "swiftnotif\(UInt64(Date().timeIntervalSince1970 * 1e6))\(Int.random(in: 0..<1000))"
         let sent = try await call("PUT", "/_matrix/client/v3/rooms/\(encoded(roomId))/send/\(type)/\(txn)",
                                   token: from.token, body: content)
         return sent["event_id"] as! String
     }
 
-    static func sendText(_ from: User, _ roomId: String, _ text: String) async throws -> String {
+    public static func sendText(_ from: User, _ roomId: String, _ text: String) async throws -> String {
         try await send(from, roomId, ["msgtype": "m.text", "body": text, "m.mentions": [String: Any]()])
     }
 
     /// The state event `type`/`stateKey` as an event (with its event_id).
-    static func stateEvent(_ user: User, _ roomId: String, _ type: String, _ stateKey: String) async throws -> [String: Any] {
+    public static func stateEvent(_ user: User, _ roomId: String, _ type: String, _ stateKey: String) async throws -> [String: Any] {
         try await call("GET", "/_matrix/client/v3/rooms/\(encoded(roomId))/state/\(type)/\(encoded(stateKey))?format=event", token: user.token)
     }
 
-    static func markRead(_ user: User, _ roomId: String, _ eventId: String) async throws {
+    public static func markRead(_ user: User, _ roomId: String, _ eventId: String) async throws {
         try await call("POST", "/_matrix/client/v3/rooms/\(encoded(roomId))/receipt/m.read/\(encoded(eventId))", token: user.token, body: [:])
     }
 }
 
 /// A session store in memory, as the app's Keychain-backed one behaves.
-final class MemoryStore: SessionStore, @unchecked Sendable {
+public final class MemoryStore: SessionStore, @unchecked Sendable {
     private let lock = NSLock()
     private var saved: String?
-    init(_ session: String? = nil) { saved = session }
-    func load() -> String? { lock.withLock { saved } }
-    func save(session: String) { lock.withLock { saved = session } }
-    func clear() { lock.withLock { saved = nil } }
+    public init(_ session: String? = nil) { saved = session }
+    public func load() -> String? { lock.withLock { saved } }
+    public func save(session: String) { lock.withLock { saved = session } }
+    public func clear() { lock.withLock { saved = nil } }
 }
 
-func temporaryFolder() -> String {
+public func temporaryFolder() -> String {
     let path = NSTemporaryDirectory() + "matrix-push-notifications-\(UUID().uuidString)"
     try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
 
 /// A phone: a client signed in as `user`, with its own store folder.
-func phone(for user: Homeserver.User) async throws -> Client {
+public func phone(for user: Homeserver.User) async throws -> Client {
     let client = try Client(homeserverUrl: Homeserver.url, storeDir: temporaryFolder(), sessionStore: MemoryStore(),
                             deviceDisplayName: "Swift notifications tests", eventDecryptor: nil)
     _ = try await client.loginPassword(identifier: .user(user: user.userId), password: user.password)
@@ -128,11 +127,11 @@ func phone(for user: Homeserver.User) async throws -> Client {
 }
 
 /// What APNs hands the extension for an event_id_only pusher whose default_payload has `aps`.
-func apnsPush(eventId: String, roomId: String, unread: Int = 1, extra: String = "") throws -> PushPayload {
+public func apnsPush(eventId: String, roomId: String, unread: Int = 1, extra: String = "") throws -> PushPayload {
     try decodeApns(userInfoJson: #"{"event_id": "\#(eventId)", "room_id": "\#(roomId)", "unread_count": \#(unread), "aps": {"mutable-content": 1, "alert": {"loc-key": "NEW_MESSAGE"}}\#(extra)}"#)
 }
 
-func fixture(_ name: String) throws -> [String: Any] {
+public func fixture(_ name: String) throws -> [String: Any] {
     let folder = ProcessInfo.processInfo.environment["MATRIX_PUSH_FIXTURES"] ?? "../../../shared/fixtures"
     let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/payloads/" + name))
     return try JSONSerialization.jsonObject(with: data) as! [String: Any]
