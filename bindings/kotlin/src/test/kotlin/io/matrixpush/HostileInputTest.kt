@@ -1,5 +1,7 @@
 package io.matrixpush
 
+import io.matrixpush.testing.*
+
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test

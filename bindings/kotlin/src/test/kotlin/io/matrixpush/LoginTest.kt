@@ -1,5 +1,7 @@
 package io.matrixpush
 
+import io.matrixpush.testing.*
+
 import kotlinx.coroutines.runBlocking
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.jsonObject

@@ -1,5 +1,7 @@
 package io.matrixpush
 
+import io.matrixpush.testing.*
+
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue

@@ -1,5 +1,7 @@
 package io.matrixpush.sample.logic
 
+import io.matrixpush.testing.*
+
 import io.matrixpush.FallbackNotification
 import io.matrixpush.Notification
 import io.matrixpush.NotificationKind

@@ -1,5 +1,7 @@
 package io.matrixpush.sample.logic
 
+import io.matrixpush.testing.*
+
 import io.matrixpush.Client
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterEach

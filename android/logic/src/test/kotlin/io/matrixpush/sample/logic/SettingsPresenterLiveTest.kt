@@ -1,5 +1,7 @@
 package io.matrixpush.sample.logic
 
+import io.matrixpush.testing.*
+
 import io.matrixpush.Client
 import io.matrixpush.RoomNotificationMode
 import kotlinx.coroutines.runBlocking

@@ -1,4 +1,12 @@
-package io.matrixpush
+// The test homeserver harness shared by the JVM suites (bindings/kotlin and android/logic; both
+// poms add src/testFixtures/kotlin to their test sources): users through Synapse's shared-secret
+// admin API, DMs and named rooms, messages, mentions, read receipts and unread counts.
+package io.matrixpush.testing
+
+import io.matrixpush.Client
+import io.matrixpush.LogLevel
+import io.matrixpush.Logger
+import io.matrixpush.SessionStore
 
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonElement
@@ -49,7 +57,7 @@ data class TestUser(
     val displayName: String,
 )
 
-private val runId = "kt" + System.currentTimeMillis().toString(36) + UUID.randomUUID().toString().take(6)
+private val runId = "app" + System.currentTimeMillis().toString(36) + UUID.randomUUID().toString().take(6)
 private val userCounter = AtomicInteger()
 
 /** A username nobody used before: unique per run and per call. */
@@ -134,13 +142,61 @@ object Synapse {
     fun sendText(user: TestUser, roomId: String, body: String): String =
         request(
             "PUT",
-            "/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/kt${System.nanoTime()}-${txn.incrementAndGet()}",
+            "/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/app${System.nanoTime()}-${txn.incrementAndGet()}",
             buildJsonObject {
                 put("msgtype", "m.text")
                 put("body", body)
             },
             user.accessToken,
         )["event_id"]!!.jsonPrimitive.content
+
+    /** Creates a named (non-DM) room and invites [invitees]; returns its id. */
+    fun createGroup(creator: TestUser, name: String, vararg invitees: TestUser): String =
+        request("POST", "/_matrix/client/v3/createRoom", buildJsonObject {
+            put("name", name)
+            put("preset", "private_chat")
+            putJsonArray("invite") { invitees.forEach { add(it.userId) } }
+        }, creator.accessToken)["room_id"]!!.jsonPrimitive.content
+
+    /** A text message that mentions [mentioned] (intentional mentions, `m.mentions.user_ids`). */
+    fun sendMention(user: TestUser, roomId: String, mentioned: TestUser, body: String): String =
+        request(
+            "PUT",
+            "/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/app${System.nanoTime()}-${txn.incrementAndGet()}",
+            buildJsonObject {
+                put("msgtype", "m.text")
+                put("body", body)
+                put("m.mentions", buildJsonObject { putJsonArray("user_ids") { add(mentioned.userId) } })
+            },
+            user.accessToken,
+        )["event_id"]!!.jsonPrimitive.content
+
+    /** [user] reads [roomId] up to [eventId] (a read receipt, as another of their devices would send). */
+    fun readUpTo(user: TestUser, roomId: String, eventId: String) {
+        request(
+            "POST",
+            "/_matrix/client/v3/rooms/${enc(roomId)}/receipt/m.read/${enc(eventId)}",
+            buildJsonObject {},
+            user.accessToken,
+        )
+    }
+
+    /** The room's notification count as [user]'s `/sync` reports it (null when not in the response). */
+    fun notificationCount(user: TestUser, roomId: String): Long? {
+        val filter = """{"room":{"rooms":["$roomId"],"timeline":{"limit":0},"state":{"types":[]}}}"""
+        val sync = request("GET", "/_matrix/client/v3/sync?timeout=0&filter=${enc(filter)}", token = user.accessToken)
+        return sync["rooms"]?.jsonObject?.get("join")?.jsonObject?.get(roomId)?.jsonObject
+            ?.get("unread_notifications")?.jsonObject?.get("notification_count")?.jsonPrimitive?.content?.toLong()
+    }
+
+    /** Waits until [condition] holds (Synapse updates counts after a receipt asynchronously). */
+    fun waitUntil(what: String, timeoutMs: Long = 10_000, condition: () -> Boolean) {
+        val until = System.currentTimeMillis() + timeoutMs
+        while (!condition()) {
+            if (System.currentTimeMillis() > until) throw AssertionError("timed out waiting until $what")
+            Thread.sleep(100)
+        }
+    }
 
     fun displayName(userId: String): String? = runCatching {
         request("GET", "/_matrix/client/v3/profile/${enc(userId)}/displayname")["displayname"]?.jsonPrimitive?.content
@@ -165,7 +221,7 @@ class MemorySessionStore : SessionStore {
 }
 
 /** A client of the harness Synapse keeping its state in [storeDir]. */
-fun harnessClient(storeDir: Path, store: SessionStore? = null, deviceName: String? = "kotlin tests"): Client =
+fun harnessClient(storeDir: Path, store: SessionStore? = null, deviceName: String? = "android logic tests"): Client =
     Client(Env.synapseUrl, storeDir.toString(), store, deviceName, null)
 
 /** Collects log lines from the library. */
@@ -184,3 +240,9 @@ object SilentLogger : Logger {
 /** Like assertNotNull, but hands the value back (JUnit's returns Unit). */
 fun <T : Any> assertPresent(value: T?, message: String): T =
     value ?: org.junit.jupiter.api.Assertions.fail(message)
+
+/** A client of the harness Synapse signed in as [user] (a new device of theirs: the phone). */
+suspend fun signedInClient(storeDir: Path, user: TestUser): Client =
+    harnessClient(storeDir, MemorySessionStore()).also {
+        it.loginPassword(io.matrixpush.LoginIdentifier.User(user.localpart), user.password)
+    }
