@@ -628,3 +628,119 @@ mod tests {
         assert_eq!(store.load().unwrap(), None);
     }
 }
+
+/// Keeps the session as JSON in `session.json` inside a folder (tools, tests, platforms without
+/// a keyring). Every save goes to a temporary file unique to that write and is renamed over the
+/// old one, so a reader sees the old session or the new; on unix the file is readable by its
+/// owner only (mode 0600), from its creation on.
+#[derive(Debug, Clone)]
+pub struct FileSessionStore {
+    dir: std::path::PathBuf,
+}
+
+impl FileSessionStore {
+    /// The file's name inside the folder.
+    pub const FILE_NAME: &'static str = "session.json";
+
+    /// A store in `dir` (created on the first save).
+    pub fn new(dir: impl Into<std::path::PathBuf>) -> FileSessionStore {
+        FileSessionStore { dir: dir.into() }
+    }
+
+    /// The session file's path.
+    pub fn path(&self) -> std::path::PathBuf {
+        self.dir.join(Self::FILE_NAME)
+    }
+}
+
+impl SessionStore for FileSessionStore {
+    fn load(&self) -> Result<Option<Session>, StoreError> {
+        // A corrupt file reads as no session (and is set aside by the store).
+        Ok(StateStore::open(&self.dir)?.read(Self::FILE_NAME))
+    }
+
+    fn save(&self, session: &Session) -> Result<(), StoreError> {
+        StateStore::open(&self.dir)?.write_private(Self::FILE_NAME, session)
+    }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        StateStore::open(&self.dir)?.remove(Self::FILE_NAME)
+    }
+}
+
+#[cfg(test)]
+mod file_session_store_tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("matrix-push-session-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn session(token: &str) -> Session {
+        Session {
+            homeserver: "https://example.org/".into(),
+            user_id: "@a:example.org".into(),
+            device_id: "DEV".into(),
+            access_token: Secret::new(token),
+            refresh_token: Some(Secret::new("syr_refresh")),
+        }
+    }
+
+    #[test]
+    fn file_store_round_trips_and_leaves_no_temporary_files() {
+        let dir = temp_dir("round-trip");
+        let store = FileSessionStore::new(dir.join("nested"));
+        assert_eq!(store.load().unwrap(), None);
+        store.save(&session("first")).unwrap();
+        assert_eq!(store.load().unwrap(), Some(session("first")));
+        store.save(&session("second")).unwrap();
+        assert_eq!(store.load().unwrap(), Some(session("second")));
+        // Another store on the same folder (another process) reads the same session.
+        assert_eq!(
+            FileSessionStore::new(dir.join("nested")).load().unwrap(),
+            Some(session("second"))
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(dir.join("nested"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name != FileSessionStore::FILE_NAME)
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[test]
+    fn file_store_clear_removes_the_file_and_is_idempotent() {
+        let store = FileSessionStore::new(temp_dir("clear"));
+        store.clear().unwrap();
+        store.save(&session("token")).unwrap();
+        assert!(store.path().exists());
+        store.clear().unwrap();
+        assert!(!store.path().exists());
+        assert_eq!(store.load().unwrap(), None);
+        store.clear().unwrap();
+    }
+
+    #[test]
+    fn file_store_corrupt_file_reads_as_no_session() {
+        let store = FileSessionStore::new(temp_dir("corrupt"));
+        store.save(&session("token")).unwrap();
+        std::fs::write(store.path(), b"{not json").unwrap();
+        assert_eq!(store.load().unwrap(), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn file_store_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let store = FileSessionStore::new(temp_dir("permissions"));
+        store.save(&session("token")).unwrap();
+        let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        store.save(&session("again")).unwrap();
+        let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+}

@@ -76,17 +76,28 @@ impl StateStore {
     /// Writes a document atomically and durably (flushed to the disk before it replaces the old
     /// one).
     pub fn write<T: Serialize>(&self, name: &str, value: &T) -> Result<(), StoreError> {
-        self.write_with(name, value, true)
+        self.write_with(name, value, true, false)
+    }
+
+    /// Writes a secret document (a session) atomically and durably, readable by its owner only.
+    pub fn write_private<T: Serialize>(&self, name: &str, value: &T) -> Result<(), StoreError> {
+        self.write_with(name, value, true, true)
     }
 
     /// Writes a cache document atomically but without waiting for the disk: after a power cut it
     /// may read as missing or corrupt, which costs a refetch, never a wrong answer. On the push
     /// path a flush would cost more than the network request.
     pub fn write_cache<T: Serialize>(&self, name: &str, value: &T) -> Result<(), StoreError> {
-        self.write_with(name, value, false)
+        self.write_with(name, value, false, false)
     }
 
-    fn write_with<T: Serialize>(&self, name: &str, value: &T, durable: bool) -> Result<(), StoreError> {
+    fn write_with<T: Serialize>(
+        &self,
+        name: &str,
+        value: &T,
+        durable: bool,
+        private: bool,
+    ) -> Result<(), StoreError> {
         let path = self.dir.join(name);
         // One temporary file per write: concurrent writers (threads or processes) never share one.
         static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -96,7 +107,13 @@ impl StateStore {
             .join(format!(".{name}.{}.{write_id}.tmp", std::process::id()));
         let bytes = serde_json::to_vec(value).map_err(|e| io_error(&path, e))?;
         let write = || -> std::io::Result<()> {
-            let mut file = File::create(&temporary)?;
+            let mut options = OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            if private {
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            }
+            let mut file = options.open(&temporary)?;
             file.write_all(&bytes)?;
             if durable {
                 file.sync_all()?;

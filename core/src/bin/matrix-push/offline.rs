@@ -1,62 +1,20 @@
-//! The `matrix-push` command line: push-rule evaluation and explanation on JSON files, and push
-//! payload decoding.
-//!
-//! ```text
-//! matrix-push rules eval [FILE]              JSON Lines in, one result line per input line
-//! matrix-push rules explain FILE [--json] [--id ID]
-//! matrix-push decode --provider P [FILE]     one payload in, one JSON object out
-//! ```
+//! The offline commands: push-rule evaluation and explanation on JSON files, and push payload
+//! decoding.
 
+use crate::USAGE;
 use matrix_push::rules::Case;
 use serde_json::{Value, json};
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::process::ExitCode;
 
-const USAGE: &str = "\
-usage:
-  matrix-push rules eval [FILE]
-      Reads JSON Lines of {id, rules, event, context} from FILE or stdin and writes one line per
-      input line: {\"id\", \"actions\", \"rule_id\", \"kind\"}, or {\"id\", \"error\"} when a line
-      cannot be read.
-  matrix-push rules explain FILE [--json] [--id ID]
-      Explains one case: every rule in evaluation order and why it matched or not. FILE holds one
-      case, or JSON Lines of cases with --id picking one (default: the first).
-  matrix-push decode --provider fcm|fcm-legacy|apns|unifiedpush|gateway [FILE]
-      Decodes one push payload (JSON) from FILE or stdin, as the phone receives it from that
-      provider, and writes one JSON object: {\"event_id\", \"room_id\", \"unread\", \"missed_calls\",
-      \"prio\", \"badge_only\", \"type\", \"sender\", \"sender_display_name\", \"room_name\", \"body\",
-      \"extra\"}, null where the payload does not say. Exits with 2 when the payload is unusable.
-  matrix-push --version";
-
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let result = match args.as_slice() {
-        ["rules", "eval"] => eval(BufReader::new(io::stdin().lock())),
-        ["rules", "eval", "-"] => eval(BufReader::new(io::stdin().lock())),
-        ["rules", "eval", file] => open(file).and_then(|f| eval(BufReader::new(f))),
-        ["rules", "explain", rest @ ..] => explain(rest),
-        ["decode", rest @ ..] => decode(rest),
-        ["--version" | "-V"] => {
-            println!("matrix-push {}", env!("CARGO_PKG_VERSION"));
-            Ok(())
-        }
-        ["--help" | "-h" | "help"] => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        _ => Err(format!("unrecognised arguments\n{USAGE}")),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("matrix-push: {message}");
-            ExitCode::from(2)
-        }
+/// `rules eval [FILE]`.
+pub fn eval_command(file: Option<&str>) -> Result<(), String> {
+    match file {
+        None | Some("-") => eval(BufReader::new(io::stdin().lock())),
+        Some(file) => open(file).and_then(|f| eval(BufReader::new(f))),
     }
 }
 
-fn open(path: &str) -> Result<std::fs::File, String> {
+pub fn open(path: &str) -> Result<std::fs::File, String> {
     std::fs::File::open(path).map_err(|e| format!("cannot open {path}: {e}"))
 }
 
@@ -84,7 +42,7 @@ fn eval(input: impl BufRead) -> Result<(), String> {
     out.flush().or(Ok(()))
 }
 
-fn explain(args: &[&str]) -> Result<(), String> {
+pub fn explain(args: &[&str]) -> Result<(), String> {
     let mut file = None;
     let mut as_json = false;
     let mut wanted_id = None;
@@ -148,8 +106,8 @@ fn id_text(id: &Value) -> String {
     }
 }
 
-fn decode(args: &[&str]) -> Result<(), String> {
-    use matrix_push::payload::{Priority, Provider, decode_json};
+pub fn decode(args: &[&str]) -> Result<(), String> {
+    use matrix_push::payload::{Priority, Provider};
     let mut provider = None;
     let mut file = None;
     let mut rest = args.iter();
@@ -170,14 +128,7 @@ fn decode(args: &[&str]) -> Result<(), String> {
         }
     }
     let provider = provider.ok_or_else(|| format!("decode needs --provider\n{USAGE}"))?;
-    let mut bytes = Vec::new();
-    match file {
-        None | Some("-") => io::stdin().lock().read_to_end(&mut bytes),
-        Some(path) => open(path)?.read_to_end(&mut bytes),
-    }
-    .map_err(|e| format!("cannot read the payload: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|_| "the payload is not JSON: it is not UTF-8".to_owned())?;
-    let payload = decode_json(provider, &text).map_err(|e| e.to_string())?;
+    let payload = read_payload(provider, file)?;
     let output = json!({
         "event_id": payload.event_id,
         "room_id": payload.room_id,
@@ -194,4 +145,19 @@ fn decode(args: &[&str]) -> Result<(), String> {
     });
     let _ = writeln!(io::stdout(), "{output}");
     Ok(())
+}
+
+/// Reads and decodes one payload from FILE or stdin (`-` or none).
+pub fn read_payload(
+    provider: matrix_push::payload::Provider,
+    file: Option<&str>,
+) -> Result<matrix_push::payload::PushPayload, String> {
+    let mut bytes = Vec::new();
+    match file {
+        None | Some("-") => io::stdin().lock().read_to_end(&mut bytes),
+        Some(path) => open(path)?.read_to_end(&mut bytes),
+    }
+    .map_err(|e| format!("cannot read the payload: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| "the payload is not JSON: it is not UTF-8".to_owned())?;
+    matrix_push::payload::decode_json(provider, &text).map_err(|e| e.to_string())
 }

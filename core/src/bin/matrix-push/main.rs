@@ -1,0 +1,244 @@
+//! The `matrix-push` command line: an account's sign-in, pushers and push rules against its
+//! homeserver, resolving a push as the phone would, and the offline tools (push-rule evaluation
+//! and explanation on JSON files, push payload decoding).
+//!
+//! Run `matrix-push --help` for the commands. Exit codes: 0 ok, 1 the operation failed, 2 usage
+//! or invalid input.
+
+mod account;
+mod args;
+mod offline;
+mod online_rules;
+
+use args::Failure;
+use matrix_push::Client;
+use matrix_push::session::{FileSessionStore, KeyringSessionStore, SessionStore};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub const USAGE: &str = "\
+usage: matrix-push [--store DIR] [--json] COMMAND …
+
+Global options (anywhere on the line):
+  --store DIR   the state folder (synced rules, caches) and the session file DIR/session.json.
+                Default: $XDG_STATE_HOME/matrix-push (or ~/.local/state/matrix-push), with the
+                session in the OS keyring (service io.matrixpush.cli, account default).
+  --json        machine-readable output (one JSON document, or JSON Lines for streams).
+
+Account:
+  matrix-push login USER_ID_OR_LOCALPART [--homeserver URL] [--password-stdin]
+      Signs in with a password: read from stdin with --password-stdin, else from the environment
+      variable MATRIX_PUSH_PASSWORD (never from the command line). Without --homeserver the
+      homeserver is discovered from a full user id (@alice:example.org).
+  matrix-push whoami            who the saved session belongs to (asks the server)
+  matrix-push logout            signs out (the server deletes the device and its pushers)
+
+Pushers:
+  matrix-push pushers list
+  matrix-push pushers ensure --pushkey K --app-id A --gateway URL [--format event_id_only|full]
+      Sets the pusher unless the server already has exactly it (default format: event_id_only).
+  matrix-push pushers remove --app-id A --pushkey K
+
+Push rules:
+  matrix-push rules show [--fetch]      the stored rules (or fetched now): one line per user rule
+                                        and a summary
+  matrix-push rules sync [--once]       fetches, then long-polls and prints each change until
+                                        stopped; --once fetches and exits
+  matrix-push rules keyword add|remove WORD
+  matrix-push rules keyword list
+  matrix-push rules room-mode get ROOM_ID
+  matrix-push rules room-mode set ROOM_ID all|mentions|mute
+  matrix-push rules enable|disable KIND RULE_ID
+      KIND: override, content, postcontent, room, sender or underride.
+  matrix-push rules eval [FILE]
+      Reads JSON Lines of {id, rules, event, context} from FILE or stdin and writes one line per
+      input line: {\"id\", \"actions\", \"rule_id\", \"kind\"}, or {\"id\", \"error\"} when a line
+      cannot be read.
+  matrix-push rules explain FILE [--json] [--id ID]
+      Explains one case: every rule in evaluation order and why it matched or not. FILE holds one
+      case, or JSON Lines of cases with --id picking one (default: the first).
+
+Pushes:
+  matrix-push decode --provider fcm|fcm-legacy|apns|unifiedpush|gateway [FILE]
+      Decodes one push payload (JSON) from FILE or stdin, as the phone receives it from that
+      provider, and writes one JSON object: {\"event_id\", \"room_id\", \"unread\", \"missed_calls\",
+      \"prio\", \"badge_only\", \"type\", \"sender\", \"sender_display_name\", \"room_name\", \"body\",
+      \"extra\"}, null where the payload does not say. Exits with 2 when the payload is unusable.
+  matrix-push handle FILE --provider fcm|fcm-legacy|apns|unifiedpush|gateway
+      Decodes the payload (FILE or - for stdin) and resolves it with the saved session (10 s
+      deadline): prints the notification (title, body, sound, highlight) or why nothing shows.
+
+  matrix-push --version
+  matrix-push --help
+
+Exit codes:
+  0  ok
+  1  the operation failed (the server said no, the network, not signed in)
+  2  usage error or invalid input";
+
+/// Where the command's state and session live.
+pub struct Context {
+    pub store_dir: PathBuf,
+    pub session_store: Arc<dyn SessionStore>,
+    pub json: bool,
+}
+
+impl Context {
+    /// A client for the saved session's homeserver, signed in with it.
+    pub fn signed_in(&self) -> Result<Client, Failure> {
+        let session = self
+            .session_store
+            .load()
+            .map_err(|e| Failure::Failed(e.to_string()))?
+            .ok_or_else(|| Failure::Failed("not signed in: run `matrix-push login` first".into()))?;
+        let homeserver = url::Url::parse(&session.homeserver).map_err(|e| {
+            Failure::Failed(format!(
+                "the saved homeserver {:?} is invalid: {e}",
+                session.homeserver
+            ))
+        })?;
+        let client = self.client(homeserver)?;
+        client.restore_session().map_err(args::session_failure)?;
+        Ok(client)
+    }
+
+    pub fn client(&self, homeserver: url::Url) -> Result<Client, Failure> {
+        Client::builder(homeserver)
+            .store_dir(&self.store_dir)
+            .session_store(self.session_store.clone())
+            .device_display_name("matrix-push CLI")
+            .build()
+            .map_err(|e| Failure::Failed(e.to_string()))
+    }
+
+    /// Prints one result: `value` with --json, else `human`.
+    pub fn print(&self, value: serde_json::Value, human: impl FnOnce() -> String) {
+        use std::io::Write;
+        let text = if self.json { value.to_string() } else { human() };
+        if !text.is_empty() {
+            let _ = writeln!(std::io::stdout(), "{text}");
+        }
+    }
+}
+
+fn default_state_dir() -> Result<PathBuf, Failure> {
+    let base = match std::env::var_os("XDG_STATE_HOME").map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir,
+        _ => std::env::var_os("HOME")
+            .map(|home| PathBuf::from(home).join(".local/state"))
+            .ok_or_else(|| {
+                Failure::Usage("neither XDG_STATE_HOME nor HOME is set: pass --store DIR".into())
+            })?,
+    };
+    Ok(base.join("matrix-push"))
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Failed(message)) => {
+            eprintln!("matrix-push: {}", one_line(&message));
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("matrix-push: {}", one_line(&message));
+            ExitCode::from(2)
+        }
+        // The offline commands keep their messages as they always were (with the usage).
+        Err(Failure::Legacy(message)) => {
+            eprintln!("matrix-push: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn run(all: &[&str]) -> Result<(), Failure> {
+    // The global options, wherever they are.
+    let mut store = None;
+    let mut json = false;
+    let mut rest = Vec::new();
+    let mut iter = all.iter();
+    while let Some(arg) = iter.next() {
+        match *arg {
+            "--store" => {
+                let dir = iter
+                    .next()
+                    .ok_or_else(|| Failure::Usage("--store needs a folder".into()))?;
+                store = Some(*dir);
+            }
+            "--json" => json = true,
+            other => match other.strip_prefix("--store=") {
+                Some(dir) => store = Some(dir),
+                None => rest.push(other),
+            },
+        }
+    }
+    if store == Some("") {
+        return Err(Failure::Usage("--store needs a folder".into()));
+    }
+    let context = || -> Result<Context, Failure> {
+        Ok(match store {
+            Some(dir) => Context {
+                store_dir: PathBuf::from(dir),
+                session_store: Arc::new(FileSessionStore::new(dir)),
+                json,
+            },
+            None => Context {
+                store_dir: default_state_dir()?,
+                session_store: Arc::new(KeyringSessionStore::new("io.matrixpush.cli", "default")),
+                json,
+            },
+        })
+    };
+    match rest.as_slice() {
+        ["rules", "eval"] => offline::eval_command(None).map_err(Failure::Legacy),
+        ["rules", "eval", file] => offline::eval_command(Some(file)).map_err(Failure::Legacy),
+        ["rules", "explain", args @ ..] => {
+            let mut args = args.to_vec();
+            if json {
+                args.push("--json");
+            }
+            offline::explain(&args).map_err(Failure::Legacy)
+        }
+        ["decode", args @ ..] => offline::decode(args).map_err(Failure::Legacy),
+        ["--version" | "-V"] => {
+            println!("matrix-push {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+        ["--help" | "-h" | "help"] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        [
+            command @ ("login" | "whoami" | "logout" | "pushers" | "rules" | "handle"),
+            args @ ..,
+        ] => {
+            let context = context()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Failure::Failed(format!("cannot start the runtime: {e}")))?;
+            runtime.block_on(async {
+                match (*command, args) {
+                    ("login", args) => account::login(&context, args).await,
+                    ("whoami", args) => account::whoami(&context, args).await,
+                    ("logout", args) => account::logout(&context, args).await,
+                    ("pushers", args) => account::pushers(&context, args).await,
+                    ("handle", args) => online_rules::handle(&context, args).await,
+                    (_, args) => online_rules::rules(&context, args).await,
+                }
+            })
+        }
+        [] => Err(Failure::Usage("no command given (see matrix-push --help)".into())),
+        [other, ..] => Err(Failure::Usage(format!(
+            "unknown command {other:?} (see matrix-push --help)"
+        ))),
+    }
+}

@@ -1,0 +1,358 @@
+//! The `rules` commands that talk to the homeserver, and `handle`.
+
+use crate::Context;
+use crate::args::{Failure, Parsed, sync_failure, usage};
+use matrix_push::notify::{NotificationKind, Outcome, SuppressReason};
+use matrix_push::payload::Provider;
+use matrix_push::rules::{PushRules, RuleKind};
+use matrix_push::sync::RoomNotificationMode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// How long `rules sync` long-polls per request.
+const POLL_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long `handle` may take, as a notification extension would allow.
+const HANDLE_DEADLINE: Duration = Duration::from_secs(10);
+
+pub async fn rules(context: &Context, args: &[&str]) -> Result<(), Failure> {
+    match args {
+        ["show", rest @ ..] => show(context, rest).await,
+        ["sync", rest @ ..] => sync(context, rest).await,
+        ["keyword", rest @ ..] => keyword(context, rest).await,
+        ["room-mode", rest @ ..] => room_mode(context, rest).await,
+        [verb @ ("enable" | "disable"), rest @ ..] => {
+            let command = format!("rules {verb}");
+            let parsed = Parsed::new(&command, rest, &[], &[])?;
+            let [kind, rule_id] = parsed.positionals(&command, ["KIND", "RULE_ID"])?;
+            let kind = rule_kind(kind)?;
+            let enabled = *verb == "enable";
+            let client = context.signed_in()?;
+            client
+                .set_rule_enabled(kind, rule_id, enabled)
+                .await
+                .map_err(sync_failure)?;
+            context.print(
+                json!({"kind": kind, "rule_id": rule_id, "enabled": enabled}),
+                || format!("{kind} {rule_id}: {verb}d"),
+            );
+            Ok(())
+        }
+        [other, ..] => Err(usage(format!("unknown rules command {other:?}"))),
+        [] => Err(usage("rules needs a command")),
+    }
+}
+
+fn rule_kind(name: &str) -> Result<RuleKind, Failure> {
+    RuleKind::from_name(name).ok_or_else(|| {
+        usage(format!(
+            "unknown rule kind {name:?}: override, content, postcontent, room, sender or underride"
+        ))
+    })
+}
+
+async fn show(context: &Context, args: &[&str]) -> Result<(), Failure> {
+    let parsed = Parsed::new("rules show", args, &[], &["--fetch"])?;
+    parsed.positionals("rules show", [])?;
+    let client = context.signed_in()?;
+    let rules = if parsed.flag("--fetch") {
+        client.fetch_push_rules().await.map_err(sync_failure)?
+    } else {
+        client.stored_push_rules().ok_or_else(|| {
+            Failure::Failed("no stored rules: run `matrix-push rules show --fetch` or `rules sync`".into())
+        })?
+    };
+    context.print(rules.to_value(), || describe_rules(&rules));
+    Ok(())
+}
+
+/// One line per user rule, then a summary.
+fn describe_rules(rules: &PushRules) -> String {
+    let mut lines = Vec::new();
+    let (mut user, mut server, mut disabled) = (0, 0, 0);
+    for (kind, rule) in rules.global.iter() {
+        if !rule.enabled {
+            disabled += 1;
+        }
+        if rule.default {
+            server += 1;
+            continue;
+        }
+        user += 1;
+        let actions: Vec<Value> = rule.actions.iter().map(|a| a.to_value()).collect();
+        let mut line = format!(
+            "{kind} {} {} actions={}",
+            rule.rule_id,
+            if rule.enabled { "enabled" } else { "disabled" },
+            Value::from(actions)
+        );
+        if let Some(pattern) = &rule.pattern {
+            line.push_str(&format!(" pattern={pattern:?}"));
+        }
+        if let Some(conditions) = &rule.conditions {
+            line.push_str(&format!(" conditions={}", conditions.len()));
+        }
+        lines.push(line);
+    }
+    lines.push(summary(user, server, disabled));
+    lines.join("\n")
+}
+
+fn summary(user: usize, server: usize, disabled: usize) -> String {
+    format!("{user} user rules, {server} server-default rules, {disabled} disabled")
+}
+
+fn counts(rules: &PushRules) -> (usize, usize, usize) {
+    let user = rules.global.iter().filter(|(_, r)| !r.default).count();
+    let server = rules.global.iter().filter(|(_, r)| r.default).count();
+    let disabled = rules.global.iter().filter(|(_, r)| !r.enabled).count();
+    (user, server, disabled)
+}
+
+fn print_change(context: &Context, rules: &PushRules) {
+    let (user, server, disabled) = counts(rules);
+    context.print(json!({"event": "rules", "rules": rules.to_value()}), || {
+        let keywords = matrix_push::sync::keywords(&rules.global);
+        format!(
+            "rules: {} (keywords: {})",
+            summary(user, server, disabled),
+            if keywords.is_empty() {
+                "none".into()
+            } else {
+                keywords.join(", ")
+            }
+        )
+    });
+}
+
+async fn sync(context: &Context, args: &[&str]) -> Result<(), Failure> {
+    let parsed = Parsed::new("rules sync", args, &[], &["--once"])?;
+    parsed.positionals("rules sync", [])?;
+    let client = context.signed_in()?;
+    if parsed.flag("--once") {
+        let rules = client.fetch_push_rules().await.map_err(sync_failure)?;
+        print_change(context, &rules);
+        return Ok(());
+    }
+    let ended = client
+        .run_push_rules_sync(POLL_TIMEOUT, |rules| print_change(context, rules))
+        .await;
+    Err(sync_failure(ended))
+}
+
+async fn keyword(context: &Context, args: &[&str]) -> Result<(), Failure> {
+    match args {
+        [verb @ ("add" | "remove"), rest @ ..] => {
+            let command = format!("rules keyword {verb}");
+            let parsed = Parsed::new(&command, rest, &[], &[])?;
+            let [word] = parsed.positionals(&command, ["WORD"])?;
+            if word.is_empty() {
+                return Err(usage(format!("{command}: the keyword is empty")));
+            }
+            let client = context.signed_in()?;
+            match *verb {
+                "add" => client.add_keyword(word).await,
+                _ => client.remove_keyword(word).await,
+            }
+            .map_err(sync_failure)?;
+            let done = if *verb == "add" { "added" } else { "removed" };
+            context.print(json!({"keyword": word, done: true}), || {
+                format!("keyword {word:?}: {done}")
+            });
+            Ok(())
+        }
+        ["list", rest @ ..] => {
+            Parsed::new("rules keyword list", rest, &[], &[])?.positionals("rules keyword list", [])?;
+            let client = context.signed_in()?;
+            let keywords = client.keywords().await.map_err(sync_failure)?;
+            context.print(json!(keywords), || keywords.join("\n"));
+            Ok(())
+        }
+        [other, ..] => Err(usage(format!("unknown rules keyword command {other:?}"))),
+        [] => Err(usage("rules keyword needs add, remove or list")),
+    }
+}
+
+fn mode_name(mode: Option<RoomNotificationMode>) -> &'static str {
+    match mode {
+        None | Some(RoomNotificationMode::AllMessages) => "all",
+        Some(RoomNotificationMode::MentionsAndKeywordsOnly) => "mentions",
+        Some(RoomNotificationMode::Mute) => "mute",
+    }
+}
+
+async fn room_mode(context: &Context, args: &[&str]) -> Result<(), Failure> {
+    match args {
+        ["get", rest @ ..] => {
+            let parsed = Parsed::new("rules room-mode get", rest, &[], &[])?;
+            let [room_id] = parsed.positionals("rules room-mode get", ["ROOM_ID"])?;
+            matrix_push::sync::validate_room_id(room_id).map_err(sync_failure)?;
+            let client = context.signed_in()?;
+            let mode = client.room_mode(room_id).await.map_err(sync_failure)?;
+            let name = mode_name(mode);
+            context.print(
+                json!({"room_id": room_id, "mode": name, "own_rule": mode.is_some()}),
+                || match mode {
+                    Some(_) => name.to_owned(),
+                    None => format!("{name} (the account's defaults)"),
+                },
+            );
+            Ok(())
+        }
+        ["set", rest @ ..] => {
+            let command = "rules room-mode set";
+            let parsed = Parsed::new(command, rest, &[], &[])?;
+            let [room_id, mode] = parsed.positionals(command, ["ROOM_ID", "all|mentions|mute"])?;
+            let mode = match mode {
+                "all" => RoomNotificationMode::AllMessages,
+                "mentions" => RoomNotificationMode::MentionsAndKeywordsOnly,
+                "mute" => RoomNotificationMode::Mute,
+                other => {
+                    return Err(usage(format!(
+                        "{command}: the mode is all, mentions or mute, not {other:?}"
+                    )));
+                }
+            };
+            matrix_push::sync::validate_room_id(room_id).map_err(sync_failure)?;
+            let client = context.signed_in()?;
+            client.set_room_mode(room_id, mode).await.map_err(sync_failure)?;
+            let name = mode_name(Some(mode));
+            context.print(json!({"room_id": room_id, "mode": name}), || {
+                format!("{room_id}: {name}")
+            });
+            Ok(())
+        }
+        [other, ..] => Err(usage(format!("unknown rules room-mode command {other:?}"))),
+        [] => Err(usage("rules room-mode needs get or set")),
+    }
+}
+
+pub async fn handle(context: &Context, args: &[&str]) -> Result<(), Failure> {
+    let parsed = Parsed::new("handle", args, &["--provider"], &[])?;
+    let [file] = parsed.positionals("handle", ["FILE"])?;
+    let name = parsed.required("handle", "--provider")?;
+    let provider = Provider::from_name(name).ok_or_else(|| {
+        usage(format!(
+            "unknown provider {name:?}: fcm, fcm-legacy, apns, unifiedpush or gateway"
+        ))
+    })?;
+    let payload = crate::offline::read_payload(provider, Some(file)).map_err(Failure::Usage)?;
+    let client = context.signed_in()?;
+    let outcome = client.handle_push(&payload, HANDLE_DEADLINE).await;
+    context.print(outcome_json(&outcome), || describe_outcome(&outcome));
+    Ok(())
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+fn suppress_text(reason: &SuppressReason) -> String {
+    match reason {
+        SuppressReason::Rules { rule_id: Some(rule) } => {
+            format!("the push rules do not notify for it (rule {rule})")
+        }
+        SuppressReason::Rules { rule_id: None } => "no push rule notifies for it".into(),
+        SuppressReason::OwnEvent => "it is the user's own event".into(),
+        SuppressReason::Edit => "it is an edit".into(),
+        SuppressReason::Redacted => "it was redacted".into(),
+    }
+}
+
+fn describe_outcome(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Show(n) => {
+            let title = if n.is_dm || n.room_name == n.sender_name {
+                n.sender_name.clone()
+            } else {
+                format!("{} in {}", n.sender_name, n.room_name)
+            };
+            format!(
+                "title: {title}\nbody: {}\nsound: {}\nhighlight: {}",
+                n.body,
+                n.sound.as_deref().unwrap_or("none"),
+                yes_no(n.highlight)
+            )
+        }
+        Outcome::Suppressed(reason) => format!("silent: {}", suppress_text(reason)),
+        Outcome::BadgeUpdate { unread, read_rooms } => {
+            format!(
+                "silent: a badge update (unread {unread}, {} room(s) read)",
+                read_rooms.len()
+            )
+        }
+        Outcome::Dismiss { room_ids } => {
+            format!(
+                "silent: the room is read elsewhere, dismiss {}",
+                room_ids.join(", ")
+            )
+        }
+        Outcome::Fallback(f) => format!(
+            "title: {}\nbody: {}\nsound: default\nhighlight: no\n(generic: {})",
+            f.title.as_deref().unwrap_or("New message"),
+            f.body,
+            f.reason
+        ),
+        Outcome::Duplicate => "silent: this event was handled before".into(),
+    }
+}
+
+fn kind_json(kind: &NotificationKind) -> Value {
+    match kind {
+        NotificationKind::Message { msgtype } => json!({"type": "message", "msgtype": msgtype}),
+        NotificationKind::Invite { inviter } => json!({"type": "invite", "inviter": inviter}),
+        NotificationKind::Call { video } => json!({"type": "call", "video": video}),
+        NotificationKind::Encrypted => json!({"type": "encrypted"}),
+        NotificationKind::Other { event_type } => json!({"type": "other", "event_type": event_type}),
+    }
+}
+
+fn outcome_json(outcome: &Outcome) -> Value {
+    match outcome {
+        Outcome::Show(n) => json!({
+            "outcome": "show",
+            "notification": {
+                "event_id": n.event_id,
+                "room_id": n.room_id,
+                "room_name": n.room_name,
+                "is_dm": n.is_dm,
+                "sender_id": n.sender_id,
+                "sender_name": n.sender_name,
+                "sender_avatar_url": n.sender_avatar_url,
+                "kind": kind_json(&n.kind),
+                "body": n.body,
+                "thread_id": n.thread_id,
+                "is_noisy": n.is_noisy,
+                "sound": n.sound,
+                "highlight": n.highlight,
+                "timestamp_ms": n.timestamp_ms,
+                "unread": n.unread,
+                "rule_id": n.rule_id,
+            },
+        }),
+        Outcome::Suppressed(reason) => {
+            let (name, rule_id) = match reason {
+                SuppressReason::Rules { rule_id } => ("rules", rule_id.clone()),
+                SuppressReason::OwnEvent => ("own_event", None),
+                SuppressReason::Edit => ("edit", None),
+                SuppressReason::Redacted => ("redacted", None),
+            };
+            json!({"outcome": "suppressed", "reason": name, "rule_id": rule_id, "message": suppress_text(reason)})
+        }
+        Outcome::BadgeUpdate { unread, read_rooms } => {
+            json!({"outcome": "badge_update", "unread": unread, "read_rooms": read_rooms})
+        }
+        Outcome::Dismiss { room_ids } => json!({"outcome": "dismiss", "room_ids": room_ids}),
+        Outcome::Fallback(f) => json!({
+            "outcome": "fallback",
+            "notification": {
+                "event_id": f.event_id,
+                "room_id": f.room_id,
+                "title": f.title,
+                "body": f.body,
+                "unread": f.unread,
+                "reason": f.reason,
+            },
+        }),
+        Outcome::Duplicate => json!({"outcome": "duplicate"}),
+    }
+}
