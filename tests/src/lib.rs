@@ -222,3 +222,39 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Sends an event of `event_type` into `room` as `from`; returns its event id.
+pub async fn send_event(from: &Client, room: &str, event_type: &str, content: Value) -> String {
+    let url = from
+        .session_client()
+        .url_of(&["rooms", room, "send", event_type, &unique("txn")]);
+    from.session_client()
+        .send_request(Request::new(Method::Put, url).json(content))
+        .await
+        .unwrap()["event_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Creates a room as `creator` (`body` is the `createRoom` request); returns its id.
+pub async fn create_room(creator: &Client, body: Value) -> String {
+    creator
+        .session_client()
+        .send(Method::Post, "createRoom", Some(body))
+        .await
+        .unwrap()["room_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Joins `room` as `member`.
+pub async fn join(member: &Client, room: &str) {
+    let url = member.session_client().url_of(&["join", room]);
+    member
+        .session_client()
+        .send_request(Request::new(Method::Post, url).json(json!({})))
+        .await
+        .unwrap();
+}

@@ -2,12 +2,10 @@
 //! against the harness Synapse, with the session in a file store (`--store DIR`): login, whoami,
 //! pushers, rule edits, handling a live push, logout — and the exit codes of failures.
 
-use matrix_push::Client;
-use matrix_push::http::{Method, Request};
 use matrix_push::secret::Secret;
 use matrix_push::session::LoginIdentifier;
 use matrix_push_tests::gateway::Gateway;
-use matrix_push_tests::{Homeserver, cli_binary, temp_dir, unique};
+use matrix_push_tests::{Homeserver, cli_binary, create_room, join, send_event, temp_dir, unique};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::Path;
@@ -68,23 +66,6 @@ fn fails(output: &Output, code: i32, what: &str) -> String {
     assert_eq!(err.trim_end().lines().count(), 1, "{what}: not one line: {err:?}");
     assert!(err.starts_with("matrix-push: "), "{what}: {err}");
     err
-}
-
-fn encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-async fn send_text(from: &Client, room: &str, body: &str) -> String {
-    let url = from
-        .session_client()
-        .url_of(&["rooms", room, "send", "m.room.message", &unique("txn")]);
-    from.session_client()
-        .send_request(Request::new(Method::Put, url).json(json!({"msgtype": "m.text", "body": body})))
-        .await
-        .unwrap()["event_id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -168,28 +149,23 @@ async fn account_pushers_rules_and_a_live_push_through_the_cli() {
         )
         .await
         .unwrap();
-    let room = alice
-        .session_client()
-        .send(
-            Method::Post,
-            "createRoom",
-            Some(json!({"invite": [bob_id], "preset": "private_chat", "name": "CLI room"})),
-        )
-        .await
-        .unwrap()["room_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    bob_elsewhere
-        .session_client()
-        .send(Method::Post, &format!("join/{}", encode(&room)), Some(json!({})))
-        .await
-        .unwrap();
+    let room = create_room(
+        &alice,
+        json!({"invite": [bob_id], "preset": "private_chat", "name": "CLI room"}),
+    )
+    .await;
+    join(&bob_elsewhere, &room).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     gateway.drain();
 
     // A live message, pushed to the CLI's pusher, handled with --json.
-    let event_id = send_text(&alice, &room, "hello bob").await;
+    let event_id = send_event(
+        &alice,
+        &room,
+        "m.room.message",
+        json!({"msgtype": "m.text", "body": "hello bob"}),
+    )
+    .await;
     let delivery = gateway
         .next_delivery_matching(WAIT, |d| {
             d.pushkey == pushkey && d.payload["event_id"] == json!(event_id)
@@ -210,7 +186,13 @@ async fn account_pushers_rules_and_a_live_push_through_the_cli() {
     assert!(again.starts_with("silent:"), "{again}");
 
     // A keyword message (keywords notify with a sound, no highlight); human output.
-    let event_id = send_text(&alice, &room, "deploy now please").await;
+    let event_id = send_event(
+        &alice,
+        &room,
+        "m.room.message",
+        json!({"msgtype": "m.text", "body": "deploy now please"}),
+    )
+    .await;
     let delivery = gateway
         .next_delivery_matching(WAIT, |d| {
             d.pushkey == pushkey && d.payload["event_id"] == json!(event_id)

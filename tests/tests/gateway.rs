@@ -5,13 +5,12 @@
 //! removed by Synapse.
 
 use matrix_push::Client;
-use matrix_push::http::{Method, Request};
 use matrix_push::pushers::Pusher;
 use matrix_push_tests::gateway::{
     APNS_MAX_PAYLOAD_BYTES, Conversion, Delivery, DeviceProvider, Gateway, apns_payload_bytes, convert,
     device_payload, truncate_fcm,
 };
-use matrix_push_tests::{Homeserver, fixtures_dir, unique};
+use matrix_push_tests::{Homeserver, create_room, fixtures_dir, join, send_event, unique};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -412,14 +411,8 @@ async fn the_gateway_speaks_the_push_gateway_api() {
 const WAIT: Duration = Duration::from_secs(15);
 
 async fn send_message(client: &Client, room: &str, content: Value) -> (String, Instant) {
-    let sc = client.session_client();
-    let url = sc.url_of(&["rooms", room, "send", "m.room.message", &unique("txn")]);
     let sent = Instant::now();
-    let response = sc
-        .send_request(Request::new(Method::Put, url).json(content))
-        .await
-        .unwrap();
-    (response["event_id"].as_str().unwrap().to_owned(), sent)
+    (send_event(client, room, "m.room.message", content).await, sent)
 }
 
 async fn delivery_of(gateway: &Gateway, pushkey: &str, event_id: &str) -> Delivery {
@@ -466,16 +459,11 @@ async fn synapse_pushes_a_message_to_fcm_and_apns_phones_and_not_a_notice() {
     }
 
     // Alice opens a DM with Bob; the invite is pushed too (.m.rule.invite_for_me).
-    let created = alice
-        .session_client()
-        .send(
-            Method::Post,
-            "createRoom",
-            Some(json!({"invite": [bob_id], "is_direct": true, "preset": "trusted_private_chat"})),
-        )
-        .await
-        .unwrap();
-    let room = created["room_id"].as_str().unwrap().to_owned();
+    let room = create_room(
+        &alice,
+        json!({"invite": [bob_id], "is_direct": true, "preset": "trusted_private_chat"}),
+    )
+    .await;
     let invite = gateway
         .next_delivery_matching(WAIT, |d| d.pushkey == apns_full_key)
         .await
@@ -483,11 +471,7 @@ async fn synapse_pushes_a_message_to_fcm_and_apns_phones_and_not_a_notice() {
     assert_eq!(invite.notification["type"], "m.room.member");
     assert_eq!(invite.payload["aps"]["alert"]["loc-key"], "USER_INVITE_TO_CHAT");
     assert_eq!(invite.payload["room_id"], room.as_str());
-    let join_url = bob.session_client().url_of(&["join", &room]);
-    bob.session_client()
-        .send_request(Request::new(Method::Post, join_url).json(json!({})))
-        .await
-        .unwrap();
+    join(&bob, &room).await;
 
     // A message: each phone gets its payload.
     let text = "Hello from the gateway test";

@@ -11,7 +11,7 @@ use matrix_push::secret::Secret;
 use matrix_push::session::{LoginIdentifier, MemorySessionStore, SessionStore};
 use matrix_push::sync::RoomNotificationMode;
 use matrix_push_tests::gateway::{Delivery, Gateway};
-use matrix_push_tests::{Homeserver, temp_dir};
+use matrix_push_tests::{Homeserver, create_room, join, send_event, temp_dir};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -80,20 +80,9 @@ impl Scene {
         if let Some(name) = name {
             body["name"] = json!(name);
         }
-        let room = creator
-            .session_client()
-            .send(Method::Post, "createRoom", Some(body))
-            .await
-            .unwrap()["room_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let room = create_room(creator, body).await;
         for (member, _) in members {
-            member
-                .session_client()
-                .send(Method::Post, &format!("join/{}", encode(&room)), Some(json!({})))
-                .await
-                .unwrap();
+            join(member, &room).await;
         }
         // Invites and joins push too: start each test from a quiet gateway.
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -125,21 +114,6 @@ impl Scene {
         decoded(Provider::Apns, &delivery)
     }
 
-    /// Alice (or `from`) sends `content` as `event_type`; returns the event id.
-    async fn send(&self, from: &Client, room: &str, event_type: &str, content: Value) -> String {
-        let txn = matrix_push_tests::unique("txn");
-        let url = from
-            .session_client()
-            .url_of(&["rooms", room, "send", event_type, &txn]);
-        from.session_client()
-            .send_request(Request::new(Method::Put, url).json(content))
-            .await
-            .unwrap()["event_id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
     /// Sends, waits for the FCM push, and resolves it on Bob's phone.
     async fn message(&self, room: &str, content: Value) -> Outcome {
         self.message_from(&self.alice, room, "m.room.message", content)
@@ -147,7 +121,7 @@ impl Scene {
     }
 
     async fn message_from(&self, from: &Client, room: &str, event_type: &str, content: Value) -> Outcome {
-        let event_id = self.send(from, room, event_type, content).await;
+        let event_id = send_event(from, room, event_type, content).await;
         let payload = self.fcm_push().await;
         assert_eq!(payload.event_id.as_deref(), Some(event_id.as_str()));
         self.bob.handle_push(&payload, DEADLINE).await
@@ -167,10 +141,6 @@ impl Scene {
 
 fn decoded(provider: Provider, delivery: &Delivery) -> PushPayload {
     decode(provider, &delivery.payload).unwrap_or_else(|e| panic!("{e}: {}", delivery.payload))
-}
-
-fn encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 async fn set_display_name(client: &Client, user_id: &str, name: &str) {
@@ -285,7 +255,7 @@ async fn group_mentions_room_mentions_and_power() {
         .unwrap();
     // The phone's cached power levels are old: a fresh store sees the new ones.
     let phone = fresh_phone(&s).await;
-    let event_id = s.send(&carol, &room, "m.room.message", at_room).await;
+    let event_id = send_event(&carol, &room, "m.room.message", at_room).await;
     let payload = s.fcm_push().await;
     assert_eq!(payload.event_id.as_deref(), Some(event_id.as_str()));
     assert!(
@@ -355,13 +325,13 @@ async fn muted_and_mentions_only_rooms() {
         .await
         .unwrap();
     s.bob.fetch_push_rules().await.unwrap();
-    s.send(&s.alice, &room, "m.room.message", text("chatter")).await;
+    send_event(&s.alice, &room, "m.room.message", text("chatter")).await;
     s.no_push().await;
     let mention = json!({"msgtype": "m.text", "body": "Bob?", "m.mentions": {"user_ids": [s.bob_id]}});
     let n = shown(s.message(&room, mention.clone()).await);
     assert!(n.highlight, "a mention in a mentions-only room still notifies");
     // The rules changed after the server decided: the phone judges with its own, newer rules.
-    let event_id = s.send(&s.alice, &room, "m.room.message", mention).await;
+    let event_id = send_event(&s.alice, &room, "m.room.message", mention).await;
     let payload = s.fcm_push().await;
     assert_eq!(payload.event_id.as_deref(), Some(event_id.as_str()));
     s.bob
@@ -373,8 +343,7 @@ async fn muted_and_mentions_only_rooms() {
         s.bob.handle_push(&payload, DEADLINE).await,
         Outcome::Suppressed(SuppressReason::Rules { .. })
     ));
-    s.send(&s.alice, &room, "m.room.message", text("more chatter"))
-        .await;
+    send_event(&s.alice, &room, "m.room.message", text("more chatter")).await;
     s.no_push().await;
 }
 
@@ -382,16 +351,16 @@ async fn muted_and_mentions_only_rooms() {
 async fn notices_edits_and_reactions_are_not_pushed() {
     let s = Scene::new("quiet").await;
     let room = s.dm().await;
-    let original = s.send(&s.alice, &room, "m.room.message", text("first")).await;
+    let original = send_event(&s.alice, &room, "m.room.message", text("first")).await;
     s.fcm_push().await;
-    s.send(
+    send_event(
         &s.alice,
         &room,
         "m.room.message",
         json!({"msgtype": "m.notice", "body": "bot says"}),
     )
     .await;
-    s.send(
+    send_event(
         &s.alice,
         &room,
         "m.room.message",
@@ -401,7 +370,7 @@ async fn notices_edits_and_reactions_are_not_pushed() {
         }),
     )
     .await;
-    s.send(
+    send_event(
         &s.alice,
         &room,
         "m.reaction",
@@ -440,9 +409,7 @@ async fn emotes_images_long_bodies_threads_and_calls() {
         long,
         "the full body, not the provider's cut"
     );
-    let root = s
-        .send(&s.alice, &room, "m.room.message", text("thread root"))
-        .await;
+    let root = send_event(&s.alice, &room, "m.room.message", text("thread root")).await;
     s.fcm_push().await;
     let reply = json!({"msgtype": "m.text", "body": "in the thread",
         "m.relates_to": {"rel_type": "m.thread", "event_id": root, "is_falling_back": true, "m.in_reply_to": {"event_id": root}}});
@@ -458,19 +425,11 @@ async fn emotes_images_long_bodies_threads_and_calls() {
 #[tokio::test]
 async fn invites_come_from_the_stripped_state() {
     let s = Scene::new("invite").await;
-    let room = s
-        .alice
-        .session_client()
-        .send(
-            Method::Post,
-            "createRoom",
-            Some(json!({"invite": [s.bob_id], "name": "Secret plans", "preset": "private_chat"})),
-        )
-        .await
-        .unwrap()["room_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let room = create_room(
+        &s.alice,
+        json!({"invite": [s.bob_id], "name": "Secret plans", "preset": "private_chat"}),
+    )
+    .await;
     let payload = s.fcm_push().await;
     assert_eq!(payload.room_id.as_deref(), Some(room.as_str()));
     let n = shown(s.bob.handle_push(&payload, DEADLINE).await);
@@ -505,7 +464,7 @@ async fn encrypted_events_with_and_without_a_decryptor() {
     let clear = json!({"type": "m.room.message", "content": {"msgtype": "m.text", "body": "secret hi", "m.mentions": {"user_ids": [s.bob_id]}}});
     let encrypted = json!({"algorithm": "m.megolm.v1.aes-sha2", "sender_key": "k", "session_id": "s", "device_id": "D",
         "ciphertext": clear.to_string()});
-    let event_id = s.send(&s.alice, &room, "m.room.encrypted", encrypted).await;
+    let event_id = send_event(&s.alice, &room, "m.room.encrypted", encrypted).await;
     let delivery = s.gateway.next_delivery_for(&s.fcm_key(), WAIT).await.unwrap();
     let payload = decoded(Provider::Fcm, &delivery);
     assert_eq!(payload.event_id.as_deref(), Some(event_id.as_str()));
@@ -534,9 +493,7 @@ async fn encrypted_events_with_and_without_a_decryptor() {
 async fn badge_only_pushes_go_down_to_zero_and_dismiss_read_rooms() {
     let s = Scene::new("badge").await;
     let room = s.dm().await;
-    let event_id = s
-        .send(&s.alice, &room, "m.room.message", text("unread one"))
-        .await;
+    let event_id = send_event(&s.alice, &room, "m.room.message", text("unread one")).await;
     let payload = s.apns_push().await;
     assert_eq!(payload.unread, Some(1));
     assert!(matches!(
@@ -570,7 +527,7 @@ async fn badge_only_pushes_go_down_to_zero_and_dismiss_read_rooms() {
 async fn the_same_push_twice_is_a_duplicate() {
     let s = Scene::new("dup").await;
     let room = s.dm().await;
-    s.send(&s.alice, &room, "m.room.message", text("once")).await;
+    send_event(&s.alice, &room, "m.room.message", text("once")).await;
     let payload = s.fcm_push().await;
     assert!(matches!(
         s.bob.handle_push(&payload, DEADLINE).await,
@@ -599,8 +556,7 @@ fn black_hole() -> u16 {
 async fn an_unreachable_homeserver_gives_a_fallback_within_the_deadline() {
     let s = Scene::new("down").await;
     let room = s.dm().await;
-    s.send(&s.alice, &room, "m.room.message", text("are you there"))
-        .await;
+    send_event(&s.alice, &room, "m.room.message", text("are you there")).await;
     let payload = s.fcm_push().await;
     for (name, port) in [
         (

@@ -9,7 +9,7 @@ use matrix_push::http::{HttpConfig, Method, Request, Transport};
 use matrix_push::notify::Outcome;
 use matrix_push::payload::PushPayload;
 use matrix_push::session::{KeyringSessionStore, MemorySessionStore, SessionStore};
-use matrix_push_tests::{Homeserver, temp_dir, unique};
+use matrix_push_tests::{Homeserver, create_room, join, send_event, temp_dir, unique};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,18 +33,13 @@ struct Row {
 }
 
 async fn send(client: &Client, room: &str, body: &str) -> String {
-    let url = client
-        .session_client()
-        .url_of(&["rooms", room, "send", "m.room.message", &unique("t")]);
-    let content = json!({"msgtype": "m.text", "body": body});
-    client
-        .session_client()
-        .send_request(Request::new(Method::Put, url).json(content))
-        .await
-        .unwrap()["event_id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    send_event(
+        client,
+        room,
+        "m.room.message",
+        json!({"msgtype": "m.text", "body": body}),
+    )
+    .await
 }
 
 fn payload(room: &str, event_id: &str) -> PushPayload {
@@ -96,25 +91,13 @@ async fn main() {
     let (bob, bob_id, _) = hs.signed_in("benchbob").await;
     let (alice, _, _) = hs.signed_in("benchalice").await;
     let (carol, carol_id, _) = hs.signed_in("benchcarol").await;
-    let room = alice
-        .session_client()
-        .send(
-            Method::Post,
-            "createRoom",
-            Some(json!({"invite": [bob_id, carol_id], "name": "Bench room"})),
-        )
-        .await
-        .unwrap()["room_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let room = create_room(
+        &alice,
+        json!({"invite": [bob_id, carol_id], "name": "Bench room"}),
+    )
+    .await;
     for member in [&bob, &carol] {
-        let url = member.session_client().url_of(&["rooms", &room, "join"]);
-        member
-            .session_client()
-            .send_request(Request::new(Method::Post, url).json(json!({})))
-            .await
-            .unwrap();
+        join(member, &room).await;
     }
     eprintln!(
         "sending {HISTORY} history messages and {} to measure…",
