@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub mod gateway;
+/// The project's push gateway, from the core crate (feature `gateway`).
+pub use matrix_push::gateway;
+pub mod cli;
 
 /// The shared fixtures: `MATRIX_PUSH_FIXTURES`, else `shared/fixtures` in the nearest folder
 /// above the repository that has one (`../shared/fixtures` for a checkout beside `shared`).

@@ -4,74 +4,19 @@
 
 use matrix_push::secret::Secret;
 use matrix_push::session::LoginIdentifier;
+use matrix_push_tests::cli::{cli, fails, ok, ok_json, stderr, stdout};
 use matrix_push_tests::gateway::Gateway;
-use matrix_push_tests::{Homeserver, cli_binary, create_room, join, send_event, temp_dir, unique};
+use matrix_push_tests::{Homeserver, create_room, join, send_event, temp_dir, unique};
 use serde_json::{Value, json};
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 const FCM_APP: &str = "io.matrixpush.tests.cli.fcm";
 const WAIT: Duration = Duration::from_secs(10);
 
-/// Runs the CLI with `--store store`, `stdin` piped in.
-fn cli(store: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(cli_binary())
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .env_remove("MATRIX_PUSH_PASSWORD")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e} (build it first)", cli_binary().display()));
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Runs a command that must succeed; returns its stdout.
-fn ok(store: &Path, args: &[&str]) -> String {
-    let output = cli(store, args, "");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{args:?}: stdout {} stderr {}",
-        stdout(&output),
-        stderr(&output)
-    );
-    stdout(&output)
-}
-
-fn ok_json(store: &Path, args: &[&str]) -> Value {
-    let mut args = args.to_vec();
-    args.push("--json");
-    let out = ok(store, &args);
-    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {out}"))
-}
-
-/// Asserts the exit code and that the error is one line on stderr.
-fn fails(output: &Output, code: i32, what: &str) -> String {
-    let err = stderr(output);
-    assert_eq!(output.status.code(), Some(code), "{what}: stderr {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{what}: not one line: {err:?}");
-    assert!(err.starts_with("matrix-push: "), "{what}: {err}");
-    err
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn account_pushers_rules_and_a_live_push_through_the_cli() {
     let hs = Homeserver::main();
-    let gateway = Gateway::start().await;
+    let gateway = Gateway::start().await.unwrap();
     let (bob_id, bob_password) = hs.register("clibob", false).await;
     let store = temp_dir("cli-store");
 

@@ -1,4 +1,4 @@
-//! The test push gateway (`matrix_push_tests::gateway`): its conversion against every capture of a
+//! The project's push gateway (`matrix_push::gateway`): its conversion against every capture of a
 //! real Sygnal delivery in `fixtures/payloads/`, the rules the captures do not cover, its HTTP
 //! surface, and — against the real Synapse started by `scripts/synapse` — pushes for a message
 //! reaching an FCM and an APNs "phone", none for a notice, and a rejected pushkey's pusher
@@ -302,7 +302,7 @@ async fn http(gateway: &Gateway, method: &str, path: &str, body: &str) -> (u16, 
 
 #[tokio::test]
 async fn the_gateway_speaks_the_push_gateway_api() {
-    let gateway = Gateway::start().await;
+    let gateway = Gateway::start().await.unwrap();
     let url = url::Url::parse(&gateway.url()).unwrap();
     assert_eq!(url.host_str(), Some("127.0.0.1"));
     assert_eq!(url.path(), "/_matrix/push/v1/notify");
@@ -384,7 +384,9 @@ async fn the_gateway_speaks_the_push_gateway_api() {
         .unwrap();
 
     // What else the gateway answers.
-    assert_eq!(http(&gateway, "GET", path, "").await.0, 404);
+    // GET on the notify path: 405, as Sygnal answers (clients probe gateways with it).
+    assert_eq!(http(&gateway, "GET", path, "").await.0, 405);
+    assert_eq!(http(&gateway, "GET", "/", "").await.0, 404);
     assert_eq!(
         http(&gateway, "POST", "/_matrix/push/v1/other", "{}").await.0,
         404
@@ -433,7 +435,7 @@ fn keys(payload: &Value) -> Vec<&str> {
 #[tokio::test]
 async fn synapse_pushes_a_message_to_fcm_and_apns_phones_and_not_a_notice() {
     let hs = Homeserver::main();
-    let gateway = Gateway::start().await;
+    let gateway = Gateway::start().await.unwrap();
     let (bob, bob_id, _) = hs.signed_in("gwbob").await;
     let (alice, alice_id, _) = hs.signed_in("gwalice").await;
 

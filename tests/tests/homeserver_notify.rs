@@ -35,7 +35,7 @@ struct Scene {
 impl Scene {
     async fn new(name: &str) -> Scene {
         let hs = Homeserver::main();
-        let gateway = Gateway::start().await;
+        let gateway = Gateway::start().await.unwrap();
         let (bob, bob_id, bob_password) = hs.signed_in(&format!("{name}bob")).await;
         let (alice, alice_id, _) = hs.signed_in(&format!("{name}alice")).await;
         set_display_name(&bob, &bob_id, "Bobby Tables").await;

@@ -386,10 +386,7 @@ impl<'a> Notifier<'a> {
     /// The room's metadata, joined or invited, in one parallel round: the filtered sync and the
     /// create event.
     async fn fetch_room(&self, room_id: &str, user_id: &str) -> Result<Option<RoomInfo>, SessionError> {
-        let mut url = self.session.url("sync");
-        url.query_pairs_mut()
-            .append_pair("filter", &room_filter(room_id).to_string())
-            .append_pair("timeout", "0");
+        let url = self.fresh_sync_url(room_filter(room_id));
         let sync = self.session.send_request(Request::new(Method::Get, url));
         let create_url = self
             .session
@@ -407,6 +404,33 @@ impl<'a> Notifier<'a> {
         Ok(Some(room))
     }
 
+    /// A `/sync` URL (no `since`, no waiting) for `filter` that the server will not answer from
+    /// its cache. Synapse keeps the answer of an identical sync request for two minutes
+    /// (`sync_response_cache_duration`), so an invite followed by a join, or two badge updates,
+    /// would otherwise see the first answer again. The filter excludes an event type that does not
+    /// exist, different each time: valid for any server, and it changes nothing else.
+    fn fresh_sync_url(&self, mut filter: Value) -> url::Url {
+        static REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        let nonce = format!(
+            "io.matrixpush.nocache.{}.{}.{nanos}",
+            std::process::id(),
+            REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        if let Some(room) = filter.get_mut("room").and_then(Value::as_object_mut) {
+            let timeline = room.entry("timeline").or_insert_with(|| serde_json::json!({}));
+            timeline["not_types"] = serde_json::json!([nonce]);
+        }
+        let mut url = self.session.url("sync");
+        url.query_pairs_mut()
+            .append_pair("filter", &filter.to_string())
+            .append_pair("timeout", "0");
+        url
+    }
+
     /// Rooms notified before whose unread count is now 0 (for badge-only pushes).
     async fn read_rooms(&self) -> Vec<String> {
         let notified: Vec<String> = self.state.read(NOTIFIED_ROOMS).unwrap_or_default();
@@ -418,10 +442,7 @@ impl<'a> Notifier<'a> {
                      "ephemeral": {"types": []}, "account_data": {"types": []}},
             "presence": {"types": []}, "account_data": {"types": []}
         });
-        let mut url = self.session.url("sync");
-        url.query_pairs_mut()
-            .append_pair("filter", &filter.to_string())
-            .append_pair("timeout", "0");
+        let url = self.fresh_sync_url(filter);
         let Ok(sync) = self.session.send_request(Request::new(Method::Get, url)).await else {
             return Vec::new();
         };

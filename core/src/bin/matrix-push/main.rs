@@ -9,6 +9,7 @@ mod account;
 mod args;
 mod offline;
 mod online_rules;
+mod push;
 
 use args::Failure;
 use matrix_push::Client;
@@ -68,6 +69,14 @@ Pushes:
   matrix-push handle FILE --provider fcm|fcm-legacy|apns|unifiedpush|gateway
       Decodes the payload (FILE or - for stdin) and resolves it with the saved session (10 s
       deadline): prints the notification (title, body, sound, highlight) or why nothing shows.
+  matrix-push gateway [--listen ADDR] [--fcm APP_IDS] [--apns APP_IDS] [--reject PUSHKEYS]
+                      [--save DIR] [--handle] [--count N]
+      The project's push gateway (what Sygnal + FCM/APNs would do) on ADDR (default
+      127.0.0.1:5090); set a pusher's URL to http://ADDR/_matrix/push/v1/notify. Prints every
+      payload a phone would receive: app ids ending in .fcm (or listed in --fcm, comma-separated)
+      get the FCM v1 data map, .apns (or --apns) the APNs payload; other app ids and --reject
+      pushkeys are answered as rejected. --save writes each payload to DIR/NNNN-fcm|apns.json
+      (for `handle`); --handle resolves each with the saved session; --count stops after N.
 
   matrix-push --version
   matrix-push --help
@@ -217,7 +226,7 @@ fn run(all: &[&str]) -> Result<(), Failure> {
             Ok(())
         }
         [
-            command @ ("login" | "whoami" | "logout" | "pushers" | "rules" | "handle"),
+            command @ ("login" | "whoami" | "logout" | "pushers" | "rules" | "handle" | "gateway"),
             args @ ..,
         ] => {
             let context = context()?;
@@ -231,7 +240,8 @@ fn run(all: &[&str]) -> Result<(), Failure> {
                     ("whoami", args) => account::whoami(&context, args).await,
                     ("logout", args) => account::logout(&context, args).await,
                     ("pushers", args) => account::pushers(&context, args).await,
-                    ("handle", args) => online_rules::handle(&context, args).await,
+                    ("handle", args) => push::handle(&context, args).await,
+                    ("gateway", args) => push::gateway(&context, args).await,
                     (_, args) => online_rules::rules(&context, args).await,
                 }
             })

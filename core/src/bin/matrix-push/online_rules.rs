@@ -1,9 +1,7 @@
-//! The `rules` commands that talk to the homeserver, and `handle`.
+//! The `rules` commands that talk to the homeserver.
 
 use crate::Context;
 use crate::args::{Failure, Parsed, sync_failure, usage};
-use matrix_push::notify::{NotificationKind, Outcome, SuppressReason};
-use matrix_push::payload::Provider;
 use matrix_push::rules::{PushRules, RuleKind};
 use matrix_push::sync::RoomNotificationMode;
 use serde_json::{Value, json};
@@ -11,8 +9,6 @@ use std::time::Duration;
 
 /// How long `rules sync` long-polls per request.
 const POLL_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long `handle` may take, as a notification extension would allow.
-const HANDLE_DEADLINE: Duration = Duration::from_secs(10);
 
 pub async fn rules(context: &Context, args: &[&str]) -> Result<(), Failure> {
     match args {
@@ -223,136 +219,5 @@ async fn room_mode(context: &Context, args: &[&str]) -> Result<(), Failure> {
         }
         [other, ..] => Err(usage(format!("unknown rules room-mode command {other:?}"))),
         [] => Err(usage("rules room-mode needs get or set")),
-    }
-}
-
-pub async fn handle(context: &Context, args: &[&str]) -> Result<(), Failure> {
-    let parsed = Parsed::new("handle", args, &["--provider"], &[])?;
-    let [file] = parsed.positionals("handle", ["FILE"])?;
-    let name = parsed.required("handle", "--provider")?;
-    let provider = Provider::from_name(name).ok_or_else(|| {
-        usage(format!(
-            "unknown provider {name:?}: fcm, fcm-legacy, apns, unifiedpush or gateway"
-        ))
-    })?;
-    let payload = crate::offline::read_payload(provider, Some(file)).map_err(Failure::Usage)?;
-    let client = context.signed_in()?;
-    let outcome = client.handle_push(&payload, HANDLE_DEADLINE).await;
-    context.print(outcome_json(&outcome), || describe_outcome(&outcome));
-    Ok(())
-}
-
-fn yes_no(value: bool) -> &'static str {
-    if value { "yes" } else { "no" }
-}
-
-fn suppress_text(reason: &SuppressReason) -> String {
-    match reason {
-        SuppressReason::Rules { rule_id: Some(rule) } => {
-            format!("the push rules do not notify for it (rule {rule})")
-        }
-        SuppressReason::Rules { rule_id: None } => "no push rule notifies for it".into(),
-        SuppressReason::OwnEvent => "it is the user's own event".into(),
-        SuppressReason::Edit => "it is an edit".into(),
-        SuppressReason::Redacted => "it was redacted".into(),
-    }
-}
-
-fn describe_outcome(outcome: &Outcome) -> String {
-    match outcome {
-        Outcome::Show(n) => {
-            let title = if n.is_dm || n.room_name == n.sender_name {
-                n.sender_name.clone()
-            } else {
-                format!("{} in {}", n.sender_name, n.room_name)
-            };
-            format!(
-                "title: {title}\nbody: {}\nsound: {}\nhighlight: {}",
-                n.body,
-                n.sound.as_deref().unwrap_or("none"),
-                yes_no(n.highlight)
-            )
-        }
-        Outcome::Suppressed(reason) => format!("silent: {}", suppress_text(reason)),
-        Outcome::BadgeUpdate { unread, read_rooms } => {
-            format!(
-                "silent: a badge update (unread {unread}, {} room(s) read)",
-                read_rooms.len()
-            )
-        }
-        Outcome::Dismiss { room_ids } => {
-            format!(
-                "silent: the room is read elsewhere, dismiss {}",
-                room_ids.join(", ")
-            )
-        }
-        Outcome::Fallback(f) => format!(
-            "title: {}\nbody: {}\nsound: default\nhighlight: no\n(generic: {})",
-            f.title.as_deref().unwrap_or("New message"),
-            f.body,
-            f.reason
-        ),
-        Outcome::Duplicate => "silent: this event was handled before".into(),
-    }
-}
-
-fn kind_json(kind: &NotificationKind) -> Value {
-    match kind {
-        NotificationKind::Message { msgtype } => json!({"type": "message", "msgtype": msgtype}),
-        NotificationKind::Invite { inviter } => json!({"type": "invite", "inviter": inviter}),
-        NotificationKind::Call { video } => json!({"type": "call", "video": video}),
-        NotificationKind::Encrypted => json!({"type": "encrypted"}),
-        NotificationKind::Other { event_type } => json!({"type": "other", "event_type": event_type}),
-    }
-}
-
-fn outcome_json(outcome: &Outcome) -> Value {
-    match outcome {
-        Outcome::Show(n) => json!({
-            "outcome": "show",
-            "notification": {
-                "event_id": n.event_id,
-                "room_id": n.room_id,
-                "room_name": n.room_name,
-                "is_dm": n.is_dm,
-                "sender_id": n.sender_id,
-                "sender_name": n.sender_name,
-                "sender_avatar_url": n.sender_avatar_url,
-                "kind": kind_json(&n.kind),
-                "body": n.body,
-                "thread_id": n.thread_id,
-                "is_noisy": n.is_noisy,
-                "sound": n.sound,
-                "highlight": n.highlight,
-                "timestamp_ms": n.timestamp_ms,
-                "unread": n.unread,
-                "rule_id": n.rule_id,
-            },
-        }),
-        Outcome::Suppressed(reason) => {
-            let (name, rule_id) = match reason {
-                SuppressReason::Rules { rule_id } => ("rules", rule_id.clone()),
-                SuppressReason::OwnEvent => ("own_event", None),
-                SuppressReason::Edit => ("edit", None),
-                SuppressReason::Redacted => ("redacted", None),
-            };
-            json!({"outcome": "suppressed", "reason": name, "rule_id": rule_id, "message": suppress_text(reason)})
-        }
-        Outcome::BadgeUpdate { unread, read_rooms } => {
-            json!({"outcome": "badge_update", "unread": unread, "read_rooms": read_rooms})
-        }
-        Outcome::Dismiss { room_ids } => json!({"outcome": "dismiss", "room_ids": room_ids}),
-        Outcome::Fallback(f) => json!({
-            "outcome": "fallback",
-            "notification": {
-                "event_id": f.event_id,
-                "room_id": f.room_id,
-                "title": f.title,
-                "body": f.body,
-                "unread": f.unread,
-                "reason": f.reason,
-            },
-        }),
-        Outcome::Duplicate => json!({"outcome": "duplicate"}),
     }
 }

@@ -1,11 +1,13 @@
-//! A push gateway of the tests' own, standing in for Sygnal + FCM v1 + APNs.
+//! The project's own push gateway, standing in for Sygnal + FCM v1 + APNs on a developer's machine
+//! (feature `gateway`; `matrix-push gateway`, the demo and the end-to-end suites use it).
 //!
-//! Synapse (the real homeserver of the end-to-end suites) sends `POST /_matrix/push/v1/notify` to
-//! it; for every device of the notification it builds what the phone would receive — the FCM v1
-//! **data map** (`RemoteMessage.getData()`) or the APNs **payload** (`userInfo`) — and queues it
-//! as a [`Delivery`] a test can wait for. The conversion is a pure function ([`convert`],
-//! [`device_payload`]) checked against the captures of real Sygnal deliveries in
-//! `fixtures/payloads/` (`tests/tests/gateway.rs`).
+//! A homeserver sends `POST /_matrix/push/v1/notify` to it; for every device of the notification
+//! it builds what the phone would receive — the FCM v1 **data map** (`RemoteMessage.getData()`) or
+//! the APNs **payload** (`userInfo`) — and queues it as a [`Delivery`] to wait for, and hands
+//! every answered request to [`Gateway::subscribe`]rs. The conversion is a pure function
+//! ([`convert`], [`device_payload`]) checked against the captures of real Sygnal deliveries in
+//! `fixtures/payloads/` (`tests/tests/gateway.rs`). `GET` on the notify path answers 405, as
+//! Sygnal does, so a client can check that a gateway is there.
 //!
 //! Written from REFERENCE.md §3–§6 and the fixtures; no Sygnal code is used. Where the reference
 //! is silent, the choice made here is marked *(inference)*.
@@ -27,7 +29,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc};
 use tokio::task::{JoinHandle, JoinSet};
 
 /// The one path the gateway serves.
@@ -38,6 +40,9 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024;
 pub const FCM_MAX_FIELD_BYTES: usize = 1024;
 /// APNs: longest payload, in bytes of Python's `json.dumps(payload, ensure_ascii=False)`.
 pub const APNS_MAX_PAYLOAD_BYTES: usize = 4096;
+/// Deliveries kept for [`Gateway::next_delivery`] and friends; older ones are dropped, so a
+/// long-running gateway nobody drains keeps a bounded memory.
+const MAX_QUEUED: usize = 10_000;
 
 /// The notification fields copied into the FCM data map, in Sygnal's order (`content` is
 /// flattened to `content_<key>` after them).
@@ -471,9 +476,17 @@ pub struct NotifyRecord {
     pub rejected: Vec<String>,
 }
 
+/// One answered notify request and what it handed to phones, as sent to subscribers.
+#[derive(Clone, Debug)]
+pub struct Answered {
+    pub record: NotifyRecord,
+    pub deliveries: Vec<Delivery>,
+}
+
 #[derive(Default)]
 struct Shared {
     deliveries: Mutex<VecDeque<Delivery>>,
+    subscribers: Mutex<Vec<mpsc::UnboundedSender<Answered>>>,
     arrived: Notify,
     reject: Mutex<HashSet<String>>,
     routes: Mutex<HashMap<String, DeviceProvider>>,
@@ -484,7 +497,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The test push gateway: serves `POST /_matrix/push/v1/notify` on 127.0.0.1 until dropped.
+/// The push gateway: serves `POST /_matrix/push/v1/notify` until dropped.
 pub struct Gateway {
     addr: SocketAddr,
     shared: Arc<Shared>,
@@ -508,14 +521,24 @@ impl std::fmt::Debug for Gateway {
 
 impl Gateway {
     /// Binds 127.0.0.1 on a free port and starts serving (on the current tokio runtime).
-    pub async fn start() -> Gateway {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("the test gateway binds 127.0.0.1");
-        let addr = listener.local_addr().unwrap();
+    pub async fn start() -> std::io::Result<Gateway> {
+        Gateway::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// Binds `addr` and starts serving (on the current tokio runtime).
+    pub async fn bind(addr: SocketAddr) -> std::io::Result<Gateway> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::default());
         let server = tokio::spawn(serve(listener, shared.clone()));
-        Gateway { addr, shared, server }
+        Ok(Gateway { addr, shared, server })
+    }
+
+    /// Every request answered from now on, with its deliveries (they are queued as well).
+    pub fn subscribe(&self) -> mpsc::UnboundedReceiver<Answered> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        lock(&self.shared.subscribers).push(sender);
+        receiver
     }
 
     /// `http://127.0.0.1:PORT/_matrix/push/v1/notify`: the pusher's `data.url`.
@@ -659,7 +682,13 @@ async fn handle(
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let received_at = Instant::now();
-    if request.method() != Method::POST || request.uri().path() != NOTIFY_PATH {
+    if request.uri().path() == NOTIFY_PATH && request.method() != Method::POST {
+        return Ok(answer(
+            StatusCode::METHOD_NOT_ALLOWED,
+            json!({"errcode": "M_UNRECOGNIZED", "error": "only POST is served here"}),
+        ));
+    }
+    if request.uri().path() != NOTIFY_PATH {
         return Ok(answer(
             StatusCode::NOT_FOUND,
             json!({"errcode": "M_UNRECOGNIZED", "error": "not found"}),
@@ -673,16 +702,33 @@ async fn handle(
         Ok(Ok(body)) => body,
         _ => Value::Null,
     };
-    let record = |status: StatusCode, rejected: Vec<String>| {
-        lock(&shared.requests).push(NotifyRecord {
+    let record = |status: StatusCode, rejected: Vec<String>, deliveries: Vec<Delivery>| {
+        let record = NotifyRecord {
             body: body.clone(),
             received_at,
             status: status.as_u16(),
             rejected,
+        };
+        lock(&shared.requests).push(record.clone());
+        if !deliveries.is_empty() {
+            let mut queue = lock(&shared.deliveries);
+            queue.extend(deliveries.iter().cloned());
+            let excess = queue.len().saturating_sub(MAX_QUEUED);
+            queue.drain(..excess);
+        }
+        // A subscriber that went away is forgotten.
+        lock(&shared.subscribers).retain(|subscriber| {
+            subscriber
+                .send(Answered {
+                    record: record.clone(),
+                    deliveries: deliveries.clone(),
+                })
+                .is_ok()
         });
+        shared.arrived.notify_waiters();
     };
     let bad_request = |reason: &str| {
-        record(StatusCode::BAD_REQUEST, Vec::new());
+        record(StatusCode::BAD_REQUEST, Vec::new(), Vec::new());
         Ok(answer(
             StatusCode::BAD_REQUEST,
             json!({"errcode": "M_BAD_JSON", "error": reason}),
@@ -735,14 +781,10 @@ async fn handle(
             Conversion::Fail(reason) => failure = Some(reason),
         }
     }
-    if !delivered.is_empty() {
-        lock(&shared.deliveries).extend(delivered);
-        shared.arrived.notify_waiters();
-    }
     if let Some(reason) = failure {
-        record(StatusCode::BAD_GATEWAY, rejected);
+        record(StatusCode::BAD_GATEWAY, rejected, delivered);
         return Ok(answer(StatusCode::BAD_GATEWAY, json!({"error": reason})));
     }
-    record(StatusCode::OK, rejected.clone());
+    record(StatusCode::OK, rejected.clone(), delivered);
     Ok(answer(StatusCode::OK, json!({"rejected": rejected})))
 }
