@@ -237,11 +237,13 @@ impl Client {
     }
 
     pub async fn add_keyword(&self, keyword: &str) -> Result<(), SyncError> {
-        sync::add_keyword(&self.session, keyword).await
+        let edited = sync::add_keyword(&self.session, keyword).await;
+        self.after_rule_edit(edited).await
     }
 
     pub async fn remove_keyword(&self, keyword: &str) -> Result<(), SyncError> {
-        sync::remove_keyword(&self.session, keyword).await
+        let edited = sync::remove_keyword(&self.session, keyword).await;
+        self.after_rule_edit(edited).await
     }
 
     /// The user's keywords, from the server's current rules.
@@ -256,11 +258,13 @@ impl Client {
     pub async fn set_room_mode(&self, room_id: &str, mode: RoomNotificationMode) -> Result<(), SyncError> {
         sync::validate_room_id(room_id)?;
         let current = self.fetch_push_rules().await?;
-        sync::set_room_mode(&self.session, &current.global, room_id, mode).await
+        let edited = sync::set_room_mode(&self.session, &current.global, room_id, mode).await;
+        self.after_rule_edit(edited).await
     }
 
     pub async fn mute_sender(&self, user_id: &str, muted: bool) -> Result<(), SyncError> {
-        sync::mute_sender(&self.session, user_id, muted).await
+        let edited = sync::mute_sender(&self.session, user_id, muted).await;
+        self.after_rule_edit(edited).await
     }
 
     pub async fn set_rule_enabled(
@@ -269,7 +273,8 @@ impl Client {
         rule_id: &str,
         enabled: bool,
     ) -> Result<(), SyncError> {
-        sync::set_enabled(&self.session, kind, rule_id, enabled).await
+        let edited = sync::set_enabled(&self.session, kind, rule_id, enabled).await;
+        self.after_rule_edit(edited).await
     }
 
     pub async fn set_rule_actions(
@@ -278,7 +283,8 @@ impl Client {
         rule_id: &str,
         actions: &[crate::rules::Action],
     ) -> Result<(), SyncError> {
-        sync::set_actions(&self.session, kind, rule_id, actions).await
+        let edited = sync::set_actions(&self.session, kind, rule_id, actions).await;
+        self.after_rule_edit(edited).await
     }
 
     /// Creates or replaces a user rule at `position` among the user rules of its kind.
@@ -291,7 +297,7 @@ impl Client {
         pattern: Option<&str>,
         position: &Position,
     ) -> Result<(), SyncError> {
-        sync::put_rule(
+        let edited = sync::put_rule(
             &self.session,
             kind,
             rule_id,
@@ -300,7 +306,21 @@ impl Client {
             pattern,
             position,
         )
-        .await
+        .await;
+        self.after_rule_edit(edited).await
+    }
+
+    /// After the app changed a rule, the stored copy (what pushes are judged by, also in an
+    /// extension that never syncs) is refetched at once rather than left stale until the
+    /// background sync sees the change. If that fails, the stored copy is dropped so that the
+    /// next push fetches the rules itself. The edit's own result is returned either way.
+    async fn after_rule_edit(&self, edited: Result<(), SyncError>) -> Result<(), SyncError> {
+        if edited.is_ok() && self.fetch_push_rules().await.is_err() {
+            if let Err(e) = self.state.remove_push_rules() {
+                tracing::warn!("the stored push rules may be stale: {e}");
+            }
+        }
+        edited
     }
 
     /// Resolves a push into what to show, within `deadline` (see [`crate::notify`]).
@@ -311,7 +331,8 @@ impl Client {
     }
 
     pub async fn delete_rule(&self, kind: crate::rules::RuleKind, rule_id: &str) -> Result<(), SyncError> {
-        sync::delete_rule(&self.session, kind, rule_id).await
+        let edited = sync::delete_rule(&self.session, kind, rule_id).await;
+        self.after_rule_edit(edited).await
     }
 }
 

@@ -178,6 +178,11 @@ impl StateStore {
         self.write(PUSH_RULES, &rules.to_value())
     }
 
+    /// Forgets the stored rules (the next reader fetches them).
+    pub fn remove_push_rules(&self) -> Result<(), StoreError> {
+        self.remove(PUSH_RULES)
+    }
+
     /// The `next_batch` token of the last push-rule sync.
     pub fn sync_token(&self) -> Option<String> {
         self.read(SYNC_TOKEN)

@@ -299,3 +299,32 @@ async fn the_sync_loop_reports_every_change() {
     assert_eq!(client.stored_push_rules().unwrap().global, found);
     task.abort();
 }
+
+/// The app's own edits reach the stored rules at once (pushes are judged by them, also in an
+/// extension that never syncs), without waiting for the background sync.
+#[tokio::test]
+async fn the_apps_own_edits_update_the_stored_rules() {
+    let hs = Homeserver::main();
+    let (client, _, _) = hs.signed_in("owneditor").await;
+    assert!(client.stored_push_rules().is_none(), "nothing fetched yet");
+    client.add_keyword("heron").await.unwrap();
+    let stored = client.stored_push_rules().expect("rules stored after the edit");
+    assert!(stored.global.get(RuleKind::Content, "heron").is_some());
+
+    client
+        .set_rule_enabled(RuleKind::Underride, ".m.rule.message", false)
+        .await
+        .unwrap();
+    let stored = client.stored_push_rules().unwrap();
+    assert!(
+        !stored
+            .global
+            .get(RuleKind::Underride, ".m.rule.message")
+            .unwrap()
+            .enabled
+    );
+
+    client.remove_keyword("heron").await.unwrap();
+    let stored = client.stored_push_rules().unwrap();
+    assert!(stored.global.get(RuleKind::Content, "heron").is_none());
+}

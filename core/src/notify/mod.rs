@@ -242,13 +242,15 @@ impl<'a> Notifier<'a> {
             }
         }
         self.store_room(&room).await;
-        // Freshly synced counts say the room was read elsewhere since: nothing to show.
-        if room.notification_count == Some(0) {
+        let outcome = self.decide(payload, &room, event, &user_id, rules);
+        // It would show, but freshly synced counts say the room was read elsewhere since. (An
+        // event the rules keep silent stays `Suppressed`: that says why.)
+        if matches!(outcome, Outcome::Show(_)) && room.notification_count == Some(0) {
             return Ok(Outcome::Dismiss {
                 room_ids: vec![room_id],
             });
         }
-        Ok(self.decide(payload, &room, event, &user_id, rules))
+        Ok(outcome)
     }
 
     /// Evaluates the rules on the (decrypted) event and builds the notification.
