@@ -149,11 +149,19 @@ fn describe_payload(delivery: &Delivery) -> String {
         DeviceProvider::Fcm => "FCM v1 data",
         DeviceProvider::Apns => "APNs",
     };
-    let mut text = delivery.payload.to_string();
-    if text.len() > 110 {
-        text = format!("{}…", &text[..text.floor_char_boundary(108)]);
+    // Ids shortened: the shape of the payload is the point, not 44 characters of hash.
+    let mut payload = delivery.payload.clone();
+    if let Some(fields) = payload.as_object_mut() {
+        for value in fields.values_mut() {
+            if let Some(id) = value
+                .as_str()
+                .filter(|id| id.starts_with(['$', '!']) && id.len() > 12)
+            {
+                *value = json!(format!("{}…", &id[..id.floor_char_boundary(9)]));
+            }
+        }
     }
-    format!("{provider} {text}")
+    format!("{provider} {payload}")
 }
 
 fn decode(delivery: &Delivery) -> Option<PushPayload> {
