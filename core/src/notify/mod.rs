@@ -50,6 +50,8 @@ pub struct Notification {
     pub is_noisy: bool,
     pub sound: Option<String>,
     pub highlight: bool,
+    /// When the event was sent (ms since the Unix epoch); for an invite, whose stripped state
+    /// carries no time, when the push was handled.
     pub timestamp_ms: u64,
     /// The badge count the server sent with the push.
     pub unread: Option<u64>,
@@ -379,7 +381,9 @@ impl<'a> Notifier<'a> {
             is_noisy: sound.is_some(),
             sound,
             highlight: evaluation.highlight(),
-            timestamp_ms: 0,
+            timestamp_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |now| now.as_millis() as u64),
             unread: payload.unread,
             rule_id: evaluation.rule_id,
         })
