@@ -315,10 +315,11 @@ impl Client {
     /// background sync sees the change. If that fails, the stored copy is dropped so that the
     /// next push fetches the rules itself. The edit's own result is returned either way.
     async fn after_rule_edit(&self, edited: Result<(), SyncError>) -> Result<(), SyncError> {
-        if edited.is_ok() && self.fetch_push_rules().await.is_err() {
-            if let Err(e) = self.state.remove_push_rules() {
-                tracing::warn!("the stored push rules may be stale: {e}");
-            }
+        if edited.is_ok()
+            && self.fetch_push_rules().await.is_err()
+            && let Err(e) = self.state.remove_push_rules()
+        {
+            tracing::warn!("the stored push rules may be stale: {e}");
         }
         edited
     }

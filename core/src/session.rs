@@ -221,7 +221,8 @@ pub async fn discover_homeserver(transport: &Transport, input: &str) -> Result<U
     Ok(base)
 }
 
-pub(crate) fn is_loopback(host: &str) -> bool {
+/// Whether `host` (a URL host; IPv6 with or without brackets) names this machine.
+pub fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }

@@ -120,10 +120,7 @@ fn judge(outcome: &Outcome, expect: &Expect, room_names: &dyn Fn(&str) -> String
                 short(&n.body, 48),
                 n.sound.as_deref().unwrap_or("none"),
                 if n.highlight { "highlight" } else { "no highlight" },
-                n.rule_id
-                    .as_deref()
-                    .map(|r| room_names(r))
-                    .unwrap_or_else(|| "?".into()),
+                n.rule_id.as_deref().map(room_names).unwrap_or_else(|| "?".into()),
             );
             let ok = kind_name(&n.kind) == *kind
                 && n.rule_id.as_deref() == Some(rule.as_str())
@@ -157,7 +154,8 @@ fn describe_payload(delivery: &Delivery) -> String {
                 .as_str()
                 .filter(|id| id.starts_with(['$', '!']) && id.len() > 12)
             {
-                *value = json!(format!("{}…", &id[..id.floor_char_boundary(9)]));
+                let cut = (0..=9).rev().find(|&i| id.is_char_boundary(i)).unwrap_or(0);
+                *value = json!(format!("{}…", &id[..cut]));
             }
         }
     }

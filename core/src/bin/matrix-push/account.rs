@@ -2,6 +2,7 @@
 
 use crate::Context;
 use crate::args::{Failure, Parsed, pusher_failure, session_failure, usage};
+use crate::progress;
 use matrix_push::pushers::{EnsureOutcome, Pusher};
 use matrix_push::secret::Secret;
 use matrix_push::session::LoginIdentifier;
@@ -64,15 +65,21 @@ pub async fn login(context: &Context, args: &[&str]) -> Result<(), Failure> {
 async fn discovery_url(input: &str) -> Result<url::Url, Failure> {
     let transport =
         matrix_push::http::Transport::new(Default::default()).map_err(|e| Failure::Failed(e.to_string()))?;
-    matrix_push::session::discover_homeserver(&transport, input)
-        .await
-        .map_err(session_failure)
+    let label = format!("finding the homeserver for {input}");
+    progress::step(
+        &label,
+        matrix_push::session::discover_homeserver(&transport, input),
+    )
+    .await
+    .map_err(session_failure)
 }
 
 pub async fn whoami(context: &Context, args: &[&str]) -> Result<(), Failure> {
     Parsed::new("whoami", args, &[], &[])?.positionals("whoami", [])?;
     let client = context.signed_in()?;
-    let (user_id, device_id) = client.whoami().await.map_err(session_failure)?;
+    let (user_id, device_id) = progress::step("asking the server", client.whoami())
+        .await
+        .map_err(session_failure)?;
     let homeserver = client.session_client().homeserver().to_string();
     context.print(
         json!({"user_id": user_id, "device_id": device_id, "homeserver": homeserver}),
@@ -100,7 +107,9 @@ pub async fn pushers(context: &Context, args: &[&str]) -> Result<(), Failure> {
         ["list", rest @ ..] => {
             Parsed::new("pushers list", rest, &[], &[])?.positionals("pushers list", [])?;
             let client = context.signed_in()?;
-            let pushers = client.pushers().await.map_err(pusher_failure)?;
+            let pushers = progress::step("fetching the pushers", client.pushers())
+                .await
+                .map_err(pusher_failure)?;
             let value: Vec<_> = pushers.iter().map(pusher_json).collect();
             context.print(json!(value), || {
                 if pushers.is_empty() {
@@ -148,7 +157,9 @@ pub async fn pushers(context: &Context, args: &[&str]) -> Result<(), Failure> {
             };
             pusher.validate().map_err(pusher_failure)?;
             let client = context.signed_in()?;
-            let outcome = client.ensure_pusher(&pusher).await.map_err(pusher_failure)?;
+            let outcome = progress::step("setting the pusher", client.ensure_pusher(&pusher))
+                .await
+                .map_err(pusher_failure)?;
             let outcome = match outcome {
                 EnsureOutcome::Unchanged => "unchanged",
                 EnsureOutcome::Created => "created",

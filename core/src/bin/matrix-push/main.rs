@@ -7,8 +7,10 @@
 
 mod account;
 mod args;
+mod doctor;
 mod offline;
 mod online_rules;
+mod progress;
 mod push;
 
 use args::Failure;
@@ -27,6 +29,9 @@ Global options (anywhere on the line):
                 session in the OS keyring (service io.matrixpush.cli, account default).
   --json        machine-readable output (one JSON document, or JSON Lines for streams).
 
+Network steps that take longer than a second say so on stderr (\"fetching the pushers…\", then
+\"… done in 2.3 s\"); stdout keeps only the result.
+
 Account:
   matrix-push login USER_ID_OR_LOCALPART [--homeserver URL] [--password-stdin]
       Signs in with a password: read from stdin with --password-stdin, else from the environment
@@ -34,6 +39,13 @@ Account:
       homeserver is discovered from a full user id (@alice:example.org).
   matrix-push whoami            who the saved session belongs to (asks the server)
   matrix-push logout            signs out (the server deletes the device and its pushers)
+  matrix-push doctor [--send-test]
+      Checks the signed-in account end to end and says what is wrong and what to do: the
+      homeserver (reachable, a Matrix server), the session, the pushers and whether their push
+      gateways answer, the push rules (which everyday messages would stay silent, and the rule
+      that decides it), and with --send-test a test push through each gateway. One line per
+      finding: [ok], [warn], [fail] or [skip], the check, plain words. Exits with 1 when a check
+      failed (warnings are fine).
 
 Pushers:
   matrix-push pushers list
@@ -226,7 +238,7 @@ fn run(all: &[&str]) -> Result<(), Failure> {
             Ok(())
         }
         [
-            command @ ("login" | "whoami" | "logout" | "pushers" | "rules" | "handle" | "gateway"),
+            command @ ("login" | "whoami" | "logout" | "doctor" | "pushers" | "rules" | "handle" | "gateway"),
             args @ ..,
         ] => {
             let context = context()?;
@@ -239,6 +251,7 @@ fn run(all: &[&str]) -> Result<(), Failure> {
                     ("login", args) => account::login(&context, args).await,
                     ("whoami", args) => account::whoami(&context, args).await,
                     ("logout", args) => account::logout(&context, args).await,
+                    ("doctor", args) => doctor::doctor(&context, args).await,
                     ("pushers", args) => account::pushers(&context, args).await,
                     ("handle", args) => push::handle(&context, args).await,
                     ("gateway", args) => push::gateway(&context, args).await,

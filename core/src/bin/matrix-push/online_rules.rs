@@ -2,6 +2,7 @@
 
 use crate::Context;
 use crate::args::{Failure, Parsed, sync_failure, usage};
+use crate::progress;
 use matrix_push::rules::{PushRules, RuleKind};
 use matrix_push::sync::RoomNotificationMode;
 use serde_json::{Value, json};
@@ -51,7 +52,9 @@ async fn show(context: &Context, args: &[&str]) -> Result<(), Failure> {
     parsed.positionals("rules show", [])?;
     let client = context.signed_in()?;
     let rules = if parsed.flag("--fetch") {
-        client.fetch_push_rules().await.map_err(sync_failure)?
+        progress::step("fetching the push rules", client.fetch_push_rules())
+            .await
+            .map_err(sync_failure)?
     } else {
         client.stored_push_rules().ok_or_else(|| {
             Failure::Failed("no stored rules: run `matrix-push rules show --fetch` or `rules sync`".into())
@@ -124,13 +127,23 @@ async fn sync(context: &Context, args: &[&str]) -> Result<(), Failure> {
     let parsed = Parsed::new("rules sync", args, &[], &["--once"])?;
     parsed.positionals("rules sync", [])?;
     let client = context.signed_in()?;
+    let first = progress::step("fetching the push rules", client.fetch_push_rules()).await;
     if parsed.flag("--once") {
-        let rules = client.fetch_push_rules().await.map_err(sync_failure)?;
-        print_change(context, &rules);
+        print_change(context, &first.map_err(sync_failure)?);
         return Ok(());
     }
+    // The sync loop fetches again and retries failures itself; this first fetch is only for the
+    // progress line, so its ruleset is not printed a second time.
+    let mut printed = first.ok();
+    if let Some(rules) = &printed {
+        print_change(context, rules);
+    }
     let ended = client
-        .run_push_rules_sync(POLL_TIMEOUT, |rules| print_change(context, rules))
+        .run_push_rules_sync(POLL_TIMEOUT, |rules| {
+            if printed.take().as_ref() != Some(rules) {
+                print_change(context, rules);
+            }
+        })
         .await;
     Err(sync_failure(ended))
 }

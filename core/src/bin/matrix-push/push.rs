@@ -3,6 +3,7 @@
 
 use crate::Context;
 use crate::args::{Failure, Parsed, usage};
+use crate::progress;
 use matrix_push::notify::{NotificationKind, Outcome, SuppressReason};
 use matrix_push::payload::Provider;
 use serde_json::{Value, json};
@@ -22,7 +23,11 @@ pub async fn handle(context: &Context, args: &[&str]) -> Result<(), Failure> {
     })?;
     let payload = crate::offline::read_payload(provider, Some(file)).map_err(Failure::Usage)?;
     let client = context.signed_in()?;
-    let outcome = client.handle_push(&payload, HANDLE_DEADLINE).await;
+    let outcome = progress::step(
+        "resolving the push",
+        client.handle_push(&payload, HANDLE_DEADLINE),
+    )
+    .await;
     context.print(outcome_json(&outcome), || describe_outcome(&outcome));
     Ok(())
 }
