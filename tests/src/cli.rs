@@ -8,11 +8,14 @@ use std::process::{Command, Output, Stdio};
 
 /// Runs the CLI with `--store store`, `stdin` piped in.
 pub fn cli(store: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(cli_binary())
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .env_remove("MATRIX_PUSH_PASSWORD")
+    let mut command = cli_command(&["--store"]);
+    command.arg(store).args(args);
+    run(command, stdin)
+}
+
+/// Runs a prepared CLI command (see [`cli_command`]) with `stdin` piped in.
+pub fn run(mut command: Command, stdin: &str) -> Output {
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -20,6 +23,13 @@ pub fn cli(store: &Path, args: &[&str], stdin: &str) -> Output {
         .unwrap_or_else(|e| panic!("cannot run {}: {e} (build it first)", cli_binary().display()));
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
+}
+
+/// The CLI with `args` and nothing else (no `--store`), without a password in the environment.
+pub fn cli_command(args: &[&str]) -> Command {
+    let mut command = Command::new(cli_binary());
+    command.args(args).env_remove("MATRIX_PUSH_PASSWORD");
+    command
 }
 
 pub fn stdout(output: &Output) -> String {

@@ -274,3 +274,104 @@ async fn a_wrong_password_fails_with_exit_1_and_no_session() {
     // No password at all (no stdin flag, no environment variable): usage.
     fails(&cli(&store, &["login", &bob_id], ""), 2, "no password");
 }
+
+/// Without `--store` the session lives in the OS keyring (here the kernel's session keyring) and
+/// the synced state under `$XDG_STATE_HOME/matrix-push`; `--account` keeps accounts apart.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_keyring_keeps_the_session_between_commands() {
+    use matrix_push_tests::cli::{cli_command, run};
+    // The CLI processes must share a session keyring: make sure this process has one (a
+    // container's test process may not), so every child inherits it.
+    let _ = matrix_push::session::KeyringSessionStore::new("io.matrixpush.tests", "probe");
+    let hs = Homeserver::main();
+    let (user_id, password) = hs.register("keyringuser", false).await;
+    let state = temp_dir("cli-xdg");
+    let account = unique("acct");
+    let command = |args: &[&str]| {
+        let mut command = cli_command(&["--account", &account]);
+        command.args(args).env("XDG_STATE_HOME", &state);
+        command
+    };
+
+    // The password from the environment this time.
+    let mut login = command(&["login", &user_id]);
+    login.env("MATRIX_PUSH_PASSWORD", &password);
+    let output = run(login, "");
+    assert_eq!(output.status.code(), Some(0), "login: {}", stderr(&output));
+    let output = run(command(&["--json", "whoami"]), "");
+    assert_eq!(output.status.code(), Some(0), "whoami: {}", stderr(&output));
+    let who: Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    assert_eq!(who["user_id"], json!(user_id));
+
+    // The state folder is the account's; the secret is not in it.
+    let dir = state.join("matrix-push/accounts").join(&account);
+    let output = run(command(&["rules", "show", "--fetch"]), "");
+    assert_eq!(output.status.code(), Some(0), "rules show: {}", stderr(&output));
+    assert!(dir.join("push_rules.json").is_file(), "{}", dir.display());
+    assert!(!dir.join("session.json").exists());
+    let files: String = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap_or_default())
+        .collect();
+    assert!(!files.contains(&password));
+
+    // Signed out: the keyring entry is gone.
+    let output = run(command(&["logout"]), "");
+    assert_eq!(output.status.code(), Some(0), "logout: {}", stderr(&output));
+    let output = run(command(&["whoami"]), "");
+    fails(&output, 1, "whoami after logout");
+    assert!(stderr(&output).contains("not signed in"), "{}", stderr(&output));
+
+    // Bad account names and a store with an account are usage errors.
+    fails(
+        &run(cli_command(&["--account", "../x", "whoami"]), ""),
+        2,
+        "a path as account",
+    );
+    let output = run(
+        cli_command(&["--account", "a", "--store", "/tmp/x", "whoami"]),
+        "",
+    );
+    fails(&output, 2, "--store with --account");
+}
+
+/// `rules sync` keeps running and prints the rules again when another device changes them.
+#[tokio::test(flavor = "multi_thread")]
+async fn rules_sync_prints_each_change_made_elsewhere() {
+    use matrix_push_tests::cli::{Running, login};
+    let hs = Homeserver::main();
+    let (user_id, password) = hs.register("syncwatcher", false).await;
+    let store = temp_dir("cli-sync");
+    login(&store, &user_id, &password);
+    let syncing = Running::start(&store, &["--json", "rules", "sync"]);
+    let first = syncing.next_json(WAIT);
+    assert_eq!(first["event"], json!("rules"), "{first}");
+
+    // Another device of the same user adds a keyword.
+    let elsewhere = hs.client();
+    elsewhere
+        .login_password(
+            &LoginIdentifier::User(user_id.clone()),
+            &Secret::new(password.as_str()),
+        )
+        .await
+        .unwrap();
+    elsewhere.add_keyword("kestrel").await.unwrap();
+    let has_keyword = |line: &Value| {
+        line["rules"]["global"]["content"]
+            .as_array()
+            .is_some_and(|rules| rules.iter().any(|r| r["rule_id"] == json!("kestrel")))
+    };
+    assert!(!has_keyword(&first));
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let line = syncing.next_json(deadline.saturating_duration_since(std::time::Instant::now()));
+        if has_keyword(&line) {
+            break;
+        }
+    }
+    // And the store the push path reads has it too.
+    let stored: Value =
+        serde_json::from_str(&std::fs::read_to_string(store.join("push_rules.json")).unwrap()).unwrap();
+    assert!(has_keyword(&json!({"rules": stored})), "{stored}");
+}

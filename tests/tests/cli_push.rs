@@ -1,6 +1,7 @@
 //! The `matrix-push` push commands against the harness Synapse: `gateway` receiving Synapse's
 //! notify requests and resolving them with the CLI's session (`--handle`), and `handle` on an APNs
-//! payload and on a push it cannot resolve (the generic fallback, never silence).
+//! payload and on a push it cannot resolve (the generic fallback, never silence); `pushers set`
+//! with a default payload, and `gateway --exec` handing payloads on to a command.
 
 use matrix_push::secret::Secret;
 use matrix_push::session::LoginIdentifier;
@@ -20,6 +21,14 @@ async fn the_gateway_command_receives_and_resolves_a_live_push() {
     login(&store, &bob_id, &bob_password);
     let saved = store.join("pushes");
 
+    // Every payload is also handed on to a command (as to `xcrun simctl push`).
+    let handed = store.join("handed");
+    std::fs::create_dir_all(&handed).unwrap();
+    let exec = format!(
+        "cat > '{}'/\"$MATRIX_PUSH_PROVIDER-$MATRIX_PUSH_APP_ID-$MATRIX_PUSH_PUSHKEY.json\"",
+        handed.display()
+    );
+    let saved_arg = saved.to_str().unwrap();
     let gateway = Running::start(
         &store,
         &[
@@ -31,7 +40,9 @@ async fn the_gateway_command_receives_and_resolves_a_live_push() {
             "--count",
             "2",
             "--save",
-            saved.to_str().unwrap(),
+            saved_arg,
+            "--exec",
+            &exec,
         ],
     );
     let url = gateway.next_json(WAIT)["listening"]
@@ -44,20 +55,31 @@ async fn the_gateway_command_receives_and_resolves_a_live_push() {
     );
 
     let pushkey = unique("apns-key");
-    let ensured = ok_json(
+    // `pushers set` with what an iOS app sets: the extension must be woken.
+    let set = ok_json(
         &store,
         &[
             "pushers",
-            "ensure",
+            "set",
             "--pushkey",
             &pushkey,
             "--app-id",
             APNS_APP,
             "--gateway",
             &url,
+            "--default-payload",
+            r#"{"aps":{"mutable-content":1}}"#,
+            "--device-name",
+            "Bob's iPhone",
         ],
     );
-    assert_eq!(ensured["outcome"], json!("created"), "{ensured}");
+    assert_eq!(set["outcome"], json!("set"), "{set}");
+    let listed = ok_json(&store, &["pushers", "list"]);
+    assert_eq!(
+        listed[0]["device_display_name"],
+        json!("Bob's iPhone"),
+        "{listed}"
+    );
 
     // Alice writes to Bob in a direct chat; Bob joined from another device.
     let (alice, _, _) = hs.signed_in("gwalice").await;
@@ -96,12 +118,20 @@ async fn the_gateway_command_receives_and_resolves_a_live_push() {
     assert_eq!(line["pushkey"], json!(pushkey), "{line}");
     assert_eq!(line["payload"]["event_id"], json!(event_id), "{line}");
     assert_eq!(line["payload"]["room_id"], json!(room), "{line}");
+    assert_eq!(line["payload"]["aps"], json!({"mutable-content": 1}), "{line}");
+    assert_eq!(line["exec"], json!({"exit_code": 0}), "{line}");
     let handled = &line["handled"];
     assert_eq!(handled["outcome"], json!("show"), "{line}");
     assert_eq!(handled["notification"]["body"], json!("through the CLI gateway"));
     assert_eq!(handled["notification"]["is_dm"], json!(true));
     assert_eq!(handled["notification"]["sound"], json!("default"), "{line}");
     assert_eq!(gateway.wait(), Some(0), "--count 2 stops after two payloads");
+
+    // The command got the payload on stdin, and the delivery in its environment.
+    let handed_file = handed.join(format!("apns-{APNS_APP}-{pushkey}.json"));
+    let handed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&handed_file).unwrap()).unwrap();
+    assert_eq!(handed, line["payload"]);
 
     // The saved payload is what `handle` reads; the event was handled by the gateway already.
     let file = saved.join("0002-apns.json");

@@ -131,39 +131,24 @@ pub async fn pushers(context: &Context, args: &[&str]) -> Result<(), Failure> {
             });
             Ok(())
         }
-        ["ensure", rest @ ..] => {
-            let command = "pushers ensure";
-            let parsed = Parsed::new(
-                command,
-                rest,
-                &["--pushkey", "--app-id", "--gateway", "--format"],
-                &[],
-            )?;
-            parsed.positionals(command, [])?;
-            let mut pusher = Pusher::new(
-                parsed.required(command, "--pushkey")?,
-                parsed.required(command, "--app-id")?,
-                parsed.required(command, "--gateway")?,
-            );
-            pusher.device_display_name = "matrix-push CLI".into();
-            pusher.format = match parsed.value("--format").unwrap_or("event_id_only") {
-                "event_id_only" => Some("event_id_only".into()),
-                "full" => None,
-                other => {
-                    return Err(usage(format!(
-                        "{command}: --format is event_id_only or full, not {other:?}"
-                    )));
-                }
-            };
-            pusher.validate().map_err(pusher_failure)?;
+        [verb @ ("set" | "ensure"), rest @ ..] => {
+            let command = format!("pushers {verb}");
+            let pusher = pusher_from_options(&command, rest)?;
             let client = context.signed_in()?;
-            let outcome = progress::step("setting the pusher", client.ensure_pusher(&pusher))
-                .await
-                .map_err(pusher_failure)?;
-            let outcome = match outcome {
-                EnsureOutcome::Unchanged => "unchanged",
-                EnsureOutcome::Created => "created",
-                EnsureOutcome::Updated => "updated",
+            let outcome = if *verb == "set" {
+                progress::step("setting the pusher", client.set_pusher(&pusher))
+                    .await
+                    .map_err(pusher_failure)?;
+                "set"
+            } else {
+                let outcome = progress::step("setting the pusher", client.ensure_pusher(&pusher))
+                    .await
+                    .map_err(pusher_failure)?;
+                match outcome {
+                    EnsureOutcome::Unchanged => "unchanged",
+                    EnsureOutcome::Created => "created",
+                    EnsureOutcome::Updated => "updated",
+                }
             };
             context.print(
                 json!({"outcome": outcome, "pusher": pusher_json(&pusher)}),
@@ -189,8 +174,58 @@ pub async fn pushers(context: &Context, args: &[&str]) -> Result<(), Failure> {
             Ok(())
         }
         [other, ..] => Err(usage(format!("unknown pushers command {other:?}"))),
-        [] => Err(usage("pushers needs list, ensure or remove")),
+        [] => Err(usage("pushers needs list, set, ensure or remove")),
     }
+}
+
+/// The pusher described by `pushers set|ensure` options, validated before any request.
+fn pusher_from_options(command: &str, args: &[&str]) -> Result<Pusher, Failure> {
+    let parsed = Parsed::new(
+        command,
+        args,
+        &[
+            "--pushkey",
+            "--app-id",
+            "--gateway",
+            "--format",
+            "--app-name",
+            "--device-name",
+            "--lang",
+            "--profile-tag",
+            "--default-payload",
+        ],
+        &[],
+    )?;
+    parsed.positionals(command, [])?;
+    let mut pusher = Pusher::new(
+        parsed.required(command, "--pushkey")?,
+        parsed.required(command, "--app-id")?,
+        parsed.required(command, "--gateway")?,
+    );
+    pusher.device_display_name = parsed.value("--device-name").unwrap_or("matrix-push CLI").into();
+    if let Some(name) = parsed.value("--app-name") {
+        pusher.app_display_name = name.into();
+    }
+    if let Some(lang) = parsed.value("--lang") {
+        pusher.lang = lang.into();
+    }
+    pusher.profile_tag = parsed.value("--profile-tag").map(str::to_owned);
+    pusher.format = match parsed.value("--format").unwrap_or("event_id_only") {
+        "event_id_only" => Some("event_id_only".into()),
+        "full" => None,
+        other => {
+            return Err(usage(format!(
+                "{command}: --format is event_id_only or full, not {other:?}"
+            )));
+        }
+    };
+    if let Some(text) = parsed.value("--default-payload") {
+        let payload: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| usage(format!("{command}: --default-payload is not JSON: {e}")))?;
+        pusher.default_payload = Some(payload);
+    }
+    pusher.validate().map_err(pusher_failure)?;
+    Ok(pusher)
 }
 
 fn pusher_json(pusher: &Pusher) -> serde_json::Value {

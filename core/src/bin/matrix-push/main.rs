@@ -21,12 +21,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 pub const USAGE: &str = "\
-usage: matrix-push [--store DIR] [--json] COMMAND …
+usage: matrix-push [--store DIR | --account NAME] [--json] COMMAND …
 
 Global options (anywhere on the line):
-  --store DIR   the state folder (synced rules, caches) and the session file DIR/session.json.
-                Default: $XDG_STATE_HOME/matrix-push (or ~/.local/state/matrix-push), with the
-                session in the OS keyring (service io.matrixpush.cli, account default).
+  --store DIR     the state folder (synced rules, caches) and the session file DIR/session.json.
+                  Default: $XDG_STATE_HOME/matrix-push (or ~/.local/state/matrix-push), with the
+                  session in the OS keyring (service io.matrixpush.cli, account default).
+  --account NAME  another account kept in the keyring (account NAME) with its state in
+                  $XDG_STATE_HOME/matrix-push/accounts/NAME; letters, digits, '.', '_', '-'.
   --json        machine-readable output (one JSON document, or JSON Lines for streams).
 
 Network steps that take longer than a second say so on stderr (\"fetching the pushers…\", then
@@ -49,8 +51,12 @@ Account:
 
 Pushers:
   matrix-push pushers list
-  matrix-push pushers ensure --pushkey K --app-id A --gateway URL [--format event_id_only|full]
-      Sets the pusher unless the server already has exactly it (default format: event_id_only).
+  matrix-push pushers set|ensure --pushkey K --app-id A --gateway URL [--format event_id_only|full]
+                 [--app-name NAME] [--device-name NAME] [--lang L] [--profile-tag T]
+                 [--default-payload JSON]
+      set: sets (creates or replaces) the pusher; ensure: only when the server does not already
+      have exactly it. Default format event_id_only; the default payload goes to the device
+      as it is (e.g. '{\"aps\":{\"mutable-content\":1}}' for an iOS extension).
   matrix-push pushers remove --app-id A --pushkey K
 
 Push rules:
@@ -82,13 +88,16 @@ Pushes:
       Decodes the payload (FILE or - for stdin) and resolves it with the saved session (10 s
       deadline): prints the notification (title, body, sound, highlight) or why nothing shows.
   matrix-push gateway [--listen ADDR] [--fcm APP_IDS] [--apns APP_IDS] [--reject PUSHKEYS]
-                      [--save DIR] [--handle] [--count N]
+                      [--save DIR] [--exec COMMAND] [--handle] [--count N]
       The project's push gateway (what Sygnal + FCM/APNs would do) on ADDR (default
       127.0.0.1:5090); set a pusher's URL to http://ADDR/_matrix/push/v1/notify. Prints every
       payload a phone would receive: app ids ending in .fcm (or listed in --fcm, comma-separated)
       get the FCM v1 data map, .apns (or --apns) the APNs payload; other app ids and --reject
       pushkeys are answered as rejected. --save writes each payload to DIR/NNNN-fcm|apns.json
-      (for `handle`); --handle resolves each with the saved session; --count stops after N.
+      (for `handle`); --exec hands each on to `sh -c COMMAND` (the payload on stdin;
+      MATRIX_PUSH_PROVIDER, MATRIX_PUSH_APP_ID and MATRIX_PUSH_PUSHKEY set), e.g.
+      --exec 'xcrun simctl push booted io.matrixpush.sample -' for the iOS Simulator;
+      --handle resolves each with the saved session; --count stops after N.
 
   matrix-push --version
   matrix-push --help
@@ -183,6 +192,7 @@ fn one_line(message: &str) -> String {
 fn run(all: &[&str]) -> Result<(), Failure> {
     // The global options, wherever they are.
     let mut store = None;
+    let mut account = None;
     let mut json = false;
     let mut rest = Vec::new();
     let mut iter = all.iter();
@@ -194,15 +204,39 @@ fn run(all: &[&str]) -> Result<(), Failure> {
                     .ok_or_else(|| Failure::Usage("--store needs a folder".into()))?;
                 store = Some(*dir);
             }
+            "--account" => {
+                let name = iter
+                    .next()
+                    .ok_or_else(|| Failure::Usage("--account needs a name".into()))?;
+                account = Some(*name);
+            }
             "--json" => json = true,
-            other => match other.strip_prefix("--store=") {
-                Some(dir) => store = Some(dir),
-                None => rest.push(other),
-            },
+            other => {
+                if let Some(dir) = other.strip_prefix("--store=") {
+                    store = Some(dir);
+                } else if let Some(name) = other.strip_prefix("--account=") {
+                    account = Some(name);
+                } else {
+                    rest.push(other);
+                }
+            }
         }
     }
     if store == Some("") {
         return Err(Failure::Usage("--store needs a folder".into()));
+    }
+    if let Some(name) = account {
+        let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+        if name.is_empty() || name.starts_with('.') || !name.chars().all(valid) {
+            return Err(Failure::Usage(format!(
+                "--account {name:?}: use letters, digits, '.', '_' and '-' (not first '.')"
+            )));
+        }
+        if store.is_some() {
+            return Err(Failure::Usage(
+                "--store and --account do not go together: the store holds one account".into(),
+            ));
+        }
     }
     let context = || -> Result<Context, Failure> {
         Ok(match store {
@@ -211,11 +245,19 @@ fn run(all: &[&str]) -> Result<(), Failure> {
                 session_store: Arc::new(FileSessionStore::new(dir)),
                 json,
             },
-            None => Context {
-                store_dir: default_state_dir()?,
-                session_store: Arc::new(KeyringSessionStore::new("io.matrixpush.cli", "default")),
-                json,
-            },
+            None => {
+                let (store_dir, account) = match account {
+                    Some(name) if name != "default" => {
+                        (default_state_dir()?.join("accounts").join(name), name)
+                    }
+                    _ => (default_state_dir()?, "default"),
+                };
+                Context {
+                    store_dir,
+                    session_store: Arc::new(KeyringSessionStore::new("io.matrixpush.cli", account)),
+                    json,
+                }
+            }
         })
     };
     match rest.as_slice() {

@@ -157,7 +157,9 @@ pub async fn gateway(context: &Context, args: &[&str]) -> Result<(), Failure> {
     let parsed = Parsed::new(
         "gateway",
         args,
-        &["--listen", "--fcm", "--apns", "--reject", "--save", "--count"],
+        &[
+            "--listen", "--fcm", "--apns", "--reject", "--save", "--exec", "--count",
+        ],
         &["--handle"],
     )?;
     parsed.positionals("gateway", [])?;
@@ -250,6 +252,10 @@ pub async fn gateway(context: &Context, args: &[&str]) -> Result<(), Failure> {
                 }
                 None => None,
             };
+            let exec = match parsed.value("--exec") {
+                Some(command) => Some(hand_on(command, provider_name, &delivery).await),
+                None => None,
+            };
             let handled = match &client {
                 Some(client) => Some(match matrix_push::payload::decode(provider, &delivery.payload) {
                     Ok(payload) => Ok(client.handle_push(&payload, HANDLE_DEADLINE).await),
@@ -263,6 +269,10 @@ pub async fn gateway(context: &Context, args: &[&str]) -> Result<(), Failure> {
                 "pushkey": delivery.pushkey,
                 "payload": delivery.payload,
                 "saved": saved,
+                "exec": exec.as_ref().map(|result| match result {
+                    Ok(code) => json!({"exit_code": code}),
+                    Err(error) => json!({"error": error}),
+                }),
                 "handled": handled.as_ref().map(|handled| match handled {
                     Ok(outcome) => outcome_json(outcome),
                     Err(error) => json!({"outcome": "undecodable", "error": error}),
@@ -279,6 +289,13 @@ pub async fn gateway(context: &Context, args: &[&str]) -> Result<(), Failure> {
                 );
                 if let Some(path) = &saved {
                     text += &format!("\n  saved to {path}");
+                }
+                match &exec {
+                    Some(Ok(Some(0))) | None => {}
+                    Some(Ok(code)) => {
+                        text += &format!("\n  --exec command exited with {code:?}");
+                    }
+                    Some(Err(error)) => text += &format!("\n  --exec: {error}"),
                 }
                 match &handled {
                     Some(Ok(outcome)) => {
@@ -297,6 +314,38 @@ pub async fn gateway(context: &Context, args: &[&str]) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// How long a `--exec` command may take with one payload.
+const EXEC_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Hands a payload on to `sh -c COMMAND` (e.g. `xcrun simctl push booted APP_ID -` for the iOS
+/// Simulator): the payload JSON on stdin, the delivery in `MATRIX_PUSH_PROVIDER`,
+/// `MATRIX_PUSH_APP_ID` and `MATRIX_PUSH_PUSHKEY`. Its exit code, or why it could not run.
+async fn hand_on(
+    command: &str,
+    provider: &str,
+    delivery: &matrix_push::gateway::Delivery,
+) -> Result<Option<i32>, String> {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new("sh")
+        .args(["-c", command])
+        .env("MATRIX_PUSH_PROVIDER", provider)
+        .env("MATRIX_PUSH_APP_ID", &delivery.app_id)
+        .env("MATRIX_PUSH_PUSHKEY", &delivery.pushkey)
+        .stdin(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot run sh: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A command that does not read its input is its business.
+        let _ = stdin.write_all(delivery.payload.to_string().as_bytes()).await;
+    }
+    match tokio::time::timeout(EXEC_TIMEOUT, child.wait()).await {
+        Ok(Ok(status)) => Ok(status.code()),
+        Ok(Err(e)) => Err(format!("waiting for the command: {e}")),
+        Err(_) => Err(format!("the command took over {EXEC_TIMEOUT:?} and was stopped")),
+    }
 }
 
 /// The wall-clock time of day (UTC), for the gateway's log lines.
