@@ -184,6 +184,16 @@ impl Homeserver {
         self.signed_in_with(name, HttpConfig::default()).await
     }
 
+    /// A new device of an existing user: a client with a fresh store, signed in with the password.
+    pub async fn another_device(&self, user_id: &str, password: &str) -> Client {
+        let client = self.client();
+        client
+            .login_password(&LoginIdentifier::User(user_id.to_owned()), &Secret::new(password))
+            .await
+            .unwrap();
+        client
+    }
+
     /// Like [`Homeserver::signed_in`], with transport settings of the test's choosing.
     pub async fn signed_in_with(&self, name: &str, http: HttpConfig) -> (Client, String, String) {
         let (user_id, password) = self.register(name, false).await;
@@ -202,6 +212,22 @@ impl Homeserver {
             .unwrap();
         (client, user_id, password)
     }
+}
+
+/// Sets `user_id`'s display name, as a client would.
+pub async fn set_display_name(
+    client: &Client,
+    user_id: &str,
+    name: &str,
+) -> Result<(), matrix_push::session::SessionError> {
+    let url = client
+        .session_client()
+        .url_of(&["profile", user_id, "displayname"]);
+    client
+        .session_client()
+        .send_request(Request::new(Method::Put, url).json(json!({"displayname": name})))
+        .await
+        .map(|_| ())
 }
 
 /// `name` with a suffix unique to this process and call.

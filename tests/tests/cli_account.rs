@@ -2,8 +2,6 @@
 //! against the harness Synapse, with the session in a file store (`--store DIR`): login, whoami,
 //! pushers, rule edits, handling a live push, logout — and the exit codes of failures.
 
-use matrix_push::secret::Secret;
-use matrix_push::session::LoginIdentifier;
 use matrix_push_tests::cli::{cli, fails, ok, ok_json, stderr, stdout};
 use matrix_push_tests::gateway::Gateway;
 use matrix_push_tests::{Homeserver, create_room, join, send_event, temp_dir, unique};
@@ -86,14 +84,7 @@ async fn account_pushers_rules_and_a_live_push_through_the_cli() {
 
     // A room with Alice, who writes; Bob joins from another device.
     let (alice, _alice_id, _) = hs.signed_in("clialice").await;
-    let bob_elsewhere = hs.client();
-    bob_elsewhere
-        .login_password(
-            &LoginIdentifier::User(bob_id.clone()),
-            &Secret::new(bob_password.as_str()),
-        )
-        .await
-        .unwrap();
+    let bob_elsewhere = hs.another_device(&bob_id, &bob_password).await;
     let room = create_room(
         &alice,
         json!({"invite": [bob_id], "preset": "private_chat", "name": "CLI room"}),
@@ -348,14 +339,7 @@ async fn rules_sync_prints_each_change_made_elsewhere() {
     assert_eq!(first["event"], json!("rules"), "{first}");
 
     // Another device of the same user adds a keyword.
-    let elsewhere = hs.client();
-    elsewhere
-        .login_password(
-            &LoginIdentifier::User(user_id.clone()),
-            &Secret::new(password.as_str()),
-        )
-        .await
-        .unwrap();
+    let elsewhere = hs.another_device(&user_id, &password).await;
     elsewhere.add_keyword("kestrel").await.unwrap();
     let has_keyword = |line: &Value| {
         line["rules"]["global"]["content"]

@@ -4,8 +4,6 @@
 //! homeserver that cannot be reached, no session — each named in plain words with the right exit
 //! code, in human and `--json` output.
 
-use matrix_push::secret::Secret;
-use matrix_push::session::LoginIdentifier;
 use matrix_push_tests::cli::{cli, fails, login, ok, stderr, stdout};
 use matrix_push_tests::gateway::Gateway;
 use matrix_push_tests::{Homeserver, temp_dir, unique};
@@ -178,11 +176,7 @@ async fn a_pusher_removed_behind_the_apps_back_fails() {
     let pushkey = ensure_pusher(&store, &gateway.url());
 
     // Another device of the same user removes it.
-    let elsewhere = hs.client();
-    elsewhere
-        .login_password(&LoginIdentifier::User(user_id), &Secret::new(password))
-        .await
-        .unwrap();
+    let elsewhere = hs.another_device(&user_id, &password).await;
     elsewhere.remove_pusher(FCM_APP, &pushkey).await.unwrap();
 
     let output = doctor(&store, &[]);

@@ -3,8 +3,6 @@
 //! payload and on a push it cannot resolve (the generic fallback, never silence); `pushers set`
 //! with a default payload, and `gateway --exec` handing payloads on to a command.
 
-use matrix_push::secret::Secret;
-use matrix_push::session::LoginIdentifier;
 use matrix_push_tests::cli::{Running, login, ok, ok_json};
 use matrix_push_tests::{Homeserver, create_room, join, send_event, temp_dir, unique};
 use serde_json::json;
@@ -83,14 +81,7 @@ async fn the_gateway_command_receives_and_resolves_a_live_push() {
 
     // Alice writes to Bob in a direct chat; Bob joined from another device.
     let (alice, _, _) = hs.signed_in("gwalice").await;
-    let bob_elsewhere = hs.client();
-    bob_elsewhere
-        .login_password(
-            &LoginIdentifier::User(bob_id.clone()),
-            &Secret::new(bob_password.as_str()),
-        )
-        .await
-        .unwrap();
+    let bob_elsewhere = hs.another_device(&bob_id, &bob_password).await;
     let room = create_room(
         &alice,
         json!({"invite": [bob_id], "is_direct": true, "preset": "trusted_private_chat"}),

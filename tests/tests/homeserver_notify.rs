@@ -7,11 +7,10 @@ use matrix_push::http::{HttpConfig, Method, Request};
 use matrix_push::notify::{EventDecryptor, NotificationKind, Outcome, SuppressReason};
 use matrix_push::payload::{Provider, PushPayload, decode};
 use matrix_push::pushers::Pusher;
-use matrix_push::secret::Secret;
-use matrix_push::session::{LoginIdentifier, MemorySessionStore, SessionStore};
+use matrix_push::session::{MemorySessionStore, SessionStore};
 use matrix_push::sync::RoomNotificationMode;
 use matrix_push_tests::gateway::{Delivery, Gateway};
-use matrix_push_tests::{Homeserver, create_room, join, send_event, temp_dir};
+use matrix_push_tests::{Homeserver, create_room, join, send_event, set_display_name, temp_dir};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,8 +37,10 @@ impl Scene {
         let gateway = Gateway::start().await.unwrap();
         let (bob, bob_id, bob_password) = hs.signed_in(&format!("{name}bob")).await;
         let (alice, alice_id, _) = hs.signed_in(&format!("{name}alice")).await;
-        set_display_name(&bob, &bob_id, "Bobby Tables").await;
-        set_display_name(&alice, &alice_id, "Alice Liddell").await;
+        set_display_name(&bob, &bob_id, "Bobby Tables").await.unwrap();
+        set_display_name(&alice, &alice_id, "Alice Liddell")
+            .await
+            .unwrap();
         bob.set_pusher(&Pusher::new(format!("fcm-{bob_id}"), FCM, gateway.url()))
             .await
             .unwrap();
@@ -141,17 +142,6 @@ impl Scene {
 
 fn decoded(provider: Provider, delivery: &Delivery) -> PushPayload {
     decode(provider, &delivery.payload).unwrap_or_else(|e| panic!("{e}: {}", delivery.payload))
-}
-
-async fn set_display_name(client: &Client, user_id: &str, name: &str) {
-    let url = client
-        .session_client()
-        .url_of(&["profile", user_id, "displayname"]);
-    client
-        .session_client()
-        .send_request(Request::new(Method::Put, url).json(json!({"displayname": name})))
-        .await
-        .unwrap();
 }
 
 fn shown(outcome: Outcome) -> matrix_push::notify::Notification {
@@ -266,18 +256,7 @@ async fn group_mentions_room_mentions_and_power() {
 
 /// A second phone for Bob with an empty store (his session, a new device).
 async fn fresh_phone(s: &Scene) -> Client {
-    let phone = s.hs.client_with(
-        Arc::new(MemorySessionStore::default()) as Arc<dyn SessionStore>,
-        &temp_dir("phone"),
-    );
-    phone
-        .login_password(
-            &LoginIdentifier::User(s.bob_id.clone()),
-            &Secret::new(s.bob_password.as_str()),
-        )
-        .await
-        .unwrap();
-    phone
+    s.hs.another_device(&s.bob_id, &s.bob_password).await
 }
 
 #[tokio::test]

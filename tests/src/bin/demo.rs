@@ -19,8 +19,9 @@ use matrix_push::pushers::Pusher;
 use matrix_push::secret::Secret;
 use matrix_push::session::LoginIdentifier;
 use matrix_push::sync::RoomNotificationMode;
-use matrix_push_tests::{Homeserver, create_room, join, send_event, temp_dir, unique};
+use matrix_push_tests::{Homeserver, create_room, join, send_event, set_display_name, temp_dir, unique};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -170,7 +171,70 @@ fn decode(delivery: &Delivery) -> Option<PushPayload> {
     matrix_push::payload::decode(provider, &delivery.payload).ok()
 }
 
+/// One event Bob sends, and what the phone should make of it.
+struct Scripted {
+    label: &'static str,
+    room: String,
+    event_type: &'static str,
+    content: Value,
+    expect: Expect,
+}
+
+impl Scripted {
+    fn new(
+        label: &'static str,
+        room: &str,
+        event_type: &'static str,
+        content: Value,
+        expect: Expect,
+    ) -> Scripted {
+        Scripted {
+            label,
+            room: room.to_owned(),
+            event_type,
+            content,
+            expect,
+        }
+    }
+}
+
 impl Demo {
+    /// Sends a scripted event as `from` and runs its step; returns the event id. Events that
+    /// would show are remembered as the room's last for the read receipts.
+    async fn send(
+        &mut self,
+        from: &Client,
+        scripted: Scripted,
+        last_event: &mut HashMap<String, String>,
+        names: &dyn Fn(&str) -> String,
+    ) -> String {
+        let sent = Instant::now();
+        let id = send_event(from, &scripted.room, scripted.event_type, scripted.content).await;
+        // A push that should not come is still handled, to show the phone agrees.
+        let silent_payload = match scripted.expect {
+            Expect::NoPush { .. } => Some(PushPayload {
+                event_id: Some(id.clone()),
+                room_id: Some(scripted.room.clone()),
+                ..PushPayload::default()
+            }),
+            Expect::Show { .. } => None,
+        };
+        if scripted.event_type != "m.reaction" {
+            last_event.insert(scripted.room.clone(), id.clone());
+        }
+        let wanted = id.clone();
+        self.step(
+            scripted.label.to_owned(),
+            sent,
+            move |d: &Delivery| d.payload["event_id"] == json!(wanted),
+            silent_payload,
+            scripted.expect,
+            names,
+        )
+        .await;
+        id
+    }
+
     fn stamp(&self) -> String {
         format!("{:>6.1} s", self.started.elapsed().as_secs_f64())
     }
@@ -358,19 +422,6 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-/// A user's display name, set as a client would.
-async fn set_display_name(client: &Client, user_id: &str, name: &str) -> Result<(), String> {
-    let url = client
-        .session_client()
-        .url_of(&["profile", user_id, "displayname"]);
-    client
-        .session_client()
-        .send_request(Request::new(Method::Put, url).json(json!({"displayname": name})))
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("setting {user_id}'s display name: {e}"))
-}
-
 async fn sign_in(
     hs: &Homeserver,
     user_id: &str,
@@ -415,8 +466,11 @@ async fn run(
     devices.push(phone.clone());
     let bob = sign_in(&hs, &bob_id, &bob_password, store.join("bob"), "Bob's laptop").await?;
     devices.push(bob.clone());
-    set_display_name(&phone, &alice_id, "Alice").await?;
-    set_display_name(&bob, &bob_id, "Bob").await?;
+    for (client, user_id, name) in [(&phone, &alice_id, "Alice"), (&bob, &bob_id, "Bob")] {
+        set_display_name(client, user_id, name)
+            .await
+            .map_err(|e| format!("setting {user_id}'s display name: {e}"))?;
+    }
     say(&format!(
         "homeserver {} · Alice {alice_id} signed in through the SDK (the phone) · Bob {bob_id}",
         hs.url
@@ -502,158 +556,82 @@ async fn run(
         sound,
         highlight,
     };
-    let text = |body: &str| json!({"msgtype": "m.text", "body": body});
-    let by_event = |id: String| move |d: &Delivery| d.payload["event_id"] == json!(id);
-    let silent = |room: &str, id: &str| {
-        Some(PushPayload {
-            event_id: Some(id.to_owned()),
-            room_id: Some(room.to_owned()),
-            ..PushPayload::default()
-        })
+    let silent = |reason: &str| Expect::NoPush {
+        reason: reason.to_owned(),
     };
-    let mut last_event = std::collections::HashMap::new();
+    let text = |body: &str| json!({"msgtype": "m.text", "body": body});
+    let mention =
+        |body: &str| json!({"msgtype": "m.text", "body": body, "m.mentions": {"user_ids": [alice_id]}});
+    // The last event read per room, for the read receipts at the end.
+    let mut last_event = HashMap::new();
 
-    // 1. A direct message.
-    let sent = Instant::now();
-    let hello = send_event(
-        &bob,
-        &dm,
-        "m.room.message",
-        text("Are we still on for lunch today?"),
-    )
-    .await;
-    last_event.insert(dm.clone(), hello.clone());
-    demo.step(
-        "Bob sends a direct message".into(),
-        sent,
-        by_event(hello.clone()),
-        None,
-        show("message", ".m.rule.room_one_to_one", Some("default"), false),
-        &names,
-    )
-    .await;
+    let hello = demo
+        .send(
+            &bob,
+            Scripted::new(
+                "Bob sends a direct message",
+                &dm,
+                "m.room.message",
+                text("Are we still on for lunch today?"),
+                show("message", ".m.rule.room_one_to_one", Some("default"), false),
+            ),
+            &mut last_event,
+            &names,
+        )
+        .await;
+    let script = [
+        Scripted::new(
+            "Bob mentions Alice in Project Falcon",
+            &group,
+            "m.room.message",
+            mention("Alice, can you review the launch plan?"),
+            show("message", ".m.rule.is_user_mention", Some("default"), true),
+        ),
+        Scripted::new(
+            "Bob writes the keyword \"falcon\" in Project Falcon",
+            &group,
+            "m.room.message",
+            text("The falcon build is green"),
+            show("message", "falcon", Some("default"), false),
+        ),
+        Scripted::new(
+            "Bob writes in Random (mentions & keywords only)",
+            &quiet,
+            "m.room.message",
+            text("Anyone up for coffee?"),
+            silent(&quiet),
+        ),
+        Scripted::new(
+            "Bob mentions Alice in Random",
+            &quiet,
+            "m.room.message",
+            mention("Alice, coffee?"),
+            show("message", ".m.rule.is_user_mention", Some("default"), true),
+        ),
+        Scripted::new(
+            "Bob edits his direct message",
+            &dm,
+            "m.room.message",
+            json!({
+                "msgtype": "m.text", "body": "* Are we still on for lunch tomorrow?",
+                "m.new_content": {"msgtype": "m.text", "body": "Are we still on for lunch tomorrow?"},
+                "m.relates_to": {"rel_type": "m.replace", "event_id": hello}}),
+            silent("edit"),
+        ),
+        Scripted::new(
+            "Bob reacts 👍 in the DM",
+            &dm,
+            "m.reaction",
+            json!({
+                "m.relates_to": {"rel_type": "m.annotation", "event_id": hello, "key": "👍"}}),
+            silent(".m.rule.reaction"),
+        ),
+    ];
+    for scripted in script {
+        demo.send(&bob, scripted, &mut last_event, &names).await;
+    }
 
-    // 2. A mention in a group room.
-    let sent = Instant::now();
-    let id = send_event(
-        &bob,
-        &group,
-        "m.room.message",
-        json!({
-        "msgtype": "m.text", "body": "Alice, can you review the launch plan?",
-        "m.mentions": {"user_ids": [alice_id]}}),
-    )
-    .await;
-    last_event.insert(group.clone(), id.clone());
-    demo.step(
-        "Bob mentions Alice in Project Falcon".into(),
-        sent,
-        by_event(id),
-        None,
-        show("message", ".m.rule.is_user_mention", Some("default"), true),
-        &names,
-    )
-    .await;
-
-    // 3. A keyword.
-    let sent = Instant::now();
-    let id = send_event(&bob, &group, "m.room.message", text("The falcon build is green")).await;
-    last_event.insert(group.clone(), id.clone());
-    demo.step(
-        "Bob writes the keyword \"falcon\" in Project Falcon".into(),
-        sent,
-        by_event(id),
-        None,
-        show("message", "falcon", Some("default"), false),
-        &names,
-    )
-    .await;
-
-    // 4. A message in the room set to mentions only.
-    let sent = Instant::now();
-    let id = send_event(&bob, &quiet, "m.room.message", text("Anyone up for coffee?")).await;
-    last_event.insert(quiet.clone(), id.clone());
-    demo.step(
-        "Bob writes in Random (mentions & keywords only)".into(),
-        sent,
-        by_event(id.clone()),
-        silent(&quiet, &id),
-        Expect::NoPush {
-            reason: quiet.clone(),
-        },
-        &names,
-    )
-    .await;
-
-    // 5. A mention in that room.
-    let sent = Instant::now();
-    let id = send_event(
-        &bob,
-        &quiet,
-        "m.room.message",
-        json!({
-        "msgtype": "m.text", "body": "Alice, coffee?", "m.mentions": {"user_ids": [alice_id]}}),
-    )
-    .await;
-    last_event.insert(quiet.clone(), id.clone());
-    demo.step(
-        "Bob mentions Alice in Random".into(),
-        sent,
-        by_event(id),
-        None,
-        show("message", ".m.rule.is_user_mention", Some("default"), true),
-        &names,
-    )
-    .await;
-
-    // 6. An edit.
-    let sent = Instant::now();
-    let id = send_event(
-        &bob,
-        &dm,
-        "m.room.message",
-        json!({
-        "msgtype": "m.text", "body": "* Are we still on for lunch tomorrow?",
-        "m.new_content": {"msgtype": "m.text", "body": "Are we still on for lunch tomorrow?"},
-        "m.relates_to": {"rel_type": "m.replace", "event_id": hello}}),
-    )
-    .await;
-    last_event.insert(dm.clone(), id.clone());
-    demo.step(
-        "Bob edits his direct message".into(),
-        sent,
-        by_event(id.clone()),
-        silent(&dm, &id),
-        Expect::NoPush {
-            reason: "edit".into(),
-        },
-        &names,
-    )
-    .await;
-
-    // 7. A reaction.
-    let sent = Instant::now();
-    let id = send_event(
-        &bob,
-        &dm,
-        "m.reaction",
-        json!({
-        "m.relates_to": {"rel_type": "m.annotation", "event_id": hello, "key": "👍"}}),
-    )
-    .await;
-    demo.step(
-        "Bob reacts 👍 in the DM".into(),
-        sent,
-        by_event(id.clone()),
-        silent(&dm, &id),
-        Expect::NoPush {
-            reason: ".m.rule.reaction".into(),
-        },
-        &names,
-    )
-    .await;
-
-    // 8. An invite.
+    // An invite: its push is about the room (the invite's event id is not returned).
     let sent = Instant::now();
     let invite_url = bob.session_client().url_of(&["rooms", &plans, "invite"]);
     bob.session_client()
@@ -671,54 +649,35 @@ async fn run(
     )
     .await;
 
-    // 9. A call.
-    let sent = Instant::now();
-    let id = send_event(
-        &bob,
-        &dm,
-        "m.call.invite",
-        json!({
-        "call_id": unique("call"), "party_id": "bob", "version": "1", "lifetime": 60000,
-        "offer": {"type": "offer", "sdp": "v=0\r\n"}}),
-    )
-    .await;
-    last_event.insert(dm.clone(), id.clone());
-    demo.step(
-        "Bob calls Alice".into(),
-        sent,
-        by_event(id),
-        None,
-        show("call", ".m.rule.call", Some("ring"), false),
-        &names,
-    )
-    .await;
-
-    // 10. An encrypted message (the demo has no decryptor: the SDK shows a generic text).
-    let sent = Instant::now();
-    let id = send_event(
-        &bob,
-        &dm,
-        "m.room.encrypted",
-        json!({
-        "algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgAEpAB…", "device_id": "BOBLAPTOP",
-        "sender_key": "c2VuZGVyIGtleQ", "session_id": "c2Vzc2lvbg"}),
-    )
-    .await;
-    last_event.insert(dm.clone(), id.clone());
-    demo.step(
-        "Bob sends an encrypted message".into(),
-        sent,
-        by_event(id),
-        None,
-        show(
-            "encrypted",
-            ".m.rule.encrypted_room_one_to_one",
-            Some("default"),
-            false,
+    let script = [
+        Scripted::new(
+            "Bob calls Alice",
+            &dm,
+            "m.call.invite",
+            json!({
+                "call_id": unique("call"), "party_id": "bob", "version": "1", "lifetime": 60000,
+                "offer": {"type": "offer", "sdp": "v=0\r\n"}}),
+            show("call", ".m.rule.call", Some("ring"), false),
         ),
-        &names,
-    )
-    .await;
+        // The demo has no decryptor: the SDK shows a generic text.
+        Scripted::new(
+            "Bob sends an encrypted message",
+            &dm,
+            "m.room.encrypted",
+            json!({
+                "algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgAEpAB…", "device_id": "BOBLAPTOP",
+                "sender_key": "c2VuZGVyIGtleQ", "session_id": "c2Vzc2lvbg"}),
+            show(
+                "encrypted",
+                ".m.rule.encrypted_room_one_to_one",
+                Some("default"),
+                false,
+            ),
+        ),
+    ];
+    for scripted in script {
+        demo.send(&bob, scripted, &mut last_event, &names).await;
+    }
 
     // 11. Alice reads everything on her laptop: badge-only pushes follow.
     let laptop = sign_in(

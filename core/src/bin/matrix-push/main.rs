@@ -1,9 +1,12 @@
 //! The `matrix-push` command line: an account's sign-in, pushers and push rules against its
-//! homeserver, resolving a push as the phone would, and the offline tools (push-rule evaluation
-//! and explanation on JSON files, push payload decoding).
+//! homeserver (`account`, `online_rules`), an end-to-end check of the account (`doctor`),
+//! resolving a push as the phone would and the project's push gateway (`push`), and the offline
+//! tools (push-rule evaluation and explanation, payload decoding: `offline`). This file parses the
+//! global options and dispatches; `args` has the small parser and the exit codes, `progress` the
+//! progress lines of slow steps.
 //!
-//! Run `matrix-push --help` for the commands. Exit codes: 0 ok, 1 the operation failed, 2 usage
-//! or invalid input.
+//! Run `matrix-push --help` for the commands. Exit codes: 0 ok, 1 the operation failed (or
+//! `doctor` found a problem), 2 usage or invalid input.
 
 mod account;
 mod args;
