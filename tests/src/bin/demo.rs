@@ -235,6 +235,19 @@ impl Demo {
         id
     }
 
+    /// Prints the step's heading; its result, to be filled in.
+    fn begin(&self, label: String) -> StepResult {
+        println!("{} {:>2}. {label}", self.stamp(), self.results.len() + 1);
+        StepResult {
+            label,
+            ok: false,
+            decision: String::new(),
+            push_ms: None,
+            handle_ms: None,
+            requests: None,
+        }
+    }
+
     fn stamp(&self) -> String {
         format!("{:>6.1} s", self.started.elapsed().as_secs_f64())
     }
@@ -273,21 +286,13 @@ impl Demo {
         expect: Expect,
         names: &dyn Fn(&str) -> String,
     ) {
-        println!("{} {:>2}. {label}", self.stamp(), self.results.len() + 1);
+        let mut result = self.begin(label);
         let window = if matches!(expect, Expect::NoPush { .. }) {
             SILENT_WINDOW
         } else {
             PUSH_TIMEOUT
         };
         let delivery = self.wait_push(window, matches).await;
-        let mut result = StepResult {
-            label,
-            ok: false,
-            decision: String::new(),
-            push_ms: None,
-            handle_ms: None,
-            requests: None,
-        };
         match (delivery, silent_payload) {
             (Some(delivery), _) => {
                 let push_ms = ms(delivery.received_at.saturating_duration_since(sent));
@@ -726,15 +731,7 @@ impl Demo {
     /// With FCM, Sygnal sends nothing for a count of 0 (the app learns it on its next sync).
     async fn badge_step(&mut self, sent: Instant, read: Vec<String>, names: &dyn Fn(&str) -> String) {
         let label = "Alice declines the invite and reads everything on her laptop".to_owned();
-        println!("{} {:>2}. {label}", self.stamp(), self.results.len() + 1);
-        let mut result = StepResult {
-            label,
-            ok: false,
-            decision: String::new(),
-            push_ms: None,
-            handle_ms: None,
-            requests: None,
-        };
+        let mut result = self.begin(label);
         let mut cleared = std::collections::BTreeSet::new();
         let mut badges = Vec::new();
         let mut all_badges = true;
