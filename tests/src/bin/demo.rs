@@ -735,8 +735,17 @@ impl Demo {
         let mut cleared = std::collections::BTreeSet::new();
         let mut badges = Vec::new();
         let mut all_badges = true;
-        // Synapse sends one badge push per change; wait until they stop coming.
-        while let Some(delivery) = self.wait_push(SILENT_WINDOW, |_| true).await {
+        // Synapse sends one badge push per change: wait as long as for any push for the first,
+        // then until they stop coming (with APNs, a badge of 0 is the last).
+        loop {
+            let window = match (badges.last(), self.provider) {
+                (None, _) => PUSH_TIMEOUT,
+                (Some(0), DeviceProvider::Apns) => break,
+                _ => SILENT_WINDOW,
+            };
+            let Some(delivery) = self.wait_push(window, |_| true).await else {
+                break;
+            };
             let push_ms = ms(delivery.received_at.saturating_duration_since(sent));
             result.push_ms.get_or_insert(push_ms);
             println!(
