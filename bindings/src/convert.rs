@@ -293,6 +293,45 @@ impl From<PushPayload> for payload::PushPayload {
     }
 }
 
+/// One account signed in on the phone, as `routePush` matches pushes to it (see the core's
+/// `payload::AccountRoute`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record)]
+pub struct AccountRoute {
+    /// The app's name for the account (typically the user id).
+    pub account: String,
+    /// The routing token in the account pusher's `default_payload` under `cs`.
+    #[uniffi(default = None)]
+    pub secret: Option<String>,
+    /// The account pusher's app id.
+    #[uniffi(default = None)]
+    pub app_id: Option<String>,
+    /// The account pusher's pushkey.
+    #[uniffi(default = None)]
+    pub pushkey: Option<String>,
+}
+
+impl From<AccountRoute> for payload::AccountRoute {
+    fn from(r: AccountRoute) -> Self {
+        payload::AccountRoute {
+            account: r.account,
+            secret: r.secret,
+            app_id: r.app_id,
+            pushkey: r.pushkey,
+        }
+    }
+}
+
+impl From<payload::AccountRoute> for AccountRoute {
+    fn from(r: payload::AccountRoute) -> Self {
+        AccountRoute {
+            account: r.account,
+            secret: r.secret,
+            app_id: r.app_id,
+            pushkey: r.pushkey,
+        }
+    }
+}
+
 /// What kind of notification an event makes.
 #[derive(Clone, Debug, PartialEq, uniffi::Enum)]
 pub enum NotificationKind {

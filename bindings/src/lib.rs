@@ -2,11 +2,13 @@
 //! `io.matrixpush`) and Swift (module `MatrixPush`).
 //!
 //! Everything here is a thin wrapper: a [`Client`] object whose async methods run on a small
-//! tokio runtime owned by this crate, free functions for payload decoding and rule evaluation,
-//! foreign traits the app implements ([`SessionStore`], [`Logger`], [`EventDecryptor`],
-//! [`PushRulesListener`]), and one error type, [`MatrixPushError`], that Kotlin sees as a sealed
-//! exception class and Swift as an `Error` enum. The records mirror the core's types field for
-//! field; they exist because uniffi exports one crate as one Kotlin package / Swift module.
+//! tokio runtime owned by this crate, free functions for restoring a saved client
+//! ([`restore_client`]), payload decoding, routing a push to its account ([`route_push`]) and
+//! rule evaluation, foreign traits the app implements ([`SessionStore`], [`Logger`],
+//! [`EventDecryptor`], [`PushRulesListener`]), and one error type, [`MatrixPushError`], that
+//! Kotlin sees as a sealed exception class and Swift as an `Error` enum. The records mirror the
+//! core's types field for field; they exist because uniffi exports one crate as one Kotlin
+//! package / Swift module.
 //!
 //! No panic crosses the boundary: uniffi turns a panic into an exception, and every input from
 //! the app goes through the core's typed parsers first.
@@ -17,6 +19,7 @@ mod logging;
 pub use convert::*;
 pub use logging::{LogLevel, Logger, set_logger};
 
+use matrix_push::client::{BuildError, RestoreError};
 use matrix_push::http::HttpError;
 use matrix_push::payload;
 use matrix_push::pushers::PusherError;
@@ -170,6 +173,22 @@ impl From<SyncError> for MatrixPushError {
     }
 }
 
+impl From<RestoreError> for MatrixPushError {
+    fn from(error: RestoreError) -> Self {
+        match error {
+            RestoreError::Session(e) => e.into(),
+            // A damaged saved session is a storage problem for the app: it signs in again.
+            RestoreError::Store(_) | RestoreError::InvalidSavedHomeserver(_) => MatrixPushError::Storage {
+                detail: error.to_string(),
+            },
+            RestoreError::Build(BuildError::Store(_)) => MatrixPushError::Storage {
+                detail: error.to_string(),
+            },
+            RestoreError::Build(e) => invalid(e),
+        }
+    }
+}
+
 impl From<payload::PayloadError> for MatrixPushError {
     fn from(error: payload::PayloadError) -> Self {
         MatrixPushError::InvalidPayload {
@@ -263,6 +282,48 @@ pub struct Client {
     inner: Arc<matrix_push::Client>,
 }
 
+impl Client {
+    fn wrap(inner: matrix_push::Client) -> Arc<Client> {
+        Arc::new(Client {
+            inner: Arc::new(inner),
+        })
+    }
+}
+
+/// The builder options `Client(…)` and `restoreClient(…)` share.
+fn with_options(
+    builder: matrix_push::ClientBuilder,
+    store_dir: String,
+    device_display_name: Option<String>,
+    event_decryptor: Option<Arc<dyn EventDecryptor>>,
+) -> matrix_push::ClientBuilder {
+    let mut builder = builder.store_dir(store_dir);
+    if let Some(name) = device_display_name {
+        builder = builder.device_display_name(name);
+    }
+    if let Some(decryptor) = event_decryptor {
+        builder = builder.event_decryptor(Arc::new(ForeignDecryptor(decryptor)));
+    }
+    builder
+}
+
+/// The client for the account saved in `session_store`, signed in again without a request;
+/// null when nothing is saved (then sign in with `Client(…)`). The homeserver is the one the
+/// saved session names, so the app need not keep it. Throws `Storage` when the store cannot be
+/// read or the saved session is damaged (its homeserver is no http(s) URL): sign in again.
+/// (A free function, not a constructor: uniffi constructors cannot return null.)
+#[uniffi::export]
+pub fn restore_client(
+    store_dir: String,
+    session_store: Arc<dyn SessionStore>,
+    device_display_name: Option<String>,
+    event_decryptor: Option<Arc<dyn EventDecryptor>>,
+) -> Result<Option<Arc<Client>>, MatrixPushError> {
+    let builder = matrix_push::ClientBuilder::for_saved_session(Arc::new(ForeignSessionStore(session_store)));
+    let builder = with_options(builder, store_dir, device_display_name, event_decryptor);
+    Ok(builder.restore()?.map(Client::wrap))
+}
+
 #[uniffi::export]
 impl Client {
     /// A client for the homeserver at `homeserver_url`, keeping its state in `store_dir` (shared
@@ -277,20 +338,12 @@ impl Client {
     ) -> Result<Arc<Client>, MatrixPushError> {
         let url =
             url::Url::parse(&homeserver_url).map_err(|e| invalid(format!("{homeserver_url:?}: {e}")))?;
-        let mut builder = matrix_push::Client::builder(url).store_dir(store_dir);
+        let mut builder = matrix_push::Client::builder(url);
         if let Some(store) = session_store {
             builder = builder.session_store(Arc::new(ForeignSessionStore(store)));
         }
-        if let Some(name) = device_display_name {
-            builder = builder.device_display_name(name);
-        }
-        if let Some(decryptor) = event_decryptor {
-            builder = builder.event_decryptor(Arc::new(ForeignDecryptor(decryptor)));
-        }
-        let inner = builder.build().map_err(invalid)?;
-        Ok(Arc::new(Client {
-            inner: Arc::new(inner),
-        }))
+        let builder = with_options(builder, store_dir, device_display_name, event_decryptor);
+        Ok(Client::wrap(builder.build().map_err(invalid)?))
     }
 
     /// Restores the saved session; null when there is none. No request is made.
@@ -489,6 +542,17 @@ pub fn decode_gateway(body: String) -> Result<PushPayload, MatrixPushError> {
     Ok(payload::decode_json(payload::Provider::Gateway, &body)?.into())
 }
 
+/// The account a push is for, among the phone's signed-in accounts; null when that cannot be
+/// told. Matches the push's `cs` routing token (from the pusher's `default_payload`) to
+/// `AccountRoute.secret`, then a lone account, then the pushkey or app id a Gateway or
+/// UnifiedPush push carries (the core's `payload::route` documents every rule).
+#[uniffi::export]
+pub fn route_push(payload: PushPayload, routes: Vec<AccountRoute>) -> Option<AccountRoute> {
+    let payload = payload.into();
+    let routes: Vec<payload::AccountRoute> = routes.into_iter().map(Into::into).collect();
+    payload::route(&payload, &routes).cloned().map(Into::into)
+}
+
 fn compile(rules_json: &str) -> Result<CompiledRuleset, MatrixPushError> {
     let rules = PushRules::from_json(rules_json).map_err(invalid)?;
     Ok(CompiledRuleset::new(rules.global))
@@ -537,6 +601,90 @@ pub fn matrix_push_version() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The app's session store, as a foreign implementation would be.
+    #[derive(Default)]
+    struct SavedJson(std::sync::Mutex<Option<String>>);
+
+    impl SessionStore for SavedJson {
+        fn load(&self) -> Option<String> {
+            self.0.lock().unwrap().clone()
+        }
+        fn save(&self, session: String) {
+            *self.0.lock().unwrap() = Some(session);
+        }
+        fn clear(&self) {
+            *self.0.lock().unwrap() = None;
+        }
+    }
+
+    fn saved(homeserver: &str) -> Arc<SavedJson> {
+        let json = serde_json::json!({"homeserver": homeserver, "user_id": "@a:example.org",
+            "device_id": "DEV", "access_token": "syt_secret"});
+        Arc::new(SavedJson(std::sync::Mutex::new(Some(json.to_string()))))
+    }
+
+    #[test]
+    fn restore_client_reads_the_homeserver_from_the_saved_session() {
+        let dir = std::env::temp_dir()
+            .join(format!("matrix-push-ffi-restore-{}", std::process::id()))
+            .to_string_lossy()
+            .into_owned();
+        let restore = |store: Arc<SavedJson>| restore_client(dir.clone(), store, None, None);
+        assert!(matches!(restore(Arc::new(SavedJson::default())), Ok(None)));
+        let garbage = Arc::new(SavedJson(std::sync::Mutex::new(Some("{not json".into()))));
+        assert!(
+            matches!(restore(garbage), Ok(None)),
+            "unreadable JSON is no session"
+        );
+        let client = restore(saved("https://example.org/"))
+            .unwrap()
+            .expect("a restored client");
+        let session = client.session().expect("signed in");
+        assert_eq!(
+            (session.homeserver.as_str(), session.user_id.as_str()),
+            ("https://example.org/", "@a:example.org")
+        );
+        for damaged in ["not a url", "mailto:a@b"] {
+            assert!(
+                matches!(restore(saved(damaged)), Err(MatrixPushError::Storage { .. })),
+                "{damaged}"
+            );
+        }
+    }
+
+    #[test]
+    fn route_push_picks_the_account_by_its_secret() {
+        let push = |extra: &str| PushPayload {
+            event_id: Some("$e".into()),
+            extra_json: extra.into(),
+            ..PushPayload::default()
+        };
+        let alice = AccountRoute {
+            account: "@alice:x".into(),
+            secret: Some("s-alice".into()),
+            ..AccountRoute::default()
+        };
+        let bob = AccountRoute {
+            account: "@bob:x".into(),
+            secret: Some("s-bob".into()),
+            ..AccountRoute::default()
+        };
+        let both = vec![alice.clone(), bob.clone()];
+        assert_eq!(route_push(push(r#"{"cs": "s-bob"}"#), both.clone()), Some(bob));
+        assert_eq!(
+            route_push(push("{}"), both.clone()),
+            None,
+            "two accounts, no secret"
+        );
+        assert_eq!(route_push(push("{}"), vec![alice.clone()]), Some(alice.clone()));
+        assert_eq!(route_push(push(r#"{"cs": "gone"}"#), vec![alice]), None);
+        assert_eq!(
+            route_push(push("not json"), both),
+            None,
+            "hostile extra is no secret"
+        );
+    }
 
     #[test]
     fn version_is_the_crate_version() {

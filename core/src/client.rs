@@ -11,6 +11,21 @@
 //! let rules = client.fetch_push_rules().await?;
 //! # Ok(()) }
 //! ```
+//!
+//! On later starts the saved session alone is enough: [`ClientBuilder::for_saved_session`] reads
+//! the homeserver from it, so the app keeps no URL of its own.
+//!
+//! ```no_run
+//! # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use matrix_push::{ClientBuilder, session::FileSessionStore};
+//! use std::sync::Arc;
+//! let saved = Arc::new(FileSessionStore::new("/data/matrix-push/session"));
+//! match ClientBuilder::for_saved_session(saved).store_dir("/data/matrix-push").restore()? {
+//!     Some(client) => { /* signed in: the saved session is restored */ }
+//!     None => { /* nothing saved: sign in */ }
+//! }
+//! # Ok(()) }
+//! ```
 
 use crate::http::{HttpConfig, HttpError, Transport};
 use crate::notify::{EventDecryptor, Notifier, Outcome};
@@ -29,9 +44,12 @@ use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
-/// Builds a [`Client`].
+/// Builds a [`Client`]: [`Client::builder`] for a known homeserver (then [`ClientBuilder::build`]),
+/// [`ClientBuilder::for_saved_session`] for the account saved earlier (then
+/// [`ClientBuilder::restore`]).
 pub struct ClientBuilder {
-    homeserver: Url,
+    /// `None` for [`ClientBuilder::for_saved_session`]: the saved session names it.
+    homeserver: Option<Url>,
     store_dir: Option<PathBuf>,
     session_store: Option<Arc<dyn SessionStore>>,
     http: HttpConfig,
@@ -50,9 +68,47 @@ pub enum BuildError {
     NoStoreDir,
     #[error("the homeserver must be an http(s) URL, not {0:?}")]
     InvalidHomeserver(String),
+    /// [`ClientBuilder::build`] on a builder from [`ClientBuilder::for_saved_session`], which
+    /// learns its homeserver from the saved session: finish it with [`ClientBuilder::restore`].
+    #[error("a client for a saved session is made by restore(), which reads the homeserver from it")]
+    NoHomeserver,
+}
+
+/// Why [`ClientBuilder::restore`] could not restore a client. (Nothing saved is not an error:
+/// `restore` returns `Ok(None)`.)
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    /// The session store could not be read.
+    #[error("the saved session cannot be read: {0}")]
+    Store(#[from] StoreError),
+    /// The saved session names a homeserver that is not an http(s) URL (a damaged or foreign
+    /// entry): the app should sign in again.
+    #[error("the saved session's homeserver is not an http(s) URL: {0:?}")]
+    InvalidSavedHomeserver(String),
+    /// The client could not be built (no store folder, the state store cannot be opened, …).
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// The session was found but could not be restored.
+    #[error(transparent)]
+    Session(#[from] SessionError),
 }
 
 impl ClientBuilder {
+    /// A builder for the account whose session `session_store` holds: [`ClientBuilder::restore`]
+    /// reads the session, builds the client for the session's homeserver and restores the
+    /// session, so the app need not keep the homeserver URL itself. Set the other options
+    /// (store folder, display name, decryptor) as for [`Client::builder`].
+    pub fn for_saved_session(session_store: Arc<dyn SessionStore>) -> ClientBuilder {
+        ClientBuilder {
+            homeserver: None,
+            store_dir: None,
+            session_store: Some(session_store),
+            http: HttpConfig::default(),
+            device_display_name: None,
+            decryptor: None,
+        }
+    }
+
     /// The folder for synced state, shared by the app and its extension.
     pub fn store_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.store_dir = Some(dir.into());
@@ -88,14 +144,19 @@ impl ClientBuilder {
         self
     }
 
-    pub fn build(mut self) -> Result<Client, BuildError> {
-        if !matches!(self.homeserver.scheme(), "http" | "https") || self.homeserver.cannot_be_a_base() {
-            return Err(BuildError::InvalidHomeserver(self.homeserver.to_string()));
+    /// Builds the client (signed out: restore or sign in next). Fails with
+    /// [`BuildError::NoHomeserver`] for a builder from [`ClientBuilder::for_saved_session`].
+    pub fn build(self) -> Result<Client, BuildError> {
+        let Some(mut homeserver) = self.homeserver else {
+            return Err(BuildError::NoHomeserver);
+        };
+        if !matches!(homeserver.scheme(), "http" | "https") || homeserver.cannot_be_a_base() {
+            return Err(BuildError::InvalidHomeserver(homeserver.to_string()));
         }
         // A base URL with a path (`https://example.org/matrix`) must end in `/` to be joined onto.
-        if !self.homeserver.path().ends_with('/') {
-            let path = format!("{}/", self.homeserver.path());
-            self.homeserver.set_path(&path);
+        if !homeserver.path().ends_with('/') {
+            let path = format!("{}/", homeserver.path());
+            homeserver.set_path(&path);
         }
         let state = StateStore::open(self.store_dir.ok_or(BuildError::NoStoreDir)?)?;
         let transport = Transport::new(self.http)?;
@@ -104,7 +165,7 @@ impl ClientBuilder {
             .unwrap_or_else(|| Arc::new(MemorySessionStore::default()));
         let session = SessionClient::new(
             transport,
-            self.homeserver,
+            homeserver,
             store,
             Some(state.clone()),
             self.device_display_name,
@@ -114,6 +175,34 @@ impl ClientBuilder {
             state,
             decryptor: self.decryptor,
         })
+    }
+
+    /// Builds the client and restores the saved session; `Ok(None)` when nothing is saved. No
+    /// request is made (an expired token is refreshed on first use).
+    ///
+    /// For a builder from [`ClientBuilder::for_saved_session`] the homeserver is the one the
+    /// saved session names; a session whose homeserver is not an http(s) URL is
+    /// [`RestoreError::InvalidSavedHomeserver`]. For one from [`Client::builder`] it is the given
+    /// homeserver, as with [`ClientBuilder::build`] then [`Client::restore_session`].
+    pub fn restore(mut self) -> Result<Option<Client>, RestoreError> {
+        if self.homeserver.is_none() {
+            let store = self
+                .session_store
+                .as_ref()
+                .ok_or(RestoreError::Build(BuildError::NoHomeserver))?;
+            let Some(saved) = store.load()? else {
+                return Ok(None);
+            };
+            let homeserver = Url::parse(&saved.homeserver)
+                .ok()
+                .filter(|url| matches!(url.scheme(), "http" | "https") && !url.cannot_be_a_base())
+                .ok_or_else(|| RestoreError::InvalidSavedHomeserver(saved.homeserver.clone()))?;
+            self.homeserver = Some(homeserver);
+        }
+        let client = self.build()?;
+        // The store is read again here: if another process signed out in between, that is
+        // "nothing saved" too.
+        Ok(client.restore_session()?.map(|_| client))
     }
 }
 
@@ -137,7 +226,7 @@ impl Client {
     /// A builder for the client-server API at `homeserver` (a base URL).
     pub fn builder(homeserver: Url) -> ClientBuilder {
         ClientBuilder {
-            homeserver,
+            homeserver: Some(homeserver),
             store_dir: None,
             session_store: None,
             http: HttpConfig::default(),
@@ -246,13 +335,31 @@ impl Client {
         self.after_rule_edit(edited).await
     }
 
-    /// The user's keywords, from the server's current rules.
+    /// The user's keywords, read like [`Client::room_mode`]: from the stored rules when there
+    /// are any, else from the server's (which are then stored).
     pub async fn keywords(&self) -> Result<Vec<String>, SyncError> {
-        Ok(sync::keywords(&self.fetch_push_rules().await?.global))
+        Ok(sync::keywords(&self.rules_to_read().await?.global))
     }
 
+    /// The room's own notification mode (`None`: the account's defaults apply).
+    ///
+    /// Answered from the stored rules when there are any, so that a settings screen listing N
+    /// rooms makes one request at most, not N. The stored rules are current as far as this
+    /// device can tell: the app's own edits refetch them ([`Client::set_room_mode`] and the
+    /// other edits), and the push-rule sync stores every change made elsewhere. Without a
+    /// running sync, call [`Client::fetch_push_rules`] first to see other devices' changes.
     pub async fn room_mode(&self, room_id: &str) -> Result<Option<RoomNotificationMode>, SyncError> {
-        Ok(sync::room_mode(&self.fetch_push_rules().await?.global, room_id))
+        Ok(sync::room_mode(&self.rules_to_read().await?.global, room_id))
+    }
+
+    /// The rules that reads of the settings ([`Client::room_mode`], [`Client::keywords`]) answer
+    /// from: the stored ones, fetched (and stored) only when nothing is stored. Edits do not use
+    /// this: they start from the server's current rules.
+    async fn rules_to_read(&self) -> Result<PushRules, SyncError> {
+        match self.state.push_rules() {
+            Some(stored) => Ok(stored),
+            None => self.fetch_push_rules().await,
+        }
     }
 
     pub async fn set_room_mode(&self, room_id: &str, mode: RoomNotificationMode) -> Result<(), SyncError> {
@@ -369,5 +476,104 @@ mod tests {
             Client::builder(Url::parse("https://x/").unwrap()).build(),
             Err(BuildError::NoStoreDir)
         ));
+    }
+
+    fn saved_session(homeserver: &str) -> Session {
+        Session {
+            homeserver: homeserver.into(),
+            user_id: "@alice:example.org".into(),
+            device_id: "DEVICE".into(),
+            access_token: Secret::new("syt_saved_access"),
+            refresh_token: None,
+        }
+    }
+
+    fn temp_store_dir(name: &str) -> PathBuf {
+        std::env::temp_dir().join(format!("matrix-push-client-{name}-{}", std::process::id()))
+    }
+
+    /// A session store whose every call fails, as a locked keychain would.
+    struct BrokenSessionStore;
+
+    impl SessionStore for BrokenSessionStore {
+        fn load(&self) -> Result<Option<Session>, StoreError> {
+            Err(StoreError::Io {
+                path: "keychain".into(),
+                message: "locked".into(),
+            })
+        }
+        fn save(&self, _: &Session) -> Result<(), StoreError> {
+            self.load().map(|_| ())
+        }
+        fn clear(&self) -> Result<(), StoreError> {
+            self.load().map(|_| ())
+        }
+    }
+
+    #[test]
+    fn restoring_from_a_saved_session_uses_its_homeserver() {
+        let store = Arc::new(MemorySessionStore::default());
+        let restore = |store: Arc<dyn SessionStore>| {
+            ClientBuilder::for_saved_session(store)
+                .store_dir(temp_store_dir("restore"))
+                .restore()
+        };
+        assert!(
+            matches!(restore(store.clone()), Ok(None)),
+            "nothing saved: nothing to restore"
+        );
+
+        store.save(&saved_session("https://example.org/matrix")).unwrap();
+        let client = restore(store.clone())
+            .unwrap()
+            .expect("the saved session is restored");
+        assert_eq!(
+            client.session().map(|s| s.user_id),
+            Some("@alice:example.org".to_owned())
+        );
+        assert_eq!(
+            client.session_client().url("login").as_str(),
+            "https://example.org/matrix/_matrix/client/v3/login"
+        );
+
+        for damaged in ["not a url", "mailto:a@b.c", "ftp://example.org/", ""] {
+            store.save(&saved_session(damaged)).unwrap();
+            let restored = restore(store.clone());
+            assert!(
+                matches!(&restored, Err(RestoreError::InvalidSavedHomeserver(url)) if url == damaged),
+                "{damaged:?}"
+            );
+        }
+
+        assert!(matches!(
+            restore(Arc::new(BrokenSessionStore)),
+            Err(RestoreError::Store(_))
+        ));
+        store.save(&saved_session("https://example.org/")).unwrap();
+        assert!(matches!(
+            ClientBuilder::for_saved_session(store.clone()).restore(),
+            Err(RestoreError::Build(BuildError::NoStoreDir))
+        ));
+        assert!(matches!(
+            ClientBuilder::for_saved_session(store)
+                .store_dir(temp_store_dir("build"))
+                .build(),
+            Err(BuildError::NoHomeserver)
+        ));
+    }
+
+    #[test]
+    fn restore_with_a_given_homeserver_is_build_then_restore_session() {
+        let store = Arc::new(MemorySessionStore::default());
+        let restore = || {
+            Client::builder(Url::parse("https://example.org/").unwrap())
+                .store_dir(temp_store_dir("given"))
+                .session_store(store.clone())
+                .restore()
+        };
+        assert!(matches!(restore(), Ok(None)));
+        store.save(&saved_session("https://example.org/")).unwrap();
+        let client = restore().unwrap().expect("restored");
+        assert_eq!(client.session(), Some(saved_session("https://example.org/")));
     }
 }

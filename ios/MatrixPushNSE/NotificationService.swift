@@ -87,19 +87,19 @@ final class ExtensionClient: @unchecked Sendable {
     func client() -> Client? {
         lock.lock()
         defer { lock.unlock() }
-        guard let homeserver = SampleConfig.homeserverUrl, let storeDir = SampleConfig.storeDir else { return nil }
-        let secret = SampleConfig.pushSetup(deviceDisplayName: "")?.loadState()?.accountSecret ?? ""
-        let account = homeserver + " " + secret
+        guard let storeDir = SampleConfig.storeDir else { return nil }
+        let account = SampleConfig.pushSetup(deviceDisplayName: "")?.loadState()?.accountSecret ?? ""
         if let current, current.account == account { return current.client }
         if self.current == nil {
             SampleLog.installLibraryLogger(category: "nse")
         }
         do {
-            let client = try Client(
-                homeserverUrl: homeserver, storeDir: storeDir.path,
+            // The homeserver comes with the saved session.
+            guard let client = try restoreClient(
+                storeDir: storeDir.path,
                 sessionStore: KeychainSessionStore(accessGroup: SampleConfig.keychainAccessGroup),
                 deviceDisplayName: nil, eventDecryptor: nil)
-            guard try client.restoreSession() != nil else { return nil }
+            else { return nil }
             current = (account, client)
             return client
         } catch {

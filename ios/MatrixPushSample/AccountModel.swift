@@ -41,13 +41,12 @@ final class AccountModel: ObservableObject {
     /// At launch: restore the saved session, if any (no request is made).
     func start() {
         SampleLog.installLibraryLogger(category: "app")
-        guard let homeserver = SampleConfig.homeserverUrl else {
-            phase = .signedOut
-            return
-        }
         do {
-            let client = try makeClient(homeserver)
-            if let session = try client.restoreSession() {
+            // The saved session names its homeserver: nothing else to keep.
+            if let client = try restoreClient(
+                storeDir: storeDir().path, sessionStore: sessionStore(),
+                deviceDisplayName: deviceName, eventDecryptor: nil),
+               let session = client.session() {
                 signedIn(client, session)
             } else {
                 phase = .signedOut
@@ -67,7 +66,6 @@ final class AccountModel: ObservableObject {
             let client = try makeClient(homeserver)
             let session = try await client.loginPassword(identifier: .user(user: userId), password: password)
             try? pushSetup?.forget()   // a new account gets a new routing secret
-            SampleConfig.homeserverUrl = homeserver
             signedIn(client, session)
         } catch MatrixPushError.Matrix(let errcode, _, _, _, _) where errcode == "M_FORBIDDEN" {
             message = "Wrong user name or password."
@@ -87,7 +85,6 @@ final class AccountModel: ObservableObject {
             SampleLog.app.error("logout: \(String(describing: error), privacy: .public)")
         }
         try? pushSetup?.forget()
-        SampleConfig.homeserverUrl = nil
         client = nil
         keywords = []
         pushStatus = "Not registered yet"
@@ -95,13 +92,20 @@ final class AccountModel: ObservableObject {
     }
 
     private func makeClient(_ homeserver: String) throws -> Client {
+        try Client(
+            homeserverUrl: homeserver, storeDir: storeDir().path, sessionStore: sessionStore(),
+            deviceDisplayName: deviceName, eventDecryptor: nil)
+    }
+
+    private func storeDir() throws -> URL {
         guard let storeDir = SampleConfig.storeDir else {
             throw MatrixPushError.Storage(detail: "the app group \(SampleConfig.appGroup) is not available (App Groups capability)")
         }
-        return try Client(
-            homeserverUrl: homeserver, storeDir: storeDir.path,
-            sessionStore: KeychainSessionStore(accessGroup: SampleConfig.keychainAccessGroup),
-            deviceDisplayName: deviceName, eventDecryptor: nil)
+        return storeDir
+    }
+
+    private func sessionStore() -> SessionStore {
+        KeychainSessionStore(accessGroup: SampleConfig.keychainAccessGroup)
     }
 
     private func signedIn(_ client: Client, _ session: SessionInfo) {
@@ -239,7 +243,6 @@ final class AccountModel: ObservableObject {
         case MatrixPushError.LoggedOut:
             pauseSync()
             try? pushSetup?.forget()
-            SampleConfig.homeserverUrl = nil
             client = nil
             phase = .signedOut
             message = "You were signed out."

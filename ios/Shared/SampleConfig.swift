@@ -33,13 +33,6 @@ enum SampleConfig {
     /// PushSetup's state (routing secret, last pushkey), beside the store.
     static var pushSetupFile: URL? { container?.appendingPathComponent("matrix-push/push-setup.json") }
 
-    /// The homeserver of the signed-in account (the extension needs it before it can restore the
-    /// session), in the app group's defaults.
-    static var homeserverUrl: String? {
-        get { UserDefaults(suiteName: appGroup)?.string(forKey: "homeserver") }
-        set { UserDefaults(suiteName: appGroup)?.set(newValue, forKey: "homeserver") }
-    }
-
     static func pushSetup(deviceDisplayName: String) -> PushSetup? {
         guard let file = pushSetupFile else { return nil }
         return PushSetup(gatewayUrl: gatewayUrl, stateFile: file, appId: pushAppId,

@@ -328,3 +328,45 @@ async fn the_apps_own_edits_update_the_stored_rules() {
     let stored = client.stored_push_rules().unwrap();
     assert!(stored.global.get(RuleKind::Content, "heron").is_none());
 }
+
+/// Reading room modes and keywords answers from the stored rules: a settings screen listing many
+/// rooms makes one request (when nothing is stored yet), not one per room, and still sees the
+/// app's own edits at once.
+#[tokio::test]
+async fn room_modes_and_keywords_are_read_from_the_stored_rules() {
+    let (client, _, _) = Homeserver::main().signed_in("storedreads").await;
+    let requests = || client.session_client().transport().requests_sent();
+    let rooms: Vec<String> = (0..5).map(|i| format!("!room{i}:localhost")).collect();
+    assert!(client.stored_push_rules().is_none());
+
+    let before = requests();
+    for room in &rooms {
+        assert_eq!(client.room_mode(room).await.unwrap(), None);
+    }
+    assert_eq!(client.keywords().await.unwrap(), Vec::<String>::new());
+    assert_eq!(requests() - before, 1, "one fetch, then the stored rules");
+    assert!(client.stored_push_rules().is_some(), "the fetch was stored");
+
+    // The app's own edit refetches the stored rules, so the next read sees it without a request.
+    client
+        .set_room_mode(&rooms[2], RoomNotificationMode::Mute)
+        .await
+        .unwrap();
+    client.add_keyword("osprey").await.unwrap();
+    let before = requests();
+    assert_eq!(
+        client.room_mode(&rooms[2]).await.unwrap(),
+        Some(RoomNotificationMode::Mute)
+    );
+    assert_eq!(client.room_mode(&rooms[3]).await.unwrap(), None);
+    assert_eq!(client.keywords().await.unwrap(), ["osprey"]);
+    assert_eq!(requests(), before, "answered from the stored rules");
+
+    // Without stored rules (dropped when a refetch after an edit failed) the read fetches again.
+    client.state().remove_push_rules().unwrap();
+    assert_eq!(
+        client.room_mode(&rooms[2]).await.unwrap(),
+        Some(RoomNotificationMode::Mute)
+    );
+    assert_eq!(requests(), before + 1);
+}

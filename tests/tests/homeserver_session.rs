@@ -1,12 +1,15 @@
 //! Sign-in against a real Synapse (started by `scripts/synapse`): discovery, login flows,
-//! password and token login, restore, whoami, logout, refresh (in one process and across two),
-//! soft logout, secrets in logs, and the failures a phone meets — wrong password, deactivated
+//! password and token login, restore (also from the saved session alone), whoami, logout,
+//! refresh (in one process and across two), soft logout, secrets in logs, and the failures a phone meets — wrong password, deactivated
 //! account, unknown token, a server that stops, rate limits.
 
+use matrix_push::ClientBuilder;
+use matrix_push::client::RestoreError;
 use matrix_push::http::{HttpConfig, HttpError, Method};
 use matrix_push::secret::Secret;
 use matrix_push::session::{
-    KeyringSessionStore, LoginIdentifier, MemorySessionStore, SessionError, SessionStore, discover_homeserver,
+    KeyringSessionStore, LoginIdentifier, MemorySessionStore, Session, SessionError, SessionStore,
+    discover_homeserver,
 };
 use matrix_push_tests::{Homeserver, temp_dir, unique};
 use serde_json::json;
@@ -258,6 +261,54 @@ async fn restore_whoami_and_logout() {
         .await
         .unwrap_err();
     assert_eq!(dead.matrix().unwrap().errcode, "M_UNKNOWN_TOKEN");
+}
+
+/// A later start of the app knows only where the session is saved: the client is restored from
+/// it, homeserver included, and works; nothing saved is `None`, a damaged homeserver an error.
+#[tokio::test]
+async fn a_client_is_restored_from_the_saved_session_alone() {
+    let hs = Homeserver::main();
+    let store: Arc<dyn SessionStore> = Arc::new(MemorySessionStore::default());
+    let restore = |store: Arc<dyn SessionStore>| {
+        ClientBuilder::for_saved_session(store)
+            .store_dir(temp_dir("restore-saved"))
+            .device_display_name("matrix-push tests")
+            .restore()
+    };
+    assert!(matches!(restore(store.clone()), Ok(None)), "nothing saved yet");
+
+    let (user_id, password) = hs.register("restoresaved", false).await;
+    let first = hs.client_with(store.clone(), &temp_dir("restore-first"));
+    let session = first
+        .login_password(&LoginIdentifier::User(user_id.clone()), &Secret::new(password))
+        .await
+        .unwrap();
+    drop(first);
+
+    let restored = restore(store.clone()).unwrap().expect("the saved session");
+    assert_eq!(restored.session(), Some(session.clone()));
+    assert_eq!(restored.session_client().homeserver(), &hs.url);
+    assert_eq!(
+        restored.whoami().await.unwrap(),
+        (user_id.clone(), Some(session.device_id.clone()))
+    );
+    assert_eq!(
+        restored.session_client().transport().requests_sent(),
+        1,
+        "restoring makes no request; whoami one"
+    );
+
+    let damaged: Arc<dyn SessionStore> = Arc::new(MemorySessionStore::default());
+    damaged
+        .save(&Session {
+            homeserver: "matrix.example.org".into(),
+            ..session
+        })
+        .unwrap();
+    assert!(matches!(
+        restore(damaged),
+        Err(RestoreError::InvalidSavedHomeserver(url)) if url == "matrix.example.org"
+    ));
 }
 
 #[tokio::test]

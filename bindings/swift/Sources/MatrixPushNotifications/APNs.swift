@@ -39,33 +39,30 @@ public enum APNs {
     }
 }
 
-/// One signed-in account as far as routing a push goes: its id in the app and its pusher's
-/// routing secret (`PushSetupState.accountSecret`).
-public struct AccountRoute: Equatable, Sendable {
-    public var id: String
-    public var secret: String?
-
+/// One signed-in account as far as routing a push goes is the library's `AccountRoute`; the
+/// sample's vocabulary for it is its id in the app and its pusher's routing secret
+/// (`PushSetupState.accountSecret`).
+extension AccountRoute {
     public init(id: String, secret: String?) {
-        self.id = id
-        self.secret = secret
+        self.init(account: id, secret: secret)
+    }
+
+    /// The account's id in the app (the route's `account`).
+    public var id: String {
+        get { account }
+        set { account = newValue }
     }
 }
 
-/// Picks the account a push is for, from the `cs` secret its pusher's `default_payload` put in it
-/// (the core's `payload::route`, rules 1 and 2; APNs pushes carry no pushkey or app id, so
-/// rule 3 never applies):
+/// Picks the account a push is for, from the `cs` secret its pusher's `default_payload` put in it:
+/// the library's `routePush` (the core's `payload::route`; APNs pushes carry no pushkey or app id,
+/// so its rules on those never apply):
 /// 1. the account whose secret equals the payload's `cs`;
 /// 2. else the only account — unless both have a secret and they differ (a push for a pusher
 ///    the app no longer knows, e.g. an account that signed out);
 /// 3. else nil.
 public func routeAccount(_ payload: PushPayload, among accounts: [AccountRoute]) -> AccountRoute? {
-    let secret = routingSecret(of: payload)
-    if let secret, let match = accounts.first(where: { $0.secret == secret }) {
-        return match
-    }
-    guard accounts.count == 1, let only = accounts.first else { return nil }
-    if let secret, let own = only.secret, secret != own { return nil }
-    return only
+    routePush(payload: payload, routes: accounts)
 }
 
 /// The `cs` routing secret a push carries (`payload.extraJson["cs"]`), if any.

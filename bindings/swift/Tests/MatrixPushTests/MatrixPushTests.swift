@@ -24,6 +24,38 @@ final class MatrixPushTests: XCTestCase {
         XCTAssertEqual(again, user.userId)
     }
 
+    func testRestoreClientFromTheSavedSessionAlone() async throws {
+        let store = MemoryStore()
+        XCTAssertNil(try restoreClient(storeDir: temporaryFolder(), sessionStore: store,
+                                       deviceDisplayName: "Swift tests", eventDecryptor: nil), "nothing saved")
+        let user = try await Homeserver.register("swiftrestore")
+        let session = try await makeClient(store: store)
+            .loginPassword(identifier: .user(user: user.localpart), password: user.password)
+        let restored = try XCTUnwrap(try restoreClient(storeDir: temporaryFolder(), sessionStore: store,
+                                                       deviceDisplayName: "Swift tests", eventDecryptor: nil))
+        XCTAssertEqual(restored.session(), session, "the saved session, homeserver included")
+        let whoami = try await restored.whoami()
+        XCTAssertEqual(whoami, user.userId)
+
+        let damaged = MemoryStore()
+        damaged.save(session: #"{"homeserver": "no url", "user_id": "@a:b", "device_id": "D", "access_token": "t"}"#)
+        XCTAssertThrowsError(try restoreClient(storeDir: temporaryFolder(), sessionStore: damaged,
+                                               deviceDisplayName: nil, eventDecryptor: nil)) { error in
+            guard case MatrixPushError.Storage = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testRoutePushPicksTheAccountByItsSecret() throws {
+        let push = try decodeApns(userInfoJson: #"{"event_id": "$e", "room_id": "!r:b", "unread_count": 1, "cs": "s-bob"}"#)
+        let alice = AccountRoute(account: "@alice:b", secret: "s-alice")
+        let bob = AccountRoute(account: "@bob:b", secret: "s-bob")
+        XCTAssertEqual(routePush(payload: push, routes: [alice, bob]), bob)
+        XCTAssertNil(routePush(payload: push, routes: [alice]), "a push for a secret the app no longer knows")
+        let bare = try decodeApns(userInfoJson: #"{"event_id": "$e", "room_id": "!r:b", "unread_count": 1}"#)
+        XCTAssertEqual(routePush(payload: bare, routes: [alice]), alice, "a lone account")
+        XCTAssertNil(routePush(payload: bare, routes: [alice, bob]), "two accounts and no secret")
+    }
+
     func testWrongPasswordIsATypedError() async throws {
         let user = try await Homeserver.register("swiftwrong")
         let client = try makeClient()

@@ -110,6 +110,9 @@ Exit codes:
   1  the operation failed (the server said no, the network, not signed in)
   2  usage error or invalid input";
 
+/// The device name of the CLI's sign-ins.
+const DEVICE_NAME: &str = "matrix-push CLI";
+
 /// Where the command's state and session live.
 pub struct Context {
     pub store_dir: PathBuf,
@@ -120,27 +123,19 @@ pub struct Context {
 impl Context {
     /// A client for the saved session's homeserver, signed in with it.
     pub fn signed_in(&self) -> Result<Client, Failure> {
-        let session = self
-            .session_store
-            .load()
+        matrix_push::ClientBuilder::for_saved_session(self.session_store.clone())
+            .store_dir(&self.store_dir)
+            .device_display_name(DEVICE_NAME)
+            .restore()
             .map_err(|e| Failure::Failed(e.to_string()))?
-            .ok_or_else(|| Failure::Failed("not signed in: run `matrix-push login` first".into()))?;
-        let homeserver = url::Url::parse(&session.homeserver).map_err(|e| {
-            Failure::Failed(format!(
-                "the saved homeserver {:?} is invalid: {e}",
-                session.homeserver
-            ))
-        })?;
-        let client = self.client(homeserver)?;
-        client.restore_session().map_err(args::session_failure)?;
-        Ok(client)
+            .ok_or_else(|| Failure::Failed("not signed in: run `matrix-push login` first".into()))
     }
 
     pub fn client(&self, homeserver: url::Url) -> Result<Client, Failure> {
         Client::builder(homeserver)
             .store_dir(&self.store_dir)
             .session_store(self.session_store.clone())
-            .device_display_name("matrix-push CLI")
+            .device_display_name(DEVICE_NAME)
             .build()
             .map_err(|e| Failure::Failed(e.to_string()))
     }

@@ -172,6 +172,9 @@ async fn keyword(context: &Context, args: &[&str]) -> Result<(), Failure> {
         ["list", rest @ ..] => {
             Parsed::new("rules keyword list", rest, &[], &[])?.positionals("rules keyword list", [])?;
             let client = context.signed_in()?;
+            progress::step("fetching the push rules", client.fetch_push_rules())
+                .await
+                .map_err(sync_failure)?;
             let keywords = client.keywords().await.map_err(sync_failure)?;
             context.print(json!(keywords), || keywords.join("\n"));
             Ok(())
@@ -196,6 +199,10 @@ async fn room_mode(context: &Context, args: &[&str]) -> Result<(), Failure> {
             let [room_id] = parsed.positionals("rules room-mode get", ["ROOM_ID"])?;
             matrix_push::sync::validate_room_id(room_id).map_err(sync_failure)?;
             let client = context.signed_in()?;
+            // A one-off command shows the server's rules, not what this store last saw.
+            progress::step("fetching the push rules", client.fetch_push_rules())
+                .await
+                .map_err(sync_failure)?;
             let mode = client.room_mode(room_id).await.map_err(sync_failure)?;
             let name = mode_name(mode);
             context.print(

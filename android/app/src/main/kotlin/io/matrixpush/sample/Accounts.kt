@@ -7,6 +7,7 @@ import com.google.firebase.messaging.FirebaseMessaging
 import io.matrixpush.Client
 import io.matrixpush.MatrixPushException
 import io.matrixpush.SessionInfo
+import io.matrixpush.restoreClient
 import io.matrixpush.sample.logic.AccountRoute
 import io.matrixpush.sample.logic.KeyValueStore
 import io.matrixpush.sample.logic.KnownRooms
@@ -39,34 +40,28 @@ class Accounts(private val context: Context) {
 
     val signIn = SignIn(newClient = ::newClient)
 
+    private val storeDir: String get() = File(context.filesDir, "matrix-push/$SLOT").path
+
     /** The client for a homeserver: its state in the app's files, its session in the Keystore. */
     private fun newClient(homeserverUrl: String): Client = Client(
         homeserverUrl,
-        File(context.filesDir, "matrix-push/$SLOT").path,
+        storeDir,
         KeystoreSessionStore(context, SLOT),
         pushConfig.deviceDisplayName,
         null,   // no EventDecryptor: encrypted events show as "Encrypted message"
     )
 
-    /** Restores the saved session; makes no request. */
+    /** Restores the saved session (its homeserver comes with it); makes no request. */
     @Synchronized
     fun restore(): Account? {
         current?.let { return it }
-        // The client needs its homeserver before it can read the session: saved at sign-in.
-        val homeserver = store.get(KEY_HOMESERVER) ?: return null
         val client = try {
-            newClient(homeserver)
-        } catch (e: MatrixPushException) {
-            Log.e(TAG, "cannot open the client", e)
-            return null
-        }
-        val session = try {
-            client.restoreSession()
+            restoreClient(storeDir, KeystoreSessionStore(context, SLOT), pushConfig.deviceDisplayName, null)
         } catch (e: MatrixPushException) {
             Log.w(TAG, "cannot restore the session", e)
             null
-        }
-        if (session == null) {
+        } ?: return null
+        val session = client.session() ?: run {
             client.close()
             return null
         }
@@ -74,7 +69,6 @@ class Accounts(private val context: Context) {
     }
 
     suspend fun onSignedIn(result: SignInResult.SignedIn) {
-        store.put(KEY_HOMESERVER, result.homeserverUrl)
         synchronized(this) {
             current?.client?.close()
             current = Account(result.client, result.session, PushSetup(result.client, store, pushConfig))
@@ -163,14 +157,12 @@ class Accounts(private val context: Context) {
     private fun forget(account: Account) {
         if (current === account) {
             current = null
-            store.put(KEY_HOMESERVER, null)
             account.client.close()
         }
     }
 
     companion object {
         const val SLOT = "default"
-        private const val KEY_HOMESERVER = "homeserver:$SLOT"
         private const val TAG = "Accounts"
     }
 }

@@ -1,9 +1,7 @@
 package io.matrixpush.sample.logic
 
 import io.matrixpush.PushPayload
-import kotlinx.serialization.json.Json
-import kotlinx.serialization.json.JsonObject
-import kotlinx.serialization.json.JsonPrimitive
+import io.matrixpush.routePush
 
 /** One signed-in account as far as routing a push goes. */
 data class AccountRoute(
@@ -15,8 +13,8 @@ data class AccountRoute(
 )
 
 /**
- * Which account a push is for: the same choice as the core's `payload::route` (not exported
- * through the FFI), on the keys the gateway merged into the push (`PushPayload.extraJson`):
+ * Which account a push is for: the library's `routePush` (the core's `payload::route`), on the
+ * keys the gateway merged into the push (`PushPayload.extraJson`):
  * 1. the route whose secret equals the push's `cs`;
  * 2. else, with exactly one route, that one — unless both carry a secret and they differ (a push
  *    for a pusher the app no longer knows, e.g. an account that signed out);
@@ -29,25 +27,17 @@ object PushRouting {
     const val SECRET_KEY = "cs"
 
     fun route(payload: PushPayload, routes: List<AccountRoute>): AccountRoute? {
-        val extra = extraStrings(payload.extraJson)
-        val secret = extra[SECRET_KEY]
-        val pushkey = extra["pushkey"]
-        val appId = extra["app_id"]
-        fun agree(ours: String?, theirs: String?) = ours == null || theirs == null || ours == theirs
-
-        if (secret != null) routes.firstOrNull { it.secret == secret }?.let { return it }
-        routes.singleOrNull()?.let { only -> return only.takeIf { agree(it.secret, secret) } }
-        val eligible = routes.filter { agree(it.secret, secret) && agree(it.pushkey, pushkey) && agree(it.appId, appId) }
-        fun theOne(wanted: String?, field: (AccountRoute) -> String?): AccountRoute? =
-            wanted?.let { w -> eligible.filter { field(it) == w }.singleOrNull() }
-        return theOne(pushkey) { it.pushkey } ?: theOne(appId) { it.appId }
-    }
-
-    /** The non-empty string values of the payload's extra keys. */
-    fun extraStrings(extraJson: String): Map<String, String> {
-        val obj = runCatching { Json.parseToJsonElement(extraJson) as? JsonObject }.getOrNull() ?: return emptyMap()
-        return obj.mapNotNull { (key, value) ->
-            (value as? JsonPrimitive)?.takeIf { it.isString && it.content.isNotEmpty() }?.let { key to it.content }
-        }.toMap()
+        // The library answers with the chosen route's fields; the position in the list is the
+        // key back to the app's own route (two routes may share an account id).
+        val libraryRoutes = routes.mapIndexed { index, route ->
+            io.matrixpush.AccountRoute(
+                account = index.toString(),
+                secret = route.secret,
+                appId = route.appId,
+                pushkey = route.pushkey,
+            )
+        }
+        val chosen = routePush(payload, libraryRoutes) ?: return null
+        return chosen.account.toIntOrNull()?.let(routes::getOrNull)
     }
 }

@@ -38,6 +38,8 @@ data class SettingsState(
 /**
  * The settings screen's state over the `Client` push-rule API: keywords and room modes. Every
  * change is made on the server and then read back, so the screen shows what the server has.
+ * Reads answer from the rules the library stores (refetched after each change of this app, kept
+ * current by the push-rule sync), so listing many rooms costs one request at most.
  * The screen collects [state]; rule changes from other devices arrive through
  * [onRulesChanged] (hook it to `Client.startPushRulesSync` while the screen is shown).
  */
@@ -108,9 +110,10 @@ class SettingsPresenter(private val client: ClientInterface) {
         }
     }
 
-    // One at a time: each roomMode() fetches the account's rules and saves them in the store, and
-    // two saves of the same store document at once in one process can fail with a Storage error
-    // (the library's temporary file is named per process, not per write).
+    // One at a time: roomMode() answers from the stored rules, but when none are stored yet it
+    // fetches and saves them, and two saves of the same store document at once in one process
+    // can fail with a Storage error (the library's temporary file is named per process, not per
+    // write). In turn, the first read stores the rules and the others make no request.
     private suspend fun readRooms(rooms: List<KnownRoom>): List<RoomSetting> = rooms.map { readRoom(it) }
 
     private suspend fun readRoom(room: KnownRoom): RoomSetting {

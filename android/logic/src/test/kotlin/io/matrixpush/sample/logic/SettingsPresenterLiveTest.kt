@@ -61,6 +61,10 @@ class SettingsPresenterLiveTest {
             RoomSetting(chat, "Alice", RoomNotificationMode.ALL_MESSAGES, hasOwnRule = false),
             presenter.state.value.rooms.single { it.roomId == chat },
         )
+        // The second client reads its stored rules: it sees another client's change once its
+        // rules are refreshed (what its push-rule sync does while it runs).
+        assertEquals(RoomNotificationMode.MUTE, second.roomMode(chat), "answered from the stored rules")
+        second.fetchPushRules()
         assertNull(second.roomMode(chat), "back to the account's defaults: no rule of its own")
     }
 
