@@ -29,4 +29,4 @@ pub mod session;
 pub mod store;
 pub mod sync;
 
-pub use client::{BuildError, Client, ClientBuilder};
+pub use client::{BuildError, Client, ClientBuilder, RestoreError};
