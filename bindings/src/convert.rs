@@ -153,6 +153,30 @@ impl From<RoomNotificationMode> for sync::RoomNotificationMode {
     }
 }
 
+/// A joined room as a settings screen lists it (see the core's `notify::RoomSummary`).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct RoomSummary {
+    pub room_id: String,
+    /// The room's display name, as notifications name it.
+    pub name: String,
+    pub is_dm: bool,
+    pub joined_members: u64,
+    /// The room's own mode; null when the account's defaults apply.
+    pub mode: Option<RoomNotificationMode>,
+}
+
+impl From<notify::RoomSummary> for RoomSummary {
+    fn from(r: notify::RoomSummary) -> Self {
+        RoomSummary {
+            room_id: r.room_id,
+            name: r.name,
+            is_dm: r.is_dm,
+            joined_members: r.joined_members,
+            mode: r.mode.map(Into::into),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
 pub enum RuleKind {
     Override,
@@ -354,9 +378,10 @@ impl From<notify::NotificationKind> for NotificationKind {
     }
 }
 
-/// A notification ready to show (see the core's `notify::Notification`).
+/// A notification ready to show (the core's `notify::Notification`; named `PushNotification`
+/// here so that it does not clash with Foundation's `Notification` in Swift).
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
-pub struct Notification {
+pub struct PushNotification {
     pub event_id: String,
     pub room_id: String,
     pub room_name: String,
@@ -375,9 +400,9 @@ pub struct Notification {
     pub rule_id: Option<String>,
 }
 
-impl From<notify::Notification> for Notification {
+impl From<notify::Notification> for PushNotification {
     fn from(n: notify::Notification) -> Self {
-        Notification {
+        PushNotification {
             event_id: n.event_id,
             room_id: n.room_id,
             room_name: n.room_name,
@@ -433,7 +458,7 @@ pub enum SuppressReason {
 /// What to do with a push.
 #[derive(Clone, Debug, PartialEq, uniffi::Enum)]
 pub enum Outcome {
-    Show { notification: Notification },
+    Show { notification: PushNotification },
     Suppressed { reason: SuppressReason },
     BadgeUpdate { unread: u64, read_rooms: Vec<String> },
     Dismiss { room_ids: Vec<String> },

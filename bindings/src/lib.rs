@@ -4,11 +4,13 @@
 //! Everything here is a thin wrapper: a [`Client`] object whose async methods run on a small
 //! tokio runtime owned by this crate, free functions for restoring a saved client
 //! ([`restore_client`]), payload decoding, routing a push to its account ([`route_push`]) and
-//! rule evaluation, foreign traits the app implements ([`SessionStore`], [`Logger`],
+//! rule evaluation, foreign traits the app implements ([`SessionStore`], [`MatrixPushLogger`],
 //! [`EventDecryptor`], [`PushRulesListener`]), and one error type, [`MatrixPushError`], that
 //! Kotlin sees as a sealed exception class and Swift as an `Error` enum. The records mirror the
 //! core's types field for field; they exist because uniffi exports one crate as one Kotlin
-//! package / Swift module.
+//! package / Swift module. Two names keep clear of platform types an app imports anyway:
+//! `PushNotification` (the core's `Notification`; Foundation has one) and `MatrixPushLogger`
+//! (`os.Logger`).
 //!
 //! No panic crosses the boundary: uniffi turns a panic into an exception, and every input from
 //! the app goes through the core's typed parsers first.
@@ -17,7 +19,7 @@ mod convert;
 mod logging;
 
 pub use convert::*;
-pub use logging::{LogLevel, Logger, set_logger};
+pub use logging::{LogLevel, MatrixPushLogger, set_logger};
 
 use matrix_push::client::{BuildError, RestoreError};
 use matrix_push::http::HttpError;
@@ -462,6 +464,15 @@ impl Client {
     pub async fn room_mode(&self, room_id: String) -> Result<Option<RoomNotificationMode>, MatrixPushError> {
         let client = self.inner.clone();
         on_runtime(async move { Ok(client.room_mode(&room_id).await?.map(Into::into)) }).await
+    }
+
+    /// Every joined room with its display name, DM flag, member count and own mode, sorted by
+    /// name (invites are left out): one `/sync`, and the modes from the stored rules (fetched in
+    /// parallel only when none are stored).
+    pub async fn rooms(&self) -> Result<Vec<RoomSummary>, MatrixPushError> {
+        let client = self.inner.clone();
+        on_runtime(async move { Ok(client.rooms().await?.into_iter().map(RoomSummary::from).collect()) })
+            .await
     }
 
     pub async fn set_room_mode(

@@ -14,17 +14,17 @@ pub enum LogLevel {
     Trace,
 }
 
-/// The app's logger.
+/// The app's logger. (Not `Logger`: Swift apps import `os.Logger` too.)
 #[uniffi::export(with_foreign)]
-pub trait Logger: Send + Sync {
+pub trait MatrixPushLogger: Send + Sync {
     fn log(&self, level: LogLevel, target: String, message: String);
 }
 
-static LOGGER: RwLock<Option<(Arc<dyn Logger>, LogLevel)>> = RwLock::new(None);
+static LOGGER: RwLock<Option<(Arc<dyn MatrixPushLogger>, LogLevel)>> = RwLock::new(None);
 
 /// Sends log lines at `level` and above to `logger` (replacing any logger set before).
 #[uniffi::export]
-pub fn set_logger(logger: Arc<dyn Logger>, level: LogLevel) {
+pub fn set_logger(logger: Arc<dyn MatrixPushLogger>, level: LogLevel) {
     *LOGGER.write().unwrap_or_else(|e| e.into_inner()) = Some((logger, level));
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {

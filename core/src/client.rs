@@ -28,7 +28,7 @@
 //! ```
 
 use crate::http::{HttpConfig, HttpError, Transport};
-use crate::notify::{EventDecryptor, Notifier, Outcome};
+use crate::notify::{self, EventDecryptor, Notifier, Outcome, RoomSummary};
 use crate::payload::PushPayload;
 use crate::pushers::{self, EnsureOutcome, Pusher, PusherError};
 use crate::rules::PushRules;
@@ -350,6 +350,32 @@ impl Client {
     /// running sync, call [`Client::fetch_push_rules`] first to see other devices' changes.
     pub async fn room_mode(&self, room_id: &str) -> Result<Option<RoomNotificationMode>, SyncError> {
         Ok(sync::room_mode(&self.rules_to_read().await?.global, room_id))
+    }
+
+    /// Every room the user has joined, for a settings screen: its display name (the spec's
+    /// algorithm, as notifications name it), whether it is a DM, its joined member count and its
+    /// own notification mode (`None`: the account's defaults apply). Sorted by name, ignoring
+    /// case (then by room id). Invites are left out: a room's mode can be set once joined.
+    ///
+    /// One `/sync` (no waiting, nothing but names: no timeline, presence or account data). The
+    /// modes are read like [`Client::room_mode`]: from the stored rules when there are any, else
+    /// from the server's, fetched in parallel with the sync (and stored).
+    pub async fn rooms(&self) -> Result<Vec<RoomSummary>, SyncError> {
+        let (rooms, rules) = tokio::join!(notify::joined_rooms(&self.session), self.rules_to_read());
+        let (rooms, rules) = (rooms?, rules?.global);
+        let user_id = self.session.user_id()?;
+        let mut summaries: Vec<RoomSummary> = rooms
+            .into_iter()
+            .map(|room| RoomSummary {
+                name: room.display_name(&user_id),
+                is_dm: room.is_dm(),
+                joined_members: room.joined_members,
+                mode: sync::room_mode(&rules, &room.room_id),
+                room_id: room.room_id,
+            })
+            .collect();
+        summaries.sort_by_cached_key(|room| (room.name.to_lowercase(), room.room_id.clone()));
+        Ok(summaries)
     }
 
     /// The rules that reads of the settings ([`Client::room_mode`], [`Client::keywords`]) answer

@@ -216,19 +216,16 @@ final class AccountModel: ObservableObject {
         }
     }
 
-    /// Rooms with a notification on screen (the library has no room list; the notifications name
-    /// the rooms the user hears from).
-    func roomsWithNotifications() async -> [NotifiedRoom] {
-        let delivered = await UNUserNotificationCenter.current().deliveredNotifications()
-        var seen = Set<String>()
-        var rooms: [NotifiedRoom] = []
-        for notification in delivered {
-            let content = notification.request.content
-            guard let roomId = content.userInfo[NotificationContent.UserInfoKey.roomId] as? String,
-                  seen.insert(roomId).inserted else { continue }
-            rooms.append(NotifiedRoom(id: roomId, title: content.title.isEmpty ? roomId : content.title))
+    /// Every joined room with its name and mode, sorted by name (one request; invites are left
+    /// out: the settings screen takes a room id for those).
+    func rooms() async -> [RoomSummary] {
+        guard let client else { return [] }
+        do {
+            return try await client.rooms()
+        } catch {
+            report(error)
+            return []
         }
-        return rooms
     }
 
     // MARK: errors
@@ -262,11 +259,6 @@ final class AccountModel: ObservableObject {
         default: return String(describing: error)
         }
     }
-}
-
-struct NotifiedRoom: Identifiable, Equatable {
-    let id: String
-    let title: String
 }
 
 /// Hears every new push-rule set while the sync runs.

@@ -6,7 +6,7 @@ struct SettingsView: View {
     let session: SessionInfo
     @State private var newKeyword = ""
     @State private var roomId = ""
-    @State private var rooms: [NotifiedRoom] = []
+    @State private var rooms: [RoomSummary] = []
 
     var body: some View {
         Form {
@@ -45,9 +45,17 @@ struct SettingsView: View {
             } footer: {
                 Text("A message containing a keyword notifies with a sound and breaks through Focus.")
             }
-            Section("Rooms") {
-                ForEach(rooms) { room in
-                    NavigationLink(room.title) { RoomModeView(roomId: room.id, title: room.title) }
+            Section {
+                ForEach(rooms, id: \.roomId) { room in
+                    NavigationLink {
+                        RoomModeView(roomId: room.roomId, title: room.name)
+                    } label: {
+                        LabeledContent {
+                            Text(Self.describe(room.mode))
+                        } label: {
+                            Label(room.name, systemImage: room.isDm ? "person" : "person.3")
+                        }
+                    }
                 }
                 HStack {
                     TextField("!room:example.org", text: $roomId)
@@ -56,6 +64,10 @@ struct SettingsView: View {
                     NavigationLink("Open") { RoomModeView(roomId: roomId, title: roomId) }
                         .disabled(roomId.isEmpty)
                 }
+            } header: {
+                Text("Rooms")
+            } footer: {
+                Text("The rooms you have joined. For an invite, enter the room id.")
             }
             if let message = model.message {
                 Section { Text(message).foregroundStyle(.red) }
@@ -68,7 +80,17 @@ struct SettingsView: View {
             }
         }
         .navigationTitle("Notifications")
-        .task { rooms = await model.roomsWithNotifications() }
+        // Again each time the screen shows: a room's mode may have changed on its own screen.
+        .task { rooms = await model.rooms() }
+    }
+
+    private static func describe(_ mode: RoomNotificationMode?) -> String {
+        switch mode {
+        case nil: return "Default"
+        case .allMessages: return "All messages"
+        case .mentionsAndKeywordsOnly: return "Mentions & keywords"
+        case .mute: return "Nothing"
+        }
     }
 }
 

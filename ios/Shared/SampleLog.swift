@@ -14,8 +14,8 @@ enum SampleLog {
     }
 }
 
-/// The library's `Logger` (MatrixPush.Logger: qualified, `os.Logger` has the same name).
-final class LibraryLog: MatrixPush.Logger, @unchecked Sendable {
+/// The library's log lines, sent to os_log.
+final class LibraryLog: MatrixPushLogger, @unchecked Sendable {
     private let osLog: os.Logger
 
     init(category: String) {

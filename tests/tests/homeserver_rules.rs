@@ -1,12 +1,13 @@
 //! Push-rule sync and edits against a real Synapse: the initial fetch, filtered `/sync` with the
 //! token kept in the store, the sync loop's callback, keywords, room modes (Element's encoding),
 //! muted senders, enable/disable, actions, positions, and rule-id validation. Every edit is
-//! checked through sync afterwards, and the stored rules evaluate offline.
+//! checked through sync afterwards, and the stored rules evaluate offline. Also the room list a
+//! settings screen shows (`Client::rooms`): names, DMs and each room's mode.
 
 use matrix_push::Client;
 use matrix_push::rules::{Action, CompiledRuleset, PushContext, RuleKind, Tweak};
 use matrix_push::sync::{Position, RoomNotificationMode, SyncError};
-use matrix_push_tests::Homeserver;
+use matrix_push_tests::{Homeserver, create_room, join, set_display_name};
 use serde_json::json;
 use std::time::Duration;
 
@@ -369,4 +370,77 @@ async fn room_modes_and_keywords_are_read_from_the_stored_rules() {
         Some(RoomNotificationMode::Mute)
     );
     assert_eq!(requests(), before + 1);
+}
+
+/// The room list for a settings screen: every joined room's display name (heroes for a DM), DM
+/// flag, member count and mode, sorted by name, from one `/sync` when the rules are stored.
+#[tokio::test]
+async fn the_room_list_names_every_joined_room_with_its_mode() {
+    let hs = Homeserver::main();
+    let (bob, bob_id, bob_password) = hs.signed_in("roomlistbob").await;
+    let (alice, alice_id, _) = hs.signed_in("roomlistalice").await;
+    set_display_name(&alice, &alice_id, "Alice Liddell")
+        .await
+        .unwrap();
+    let room = |name: Option<&str>, direct: bool| {
+        let mut body = json!({"invite": [bob_id], "is_direct": direct, "preset": "private_chat"});
+        if let Some(name) = name {
+            body["name"] = json!(name);
+        }
+        body
+    };
+    let dm = create_room(&alice, room(None, true)).await;
+    let lunch = create_room(&alice, room(Some("lunch club"), false)).await;
+    let quiet = create_room(&alice, room(Some("Quiet corner"), false)).await;
+    let _invite_only = create_room(&alice, room(Some("Not joined yet"), false)).await;
+    for joined in [&dm, &lunch, &quiet] {
+        join(&bob, joined).await;
+    }
+    bob.set_room_mode(&quiet, RoomNotificationMode::Mute)
+        .await
+        .unwrap();
+
+    let requests = || bob.session_client().transport().requests_sent();
+    let before = requests();
+    let rooms = bob.rooms().await.unwrap();
+    assert_eq!(
+        requests() - before,
+        1,
+        "one /sync; the modes come from the stored rules"
+    );
+    let listed: Vec<(&str, &str, bool, u64, Option<RoomNotificationMode>)> = rooms
+        .iter()
+        .map(|r| {
+            (
+                r.room_id.as_str(),
+                r.name.as_str(),
+                r.is_dm,
+                r.joined_members,
+                r.mode,
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (dm.as_str(), "Alice Liddell", true, 2, None),
+            (lunch.as_str(), "lunch club", false, 2, None),
+            (
+                quiet.as_str(),
+                "Quiet corner",
+                false,
+                2,
+                Some(RoomNotificationMode::Mute)
+            ),
+        ],
+        "sorted by name ignoring case; the invite is left out"
+    );
+
+    // A new device with nothing stored fetches the rules alongside the sync (and stores them).
+    let phone = hs.another_device(&bob_id, &bob_password).await;
+    assert!(phone.stored_push_rules().is_none());
+    let before = phone.session_client().transport().requests_sent();
+    assert_eq!(phone.rooms().await.unwrap(), rooms);
+    assert_eq!(phone.session_client().transport().requests_sent() - before, 2);
+    assert!(phone.stored_push_rules().is_some());
 }

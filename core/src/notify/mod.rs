@@ -12,12 +12,15 @@
 //! with the synced rules (providers do not carry tweaks; the rules may also have changed since the
 //! server decided). Nothing is lost: when data cannot be had in time the outcome is a generic
 //! [`Outcome::Fallback`] built from what the payload itself carries.
+//!
+//! [`joined_rooms`] reads every joined room's name, DM flag and member count the same way (one
+//! filtered `/sync`), for a settings screen's room list.
 
 mod render;
 mod room;
 
 pub use render::{NotificationKind, describe, html_to_text, strip_reply_fallback};
-pub use room::{Member, RoomInfo, room_filter};
+pub use room::{Member, RoomInfo, RoomSummary, room_filter, room_list_filter};
 
 use crate::http::{HttpError, Method, Request};
 use crate::payload::PushPayload;
@@ -392,7 +395,7 @@ impl<'a> Notifier<'a> {
     /// The room's metadata, joined or invited, in one parallel round: the filtered sync and the
     /// create event.
     async fn fetch_room(&self, room_id: &str, user_id: &str) -> Result<Option<RoomInfo>, SessionError> {
-        let url = self.fresh_sync_url(room_filter(room_id));
+        let url = fresh_sync_url(self.session, room_filter(room_id));
         let sync = self.session.send_request(Request::new(Method::Get, url));
         let create_url = self
             .session
@@ -410,33 +413,6 @@ impl<'a> Notifier<'a> {
         Ok(Some(room))
     }
 
-    /// A `/sync` URL (no `since`, no waiting) for `filter` that the server will not answer from
-    /// its cache. Synapse keeps the answer of an identical sync request for two minutes
-    /// (`sync_response_cache_duration`), so an invite followed by a join, or two badge updates,
-    /// would otherwise see the first answer again. The filter excludes an event type that does not
-    /// exist, different each time: valid for any server, and it changes nothing else.
-    fn fresh_sync_url(&self, mut filter: Value) -> url::Url {
-        static REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos();
-        let nonce = format!(
-            "io.matrixpush.nocache.{}.{}.{nanos}",
-            std::process::id(),
-            REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        );
-        if let Some(room) = filter.get_mut("room").and_then(Value::as_object_mut) {
-            let timeline = room.entry("timeline").or_insert_with(|| serde_json::json!({}));
-            timeline["not_types"] = serde_json::json!([nonce]);
-        }
-        let mut url = self.session.url("sync");
-        url.query_pairs_mut()
-            .append_pair("filter", &filter.to_string())
-            .append_pair("timeout", "0");
-        url
-    }
-
     /// Rooms notified before whose unread count is now 0 (for badge-only pushes).
     async fn read_rooms(&self) -> Vec<String> {
         let notified: Vec<String> = self.state.read(NOTIFIED_ROOMS).unwrap_or_default();
@@ -448,7 +424,7 @@ impl<'a> Notifier<'a> {
                      "ephemeral": {"types": []}, "account_data": {"types": []}},
             "presence": {"types": []}, "account_data": {"types": []}
         });
-        let url = self.fresh_sync_url(filter);
+        let url = fresh_sync_url(self.session, filter);
         let Ok(sync) = self.session.send_request(Request::new(Method::Get, url)).await else {
             return Vec::new();
         };
@@ -524,6 +500,43 @@ impl<'a> Notifier<'a> {
         rooms.insert(room.room_id.clone(), room.clone());
         let _ = self.state.write_cache(ROOMS, &rooms);
     }
+}
+
+/// Every room the user has joined, with what its display name needs, from one `/sync` filtered
+/// with [`room_list_filter`]. Invites are left out. The rooms are not put in the push path's
+/// room cache: they lack the power levels and creators a push is judged with.
+pub async fn joined_rooms(session: &SessionClient) -> Result<Vec<RoomInfo>, SessionError> {
+    let user_id = session.user_id()?;
+    let url = fresh_sync_url(session, room_list_filter());
+    let sync = session.send_request(Request::new(Method::Get, url)).await?;
+    Ok(RoomInfo::joined_from_sync(&sync, &user_id))
+}
+
+/// A `/sync` URL (no `since`, no waiting) for `filter` that the server will not answer from its
+/// cache. Synapse keeps the answer of an identical sync request for two minutes
+/// (`sync_response_cache_duration`), so an invite followed by a join, or two badge updates, would
+/// otherwise see the first answer again. The filter excludes an event type that does not exist,
+/// different each time: valid for any server, and it changes nothing else.
+fn fresh_sync_url(session: &SessionClient, mut filter: Value) -> url::Url {
+    static REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let nonce = format!(
+        "io.matrixpush.nocache.{}.{}.{nanos}",
+        std::process::id(),
+        REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    if let Some(room) = filter.get_mut("room").and_then(Value::as_object_mut) {
+        let timeline = room.entry("timeline").or_insert_with(|| serde_json::json!({}));
+        timeline["not_types"] = serde_json::json!([nonce]);
+    }
+    let mut url = session.url("sync");
+    url.query_pairs_mut()
+        .append_pair("filter", &filter.to_string())
+        .append_pair("timeout", "0");
+    url
 }
 
 /// The evaluation context for the user in a room.

@@ -1,10 +1,12 @@
 //! What a notification needs to know about a room — its name, whether it is a DM, the joined
 //! member count, power levels, creators and the members seen so far — read from a room-filtered
-//! `/sync` (joined or invited) and kept in the store between pushes.
+//! `/sync` (joined or invited) and kept in the store between pushes; and the summaries a settings
+//! screen lists every joined room with, from one `/sync` over all of them.
 //!
 //! The display name follows the spec's algorithm: `m.room.name`, else the canonical alias, else
 //! the heroes ("Alice", "Alice and Bob", "Alice, Bob and 3 others"), else "Empty Room".
 
+use crate::sync::RoomNotificationMode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -43,19 +45,49 @@ pub struct RoomInfo {
     pub notification_count: Option<u64>,
 }
 
+/// A joined room as a settings screen lists it (see `Client::rooms`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoomSummary {
+    pub room_id: String,
+    /// The room's display name (spec algorithm, as notifications show it).
+    pub name: String,
+    /// A direct chat (see [`RoomInfo::is_dm`]).
+    pub is_dm: bool,
+    pub joined_members: u64,
+    /// The room's own notification mode; `None`: the account's defaults apply.
+    pub mode: Option<RoomNotificationMode>,
+}
+
+/// The state a room's display name needs (with the lazy-loaded members of its heroes).
+const NAME_STATE: [&str; 3] = ["m.room.name", "m.room.canonical_alias", "m.room.member"];
+
 /// The `/sync` filter that returns one room's metadata and nothing else.
 pub fn room_filter(room_id: &str) -> Value {
+    let mut state_types = NAME_STATE.to_vec();
+    state_types.extend(["m.room.power_levels", "m.room.create"]);
+    state_only_filter(Some(room_id), &state_types)
+}
+
+/// The `/sync` filter that returns, for every room, only what its display name and member count
+/// need: name, canonical alias, the heroes' member events and the summary.
+pub fn room_list_filter() -> Value {
+    state_only_filter(None, &NAME_STATE)
+}
+
+/// A filter for `state_types` of `room` (every room when `None`), lazy-loading members: no
+/// timeline, receipts, typing, presence or account data.
+fn state_only_filter(room: Option<&str>, state_types: &[&str]) -> Value {
+    let mut room_part = json!({
+        "timeline": {"limit": 0},
+        "state": {"types": state_types, "lazy_load_members": true},
+        "ephemeral": {"types": []},
+        "account_data": {"types": []}
+    });
+    if let Some(room_id) = room {
+        room_part["rooms"] = json!([room_id]);
+    }
     json!({
-        "room": {
-            "rooms": [room_id],
-            "timeline": {"limit": 0},
-            "state": {
-                "types": ["m.room.name", "m.room.canonical_alias", "m.room.power_levels", "m.room.create", "m.room.member"],
-                "lazy_load_members": true
-            },
-            "ephemeral": {"types": []},
-            "account_data": {"types": []}
-        },
+        "room": room_part,
         "presence": {"types": []},
         "account_data": {"types": []}
     })
@@ -108,6 +140,18 @@ impl RoomInfo {
         info.joined_members = info.members.len().saturating_sub(1).max(1) as u64;
         info.invited_members = 1;
         Some(info)
+    }
+
+    /// Every joined room in a `/sync` response (filtered with [`room_list_filter`] or
+    /// [`room_filter`]), in no particular order. Invites and left rooms are not included.
+    pub fn joined_from_sync(sync: &Value, user_id: &str) -> Vec<RoomInfo> {
+        let Some(joined) = sync.pointer("/rooms/join").and_then(Value::as_object) else {
+            return Vec::new();
+        };
+        joined
+            .keys()
+            .filter_map(|room_id| RoomInfo::from_sync(sync, room_id, user_id))
+            .collect()
     }
 
     /// Takes in one state event (full or stripped).
@@ -338,5 +382,32 @@ mod tests {
         assert_eq!(invite.display_name("@me:x"), "Secret plans");
         assert!(invite.is_direct);
         assert!(RoomInfo::from_sync(&sync, "!other:x", "@me:x").is_none());
+        let listed: Vec<String> = RoomInfo::joined_from_sync(&sync, "@me:x")
+            .into_iter()
+            .map(|room| room.room_id)
+            .collect();
+        assert_eq!(listed, ["!j:x"], "invites are not listed");
+        assert!(RoomInfo::joined_from_sync(&json!({}), "@me:x").is_empty());
+    }
+
+    #[test]
+    fn the_room_list_filter_asks_for_names_of_every_room_only() {
+        let list = room_list_filter();
+        assert!(list.pointer("/room/rooms").is_none(), "every room");
+        assert_eq!(
+            list.pointer("/room/state/types"),
+            Some(&json!(["m.room.name", "m.room.canonical_alias", "m.room.member"]))
+        );
+        assert_eq!(list.pointer("/room/state/lazy_load_members"), Some(&json!(true)));
+        assert_eq!(list.pointer("/room/timeline/limit"), Some(&json!(0)));
+        assert_eq!(list.pointer("/presence/types"), Some(&json!([])));
+        assert_eq!(list.pointer("/account_data/types"), Some(&json!([])));
+        let one = room_filter("!r:x");
+        assert_eq!(one.pointer("/room/rooms"), Some(&json!(["!r:x"])));
+        let types = one
+            .pointer("/room/state/types")
+            .and_then(Value::as_array)
+            .unwrap();
+        assert!(types.contains(&json!("m.room.power_levels")) && types.contains(&json!("m.room.create")));
     }
 }

@@ -45,7 +45,7 @@ public struct NotificationStyle: Sendable, Equatable {
 }
 
 /// What a Notification Service Extension puts into `UNMutableNotificationContent`, made from the
-/// library's `Notification` or `FallbackNotification` (platform-neutral; `apply(to:)` in
+/// library's `PushNotification` or `FallbackNotification` (platform-neutral; `apply(to:)` in
 /// UserNotifications+MatrixPush.swift writes it on iOS).
 public struct NotificationContent: Equatable, Sendable {
     /// The room's name; the sender's name in a DM.
@@ -110,7 +110,7 @@ public struct NotificationContent: Equatable, Sendable {
     }
 
     /// A notification resolved by the library.
-    public init(_ notification: MatrixPush.Notification) {
+    public init(_ notification: PushNotification) {
         let category: NotificationCategory
         switch notification.kind {
         case .call: category = .call

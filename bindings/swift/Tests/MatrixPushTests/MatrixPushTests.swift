@@ -131,12 +131,33 @@ final class MatrixPushTests: XCTestCase {
         // What APNs hands the extension for an event_id_only pusher.
         let push = try decodeApns(userInfoJson: #"{"event_id": "\#(eventId)", "room_id": "\#(room)", "unread_count": 1, "aps": {"mutable-content": 1}}"#)
         let outcome = await phone.handlePush(payload: push, deadlineMs: 10_000)
+        // `PushNotification`, unqualified beside Foundation (whose `Notification` it would clash with).
         guard case .show(let shown) = outcome else { return XCTFail("\(outcome)") }
+        let _: PushNotification = shown
         XCTAssertEqual(shown.body, "Hello from Swift")
         XCTAssertEqual(shown.roomName, "Alice Swift")
         XCTAssertTrue(shown.isDm && shown.isNoisy)
         let again = await phone.handlePush(payload: push, deadlineMs: 10_000)
         XCTAssertEqual(again, .duplicate)
+    }
+
+    func testRoomsListsTheJoinedRoomsByNameWithTheirModes() async throws {
+        let alice = try await Homeserver.register("swiftroomsalice", displayName: "Alice Rooms")
+        let bob = try await Homeserver.register("swiftroomsbob")
+        let dm = try await Homeserver.createDm(alice, with: bob)
+        let quiet = try await Homeserver.createRoom(alice, name: "quiet corner", members: [bob])
+        let team = try await Homeserver.createRoom(alice, name: "Team", members: [bob])
+        _ = try await Homeserver.createRoom(alice, name: "Invited only", invited: [bob])   // not listed
+        let client = try makeClient()
+        _ = try await client.loginPassword(identifier: .user(user: bob.userId), password: bob.password)
+        try await client.setRoomMode(roomId: quiet, mode: .mute)
+
+        let rooms = try await client.rooms()
+        XCTAssertEqual(rooms, [
+            RoomSummary(roomId: dm, name: "Alice Rooms", isDm: true, joinedMembers: 2, mode: nil),
+            RoomSummary(roomId: quiet, name: "quiet corner", isDm: false, joinedMembers: 2, mode: .mute),
+            RoomSummary(roomId: team, name: "Team", isDm: false, joinedMembers: 2, mode: nil),
+        ], "sorted by name, ignoring case; invites left out")
     }
 
     func testHostileInputThrowsInsteadOfCrashing() throws {
@@ -150,7 +171,7 @@ final class MatrixPushTests: XCTestCase {
         }
     }
 
-    final class Lines: Logger, @unchecked Sendable {
+    final class Lines: MatrixPushLogger, @unchecked Sendable {
         private let lock = NSLock()
         private var lines: [String] = []
         func log(level: LogLevel, target: String, message: String) { lock.withLock { lines.append(message) } }

@@ -58,7 +58,7 @@ class PushTest {
             )
             val outcome = bob.handlePush(payload, 10_000uL)
             val show = assertInstanceOf(Outcome.Show::class.java, outcome, "outcome: $outcome")
-            val n = show.notification
+            val n: PushNotification = show.notification
             assertEquals(eventId, n.eventId)
             assertEquals(roomId, n.roomId)
             assertEquals(text, n.body)

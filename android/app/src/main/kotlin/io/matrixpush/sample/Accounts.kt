@@ -10,7 +10,6 @@ import io.matrixpush.SessionInfo
 import io.matrixpush.restoreClient
 import io.matrixpush.sample.logic.AccountRoute
 import io.matrixpush.sample.logic.KeyValueStore
-import io.matrixpush.sample.logic.KnownRooms
 import io.matrixpush.sample.logic.PushAccount
 import io.matrixpush.sample.logic.PushConfig
 import io.matrixpush.sample.logic.PushRegistration
@@ -30,7 +29,6 @@ class Account(val client: Client, val session: SessionInfo, val pushSetup: PushS
  */
 class Accounts(private val context: Context) {
     val store: KeyValueStore = PrefsKeyValueStore(context, "matrix-push-sample")
-    val knownRooms = KnownRooms(store)
     private val pushConfig = PushConfig(gatewayUrl = BuildConfig.PUSH_GATEWAY_URL, deviceDisplayName = Build.MODEL)
 
     /** The signed-in account, or null. Read by the FCM service's thread too. */

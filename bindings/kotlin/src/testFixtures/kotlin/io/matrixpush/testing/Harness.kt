@@ -5,7 +5,7 @@ package io.matrixpush.testing
 
 import io.matrixpush.Client
 import io.matrixpush.LogLevel
-import io.matrixpush.Logger
+import io.matrixpush.MatrixPushLogger
 import io.matrixpush.SessionStore
 
 import kotlinx.serialization.json.Json
@@ -225,7 +225,7 @@ fun harnessClient(storeDir: Path, store: SessionStore? = null, deviceName: Strin
     Client(Env.synapseUrl, storeDir.toString(), store, deviceName, null)
 
 /** Collects log lines from the library. */
-class CollectingLogger : Logger {
+class CollectingLogger : MatrixPushLogger {
     val lines: MutableList<String> = java.util.Collections.synchronizedList(mutableListOf())
     override fun log(level: LogLevel, target: String, message: String) {
         lines += "$level $target $message"
@@ -233,7 +233,7 @@ class CollectingLogger : Logger {
 }
 
 /** Drops everything (installed after a test that set a collecting logger). */
-object SilentLogger : Logger {
+object SilentLogger : MatrixPushLogger {
     override fun log(level: LogLevel, target: String, message: String) {}
 }
 

@@ -7,8 +7,6 @@ import com.google.firebase.messaging.RemoteMessage
 import io.matrixpush.sample.BuildConfig
 import io.matrixpush.sample.R
 import io.matrixpush.sample.SampleApp
-import io.matrixpush.sample.logic.KnownRoom
-import io.matrixpush.sample.logic.NotificationAction
 import io.matrixpush.sample.logic.NotificationMapper
 import io.matrixpush.sample.logic.PushHandler
 import kotlinx.coroutines.runBlocking
@@ -52,14 +50,6 @@ class PushService : FirebaseMessagingService() {
             withTimeoutOrNull(deadline.toLong() + GRACE_MS) { handler.handleFcm(message.data, notifier::linesOf) }
         } ?: handler.onTimeout(message.data)
         notifier.apply(action)
-        // The settings screen offers the rooms the user has been notified about.
-        if (action is NotificationAction.Post) {
-            val content = action.content
-            val roomId = content.roomId
-            if (!content.isFallback && roomId != null) {
-                accounts.knownRooms.remember(KnownRoom(roomId, content.conversationTitle ?: content.title))
-            }
-        }
     }
 
     /** FCM's window for the handler is short: about 20 s on recent Android, 10 s up to Android 9. */

@@ -16,7 +16,6 @@ import androidx.lifecycle.lifecycleScope
 import androidx.lifecycle.repeatOnLifecycle
 import io.matrixpush.RoomNotificationMode
 import io.matrixpush.sample.SampleApp
-import io.matrixpush.sample.logic.KnownRoom
 import io.matrixpush.sample.logic.RoomSetting
 import io.matrixpush.sample.logic.SettingsPresenter
 import io.matrixpush.sample.logic.SettingsState
@@ -24,8 +23,8 @@ import kotlinx.coroutines.launch
 
 /**
  * Keywords and room modes, through the logic module's [SettingsPresenter]: this screen only draws
- * its state and forwards taps. The rooms offered are those the app has notified about (the
- * library has no room list) plus any room id typed in.
+ * its state and forwards taps. The rooms offered are the user's joined rooms (`Client.rooms()`),
+ * plus any room id typed in (an invite, which the list leaves out).
  */
 class SettingsActivity : ComponentActivity() {
     private val accounts get() = (application as SampleApp).accounts
@@ -57,9 +56,10 @@ class SettingsActivity : ComponentActivity() {
             setOnClickListener {
                 val id = newRoom.text.toString().trim()
                 if (id.isNotEmpty()) {
-                    accounts.knownRooms.remember(KnownRoom(id, id))
-                    newRoom.text.clear()
-                    lifecycleScope.launch { presenter.load(accounts.knownRooms.all()) }
+                    lifecycleScope.launch {
+                        presenter.addRoom(id)
+                        if (presenter.state.value.error == null) newRoom.text.clear()
+                    }
                 }
             }
         }
@@ -80,7 +80,7 @@ class SettingsActivity : ComponentActivity() {
         lifecycleScope.launch {
             repeatOnLifecycle(Lifecycle.State.STARTED) { presenter.state.collect(::render) }
         }
-        lifecycleScope.launch { presenter.load(accounts.knownRooms.all()) }
+        lifecycleScope.launch { presenter.load() }
         // Not started here: Client.startPushRulesSync. It would pick up changes made on other
         // devices, but it saves the rules in the store at the same moments this screen's calls do,
         // and two such saves at once can fail (see docs/android.md); the screen reads back after
@@ -108,7 +108,7 @@ class SettingsActivity : ComponentActivity() {
         }
 
         rooms.removeAllViews()
-        if (state.rooms.isEmpty()) rooms.addView(label("No rooms yet: they appear here once notified about."))
+        if (state.rooms.isEmpty() && !state.busy) rooms.addView(label("No rooms joined yet."))
         state.rooms.forEach { rooms.addView(roomRow(it)) }
     }
 
@@ -131,7 +131,9 @@ class SettingsActivity : ComponentActivity() {
             val mode = choices[checkedId - 1].first
             if (mode != room.mode) lifecycleScope.launch { presenter.setRoomMode(room.roomId, mode) }
         }
-        return column(label("${room.name}${if (room.hasOwnRule) "" else " (account default)"}"), group)
+        val kind = if (room.isDm) " · direct chat" else ""
+        val defaults = if (room.hasOwnRule) "" else " (account default)"
+        return column(label("${room.name}$kind$defaults"), group)
             .apply { setPadding(0, dp(8), 0, dp(8)) }
     }
 }

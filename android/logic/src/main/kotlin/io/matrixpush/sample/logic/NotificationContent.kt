@@ -1,9 +1,9 @@
 package io.matrixpush.sample.logic
 
 import io.matrixpush.FallbackNotification
-import io.matrixpush.Notification
 import io.matrixpush.NotificationKind
 import io.matrixpush.Outcome
+import io.matrixpush.PushNotification
 
 /**
  * The app's notification channels. Android lets the user change a channel's sound and importance
@@ -116,13 +116,13 @@ class NotificationMapper(private val appName: String = "Matrix") {
         }
 
     /** The channel a notification goes to: highlights first, then by sound. */
-    fun channelFor(n: Notification): Channel = when {
+    fun channelFor(n: PushNotification): Channel = when {
         n.highlight -> Channel.MENTIONS
         n.isNoisy -> Channel.NOISY
         else -> Channel.SILENT
     }
 
-    fun show(n: Notification, previousLines: List<MessageLine> = emptyList()): NotificationContent {
+    fun show(n: PushNotification, previousLines: List<MessageLine> = emptyList()): NotificationContent {
         val line = MessageLine(n.senderId, n.senderName, n.body, n.timestampMs.toLong())
         return NotificationContent(
             tag = tagFor(n.roomId),

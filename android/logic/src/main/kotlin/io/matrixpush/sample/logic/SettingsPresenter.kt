@@ -7,28 +7,21 @@ import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
-import kotlinx.serialization.json.Json
-import kotlinx.serialization.json.JsonArray
-import kotlinx.serialization.json.JsonObject
-import kotlinx.serialization.json.JsonPrimitive
-import kotlinx.serialization.json.buildJsonArray
-import kotlinx.serialization.json.buildJsonObject
-import kotlinx.serialization.json.put
-
-/** A room the settings screen offers. */
-data class KnownRoom(val roomId: String, val name: String)
 
 /** One room's notification setting. */
 data class RoomSetting(
     val roomId: String,
+    /** The room's display name; the id for a room typed in that the user has not joined. */
     val name: String,
     /** `ALL_MESSAGES` when the room has no rule of its own (the account's defaults apply). */
     val mode: RoomNotificationMode,
     val hasOwnRule: Boolean,
+    val isDm: Boolean = false,
 )
 
 data class SettingsState(
     val keywords: List<String> = emptyList(),
+    /** Every joined room, sorted by name (as `Client.rooms()` lists them), then rooms typed in. */
     val rooms: List<RoomSetting> = emptyList(),
     val busy: Boolean = false,
     /** The last failure, for the user; cleared by the next successful action. */
@@ -36,25 +29,48 @@ data class SettingsState(
 )
 
 /**
- * The settings screen's state over the `Client` push-rule API: keywords and room modes. Every
- * change is made on the server and then read back, so the screen shows what the server has.
- * Reads answer from the rules the library stores (refetched after each change of this app, kept
- * current by the push-rule sync), so listing many rooms costs one request at most.
+ * The settings screen's state over the `Client` push-rule API: keywords and room modes. The rooms
+ * are the user's joined rooms (`Client.rooms()`: one request, modes included) plus any room typed
+ * in by id ([addRoom]: an invite, say, which the list leaves out). Every change is made on the
+ * server and then read back, so the screen shows what the server has. Reads answer from the
+ * rules the library stores (refetched after each change of this app, kept current by the
+ * push-rule sync), so they cost one request at most.
  * The screen collects [state]; rule changes from other devices arrive through
  * [onRulesChanged] (hook it to `Client.startPushRulesSync` while the screen is shown).
  */
 class SettingsPresenter(private val client: ClientInterface) {
     private val _state = MutableStateFlow(SettingsState())
     val state: StateFlow<SettingsState> = _state.asStateFlow()
-    private var rooms: List<KnownRoom> = emptyList()
+    /** Rooms typed in by id, kept across [load]s (the room list has joined rooms only). */
+    private val typedRoomIds = mutableListOf<String>()
 
-    /** Reads the keywords and the mode of each of [rooms]. */
-    suspend fun load(rooms: List<KnownRoom>) {
-        this.rooms = rooms
+    /** Reads the keywords, the joined rooms with their modes, and the modes of rooms typed in. */
+    suspend fun load() = perform {
+        // In turn, not in parallel: when no rules are stored yet, keywords() fetches and stores
+        // them, and rooms() then reads them without a second fetch.
+        val keywords = client.keywords()
+        val joined = client.rooms().map { room ->
+            RoomSetting(
+                room.roomId,
+                room.name,
+                room.mode ?: RoomNotificationMode.ALL_MESSAGES,
+                hasOwnRule = room.mode != null,
+                isDm = room.isDm,
+            )
+        }
+        val typed = typedRoomIds.filter { id -> joined.none { it.roomId == id } }.map { readTypedRoom(it) }
+        _state.update { it.copy(keywords = keywords.sorted(), rooms = joined + typed) }
+    }
+
+    /** Offers a room by id (one the list does not show: an invite, a room not joined yet). */
+    suspend fun addRoom(text: String) {
+        val roomId = text.trim()
+        if (!isRoomId(roomId)) return
+        if (_state.value.rooms.any { it.roomId == roomId }) return
         perform {
-            val keywords = client.keywords()
-            val settings = readRooms(rooms)
-            _state.update { it.copy(keywords = keywords.sorted(), rooms = settings) }
+            val room = readTypedRoom(roomId)
+            typedRoomIds += roomId
+            _state.update { it.copy(rooms = it.rooms + room) }
         }
     }
 
@@ -76,27 +92,36 @@ class SettingsPresenter(private val client: ClientInterface) {
     }
 
     suspend fun setRoomMode(roomId: String, mode: RoomNotificationMode) {
-        // The library takes any rule id; a room's must be its id.
-        if (!roomId.startsWith("!")) {
-            _state.update { it.copy(error = "Not a room id: $roomId") }
-            return
-        }
+        if (!isRoomId(roomId)) return
         perform { setRoomModeOnServer(roomId, mode) }
     }
 
     private suspend fun setRoomModeOnServer(roomId: String, mode: RoomNotificationMode) {
         client.setRoomMode(roomId, mode)
-        val room = rooms.firstOrNull { it.roomId == roomId } ?: KnownRoom(roomId, roomId)
-        val updated = readRoom(room)
-        _state.update { s ->
-            val others = s.rooms.filterNot { it.roomId == roomId }
-            s.copy(rooms = (others + updated).sortedBy { r -> rooms.indexOfFirst { it.roomId == r.roomId } })
+        // Read back from the stored rules, which the edit refetched: no request.
+        val stored = client.roomMode(roomId)
+        val withMode = { room: RoomSetting ->
+            room.copy(mode = stored ?: RoomNotificationMode.ALL_MESSAGES, hasOwnRule = stored != null)
+        }
+        if (_state.value.rooms.none { it.roomId == roomId }) {
+            typedRoomIds += roomId
+            val typed = RoomSetting(roomId, roomId, RoomNotificationMode.ALL_MESSAGES, hasOwnRule = false)
+            _state.update { it.copy(rooms = it.rooms + withMode(typed)) }
+        } else {
+            _state.update { s -> s.copy(rooms = s.rooms.map { if (it.roomId == roomId) withMode(it) else it }) }
         }
     }
 
     /** Keywords from a push-rule sync (another device changed them). */
     fun onRulesChanged(keywords: List<String>) {
         _state.update { it.copy(keywords = keywords.sorted()) }
+    }
+
+    /** The library takes any rule id; a room's must be its id. Says so when it is not. */
+    private fun isRoomId(roomId: String): Boolean {
+        if (roomId.startsWith("!")) return true
+        _state.update { it.copy(error = "Not a room id: $roomId") }
+        return false
     }
 
     /** Runs [block] with [SettingsState.busy] set; a failure becomes [SettingsState.error]. */
@@ -110,43 +135,9 @@ class SettingsPresenter(private val client: ClientInterface) {
         }
     }
 
-    // One at a time: roomMode() answers from the stored rules, but when none are stored yet it
-    // fetches and saves them, and two saves of the same store document at once in one process
-    // can fail with a Storage error (the library's temporary file is named per process, not per
-    // write). In turn, the first read stores the rules and the others make no request.
-    private suspend fun readRooms(rooms: List<KnownRoom>): List<RoomSetting> = rooms.map { readRoom(it) }
-
-    private suspend fun readRoom(room: KnownRoom): RoomSetting {
-        val mode = client.roomMode(room.roomId)
-        return RoomSetting(room.roomId, room.name, mode ?: RoomNotificationMode.ALL_MESSAGES, mode != null)
-    }
-}
-
-/**
- * The rooms the app has shown notifications for, newest first (the library has no room list: the
- * settings screen offers these). Kept as JSON in a [KeyValueStore].
- */
-class KnownRooms(private val store: KeyValueStore, private val max: Int = 30) {
-    @Synchronized
-    fun all(): List<KnownRoom> {
-        val array = runCatching { Json.parseToJsonElement(store.get(KEY) ?: "[]") as? JsonArray }.getOrNull()
-            ?: return emptyList()
-        return array.mapNotNull { element ->
-            val obj = element as? JsonObject ?: return@mapNotNull null
-            val id = (obj["id"] as? JsonPrimitive)?.content ?: return@mapNotNull null
-            KnownRoom(id, (obj["name"] as? JsonPrimitive)?.content ?: id)
-        }
-    }
-
-    @Synchronized
-    fun remember(room: KnownRoom) {
-        val rooms = (listOf(room) + all().filterNot { it.roomId == room.roomId }).take(max)
-        store.put(KEY, buildJsonArray {
-            rooms.forEach { r -> add(buildJsonObject { put("id", r.roomId); put("name", r.name) }) }
-        }.toString())
-    }
-
-    companion object {
-        const val KEY = "known_rooms"
+    /** A room typed in: named by its id (the list names joined rooms only). */
+    private suspend fun readTypedRoom(roomId: String): RoomSetting {
+        val mode = client.roomMode(roomId)
+        return RoomSetting(roomId, roomId, mode ?: RoomNotificationMode.ALL_MESSAGES, mode != null)
     }
 }

@@ -3,9 +3,9 @@ package io.matrixpush.sample.logic
 import io.matrixpush.testing.*
 
 import io.matrixpush.FallbackNotification
-import io.matrixpush.Notification
 import io.matrixpush.NotificationKind
 import io.matrixpush.Outcome
+import io.matrixpush.PushNotification
 import io.matrixpush.SuppressReason
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -26,7 +26,7 @@ class NotificationMapperTest {
         highlight: Boolean = false,
         kind: NotificationKind = NotificationKind.Message("m.text"),
         body: String = "hello",
-    ) = Notification(
+    ) = PushNotification(
         eventId = eventId, roomId = "!room:example.org", roomName = "Ops", isDm = isDm,
         senderId = "@alice:example.org", senderName = "Alice", senderAvatarUrl = null, kind = kind,
         body = body, threadId = null, isNoisy = isNoisy, sound = if (isNoisy) "default" else null,

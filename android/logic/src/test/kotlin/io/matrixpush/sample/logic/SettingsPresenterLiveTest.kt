@@ -24,21 +24,28 @@ class SettingsPresenterLiveTest {
     fun closeClients() = clients.forEach { it.close() }
 
     @Test
-    fun `room modes are set on the server and read back`() = runBlocking {
-        val alice = Synapse.register("alice")
+    fun `joined rooms are listed by name, and their modes set on the server and read back`() = runBlocking {
+        val alice = Synapse.register("alice", displayName = "Alice")
         val bobRaw = Synapse.register("bob")
         val ops = Synapse.createGroup(alice, "Ops room", bobRaw)
         val chat = Synapse.createDm(alice, bobRaw)
+        val invite = Synapse.createGroup(alice, "Not joined yet", bobRaw)
         listOf(ops, chat).forEach { Synapse.join(bobRaw, it) }
         val client = signedInClient(dir, bobRaw).also { clients += it }
         val presenter = SettingsPresenter(client)
 
-        presenter.load(listOf(KnownRoom(ops, "Ops room"), KnownRoom(chat, "Alice")))
+        presenter.load()
         val initial = presenter.state.value
         assertNull(initial.error)
         assertFalse(initial.busy)
-        assertEquals(listOf(ops, chat), initial.rooms.map { it.roomId })
-        assertTrue(initial.rooms.all { it.mode == RoomNotificationMode.ALL_MESSAGES && !it.hasOwnRule }, "$initial")
+        assertEquals(
+            listOf(
+                RoomSetting(chat, "Alice", RoomNotificationMode.ALL_MESSAGES, hasOwnRule = false, isDm = true),
+                RoomSetting(ops, "Ops room", RoomNotificationMode.ALL_MESSAGES, hasOwnRule = false),
+            ),
+            initial.rooms,
+            "the joined rooms by name; the invite is not listed",
+        )
 
         presenter.setRoomMode(ops, RoomNotificationMode.MENTIONS_AND_KEYWORDS_ONLY)
         presenter.setRoomMode(chat, RoomNotificationMode.MUTE)
@@ -46,8 +53,8 @@ class SettingsPresenterLiveTest {
         assertNull(after.error)
         assertEquals(
             listOf(
+                RoomSetting(chat, "Alice", RoomNotificationMode.MUTE, hasOwnRule = true, isDm = true),
                 RoomSetting(ops, "Ops room", RoomNotificationMode.MENTIONS_AND_KEYWORDS_ONLY, hasOwnRule = true),
-                RoomSetting(chat, "Alice", RoomNotificationMode.MUTE, hasOwnRule = true),
             ),
             after.rooms,
         )
@@ -58,7 +65,7 @@ class SettingsPresenterLiveTest {
 
         presenter.setRoomMode(chat, RoomNotificationMode.ALL_MESSAGES)
         assertEquals(
-            RoomSetting(chat, "Alice", RoomNotificationMode.ALL_MESSAGES, hasOwnRule = false),
+            RoomSetting(chat, "Alice", RoomNotificationMode.ALL_MESSAGES, hasOwnRule = false, isDm = true),
             presenter.state.value.rooms.single { it.roomId == chat },
         )
         // The second client reads its stored rules: it sees another client's change once its
@@ -66,6 +73,25 @@ class SettingsPresenterLiveTest {
         assertEquals(RoomNotificationMode.MUTE, second.roomMode(chat), "answered from the stored rules")
         second.fetchPushRules()
         assertNull(second.roomMode(chat), "back to the account's defaults: no rule of its own")
+
+        // A room typed in by id (the invite) is offered after the joined ones, and kept by a reload.
+        presenter.addRoom("  $invite ")
+        presenter.setRoomMode(invite, RoomNotificationMode.MUTE)
+        presenter.load()
+        val reloaded = presenter.state.value
+        assertNull(reloaded.error)
+        assertEquals(listOf(chat, ops, invite), reloaded.rooms.map { it.roomId })
+        assertEquals(
+            RoomSetting(invite, invite, RoomNotificationMode.MUTE, hasOwnRule = true),
+            reloaded.rooms.last(),
+        )
+        // Once joined, it is listed by its name, in its place.
+        Synapse.join(bobRaw, invite)
+        presenter.load()
+        assertEquals(
+            listOf("Alice", "Not joined yet", "Ops room"),
+            presenter.state.value.rooms.map { it.name },
+        )
     }
 
     @Test
@@ -73,7 +99,7 @@ class SettingsPresenterLiveTest {
         val bobRaw = Synapse.register("bob")
         val client = signedInClient(dir, bobRaw).also { clients += it }
         val presenter = SettingsPresenter(client)
-        presenter.load(emptyList())
+        presenter.load()
         assertEquals(emptyList<String>(), presenter.state.value.keywords)
 
         presenter.addKeyword("  deploy  ")
@@ -90,6 +116,8 @@ class SettingsPresenterLiveTest {
 
         presenter.setRoomMode("not a room id", RoomNotificationMode.MUTE)
         assertEquals("Not a room id: not a room id", presenter.state.value.error)
+        presenter.addRoom("#alias:localhost")
+        assertEquals("Not a room id: #alias:localhost", presenter.state.value.error)
         assertEquals(emptyList<RoomSetting>(), presenter.state.value.rooms)
 
         // A keyword the library refuses (it would be a rule id with a '/'): the error is kept
@@ -104,19 +132,5 @@ class SettingsPresenterLiveTest {
 
         presenter.onRulesChanged(listOf("zeta", "alpha"))
         assertEquals(listOf("alpha", "zeta"), presenter.state.value.keywords)
-    }
-
-    @Test
-    fun `known rooms keep the newest first, once each`() {
-        val rooms = KnownRooms(MemoryKeyValueStore(), max = 3)
-        rooms.remember(KnownRoom("!a:x", "A"))
-        rooms.remember(KnownRoom("!b:x", "B \"quoted\""))
-        rooms.remember(KnownRoom("!a:x", "A renamed"))
-        rooms.remember(KnownRoom("!c:x", "C"))
-        rooms.remember(KnownRoom("!d:x", "D"))
-        assertEquals(
-            listOf(KnownRoom("!d:x", "D"), KnownRoom("!c:x", "C"), KnownRoom("!a:x", "A renamed")),
-            rooms.all(),
-        )
     }
 }
