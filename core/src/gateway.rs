@@ -79,6 +79,16 @@ impl DeviceProvider {
     }
 }
 
+/// The phone reads what this provider hands it with the payload decoder of the same name.
+impl From<DeviceProvider> for crate::payload::Provider {
+    fn from(provider: DeviceProvider) -> crate::payload::Provider {
+        match provider {
+            DeviceProvider::Fcm => crate::payload::Provider::Fcm,
+            DeviceProvider::Apns => crate::payload::Provider::Apns,
+        }
+    }
+}
+
 /// What the provider would do with one device of a notification.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Conversion {
@@ -462,6 +472,13 @@ pub struct Delivery {
     pub notification: Value,
     /// When the gateway received Synapse's request.
     pub received_at: Instant,
+}
+
+impl Delivery {
+    /// The payload as the phone's SDK reads it (the decoder of the delivery's provider).
+    pub fn decode(&self) -> Result<crate::payload::PushPayload, crate::payload::PayloadError> {
+        crate::payload::decode(self.provider.into(), &self.payload)
+    }
 }
 
 /// One `POST /_matrix/push/v1/notify` the gateway answered (valid or not).

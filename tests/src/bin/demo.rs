@@ -14,7 +14,7 @@ use matrix_push::Client;
 use matrix_push::gateway::{Delivery, DeviceProvider, Gateway};
 use matrix_push::http::{Method, Request};
 use matrix_push::notify::{NotificationKind, Outcome, SuppressReason};
-use matrix_push::payload::{Provider, PushPayload};
+use matrix_push::payload::PushPayload;
 use matrix_push::pushers::Pusher;
 use matrix_push::secret::Secret;
 use matrix_push::session::LoginIdentifier;
@@ -163,14 +163,6 @@ fn describe_payload(delivery: &Delivery) -> String {
     format!("{provider} {payload}")
 }
 
-fn decode(delivery: &Delivery) -> Option<PushPayload> {
-    let provider = match delivery.provider {
-        DeviceProvider::Fcm => Provider::Fcm,
-        DeviceProvider::Apns => Provider::Apns,
-    };
-    matrix_push::payload::decode(provider, &delivery.payload).ok()
-}
-
 /// One event Bob sends, and what the phone should make of it.
 struct Scripted {
     label: &'static str,
@@ -301,8 +293,8 @@ impl Demo {
                     describe_payload(&delivery)
                 );
                 result.push_ms = Some(push_ms);
-                match decode(&delivery) {
-                    Some(payload) => {
+                match delivery.decode() {
+                    Ok(payload) => {
                         let (outcome, took, requests) = self.handle(&payload).await;
                         let (text, ok) = judge(&outcome, &expect, names);
                         println!(
@@ -316,7 +308,7 @@ impl Demo {
                         result.handle_ms = Some(ms(took));
                         result.requests = Some(requests);
                     }
-                    None => {
+                    Err(_) => {
                         println!("           SDK     cannot decode the payload ✗");
                         result.decision = "undecodable".into();
                     }
@@ -752,7 +744,7 @@ impl Demo {
                 "           push    after {push_ms:.0} ms: {}",
                 describe_payload(&delivery)
             );
-            let Some(payload) = decode(&delivery) else {
+            let Ok(payload) = delivery.decode() else {
                 println!("           SDK     cannot decode the payload ✗");
                 all_badges = false;
                 continue;

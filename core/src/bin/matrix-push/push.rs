@@ -235,14 +235,7 @@ pub async fn gateway(context: &Context, args: &[&str]) -> Result<(), Failure> {
         }
         for delivery in answer.deliveries {
             delivered += 1;
-            let provider = match delivery.provider {
-                DeviceProvider::Fcm => Provider::Fcm,
-                DeviceProvider::Apns => Provider::Apns,
-            };
-            let provider_name = match delivery.provider {
-                DeviceProvider::Fcm => "fcm",
-                DeviceProvider::Apns => "apns",
-            };
+            let provider_name = Provider::from(delivery.provider).as_str();
             let saved = match &save {
                 Some(dir) => {
                     let path = dir.join(format!("{delivered:04}-{provider_name}.json"));
@@ -257,7 +250,7 @@ pub async fn gateway(context: &Context, args: &[&str]) -> Result<(), Failure> {
                 None => None,
             };
             let handled = match &client {
-                Some(client) => Some(match matrix_push::payload::decode(provider, &delivery.payload) {
+                Some(client) => Some(match delivery.decode() {
                     Ok(payload) => Ok(client.handle_push(&payload, HANDLE_DEADLINE).await),
                     Err(e) => Err(e.to_string()),
                 }),
@@ -278,11 +271,14 @@ pub async fn gateway(context: &Context, args: &[&str]) -> Result<(), Failure> {
                     Err(error) => json!({"outcome": "undecodable", "error": error}),
                 }),
             });
-            context.print(value.clone(), || {
+            context.print(value, || {
                 let mut text = format!(
                     "{} {} payload for pushkey {} (app {}):\n  {}",
                     timestamp(),
-                    if provider_name == "fcm" { "FCM v1" } else { "APNs" },
+                    match delivery.provider {
+                        DeviceProvider::Fcm => "FCM v1",
+                        DeviceProvider::Apns => "APNs",
+                    },
                     delivery.pushkey,
                     delivery.app_id,
                     delivery.payload
