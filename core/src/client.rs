@@ -99,10 +99,15 @@ impl ClientBuilder {
     /// session, so the app need not keep the homeserver URL itself. Set the other options
     /// (store folder, display name, decryptor) as for [`Client::builder`].
     pub fn for_saved_session(session_store: Arc<dyn SessionStore>) -> ClientBuilder {
+        ClientBuilder::new(None).session_store(session_store)
+    }
+
+    /// The defaults: no store folder yet, an in-memory session store, default HTTP settings.
+    fn new(homeserver: Option<Url>) -> ClientBuilder {
         ClientBuilder {
-            homeserver: None,
+            homeserver,
             store_dir: None,
-            session_store: Some(session_store),
+            session_store: None,
             http: HttpConfig::default(),
             device_display_name: None,
             decryptor: None,
@@ -147,17 +152,9 @@ impl ClientBuilder {
     /// Builds the client (signed out: restore or sign in next). Fails with
     /// [`BuildError::NoHomeserver`] for a builder from [`ClientBuilder::for_saved_session`].
     pub fn build(self) -> Result<Client, BuildError> {
-        let Some(mut homeserver) = self.homeserver else {
-            return Err(BuildError::NoHomeserver);
-        };
-        if !matches!(homeserver.scheme(), "http" | "https") || homeserver.cannot_be_a_base() {
-            return Err(BuildError::InvalidHomeserver(homeserver.to_string()));
-        }
-        // A base URL with a path (`https://example.org/matrix`) must end in `/` to be joined onto.
-        if !homeserver.path().ends_with('/') {
-            let path = format!("{}/", homeserver.path());
-            homeserver.set_path(&path);
-        }
+        let given = self.homeserver.ok_or(BuildError::NoHomeserver)?;
+        let homeserver = crate::session::api_base(given.clone())
+            .ok_or_else(|| BuildError::InvalidHomeserver(given.to_string()))?;
         let state = StateStore::open(self.store_dir.ok_or(BuildError::NoStoreDir)?)?;
         let transport = Transport::new(self.http)?;
         let store = self
@@ -195,7 +192,7 @@ impl ClientBuilder {
             };
             let homeserver = Url::parse(&saved.homeserver)
                 .ok()
-                .filter(|url| matches!(url.scheme(), "http" | "https") && !url.cannot_be_a_base())
+                .and_then(crate::session::api_base)
                 .ok_or_else(|| RestoreError::InvalidSavedHomeserver(saved.homeserver.clone()))?;
             self.homeserver = Some(homeserver);
         }
@@ -225,14 +222,7 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// A builder for the client-server API at `homeserver` (a base URL).
     pub fn builder(homeserver: Url) -> ClientBuilder {
-        ClientBuilder {
-            homeserver: Some(homeserver),
-            store_dir: None,
-            session_store: None,
-            http: HttpConfig::default(),
-            device_display_name: None,
-            decryptor: None,
-        }
+        ClientBuilder::new(Some(homeserver))
     }
 
     /// A builder for the homeserver found from a user id, server name or URL.

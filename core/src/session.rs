@@ -221,6 +221,19 @@ pub async fn discover_homeserver(transport: &Transport, input: &str) -> Result<U
     Ok(base)
 }
 
+/// The client-server API base for `url`: `None` unless it is an http(s) URL that can be a base;
+/// a path (`https://example.org/matrix`) gets a final `/`, so that API paths join onto it.
+pub fn api_base(mut url: Url) -> Option<Url> {
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return None;
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Some(url)
+}
+
 /// Whether `host` (a URL host; IPv6 with or without brackets) names this machine.
 pub fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');

@@ -186,8 +186,7 @@ pub async fn doctor(context: &Context, args: &[&str]) -> Result<(), Failure> {
         return report.finish();
     };
 
-    let client = context.client(homeserver.clone())?;
-    client.restore_session().map_err(crate::args::session_failure)?;
+    let client = context.signed_in()?;
     let check = check_session(&client, &session).await;
     let session_ok = check.status == Status::Ok;
     report.add(check);
@@ -217,18 +216,10 @@ pub async fn doctor(context: &Context, args: &[&str]) -> Result<(), Failure> {
 // 1. The homeserver.
 
 async fn check_homeserver(transport: &Transport, saved: &str) -> (Check, Option<Url>) {
-    let mut base = match Url::parse(saved) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && !url.cannot_be_a_base() => url,
-        _ => {
-            let message = format!("the saved homeserver {saved:?} is not an http(s) URL: {LOGIN_AGAIN}");
-            return (Check::new("homeserver", Status::Fail, message), None);
-        }
+    let Some(base) = Url::parse(saved).ok().and_then(matrix_push::session::api_base) else {
+        let message = format!("the saved homeserver {saved:?} is not an http(s) URL: {LOGIN_AGAIN}");
+        return (Check::new("homeserver", Status::Fail, message), None);
     };
-    // A base with a path (`https://example.org/matrix`) is joined onto only with a final `/`.
-    if !base.path().ends_with('/') {
-        let path = format!("{}/", base.path());
-        base.set_path(&path);
-    }
     let Ok(versions) = base.join("_matrix/client/versions") else {
         let message = format!("the saved homeserver {saved:?} cannot be used: {LOGIN_AGAIN}");
         return (Check::new("homeserver", Status::Fail, message), None);
