@@ -30,6 +30,14 @@ pub struct Evaluation {
     pub actions: Vec<Action>,
     pub rule_id: Option<String>,
     pub kind: Option<RuleKind>,
+    /// Enabled rules ranked above the one that decided (all of them when none matched) that this
+    /// engine cannot evaluate — a condition kind it does not know (MSC4306's
+    /// `thread_subscription`, say) with every other condition of the rule passing, or a rule of
+    /// a kind it does not know. The spec says such a condition never matches, and so does this
+    /// engine; but the homeserver may know it, and then one of these rules may have decided
+    /// there. A caller holding the server's decision defers to it when this is not empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undecided: Vec<String>,
 }
 
 impl Evaluation {
@@ -63,6 +71,8 @@ pub struct CompiledRuleset {
     pub(super) rules: Vec<CompiledRule>,
     keys: KeyTree,
     slots: WellKnownSlots,
+    /// The enabled rules of kinds this engine does not know (see [`Evaluation::undecided`]).
+    unknown_kind_rules: Vec<String>,
 }
 
 /// Key paths the evaluator itself reads.
@@ -82,6 +92,8 @@ pub(super) struct CompiledRule {
     pub(super) rule_id: String,
     pub(super) enabled: bool,
     pub(super) legacy_mention: bool,
+    /// Has a condition of a kind this engine does not know (which the server may know).
+    unknown_conditions: bool,
     actions: Vec<Action>,
     pub(super) tests: Vec<Test>,
 }
@@ -227,6 +239,11 @@ impl CompiledRuleset {
                     rule_id: rule.rule_id.clone(),
                     enabled: rule.enabled,
                     legacy_mention: LEGACY_MENTION_RULES.contains(&rule.rule_id.as_str()),
+                    unknown_conditions: rule
+                        .conditions
+                        .iter()
+                        .flatten()
+                        .any(|condition| matches!(condition, Condition::Unknown(_))),
                     actions: rule
                         .actions
                         .iter()
@@ -237,11 +254,23 @@ impl CompiledRuleset {
                 });
             }
         }
+        let unknown_kind_rules = ruleset
+            .other_kinds
+            .values()
+            .filter_map(Value::as_array)
+            .flatten()
+            .filter(|rule| rule.get("enabled").and_then(Value::as_bool) != Some(false))
+            .map(|rule| {
+                let id = rule.get("rule_id").and_then(Value::as_str);
+                id.unwrap_or("(a rule without an id)").to_owned()
+            })
+            .collect();
         CompiledRuleset {
             ruleset,
             rules,
             keys,
             slots,
+            unknown_kind_rules,
         }
     }
 
@@ -266,17 +295,37 @@ impl CompiledRuleset {
         if view.is_own_event(cx) {
             return Evaluation::default();
         }
+        // Rules of kinds this engine does not know have no place in the order: any may rank
+        // above the winner.
+        let mut undecided = self.unknown_kind_rules.clone();
         let winner = self.rules.iter().find(|rule| {
-            view.is_candidate(rule) && rule.tests.iter().all(|test| view.check(test, cx).is_ok())
+            if !view.is_candidate(rule) {
+                return false;
+            }
+            let mut unknown = false;
+            for test in &rule.tests {
+                match view.check(test, cx) {
+                    Ok(()) => {}
+                    Err(Failure::UnknownCondition) if rule.unknown_conditions => unknown = true,
+                    Err(_) => return false,
+                }
+            }
+            if unknown {
+                undecided.push(rule.rule_id.clone());
+            }
+            !unknown
         });
-        match winner {
+        let mut evaluation = match winner {
             Some(rule) => Evaluation {
                 actions: rule.actions.clone(),
                 rule_id: Some(rule.rule_id.clone()),
                 kind: Some(rule.kind),
+                undecided: Vec::new(),
             },
             None => Evaluation::default(),
-        }
+        };
+        evaluation.undecided = undecided;
+        evaluation
     }
 
     pub(super) fn view<'a, 'e>(&'a self, event: &'e Value, cx: &PushContext) -> EventView<'a, 'e> {
@@ -435,6 +484,43 @@ impl<'a, 'e> EventView<'a, 'e> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rules_the_engine_cannot_evaluate_are_reported_above_the_winner() {
+        let rules = Ruleset::from_value(&json!({
+            "override": [
+                {"rule_id": "unknown-fails-anyway", "default": false, "enabled": true, "actions": ["notify"],
+                 "conditions": [{"kind": "org.example.new"}, {"kind": "event_match", "key": "type", "pattern": "m.call.*"}]},
+                {"rule_id": "thread-subscribed", "default": false, "enabled": true, "actions": ["notify"],
+                 "conditions": [{"kind": "io.element.msc4306.thread_subscription", "subscribed": true}]},
+                {"rule_id": "disabled-unknown", "default": false, "enabled": false, "actions": ["notify"],
+                 "conditions": [{"kind": "org.example.new"}]}
+            ],
+            "room": [{"rule_id": "!quiet:x", "default": false, "enabled": true, "actions": []}],
+            "underride": [
+                {"rule_id": "after-the-winner", "default": false, "enabled": true, "actions": ["notify"],
+                 "conditions": [{"kind": "org.example.new"}]}
+            ],
+            "org.example.kind": [{"rule_id": "new-kind", "default": false, "enabled": true, "actions": ["notify"]}]
+        }))
+        .unwrap();
+        let compiled = CompiledRuleset::new(rules);
+        let event = json!({"type": "m.room.message", "sender": "@a:x", "room_id": "!quiet:x",
+                           "content": {"body": "hi"}});
+        let evaluation = compiled.evaluate(&event, &PushContext::new("@me:x"));
+        assert_eq!(evaluation.rule_id.as_deref(), Some("!quiet:x"));
+        assert!(!evaluation.notify(), "an unknown condition never matches here");
+        assert_eq!(evaluation.undecided, ["new-kind", "thread-subscribed"]);
+        let elsewhere = json!({"type": "m.room.message", "sender": "@a:x", "room_id": "!other:x",
+                               "content": {"body": "hi"}});
+        let evaluation = compiled.evaluate(&elsewhere, &PushContext::new("@me:x"));
+        assert_eq!(
+            evaluation.undecided,
+            ["new-kind", "thread-subscribed", "after-the-winner"],
+            "no rule matched: every undecidable one counts"
+        );
+    }
 
     #[test]
     fn member_count_comparisons() {
