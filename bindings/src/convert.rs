@@ -447,22 +447,42 @@ impl From<notify::FallbackNotification> for FallbackNotification {
     }
 }
 
+/// Why a push shows nothing.
 #[derive(Clone, Debug, PartialEq, uniffi::Enum)]
 pub enum SuppressReason {
-    Rules { rule_id: Option<String> },
+    /// The user's rules, synced for this push, do not notify for the event.
+    Rules {
+        rule_id: Option<String>,
+    },
     OwnEvent,
     Edit,
     Redacted,
+    /// The sender is on the user's ignore list.
+    IgnoredSender,
 }
 
 /// What to do with a push.
 #[derive(Clone, Debug, PartialEq, uniffi::Enum)]
 pub enum Outcome {
-    Show { notification: PushNotification },
-    Suppressed { reason: SuppressReason },
-    BadgeUpdate { unread: u64, read_rooms: Vec<String> },
-    Dismiss { room_ids: Vec<String> },
-    Fallback { notification: FallbackNotification },
+    Show {
+        notification: PushNotification,
+    },
+    /// Nothing to show. `server_notified`: the homeserver pushed the event (its rules said
+    /// notify), so a `Rules` reason means the phone's current rules keep it silent.
+    Suppressed {
+        reason: SuppressReason,
+        server_notified: bool,
+    },
+    BadgeUpdate {
+        unread: u64,
+        read_rooms: Vec<String>,
+    },
+    Dismiss {
+        room_ids: Vec<String>,
+    },
+    Fallback {
+        notification: FallbackNotification,
+    },
     Duplicate,
 }
 
@@ -472,13 +492,18 @@ impl From<notify::Outcome> for Outcome {
             notify::Outcome::Show(n) => Outcome::Show {
                 notification: n.into(),
             },
-            notify::Outcome::Suppressed(reason) => Outcome::Suppressed {
+            notify::Outcome::Suppressed {
+                reason,
+                server_notified,
+            } => Outcome::Suppressed {
                 reason: match reason {
                     notify::SuppressReason::Rules { rule_id } => SuppressReason::Rules { rule_id },
                     notify::SuppressReason::OwnEvent => SuppressReason::OwnEvent,
                     notify::SuppressReason::Edit => SuppressReason::Edit,
                     notify::SuppressReason::Redacted => SuppressReason::Redacted,
+                    notify::SuppressReason::IgnoredSender => SuppressReason::IgnoredSender,
                 },
+                server_notified,
             },
             notify::Outcome::BadgeUpdate { unread, read_rooms } => {
                 Outcome::BadgeUpdate { unread, read_rooms }

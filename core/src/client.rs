@@ -433,14 +433,14 @@ impl Client {
         self.after_rule_edit(edited).await
     }
 
-    /// After the app changed a rule, the stored copy (what pushes are judged by, also in an
-    /// extension that never syncs) is refetched at once rather than left stale until the
+    /// After the app changed a rule, the stored copy (what the settings read, and the base
+    /// pushes bring up to date) is refetched at once rather than left stale until the
     /// background sync sees the change. If that fails, the stored copy is dropped so that the
-    /// next push fetches the rules itself. The edit's own result is returned either way.
+    /// next reader fetches the rules itself. The edit's own result is returned either way.
     async fn after_rule_edit(&self, edited: Result<(), SyncError>) -> Result<(), SyncError> {
         if edited.is_ok()
             && self.fetch_push_rules().await.is_err()
-            && let Err(e) = self.state.remove_push_rules()
+            && let Err(e) = self.state.remove_account()
         {
             tracing::warn!("the stored push rules may be stale: {e}");
         }

@@ -1,14 +1,24 @@
-//! The small on-disk state the push path needs without the app running — synced push rules, the
-//! `/sync` token — and the cross-process lock that the app and its extension share.
+//! The small on-disk state the push path needs without the app running — the account's push
+//! rules and ignored users with the `/sync` position they are current at ([`AccountState`]) —
+//! and the cross-process lock that the app and its extension share.
 //!
 //! Every write goes to a temporary file that is flushed and renamed over the old one, so a reader
 //! (or a crash) sees the old state or the new, never half of one. A missing or corrupt file reads
 //! as "nothing stored" (a corrupt one is logged and set aside), never as an error that would stop
 //! a push from being shown.
+//!
+//! What is stored is a base for deltas, never the truth: the push path brings it up to date with
+//! an incremental `/sync` from its position on every push. So a stored position must never claim
+//! more than its data knows. Two rules keep that true across processes:
+//! - the account state is replaced only by a writer that read the generation it replaces
+//!   ([`StateStore::replace_account`]): its data came from a sync that started after that state
+//!   was written, so positions only move forward;
+//! - cached rooms (see `notify`) are labelled with a position no newer than the account's, so a
+//!   sync from a room's position also brings every account change since the account's.
 
-use crate::rules::PushRules;
-use serde::Serialize;
+use crate::rules::{PushRules, RuleError};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -37,15 +47,72 @@ pub struct StateStore {
     dir: PathBuf,
 }
 
-const PUSH_RULES: &str = "push_rules.json";
-const SYNC_TOKEN: &str = "sync_token.json";
+const ACCOUNT: &str = "account.json";
+/// Files of earlier versions, removed with the account state.
+const LEGACY: [&str; 2] = ["push_rules.json", "sync_token.json"];
+/// Temporary files older than this were left by a writer that died (a killed extension).
+const STALE_TEMPORARY: Duration = Duration::from_secs(60);
+
+/// What the push path knows about the account, and the `/sync` position it is current at.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountState {
+    /// The `next_batch` of the sync this state is current at. `None` when it came from
+    /// elsewhere (`GET /pushrules/`): then the next push syncs from scratch.
+    #[serde(default)]
+    pub since: Option<String>,
+    /// Bumped by every write (see [`StateStore::replace_account`]).
+    #[serde(default)]
+    pub generation: u64,
+    /// The `m.push_rules` content as the server sent it (parsed when used, leniently).
+    #[serde(default)]
+    pub push_rules: Option<Value>,
+    /// `m.ignored_user_list`: users whose events are never shown.
+    #[serde(default)]
+    pub ignored_users: Vec<String>,
+}
+
+impl AccountState {
+    /// The rules, with the rules that do not parse left out (and returned).
+    pub fn rules(&self) -> Option<(PushRules, Vec<RuleError>)> {
+        let value = self.push_rules.as_ref()?;
+        match PushRules::from_value_lenient(value) {
+            Ok(parsed) => Some(parsed),
+            Err(e) => {
+                tracing::warn!("stored push rules do not parse: {e}");
+                None
+            }
+        }
+    }
+}
 
 impl StateStore {
     /// Opens (and creates) the folder.
     pub fn open(dir: impl Into<PathBuf>) -> Result<StateStore, StoreError> {
         let dir = dir.into();
         fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
-        Ok(StateStore { dir })
+        let store = StateStore { dir };
+        store.remove_stale_temporaries();
+        Ok(store)
+    }
+
+    /// Removes the temporary files of writers that died before renaming them.
+    fn remove_stale_temporaries(&self) {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let old = || {
+                let modified = entry.metadata().and_then(|m| m.modified()).ok();
+                modified
+                    .and_then(|m| m.elapsed().ok())
+                    .is_some_and(|age| age > STALE_TEMPORARY)
+            };
+            if name.starts_with('.') && name.ends_with(".tmp") && old() {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -162,42 +229,60 @@ impl StateStore {
         }
     }
 
-    /// The last synced push rules.
+    /// The account state, if any.
+    pub fn account(&self) -> Option<AccountState> {
+        self.read(ACCOUNT)
+    }
+
+    /// The stored push rules (the base the push path brings up to date).
     pub fn push_rules(&self) -> Option<PushRules> {
-        let value: Value = self.read(PUSH_RULES)?;
-        match PushRules::from_value(&value) {
-            Ok(rules) => Some(rules),
-            Err(e) => {
-                tracing::warn!("stored push rules do not parse: {e}");
-                None
-            }
-        }
+        self.account()?.rules().map(|(rules, _)| rules)
     }
 
-    pub fn save_push_rules(&self, rules: &PushRules) -> Result<(), StoreError> {
-        self.write(PUSH_RULES, &rules.to_value())
-    }
-
-    /// Forgets the stored rules (the next reader fetches them).
-    pub fn remove_push_rules(&self) -> Result<(), StoreError> {
-        self.remove(PUSH_RULES)
-    }
-
-    /// The `next_batch` token of the last push-rule sync.
+    /// The position the account state is current at.
     pub fn sync_token(&self) -> Option<String> {
-        self.read(SYNC_TOKEN)
+        self.account()?.since
     }
 
-    pub fn save_sync_token(&self, token: &str) -> Result<(), StoreError> {
-        self.write(SYNC_TOKEN, &token)
+    /// Replaces the account state with `state`, if the stored one is still the generation
+    /// `read_generation` (0: none) that `state` was built from; `false` when another writer came
+    /// first (its state is kept: it is as good a base, and never newer than what it claims).
+    pub async fn replace_account(
+        &self,
+        read_generation: u64,
+        mut state: AccountState,
+    ) -> Result<bool, StoreError> {
+        let _lock = self.lock("account", LOCK_WAIT).await?;
+        let stored = self.account().map_or(0, |account| account.generation);
+        if stored != read_generation {
+            return Ok(false);
+        }
+        state.generation = read_generation + 1;
+        self.write(ACCOUNT, &state)?;
+        Ok(true)
     }
 
-    /// Forgets everything tied to an account (after logout).
+    /// Forgets the account state (the next push syncs from scratch).
+    pub fn remove_account(&self) -> Result<(), StoreError> {
+        self.remove(ACCOUNT)
+    }
+
+    /// Forgets everything tied to an account (after logout): its state and the caches built
+    /// for it.
     pub fn clear_account_state(&self) -> Result<(), StoreError> {
-        self.remove(PUSH_RULES)?;
-        self.remove(SYNC_TOKEN)
+        for name in [ACCOUNT, ROOMS, NOTIFIED_ROOMS].into_iter().chain(LEGACY) {
+            self.remove(name)?;
+        }
+        Ok(())
     }
 }
+
+/// The room cache of the push path (see `notify`).
+pub const ROOMS: &str = "rooms.json";
+/// The rooms notified about and not read yet (see `notify`).
+pub const NOTIFIED_ROOMS: &str = "notified_rooms.json";
+/// How long a writer waits for another process's lock on the account state.
+const LOCK_WAIT: Duration = Duration::from_secs(2);
 
 /// A held cross-process lock.
 #[derive(Debug)]
@@ -215,18 +300,31 @@ mod tests {
         dir
     }
 
-    #[test]
-    fn documents_round_trip_and_corruption_reads_as_nothing() {
+    fn account(since: &str) -> AccountState {
+        AccountState {
+            since: Some(since.into()),
+            push_rules: Some(serde_json::json!({"global": {"override": []}})),
+            ..AccountState::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn documents_round_trip_and_corruption_reads_as_nothing() {
         let store = StateStore::open(temp_dir("docs")).unwrap();
         assert_eq!(store.sync_token(), None);
-        store.save_sync_token("s72594_4483_1934").unwrap();
+        assert!(
+            store
+                .replace_account(0, account("s72594_4483_1934"))
+                .await
+                .unwrap()
+        );
         assert_eq!(store.sync_token().as_deref(), Some("s72594_4483_1934"));
-        fs::write(store.dir().join(SYNC_TOKEN), b"{not json").unwrap();
-        assert_eq!(store.sync_token(), None);
-        assert!(store.dir().join("sync_token.json.corrupt").exists());
         let rules = PushRules::from_json(r#"{"global": {"override": []}}"#).unwrap();
-        store.save_push_rules(&rules).unwrap();
         assert_eq!(store.push_rules(), Some(rules));
+        fs::write(store.dir().join(ACCOUNT), b"{not json").unwrap();
+        assert_eq!(store.sync_token(), None);
+        assert!(store.dir().join("account.json.corrupt").exists());
+        assert!(store.replace_account(0, account("s1")).await.unwrap());
         store.clear_account_state().unwrap();
         assert_eq!(store.push_rules(), None);
         let leftovers: Vec<_> = fs::read_dir(store.dir())
@@ -257,6 +355,50 @@ mod tests {
         }
         let last: String = store.read("shared.json").unwrap();
         assert!(last.starts_with("writer "), "{last}");
+    }
+
+    #[tokio::test]
+    async fn the_account_state_is_replaced_only_from_the_generation_it_was_built_on() {
+        let store = StateStore::open(temp_dir("generations")).unwrap();
+        assert!(store.replace_account(0, account("s1")).await.unwrap());
+        let read = store.account().unwrap();
+        assert_eq!(read.generation, 1);
+        // Two writers built on generation 1: the first wins, the second keeps its hands off.
+        assert!(
+            store
+                .replace_account(read.generation, account("s2"))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .replace_account(read.generation, account("s3"))
+                .await
+                .unwrap()
+        );
+        assert_eq!(store.sync_token().as_deref(), Some("s2"));
+        assert_eq!(store.account().unwrap().generation, 2);
+    }
+
+    #[test]
+    fn temporaries_of_dead_writers_are_removed_when_the_store_opens() {
+        let dir = temp_dir("temporaries");
+        let store = StateStore::open(&dir).unwrap();
+        let stale = dir.join(".rooms.json.1.0.tmp");
+        fs::write(&stale, b"{").unwrap();
+        let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+        File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(an_hour_ago)
+            .unwrap();
+        let fresh = dir.join(".rooms.json.2.0.tmp");
+        fs::write(&fresh, b"{").unwrap();
+        StateStore::open(&dir).unwrap();
+        assert!(!stale.exists(), "a minute old: its writer is gone");
+        assert!(fresh.exists(), "its writer may still be renaming it");
+        drop(store);
     }
 
     #[tokio::test]

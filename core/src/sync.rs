@@ -1,9 +1,11 @@
 //! Push-rule syncing and editing.
 //!
-//! Syncing: one `GET /pushrules/`, then `/sync` long-polls with a filter that returns only the
-//! `m.push_rules` account data (no rooms, no presence). Every ruleset received is saved in the
-//! [`StateStore`] (so the push path can evaluate with no network), the `next_batch` token too,
-//! and changes are handed to the caller.
+//! Syncing: `/sync` long-polls with a filter that returns only the account data the push path
+//! judges with — `m.push_rules` and `m.ignored_user_list` — and no rooms or presence. What
+//! arrives is merged into the stored [`AccountState`] with its `next_batch` (the base every push
+//! brings up to date with a sync of its own; see [`StateStore::replace_account`]), and rule
+//! changes are handed to the caller. [`apply_account_data`] is the one reader of account data,
+//! for this loop and for the push path.
 //!
 //! Editing: typed operations over the push-rule REST API — keywords, a room's notification mode
 //! (encoded as Element clients encode it, so both read each other's settings), muting a sender,
@@ -12,7 +14,7 @@
 use crate::http::{Method, Request};
 use crate::rules::{Action, PushRules, RuleKind, Ruleset};
 use crate::session::{SessionClient, SessionError};
-use crate::store::{StateStore, StoreError};
+use crate::store::{AccountState, StateStore, StoreError};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -29,65 +31,125 @@ pub enum SyncError {
     InvalidRuleId { rule_id: String, reason: &'static str },
 }
 
-/// The `/sync` filter: only the `m.push_rules` account data.
+/// The account data types the push path judges with.
+pub const ACCOUNT_DATA_TYPES: [&str; 2] = ["m.push_rules", "m.ignored_user_list"];
+
+/// The `/sync` filter: only the account data of [`ACCOUNT_DATA_TYPES`].
 pub fn push_rules_filter() -> Value {
     json!({
-        "account_data": {"types": ["m.push_rules"]},
+        "account_data": {"types": ACCOUNT_DATA_TYPES},
         "presence": {"types": []},
         "room": {"rooms": []}
     })
 }
 
-/// Fetches the whole ruleset (`GET /pushrules/`) and saves it.
+/// Takes the account data of a `/sync` response into `state`: the push rules and the ignored
+/// users, as sent (a sync brings the whole content of each type that changed). Returns the new
+/// rules when they changed; a `next_batch` is not taken (the caller decides where it goes).
+/// Account data of the wrong shape is an error: a push must not be judged on half of it.
+pub fn apply_account_data(state: &mut AccountState, sync: &Value) -> Result<Option<PushRules>, SyncError> {
+    let malformed = |what| SyncError::Session(SessionError::MalformedResponse(what));
+    let events = match sync.pointer("/account_data/events") {
+        None => return Ok(None),
+        Some(events) => events
+            .as_array()
+            .ok_or_else(|| malformed("account data events as a list"))?,
+    };
+    let mut changed = None;
+    for event in events {
+        let content = event.get("content");
+        match event.get("type").and_then(Value::as_str) {
+            Some("m.push_rules") => {
+                let content = content.ok_or_else(|| malformed("the push rules' content"))?;
+                let (rules, dropped) = PushRules::from_value_lenient(content)?;
+                for error in dropped {
+                    tracing::warn!("a push rule the server sent is left out: {error}");
+                }
+                state.push_rules = Some(content.clone());
+                changed = Some(rules);
+            }
+            Some("m.ignored_user_list") => {
+                let users = content
+                    .and_then(|c| c.get("ignored_users"))
+                    .and_then(Value::as_object)
+                    .ok_or_else(|| malformed("the ignored users as an object"))?;
+                state.ignored_users = users.keys().cloned().collect();
+            }
+            _ => {}
+        }
+    }
+    Ok(changed)
+}
+
+/// Fetches the whole ruleset (`GET /pushrules/`) and stores it — unless another process
+/// stored a newer account state meanwhile (then that one stays; pushes bring either up to date).
 pub async fn fetch_push_rules(client: &SessionClient, store: &StateStore) -> Result<PushRules, SyncError> {
+    let read = store.account().unwrap_or_default();
     let body = client.send(Method::Get, "pushrules/", None).await?;
     let rules = PushRules::from_value(&body)?;
-    store.save_push_rules(&rules)?;
+    // Fetched after `read` was stored, so as new as its position at least.
+    let fetched = AccountState {
+        push_rules: Some(rules.to_value()),
+        ..read.clone()
+    };
+    store.replace_account(read.generation, fetched).await?;
     Ok(rules)
 }
 
-/// One `/sync` round: waits up to `timeout` for a change; returns the new rules when they
-/// changed. The `since` token is read from and saved to the store.
+/// One `/sync` round from the stored position (from scratch when there is none): waits up to
+/// `timeout` for a change; returns the new rules when they changed. The account state is
+/// stored with the new position unless another process stored one meanwhile.
 pub async fn sync_once(
     client: &SessionClient,
     store: &StateStore,
     timeout: Duration,
 ) -> Result<Option<PushRules>, SyncError> {
+    sync_account(client, store, timeout, false).await
+}
+
+/// [`sync_once`], or with `from_scratch` a sync without a position: the whole account data.
+async fn sync_account(
+    client: &SessionClient,
+    store: &StateStore,
+    timeout: Duration,
+    from_scratch: bool,
+) -> Result<Option<PushRules>, SyncError> {
+    let read = store.account().unwrap_or_default();
+    let since = read.since.as_ref().filter(|_| !from_scratch);
     let mut url = client.url("sync");
     {
         let mut query = url.query_pairs_mut();
         query.append_pair("filter", &push_rules_filter().to_string());
         query.append_pair("timeout", &timeout.as_millis().to_string());
-        if let Some(since) = store.sync_token() {
-            query.append_pair("since", &since);
+        if let Some(since) = since {
+            query.append_pair("since", since);
         }
     }
     let request_timeout = timeout + client.transport().config().request_timeout;
     let body = client
         .send_request(Request::new(Method::Get, url).timeout(request_timeout))
         .await?;
-    let rules = body
-        .pointer("/account_data/events")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|event| event.get("type").and_then(Value::as_str) == Some("m.push_rules"))
-        .filter_map(|event| event.get("content"))
-        .next_back()
-        .map(PushRules::from_value)
-        .transpose()?;
-    if let Some(rules) = &rules {
-        store.save_push_rules(rules)?;
-    }
-    if let Some(next_batch) = body.get("next_batch").and_then(Value::as_str) {
-        store.save_sync_token(next_batch)?;
-    }
+    let next_batch = body
+        .get("next_batch")
+        .and_then(Value::as_str)
+        .ok_or(SessionError::MalformedResponse("next_batch"))?;
+    let mut state = match from_scratch {
+        true => AccountState {
+            generation: read.generation,
+            ..AccountState::default()
+        },
+        false => read.clone(),
+    };
+    let rules = apply_account_data(&mut state, &body)?;
+    state.since = Some(next_batch.to_owned());
+    store.replace_account(read.generation, state).await?;
     Ok(rules)
 }
 
-/// Keeps the rules in sync until the returned future is dropped: fetches them once, then
-/// long-polls `/sync`, calling `on_change` with every new ruleset (the first fetch included).
-/// Network errors back off (1 s doubling to 60 s) and go on; a signed-out session ends the loop.
+/// Keeps the rules in sync until the returned future is dropped: one sync from scratch (which
+/// brings the whole ruleset), then long-polls, calling `on_change` with every new ruleset (the
+/// first included). Network errors back off (1 s doubling to 60 s) and go on; a signed-out
+/// session ends the loop.
 pub async fn run_push_rules_sync(
     client: &SessionClient,
     store: &StateStore,
@@ -97,10 +159,9 @@ pub async fn run_push_rules_sync(
     let mut backoff = Duration::from_secs(1);
     let mut fetched = false;
     loop {
-        let round = if fetched {
-            sync_once(client, store, poll_timeout).await
-        } else {
-            fetch_push_rules(client, store).await.map(Some)
+        let round = match fetched {
+            true => sync_account(client, store, poll_timeout, false).await,
+            false => sync_account(client, store, Duration::ZERO, true).await,
         };
         match round {
             Ok(changed) => {

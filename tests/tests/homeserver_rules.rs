@@ -364,7 +364,7 @@ async fn room_modes_and_keywords_are_read_from_the_stored_rules() {
     assert_eq!(requests(), before, "answered from the stored rules");
 
     // Without stored rules (dropped when a refetch after an edit failed) the read fetches again.
-    client.state().remove_push_rules().unwrap();
+    client.state().remove_account().unwrap();
     assert_eq!(
         client.room_mode(&rooms[2]).await.unwrap(),
         Some(RoomNotificationMode::Mute)

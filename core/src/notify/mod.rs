@@ -1,32 +1,53 @@
 //! Turning a push into what the phone shows: `handle(payload, deadline) -> Outcome`.
 //!
-//! The critical path is one round of parallel requests:
-//! - warm (the room is in the store): `GET /rooms/{id}/event/{id}` only, plus the sender's member
-//!   event in the same round when the sender was never seen in that room;
-//! - cold: the event, a `/sync` filtered to that one room (name, alias, heroes, member counts,
-//!   power levels, the members the server includes, unread counts; or the invite's stripped
-//!   state), the `m.room.create` event (creators for room v12), and the push rules when none are
-//!   stored — all at once; then, only if the sender is still unknown, their member event.
+//! **Decided on the truth.** Every decision uses the room's state and the account's rules and
+//! ignored users as current as of the push ([`fresh`]): the store is a base that one `/sync`
+//! brings up to date, never the answer. The critical path is one round of parallel requests:
+//! - the event (`GET /rooms/{id}/event/{id}`);
+//! - a `/sync` filtered to the room and to the rules' account data: from the cached room's
+//!   position (warm), or from scratch (cold);
+//! - cold only: the `m.room.create` event (creators and room version, for room v12; it never
+//!   changes, so it is cached for good);
+//! - when the payload names a sender the cache does not know: their member event.
 //!
-//! So: 1 sequential round trip warm, at most 2 cold. The rules are evaluated here, on the phone,
-//! with the synced rules (providers do not carry tweaks; the rules may also have changed since the
-//! server decided). Nothing is lost: when data cannot be had in time the outcome is a generic
-//! [`Outcome::Fallback`] built from what the payload itself carries.
+//! Then, only if the sender is still unknown, their member event. So: 1 sequential round trip
+//! and 2 requests warm, at most 2 round trips cold.
+//!
+//! **The server's decision is evidence.** A push that names an event was sent because the
+//! homeserver's rules said "notify" for it (Synapse pushes nothing else). The phone refines that
+//! — sound, highlight, text — and turns it into silence only on knowledge at least as new as the
+//! event (rules synced for this push: a rule changed after the event may silence it), or for its
+//! own explicit reasons (the user's own event, an edit, a redacted event, an ignored sender).
+//! When the phone's rules would keep it silent but cannot be trusted to — the server sent no
+//! rules, some did not parse, or a rule the engine cannot evaluate ranks above the one that
+//! decided (an unknown condition such as MSC4306's `thread_subscription`, an unknown kind) — it
+//! shows the notification as the server decided and logs the disagreement.
+//! [`Outcome::Suppressed`] says whether the server had notified.
+//!
+//! **Bounded.** The deadline covers the whole of `handle`, body reads included; every body is
+//! read with a cap that fits its endpoint. Nothing is lost: what cannot be resolved in time, or
+//! from answers of the wrong shape, becomes a generic [`Outcome::Fallback`] built from what the
+//! payload itself carries.
 //!
 //! [`joined_rooms`] reads every joined room's name, DM flag and member count the same way (one
 //! filtered `/sync`), for a settings screen's room list.
 
+mod fresh;
 mod render;
 mod room;
 
+pub use fresh::{push_sync_filter, sync_url};
 pub use render::{NotificationKind, describe, html_to_text, strip_reply_fallback};
 pub use room::{Member, RoomInfo, RoomSummary, room_filter, room_list_filter};
 
 use crate::http::{HttpError, Method, Request};
-use crate::payload::PushPayload;
-use crate::rules::{CompiledRuleset, PowerLevels, PushContext, server_default_rules};
+use crate::payload::{Priority, PushPayload};
+use crate::rules::{
+    Action, CompiledRuleset, Evaluation, PowerLevels, PushContext, Tweak, server_default_rules,
+};
 use crate::session::{SessionClient, SessionError};
-use crate::store::StateStore;
+use crate::store::{NOTIFIED_ROOMS, ROOMS, StateStore};
+use fresh::{Base, Fresh, FreshError};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -78,20 +99,28 @@ pub struct FallbackNotification {
 /// Why a push shows nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SuppressReason {
-    /// The user's rules (as synced now) do not notify for this event.
+    /// The user's rules, synced for this push, do not notify for this event.
     Rules {
         rule_id: Option<String>,
     },
     OwnEvent,
     Edit,
     Redacted,
+    /// The sender is on the user's ignore list (`m.ignored_user_list`).
+    IgnoredSender,
 }
 
 /// What to do with a push.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
     Show(Notification),
-    Suppressed(SuppressReason),
+    /// Nothing to show, and why. `server_notified`: the push named the event, so the
+    /// homeserver's rules said "notify" for it — with [`SuppressReason::Rules`], the phone's
+    /// current rules (changed since, or judging differently) keep silent what the server pushed.
+    Suppressed {
+        reason: SuppressReason,
+        server_notified: bool,
+    },
     /// A badge-only push: set the badge; `read_rooms` are rooms notified before that are now
     /// read (their notifications can go).
     BadgeUpdate {
@@ -114,9 +143,7 @@ pub trait EventDecryptor: Send + Sync {
     fn decrypt(&self, room_id: &str, event: &Value) -> Option<Value>;
 }
 
-const ROOMS: &str = "rooms.json";
 const HANDLED: &str = "handled_events.json";
-const NOTIFIED_ROOMS: &str = "notified_rooms.json";
 /// Rooms kept in the cache, and event ids remembered for de-duplication.
 const MAX_ROOMS: usize = 200;
 const MAX_HANDLED: usize = 500;
@@ -134,8 +161,116 @@ pub struct Notifier<'a> {
 enum ResolveError {
     #[error(transparent)]
     Session(#[from] SessionError),
+    #[error(transparent)]
+    Fresh(#[from] FreshError),
     #[error("{0}")]
     Missing(&'static str),
+}
+
+/// What the phone judges an event with: the rules synced for this push, and how far they can be
+/// trusted to silence what the server pushed.
+struct Judgement<'a> {
+    rules: CompiledRuleset,
+    /// Why a "silent" from these rules cannot stand against the server's "notify" (`None`: it can).
+    doubt: Option<&'static str>,
+    ignored_users: &'a [String],
+    /// The push named the event: the server's rules said notify.
+    server_notified: bool,
+}
+
+impl<'a> Judgement<'a> {
+    fn new(fresh: &'a Fresh, user_id: &str, payload: &PushPayload) -> Judgement<'a> {
+        let (rules, doubt) = match &fresh.rules {
+            Some((rules, false)) => (rules.global.clone(), None),
+            Some((rules, true)) => (
+                rules.global.clone(),
+                Some("some of the server's rules do not parse here"),
+            ),
+            None => (
+                server_default_rules(user_id),
+                Some("the server sent no rules (the defaults stand in)"),
+            ),
+        };
+        Judgement {
+            rules: CompiledRuleset::new(rules),
+            doubt,
+            ignored_users: &fresh.account.ignored_users,
+            server_notified: payload.event_id.is_some(),
+        }
+    }
+
+    fn ignores(&self, user_id: &str) -> bool {
+        self.ignored_users.iter().any(|ignored| ignored == user_id)
+    }
+
+    fn suppressed(&self, reason: SuppressReason) -> Outcome {
+        Outcome::Suppressed {
+            reason,
+            server_notified: self.server_notified,
+        }
+    }
+
+    /// The evaluation to show with, or why not to show: the phone's own, unless it says silent
+    /// where the server said notify and cannot be trusted to (then the server's decision).
+    fn verdict(
+        &self,
+        evaluation: Evaluation,
+        payload: &PushPayload,
+        event_type: &str,
+    ) -> Result<Evaluation, SuppressReason> {
+        if evaluation.notify() {
+            return Ok(evaluation);
+        }
+        let doubt = self.doubt.or_else(|| {
+            (!evaluation.undecided.is_empty())
+                .then_some("rules the phone cannot evaluate rank above the one that decided")
+        });
+        match doubt {
+            Some(why) if self.server_notified => {
+                tracing::warn!(
+                    rule = ?evaluation.rule_id, undecided = ?evaluation.undecided,
+                    "the server notified and the phone's rules would not, but {why}: shown as the server decided"
+                );
+                Ok(server_decision(evaluation, payload, event_type))
+            }
+            _ => {
+                if self.server_notified {
+                    tracing::info!(
+                        rule = ?evaluation.rule_id,
+                        "the server notified; the phone's rules, synced for this push, keep it silent (changed since the event, or they judge differently)"
+                    );
+                }
+                Err(SuppressReason::Rules {
+                    rule_id: evaluation.rule_id,
+                })
+            }
+        }
+    }
+}
+
+/// The server's decision as far as the push shows it: notify; a sound when it came with high
+/// priority (Synapse's `high` means a sound or highlight tweak, or an encrypted event).
+fn server_decision(phone: Evaluation, payload: &PushPayload, event_type: &str) -> Evaluation {
+    let mut actions = vec![Action::Notify];
+    if payload.prio == Some(Priority::High) && event_type != "m.room.encrypted" {
+        actions.push(Action::SetTweak(Tweak::Sound("default".into())));
+    }
+    Evaluation {
+        actions,
+        rule_id: phone.undecided.first().cloned(),
+        kind: None,
+        undecided: phone.undecided,
+    }
+}
+
+/// What a notification says, apart from the room and the rules.
+struct Shown {
+    event_id: String,
+    sender: String,
+    kind: NotificationKind,
+    body: String,
+    thread_id: Option<String>,
+    timestamp_ms: u64,
 }
 
 impl<'a> Notifier<'a> {
@@ -151,27 +286,37 @@ impl<'a> Notifier<'a> {
         }
     }
 
-    /// Resolves a push within `deadline`. Never fails: what cannot be resolved in time becomes a
-    /// [`Outcome::Fallback`].
+    /// Resolves a push within `deadline`, all of it. Never fails: what cannot be resolved in
+    /// time becomes a [`Outcome::Fallback`] (a badge update without rooms to clear).
     pub async fn handle(&self, payload: &PushPayload, deadline: Duration) -> Outcome {
+        match tokio::time::timeout(deadline, self.handle_unbounded(payload)).await {
+            Ok(outcome) => outcome,
+            Err(_) if payload.badge_only || payload.event_id.is_none() => Outcome::BadgeUpdate {
+                unread: payload.unread.unwrap_or(0),
+                read_rooms: Vec::new(),
+            },
+            Err(_) => Outcome::Fallback(fallback(payload, format!("not resolved within {deadline:?}"))),
+        }
+    }
+
+    async fn handle_unbounded(&self, payload: &PushPayload) -> Outcome {
         if payload.badge_only || payload.event_id.is_none() {
             let unread = payload.unread.unwrap_or(0);
-            let read_rooms = tokio::time::timeout(deadline, self.read_rooms())
-                .await
-                .unwrap_or_default();
+            let read_rooms = self.read_rooms().await;
             return Outcome::BadgeUpdate { unread, read_rooms };
         }
         let event_id = payload.event_id.clone().unwrap_or_default();
         // Resolution starts first; the duplicate check reads and writes the store meanwhile.
-        let resolution = tokio::time::timeout(deadline, self.resolve(payload));
-        let (resolved, first_time) = tokio::join!(resolution, self.first_time(&event_id));
+        let (resolved, first_time) = tokio::join!(self.resolve(payload), self.first_time(&event_id));
         if !first_time {
             return Outcome::Duplicate;
         }
         let outcome = match resolved {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(error)) => Outcome::Fallback(fallback(payload, error.to_string())),
-            Err(_) => Outcome::Fallback(fallback(payload, format!("not resolved within {deadline:?}"))),
+            Ok(outcome) => outcome,
+            Err(error) => {
+                tracing::warn!("a push could not be resolved, showing a generic notification: {error}");
+                Outcome::Fallback(fallback(payload, error.to_string()))
+            }
         };
         if let Outcome::Show(notification) = &outcome {
             self.remember_notified_room(&notification.room_id).await;
@@ -189,32 +334,52 @@ impl<'a> Notifier<'a> {
             .clone()
             .ok_or(ResolveError::Missing("the push has no event id"))?;
         let user_id = self.session.user_id()?;
+        let cached = self.cached_room(&room_id);
+        // Creators and the room version never change: a cached room knows them for good.
+        let creators = cached
+            .as_ref()
+            .filter(|room| room.room_version.is_some())
+            .map(|room| (room.creators.clone(), room.room_version.clone()));
+        let base = Base::load(self.state, cached);
 
-        // Round trip 1: the event, and whatever the store lacks, in parallel. The event request
-        // goes first so that reading the store overlaps with it.
+        // The one round: the event, the sync, and what only a cold room lacks, in parallel.
         let event_url = self.session.url_of(&["rooms", &room_id, "event", &event_id]);
         let event_request = self.session.send_request(Request::new(Method::Get, event_url));
-        let room_request = async {
-            match self.cached_room(&room_id) {
-                Some(room) if room.membership == "join" => Ok(room),
-                _ => self
-                    .fetch_room(&room_id, &user_id)
-                    .await?
-                    .ok_or(ResolveError::Missing(
-                        "the user is neither in nor invited to the room",
-                    )),
+        let sync_request = self
+            .session
+            .send_request(fresh::request(self.session, &room_id, &base));
+        let create_request = async {
+            match creators {
+                Some(_) => None,
+                None => Some(self.create_event(&room_id).await),
             }
         };
-        let rules_request = async {
-            match self.state.push_rules() {
-                Some(rules) => Some(rules),
-                None => crate::sync::fetch_push_rules(self.session, self.state).await.ok(),
+        let known = |sender: &String| {
+            base.room
+                .as_ref()
+                .is_some_and(|room| room.members.contains_key(sender))
+        };
+        let hinted_sender = payload.sender.clone().filter(|sender| !known(sender));
+        let member_request = async {
+            match &hinted_sender {
+                Some(sender) => self.member_event(&room_id, sender).await,
+                None => None,
             }
         };
-        let (event, room, rules) = tokio::join!(event_request, room_request, rules_request);
-        let mut room = room?;
-        // The push must not wait on rules: without any, the spec defaults stand in.
-        let rules = rules.map_or_else(|| server_default_rules(&user_id), |rules| rules.global);
+        let (event, sync, create, member) =
+            tokio::join!(event_request, sync_request, create_request, member_request);
+        let mut fresh = fresh::apply(&base, &sync?, &room_id, &user_id)?;
+        match (create, &creators) {
+            (Some(Ok(create)), _) => fresh.room.apply_create(&create),
+            (_, Some((creators, version))) => {
+                fresh.room.creators = creators.clone();
+                fresh.room.room_version = version.clone();
+            }
+            _ => {}
+        }
+        if let Some(member) = member {
+            fresh.room.apply_state(&member, &user_id);
+        }
 
         let event = match event {
             Ok(event) => event,
@@ -222,35 +387,31 @@ impl<'a> Notifier<'a> {
                 if matches!(e.errcode.as_str(), "M_NOT_FOUND" | "M_FORBIDDEN") =>
             {
                 // An invite's event cannot be fetched before joining: the stripped state says it all.
-                if room.membership == "invite" {
-                    return Ok(self.invite(payload, &room, &room_id, &event_id, &user_id, &rules));
+                if fresh.room.membership == "invite" {
+                    self.store_fresh(&base, &fresh).await;
+                    let judgement = Judgement::new(&fresh, &user_id, payload);
+                    return Ok(self.invite(payload, &fresh.room, &event_id, &user_id, &judgement));
                 }
                 return Err(SessionError::Http(HttpError::Matrix(e)).into());
             }
             Err(e) => return Err(e.into()),
         };
+        let sender = event_sender(&event).ok_or(ResolveError::Missing(
+            "the event is malformed (no type, sender or content of the right kind)",
+        ))?;
 
-        // Round trip 2, only when the sender was never seen in this room.
-        let sender = event
-            .get("sender")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        if !sender.is_empty() && !room.members.contains_key(&sender) {
-            let url = self
-                .session
-                .url_of(&["rooms", &room_id, "state", "m.room.member", &sender]);
-            if let Ok(content) = self.session.send_request(Request::new(Method::Get, url)).await {
-                let member =
-                    serde_json::json!({"type": "m.room.member", "state_key": sender, "content": content});
-                room.apply_state(&member, &user_id);
-            }
+        // Round trip 2, only when the sender is still unknown.
+        if !fresh.room.members.contains_key(&sender)
+            && let Some(member) = self.member_event(&room_id, &sender).await
+        {
+            fresh.room.apply_state(&member, &user_id);
         }
-        self.store_room(&room).await;
-        let outcome = self.decide(payload, &room, event, &user_id, rules);
+        self.store_fresh(&base, &fresh).await;
+        let judgement = Judgement::new(&fresh, &user_id, payload);
+        let outcome = self.decide(payload, &fresh.room, event, &sender, &user_id, &judgement);
         // It would show, but freshly synced counts say the room was read elsewhere since. (An
         // event the rules keep silent stays `Suppressed`: that says why.)
-        if matches!(outcome, Outcome::Show(_)) && room.notification_count == Some(0) {
+        if matches!(outcome, Outcome::Show(_)) && fresh.room.notification_count == Some(0) {
             return Ok(Outcome::Dismiss {
                 room_ids: vec![room_id],
             });
@@ -258,25 +419,54 @@ impl<'a> Notifier<'a> {
         Ok(outcome)
     }
 
-    /// Evaluates the rules on the (decrypted) event and builds the notification.
+    /// The room's `m.room.create` event (with its sender), for the creators and room version.
+    async fn create_event(&self, room_id: &str) -> Result<Value, SessionError> {
+        let mut url = self
+            .session
+            .url_of(&["rooms", room_id, "state", "m.room.create", ""]);
+        url.query_pairs_mut().append_pair("format", "event");
+        self.session.send_request(Request::new(Method::Get, url)).await
+    }
+
+    /// A member's current member event, as a state event to apply (`None` when it cannot be had:
+    /// the notification then names them by user id).
+    async fn member_event(&self, room_id: &str, user_id: &str) -> Option<Value> {
+        let url = self
+            .session
+            .url_of(&["rooms", room_id, "state", "m.room.member", user_id]);
+        let content = self
+            .session
+            .send_request(Request::new(Method::Get, url))
+            .await
+            .ok()?;
+        Some(serde_json::json!({"type": "m.room.member", "state_key": user_id, "content": content}))
+    }
+
+    /// Stores what the sync brought (see [`fresh::store`]).
+    async fn store_fresh(&self, base: &Base, fresh: &Fresh) {
+        if let Some(room) = fresh::store(self.state, base, fresh).await {
+            self.store_room(&room).await;
+        }
+    }
+
+    /// Judges the (decrypted) event and builds the notification.
     fn decide(
         &self,
         payload: &PushPayload,
         room: &RoomInfo,
         event: Value,
+        sender: &str,
         user_id: &str,
-        rules: crate::rules::Ruleset,
+        judgement: &Judgement,
     ) -> Outcome {
-        let sender = event
-            .get("sender")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
         if sender == user_id {
-            return Outcome::Suppressed(SuppressReason::OwnEvent);
+            return judgement.suppressed(SuppressReason::OwnEvent);
         }
         if event.pointer("/unsigned/redacted_because").is_some() {
-            return Outcome::Suppressed(SuppressReason::Redacted);
+            return judgement.suppressed(SuppressReason::Redacted);
+        }
+        if judgement.ignores(sender) {
+            return judgement.suppressed(SuppressReason::IgnoredSender);
         }
         let event = match (&self.decryptor, event.get("type").and_then(Value::as_str)) {
             (Some(decryptor), Some("m.room.encrypted")) => {
@@ -284,57 +474,37 @@ impl<'a> Notifier<'a> {
             }
             _ => event,
         };
-        if event
-            .pointer("/content/m.relates_to/rel_type")
-            .and_then(Value::as_str)
-            == Some("m.replace")
-        {
-            return Outcome::Suppressed(SuppressReason::Edit);
-        }
-        let evaluation = CompiledRuleset::new(rules).evaluate(&event, &context(room, user_id));
-        if !evaluation.notify() {
-            return Outcome::Suppressed(SuppressReason::Rules {
-                rule_id: evaluation.rule_id,
-            });
-        }
-        let sender_name = room.member_name(&sender);
-        let (kind, body) = describe(&event, &sender_name);
-        let thread_id = match event
-            .pointer("/content/m.relates_to/rel_type")
-            .and_then(Value::as_str)
-        {
-            Some("m.thread") => event
-                .pointer("/content/m.relates_to/event_id")
+        let relation = |key: &str| {
+            event
+                .pointer(&format!("/content/m.relates_to/{key}"))
                 .and_then(Value::as_str)
-                .map(str::to_owned),
-            _ => None,
         };
-        let sound = evaluation.sound().map(str::to_owned);
-        Outcome::Show(Notification {
-            event_id: event
-                .get("event_id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            room_id: room.room_id.clone(),
-            room_name: room.display_name(user_id),
-            is_dm: room.is_dm(),
-            sender_avatar_url: room.members.get(&sender).and_then(|m| m.avatar_url.clone()),
-            sender_id: sender,
-            sender_name,
+        if relation("rel_type") == Some("m.replace") {
+            return judgement.suppressed(SuppressReason::Edit);
+        }
+        let event_type = event.get("type").and_then(Value::as_str).unwrap_or_default();
+        let evaluation = judgement.rules.evaluate(&event, &context(room, user_id));
+        let evaluation = match judgement.verdict(evaluation, payload, event_type) {
+            Ok(evaluation) => evaluation,
+            Err(reason) => return judgement.suppressed(reason),
+        };
+        let sender_name = room.member_name(sender);
+        let (kind, body) = describe(&event, &sender_name);
+        let shown = Shown {
+            event_id: payload.event_id.clone().unwrap_or_default(),
+            sender: sender.to_owned(),
             kind,
             body,
-            thread_id,
-            is_noisy: sound.is_some(),
-            sound,
-            highlight: evaluation.highlight(),
+            thread_id: match relation("rel_type") {
+                Some("m.thread") => relation("event_id").map(str::to_owned),
+                _ => None,
+            },
             timestamp_ms: event
                 .get("origin_server_ts")
                 .and_then(Value::as_u64)
                 .unwrap_or_default(),
-            unread: payload.unread,
-            rule_id: evaluation.rule_id,
-        })
+        };
+        Outcome::Show(notification(room, user_id, shown, &evaluation, payload))
     }
 
     /// An invite, from its stripped state, judged by the rules on the synthesized member event.
@@ -342,75 +512,45 @@ impl<'a> Notifier<'a> {
         &self,
         payload: &PushPayload,
         room: &RoomInfo,
-        room_id: &str,
         event_id: &str,
         user_id: &str,
-        rules: &crate::rules::Ruleset,
+        judgement: &Judgement,
     ) -> Outcome {
         let inviter = room
             .inviter
             .clone()
             .or_else(|| payload.sender.clone())
             .unwrap_or_default();
+        if judgement.ignores(&inviter) {
+            return judgement.suppressed(SuppressReason::IgnoredSender);
+        }
         let member_event = serde_json::json!({
-            "type": "m.room.member", "state_key": user_id, "sender": inviter, "room_id": room_id,
+            "type": "m.room.member", "state_key": user_id, "sender": inviter, "room_id": room.room_id,
             "event_id": event_id, "content": {"membership": "invite"}
         });
-        let evaluation = CompiledRuleset::new(rules.clone()).evaluate(&member_event, &context(room, user_id));
-        if !evaluation.notify() {
-            return Outcome::Suppressed(SuppressReason::Rules {
-                rule_id: evaluation.rule_id,
-            });
-        }
+        let evaluation = judgement.rules.evaluate(&member_event, &context(room, user_id));
+        let evaluation = match judgement.verdict(evaluation, payload, "m.room.member") {
+            Ok(evaluation) => evaluation,
+            Err(reason) => return judgement.suppressed(reason),
+        };
         let inviter_name = room.member_name(&inviter);
-        let room_name = room.display_name(user_id);
         let body = if room.is_dm() {
             format!("{inviter_name} wants to chat")
         } else {
-            format!("{inviter_name} invited you to {room_name}")
+            format!("{inviter_name} invited you to {}", room.display_name(user_id))
         };
-        let sound = evaluation.sound().map(str::to_owned);
-        Outcome::Show(Notification {
+        let shown = Shown {
             event_id: event_id.to_owned(),
-            room_id: room_id.to_owned(),
-            room_name,
-            is_dm: room.is_dm(),
-            sender_avatar_url: room.members.get(&inviter).and_then(|m| m.avatar_url.clone()),
-            sender_id: inviter.clone(),
-            sender_name: inviter_name,
+            sender: inviter.clone(),
             kind: NotificationKind::Invite { inviter },
             body,
             thread_id: None,
-            is_noisy: sound.is_some(),
-            sound,
-            highlight: evaluation.highlight(),
+            // Stripped state carries no time: the push's arrival stands in.
             timestamp_ms: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |now| now.as_millis() as u64),
-            unread: payload.unread,
-            rule_id: evaluation.rule_id,
-        })
-    }
-
-    /// The room's metadata, joined or invited, in one parallel round: the filtered sync and the
-    /// create event.
-    async fn fetch_room(&self, room_id: &str, user_id: &str) -> Result<Option<RoomInfo>, SessionError> {
-        let url = fresh_sync_url(self.session, room_filter(room_id));
-        let sync = self.session.send_request(Request::new(Method::Get, url));
-        let create_url = self
-            .session
-            .url_of(&["rooms", room_id, "state", "m.room.create", ""]);
-        let mut create_url = create_url;
-        create_url.query_pairs_mut().append_pair("format", "event");
-        let create = self.session.send_request(Request::new(Method::Get, create_url));
-        let (sync, create) = tokio::join!(sync, create);
-        let Some(mut room) = RoomInfo::from_sync(&sync?, room_id, user_id) else {
-            return Ok(None);
         };
-        if let Ok(create) = create {
-            room.apply_create(&create);
-        }
-        Ok(Some(room))
+        Outcome::Show(notification(room, user_id, shown, &evaluation, payload))
     }
 
     /// Rooms notified before whose unread count is now 0 (for badge-only pushes).
@@ -424,7 +564,7 @@ impl<'a> Notifier<'a> {
                      "ephemeral": {"types": []}, "account_data": {"types": []}},
             "presence": {"types": []}, "account_data": {"types": []}
         });
-        let url = fresh_sync_url(self.session, filter);
+        let url = sync_url(self.session, filter, None);
         let Ok(sync) = self.session.send_request(Request::new(Method::Get, url)).await else {
             return Vec::new();
         };
@@ -502,41 +642,56 @@ impl<'a> Notifier<'a> {
     }
 }
 
+/// The sender of an event of the right shape: `type` and `sender` strings, `content` an object.
+fn event_sender(event: &Value) -> Option<String> {
+    let text = |key: &str| event.get(key).and_then(Value::as_str);
+    text("type")?;
+    event.get("content").filter(|content| content.is_object())?;
+    text("sender")
+        .filter(|sender| !sender.is_empty())
+        .map(str::to_owned)
+}
+
+/// The notification for `shown` in `room`, with the sound and highlight of `evaluation`.
+fn notification(
+    room: &RoomInfo,
+    user_id: &str,
+    shown: Shown,
+    evaluation: &Evaluation,
+    payload: &PushPayload,
+) -> Notification {
+    let sound = evaluation.sound().map(str::to_owned);
+    Notification {
+        event_id: shown.event_id,
+        room_id: room.room_id.clone(),
+        room_name: room.display_name(user_id),
+        is_dm: room.is_dm(),
+        sender_avatar_url: room
+            .members
+            .get(&shown.sender)
+            .and_then(|member| member.avatar_url.clone()),
+        sender_name: room.member_name(&shown.sender),
+        sender_id: shown.sender,
+        kind: shown.kind,
+        body: shown.body,
+        thread_id: shown.thread_id,
+        is_noisy: sound.is_some(),
+        sound,
+        highlight: evaluation.highlight(),
+        timestamp_ms: shown.timestamp_ms,
+        unread: payload.unread,
+        rule_id: evaluation.rule_id.clone(),
+    }
+}
+
 /// Every room the user has joined, with what its display name needs, from one `/sync` filtered
 /// with [`room_list_filter`]. Invites are left out. The rooms are not put in the push path's
 /// room cache: they lack the power levels and creators a push is judged with.
 pub async fn joined_rooms(session: &SessionClient) -> Result<Vec<RoomInfo>, SessionError> {
     let user_id = session.user_id()?;
-    let url = fresh_sync_url(session, room_list_filter());
+    let url = sync_url(session, room_list_filter(), None);
     let sync = session.send_request(Request::new(Method::Get, url)).await?;
     Ok(RoomInfo::joined_from_sync(&sync, &user_id))
-}
-
-/// A `/sync` URL (no `since`, no waiting) for `filter` that the server will not answer from its
-/// cache. Synapse keeps the answer of an identical sync request for two minutes
-/// (`sync_response_cache_duration`), so an invite followed by a join, or two badge updates, would
-/// otherwise see the first answer again. The filter excludes an event type that does not exist,
-/// different each time: valid for any server, and it changes nothing else.
-fn fresh_sync_url(session: &SessionClient, mut filter: Value) -> url::Url {
-    static REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_nanos();
-    let nonce = format!(
-        "io.matrixpush.nocache.{}.{}.{nanos}",
-        std::process::id(),
-        REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    );
-    if let Some(room) = filter.get_mut("room").and_then(Value::as_object_mut) {
-        let timeline = room.entry("timeline").or_insert_with(|| serde_json::json!({}));
-        timeline["not_types"] = serde_json::json!([nonce]);
-    }
-    let mut url = session.url("sync");
-    url.query_pairs_mut()
-        .append_pair("filter", &filter.to_string())
-        .append_pair("timeout", "0");
-    url
 }
 
 /// The evaluation context for the user in a room.

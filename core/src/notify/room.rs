@@ -1,7 +1,8 @@
 //! What a notification needs to know about a room — its name, whether it is a DM, the joined
 //! member count, power levels, creators and the members seen so far — read from a room-filtered
-//! `/sync` (joined or invited) and kept in the store between pushes; and the summaries a settings
-//! screen lists every joined room with, from one `/sync` over all of them.
+//! `/sync` (joined or invited), kept in the store between pushes with the sync position it is
+//! current at, and brought up to date from an incremental sync's state changes; and the
+//! summaries a settings screen lists every joined room with, from one `/sync` over all of them.
 //!
 //! The display name follows the spec's algorithm: `m.room.name`, else the canonical alias, else
 //! the heroes ("Alice", "Alice and Bob", "Alice, Bob and 3 others"), else "Empty Room".
@@ -40,6 +41,10 @@ pub struct RoomInfo {
     pub inviter: Option<String>,
     /// The invite or the room was marked as a direct chat.
     pub is_direct: bool,
+    /// The `/sync` position this room is current at (`None`: not to be brought up to date, only
+    /// fetched again).
+    #[serde(default)]
+    pub since: Option<String>,
     /// The room's unread notification count when just synced (never cached: it goes stale).
     #[serde(skip)]
     pub notification_count: Option<u64>,
@@ -61,11 +66,18 @@ pub struct RoomSummary {
 /// The state a room's display name needs (with the lazy-loaded members of its heroes).
 const NAME_STATE: [&str; 3] = ["m.room.name", "m.room.canonical_alias", "m.room.member"];
 
+/// The state a push is judged with.
+pub const PUSH_STATE: [&str; 5] = [
+    "m.room.name",
+    "m.room.canonical_alias",
+    "m.room.member",
+    "m.room.power_levels",
+    "m.room.create",
+];
+
 /// The `/sync` filter that returns one room's metadata and nothing else.
 pub fn room_filter(room_id: &str) -> Value {
-    let mut state_types = NAME_STATE.to_vec();
-    state_types.extend(["m.room.power_levels", "m.room.create"]);
-    state_only_filter(Some(room_id), &state_types)
+    state_only_filter(Some(room_id), &PUSH_STATE)
 }
 
 /// The `/sync` filter that returns, for every room, only what its display name and member count
@@ -95,7 +107,7 @@ fn state_only_filter(room: Option<&str>, state_types: &[&str]) -> Value {
 
 impl RoomInfo {
     /// Reads the room from a `/sync` response filtered with [`room_filter`]; `None` when the
-    /// user is neither in nor invited to it.
+    /// user is neither in nor invited to it (or the response has it in the wrong shape).
     pub fn from_sync(sync: &Value, room_id: &str, user_id: &str) -> Option<RoomInfo> {
         let mut info = RoomInfo {
             room_id: room_id.to_owned(),
@@ -103,30 +115,11 @@ impl RoomInfo {
         };
         if let Some(joined) = sync.pointer("/rooms/join").and_then(|rooms| rooms.get(room_id)) {
             info.membership = "join".into();
-            let summary = joined.get("summary");
-            let count = |key: &str| summary.and_then(|s| s.get(key)).and_then(Value::as_u64);
-            info.heroes = summary
-                .and_then(|s| s.get("m.heroes"))
-                .and_then(Value::as_array)
-                .map(|heroes| {
-                    heroes
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let events = joined.pointer("/state/events").and_then(Value::as_array);
-            for event in events.into_iter().flatten() {
-                info.apply_state(event, user_id);
-            }
+            info.apply_sync(joined, user_id).ok()?;
             // Synapse leaves out counts that did not change; with none at all, count who we saw.
-            let seen_joined = info.members.len() as u64;
-            info.joined_members = count("m.joined_member_count").unwrap_or(seen_joined.max(1));
-            info.invited_members = count("m.invited_member_count").unwrap_or(0);
-            info.notification_count = joined
-                .pointer("/unread_notifications/notification_count")
-                .and_then(Value::as_u64);
+            if info.joined_members == 0 {
+                info.joined_members = (info.members.len() as u64).max(1);
+            }
             return Some(info);
         }
         let invited = sync
@@ -140,6 +133,52 @@ impl RoomInfo {
         info.joined_members = info.members.len().saturating_sub(1).max(1) as u64;
         info.invited_members = 1;
         Some(info)
+    }
+
+    /// Brings the room up to date with its entry under `rooms.join` of a `/sync` response (from
+    /// scratch or incremental): the state, then the state events of the timeline, which come
+    /// after it; the summary's counts and heroes where the server sent them (it leaves out what
+    /// did not change); the unread count. Errors name the part in the wrong shape.
+    pub fn apply_sync(&mut self, joined: &Value, user_id: &str) -> Result<(), &'static str> {
+        let joined = joined.as_object().ok_or("a joined room as an object")?;
+        let events = |part: &str| -> Result<Vec<Value>, &'static str> {
+            match joined.get(part).map(|p| p.get("events")) {
+                None | Some(None) => Ok(Vec::new()),
+                Some(Some(Value::Array(events))) => Ok(events.clone()),
+                Some(Some(_)) => Err("room state and timeline events as lists"),
+            }
+        };
+        for event in events("state")?.iter().chain(&events("timeline")?) {
+            if event.get("state_key").is_some_and(Value::is_string) {
+                self.apply_state(event, user_id);
+            }
+        }
+        if let Some(summary) = joined.get("summary") {
+            let summary = summary.as_object().ok_or("the room summary as an object")?;
+            let count = |key: &str| match summary.get(key) {
+                None => Ok(None),
+                Some(count) => count.as_u64().map(Some).ok_or("member counts as numbers"),
+            };
+            if let Some(joined_members) = count("m.joined_member_count")? {
+                self.joined_members = joined_members;
+            }
+            if let Some(invited_members) = count("m.invited_member_count")? {
+                self.invited_members = invited_members;
+            }
+            if let Some(heroes) = summary.get("m.heroes") {
+                let heroes = heroes.as_array().ok_or("the heroes as a list")?;
+                self.heroes = heroes
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect();
+            }
+        }
+        self.notification_count = joined
+            .get("unread_notifications")
+            .and_then(|counts| counts.get("notification_count"))
+            .and_then(Value::as_u64);
+        Ok(())
     }
 
     /// Every joined room in a `/sync` response (filtered with [`room_list_filter`] or
@@ -178,6 +217,10 @@ impl RoomInfo {
                         self.inviter = text("/sender");
                     }
                 }
+                if member_id == user_id && matches!(membership.as_str(), "join" | "invite" | "leave" | "ban")
+                {
+                    self.membership = membership.clone();
+                }
                 if matches!(membership.as_str(), "join" | "invite") {
                     self.members.insert(
                         member_id,
@@ -186,6 +229,9 @@ impl RoomInfo {
                             avatar_url: text("/content/avatar_url"),
                         },
                     );
+                } else {
+                    // Gone: no longer a name to tell others apart from.
+                    self.members.remove(&member_id);
                 }
             }
             _ => {}

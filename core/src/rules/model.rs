@@ -331,21 +331,31 @@ impl PushRules {
     }
 
     pub fn from_value(value: &Value) -> Result<PushRules, ParseError> {
+        let (rules, mut errors) = Self::parse(value, false)?;
+        match errors.is_empty() {
+            true => Ok(rules),
+            false => Err(errors.swap_remove(0).into()),
+        }
+    }
+
+    /// Like [`PushRules::from_value`], but a malformed rule is left out (and reported) instead
+    /// of failing the whole document (see [`Ruleset::from_value_lenient`]).
+    pub fn from_value_lenient(value: &Value) -> Result<(PushRules, Vec<RuleError>), ParseError> {
+        Self::parse(value, true)
+    }
+
+    fn parse(value: &Value, lenient: bool) -> Result<(PushRules, Vec<RuleError>), ParseError> {
         let object = value.as_object().ok_or(ParseError::NotAnObject)?;
-        match object.get("global") {
+        let (global, other_scopes) = match object.get("global") {
             Some(global) => {
                 let mut other_scopes = object.clone();
                 other_scopes.remove("global");
-                Ok(PushRules {
-                    global: Ruleset::from_value(global)?,
-                    other_scopes,
-                })
+                (global, other_scopes)
             }
-            None => Ok(PushRules {
-                global: Ruleset::from_value(value)?,
-                other_scopes: Extra::new(),
-            }),
-        }
+            None => (value, Extra::new()),
+        };
+        let (global, errors) = Ruleset::parse(global, lenient)?;
+        Ok((PushRules { global, other_scopes }, errors))
     }
 
     pub fn to_value(&self) -> Value {

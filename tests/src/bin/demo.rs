@@ -95,6 +95,7 @@ fn silent_reason(reason: &SuppressReason) -> String {
         SuppressReason::OwnEvent => "own event".into(),
         SuppressReason::Edit => "an edit".into(),
         SuppressReason::Redacted => "redacted".into(),
+        SuppressReason::IgnoredSender => "an ignored sender".into(),
     }
 }
 
@@ -129,7 +130,7 @@ fn judge(outcome: &Outcome, expect: &Expect, room_names: &dyn Fn(&str) -> String
                 && n.highlight == *highlight;
             (text, ok)
         }
-        (Outcome::Suppressed(reason), Expect::NoPush { reason: expected }) => {
+        (Outcome::Suppressed { reason, .. }, Expect::NoPush { reason: expected }) => {
             let got = silent_reason(reason);
             let ok = match reason {
                 SuppressReason::Rules { rule_id: Some(rule) } => rule == expected,

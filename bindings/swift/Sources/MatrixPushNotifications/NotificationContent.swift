@@ -208,7 +208,7 @@ public struct PushResponse: Equatable, Sendable {
         case .fallback(let notification):
             let content = NotificationContent(notification, style: style)
             self.init(content: content, badge: content.badge ?? unread)
-        case .suppressed(let reason):
+        case .suppressed(let reason, _):
             self.init(content: nil, badge: unread, reason: "suppressed: \(reason)")
         case .duplicate:
             self.init(content: nil, badge: nil, reason: "duplicate")

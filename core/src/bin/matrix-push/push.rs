@@ -45,6 +45,7 @@ fn suppress_text(reason: &SuppressReason) -> String {
         SuppressReason::OwnEvent => "it is the user's own event".into(),
         SuppressReason::Edit => "it is an edit".into(),
         SuppressReason::Redacted => "it was redacted".into(),
+        SuppressReason::IgnoredSender => "the user ignores its sender".into(),
     }
 }
 
@@ -63,7 +64,16 @@ fn describe_outcome(outcome: &Outcome) -> String {
                 yes_no(n.highlight)
             )
         }
-        Outcome::Suppressed(reason) => format!("silent: {}", suppress_text(reason)),
+        Outcome::Suppressed {
+            reason,
+            server_notified,
+        } => {
+            let pushed = match server_notified {
+                true => " (the homeserver had notified)",
+                false => "",
+            };
+            format!("silent: {}{pushed}", suppress_text(reason))
+        }
         Outcome::BadgeUpdate { unread, read_rooms } => {
             format!(
                 "silent: a badge update (unread {unread}, {} room(s) read)",
@@ -119,14 +129,19 @@ fn outcome_json(outcome: &Outcome) -> Value {
                 "rule_id": n.rule_id,
             },
         }),
-        Outcome::Suppressed(reason) => {
+        Outcome::Suppressed {
+            reason,
+            server_notified,
+        } => {
             let (name, rule_id) = match reason {
                 SuppressReason::Rules { rule_id } => ("rules", rule_id.clone()),
                 SuppressReason::OwnEvent => ("own_event", None),
                 SuppressReason::Edit => ("edit", None),
                 SuppressReason::Redacted => ("redacted", None),
+                SuppressReason::IgnoredSender => ("ignored_sender", None),
             };
-            json!({"outcome": "suppressed", "reason": name, "rule_id": rule_id, "message": suppress_text(reason)})
+            json!({"outcome": "suppressed", "reason": name, "rule_id": rule_id,
+                   "server_notified": server_notified, "message": suppress_text(reason)})
         }
         Outcome::BadgeUpdate { unread, read_rooms } => {
             json!({"outcome": "badge_update", "unread": unread, "read_rooms": read_rooms})

@@ -94,7 +94,7 @@ class NotificationMapperTest {
 
     @Test
     fun `suppressed and duplicate pushes show nothing, badge and dismiss cancel rooms`() {
-        assertInstanceOf(NotificationAction.Ignore::class.java, mapper.map(Outcome.Suppressed(SuppressReason.OwnEvent)))
+        assertInstanceOf(NotificationAction.Ignore::class.java, mapper.map(Outcome.Suppressed(SuppressReason.OwnEvent, false)))
         assertInstanceOf(NotificationAction.Ignore::class.java, mapper.map(Outcome.Duplicate))
         assertEquals(
             NotificationAction.Cancel(listOf("!a:x", "!b:x"), 2L),

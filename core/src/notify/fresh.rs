@@ -1,0 +1,333 @@
+//! What is current as of a push, in the one round of requests that also fetches the event.
+//!
+//! The store is a base for deltas, never the truth. For a room cached with a sync position, one
+//! `/sync` from that position, filtered to the room, brings every change since: the room's state
+//! changes (name, alias, power levels, members joining, leaving or renamed; the server sends all
+//! member changes of a gap, not only the lazy-loaded ones), the state events of its latest
+//! timeline event, the summary (member counts and heroes, when memberships changed), the unread
+//! count, and the account data the rules need (`m.push_rules`, `m.ignored_user_list`). For a room
+//! not cached, or an account state without a position, the same sync from scratch brings all of
+//! it. Either way the decision is made on data current as of the sync, which ran after the push
+//! arrived.
+//!
+//! Two details of Synapse shape the request: a joined room with no timeline event in the answer
+//! is left out entirely (so the timeline limit is 1, not 0), and identical sync requests within
+//! two minutes get the first answer again (so each request differs — see [`sync_url`]).
+//!
+//! What comes back is stored again so that positions only move forward (see `store`): the
+//! account state replaces the stored one only if no other process replaced it meanwhile, and the
+//! room is labelled with the new position only in that case — otherwise with the position of the
+//! account state this sync started from, which the stored one is at least as new as.
+
+use super::room::{PUSH_STATE, RoomInfo};
+use crate::http::{Method, Request};
+use crate::rules::PushRules;
+use crate::session::{SessionClient, SessionError};
+use crate::store::{AccountState, StateStore};
+use crate::sync::{ACCOUNT_DATA_TYPES, SyncError, apply_account_data};
+use serde_json::{Value, json};
+
+/// The room and the account as of the sync made for a push.
+#[derive(Debug)]
+pub(super) struct Fresh {
+    pub room: RoomInfo,
+    /// The account state with the sync's changes and position.
+    pub account: AccountState,
+    /// The rules, and whether some of them did not parse (and were left out); `None` when the
+    /// server sent none.
+    pub rules: Option<(PushRules, bool)>,
+}
+
+/// Where a push's sync starts: the stored account state and, when both have a position, the
+/// cached room to bring up to date.
+#[derive(Debug, Default)]
+pub(super) struct Base {
+    pub account: AccountState,
+    /// The cached room, joined and with a position, if the account state has one too.
+    pub room: Option<RoomInfo>,
+}
+
+impl Base {
+    pub fn load(state: &StateStore, cached: Option<RoomInfo>) -> Base {
+        let account = state.account().unwrap_or_default();
+        let room = cached
+            .filter(|room| room.membership == "join" && room.since.is_some() && account.since.is_some());
+        Base { account, room }
+    }
+
+    /// The position the sync starts from (`None`: from scratch).
+    pub fn since(&self) -> Option<&str> {
+        self.room.as_ref().and_then(|room| room.since.as_deref())
+    }
+}
+
+/// Why the sync's answer cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum FreshError {
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error("the sync answer is malformed: {0}")]
+    Malformed(&'static str),
+    #[error("the user is neither in nor invited to the room")]
+    NotInRoom,
+}
+
+impl From<SyncError> for FreshError {
+    fn from(error: SyncError) -> Self {
+        match error {
+            SyncError::Session(e) => FreshError::Session(e),
+            _ => FreshError::Malformed("the account data"),
+        }
+    }
+}
+
+/// The `/sync` filter of a push: one room's state that pushes are judged with (members
+/// lazy-loaded on a first sync, every member change after a gap), its latest timeline event (so
+/// the room is in the answer whenever something happened in it), and the account data of
+/// [`ACCOUNT_DATA_TYPES`]; no presence, receipts or typing.
+pub fn push_sync_filter(room_id: &str) -> Value {
+    json!({
+        "room": {
+            "rooms": [room_id],
+            "timeline": {"limit": 1},
+            // Members the server thinks this device has seen are sent anyway: another process
+            // (the app or its extension) may have been the one that saw them.
+            "state": {"types": PUSH_STATE, "lazy_load_members": true, "include_redundant_members": true},
+            "ephemeral": {"types": []},
+            "account_data": {"types": []}
+        },
+        "presence": {"types": []},
+        "account_data": {"types": ACCOUNT_DATA_TYPES}
+    })
+}
+
+/// A `/sync` URL (no waiting) for `filter` from `since` that the server will not answer from
+/// its cache. Synapse keeps the answer of an identical sync request for two minutes
+/// (`sync_response_cache_duration`), so a second push with the same position, or an invite
+/// followed by a join, would see the first answer again. The filter excludes an event type that
+/// does not exist, different each time: valid for any server, and it changes nothing else.
+pub fn sync_url(session: &SessionClient, mut filter: Value, since: Option<&str>) -> url::Url {
+    static REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let nonce = format!(
+        "io.matrixpush.nocache.{}.{}.{nanos}",
+        std::process::id(),
+        REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    if let Some(room) = filter.get_mut("room").and_then(Value::as_object_mut) {
+        let timeline = room.entry("timeline").or_insert_with(|| json!({}));
+        timeline["not_types"] = json!([nonce]);
+    }
+    let mut url = session.url("sync");
+    url.query_pairs_mut()
+        .append_pair("filter", &filter.to_string())
+        .append_pair("timeout", "0");
+    if let Some(since) = since {
+        url.query_pairs_mut().append_pair("since", since);
+    }
+    url
+}
+
+/// The sync request of a push in `room_id` from `base`.
+pub(super) fn request(session: &SessionClient, room_id: &str, base: &Base) -> Request {
+    let url = sync_url(session, push_sync_filter(room_id), base.since());
+    Request::new(Method::Get, url)
+}
+
+/// Applies the sync's answer to `base`.
+pub(super) fn apply(base: &Base, sync: &Value, room_id: &str, user_id: &str) -> Result<Fresh, FreshError> {
+    let sync = sync
+        .as_object()
+        .ok_or(FreshError::Malformed("the answer as an object"))?;
+    let next_batch = sync
+        .get("next_batch")
+        .and_then(Value::as_str)
+        .ok_or(FreshError::Malformed("next_batch"))?;
+    let sync_value = Value::Object(sync.clone());
+    if let Some(rooms) = sync.get("rooms")
+        && !rooms.is_object()
+    {
+        return Err(FreshError::Malformed("rooms as an object"));
+    }
+    let incremental = base.room.is_some();
+    let mut account = match incremental {
+        true => base.account.clone(),
+        // From scratch, the answer has all account data: nothing old may linger.
+        false => AccountState {
+            generation: base.account.generation,
+            ..AccountState::default()
+        },
+    };
+    apply_account_data(&mut account, &sync_value)?;
+    account.since = Some(next_batch.to_owned());
+    let rules = account
+        .rules()
+        .map(|(rules, dropped)| (rules, !dropped.is_empty()));
+
+    let joined = sync_value
+        .pointer("/rooms/join")
+        .and_then(|rooms| rooms.get(room_id));
+    let mut room = match (&base.room, joined) {
+        (Some(cached), Some(joined)) => {
+            let mut room = cached.clone();
+            room.apply_sync(joined, user_id).map_err(FreshError::Malformed)?;
+            room
+        }
+        // Nothing happened in the room since its position: its state is still current (state
+        // changes are events, which would have put it in the answer).
+        (Some(cached), None) if !left(&sync_value, room_id) => cached.clone(),
+        (Some(_), None) => return Err(FreshError::NotInRoom),
+        (None, _) => {
+            RoomInfo::from_sync(&sync_value, room_id, user_id).ok_or_else(|| match joined.is_some() {
+                true => FreshError::Malformed("the joined room"),
+                false => FreshError::NotInRoom,
+            })?
+        }
+    };
+    if room.membership != "join" && room.membership != "invite" {
+        return Err(FreshError::NotInRoom);
+    }
+    room.since = Some(next_batch.to_owned());
+    Ok(Fresh { room, account, rules })
+}
+
+fn left(sync: &Value, room_id: &str) -> bool {
+    sync.pointer("/rooms/leave")
+        .and_then(|rooms| rooms.get(room_id))
+        .is_some()
+}
+
+/// Stores what a push's sync brought, keeping positions moving forward (see the module docs).
+pub(super) async fn store(state: &StateStore, base: &Base, fresh: &Fresh) -> Option<RoomInfo> {
+    let replaced = state
+        .replace_account(base.account.generation, fresh.account.clone())
+        .await;
+    let mut room = fresh.room.clone();
+    match replaced {
+        Ok(true) => {}
+        Ok(false) => room.since = base.account.since.clone(),
+        Err(e) => {
+            tracing::warn!("the account state could not be stored: {e}");
+            room.since = base.account.since.clone();
+        }
+    }
+    // An invite is fetched whole every time; a room without a position is kept for its
+    // creators only.
+    (room.membership == "join").then_some(room)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cached() -> Base {
+        let mut room = RoomInfo {
+            room_id: "!r:x".into(),
+            name: Some("Old name".into()),
+            joined_members: 2,
+            membership: "join".into(),
+            since: Some("s1".into()),
+            heroes: vec!["@a:x".into()],
+            ..RoomInfo::default()
+        };
+        room.members.insert(
+            "@a:x".into(),
+            super::super::room::Member {
+                display_name: Some("Alice".into()),
+                avatar_url: None,
+            },
+        );
+        Base {
+            account: AccountState {
+                since: Some("s1".into()),
+                generation: 3,
+                push_rules: Some(json!({"global": {"room": []}})),
+                ignored_users: vec!["@spam:x".into()],
+            },
+            room: Some(room),
+        }
+    }
+
+    #[test]
+    fn an_incremental_answer_updates_the_cached_room_and_account() {
+        let sync = json!({
+            "next_batch": "s2",
+            "account_data": {"events": [{"type": "m.ignored_user_list", "content": {"ignored_users": {}}}]},
+            "rooms": {"join": {"!r:x": {
+                "summary": {"m.joined_member_count": 3},
+                "state": {"events": [
+                    {"type": "m.room.member", "state_key": "@a:x", "content": {"membership": "join", "displayname": "Alice B"}},
+                    {"type": "m.room.member", "state_key": "@c:x", "content": {"membership": "join", "displayname": "Carol"}}
+                ]},
+                "timeline": {"events": [{"type": "m.room.name", "state_key": "", "content": {"name": "New name"}}]},
+                "unread_notifications": {"notification_count": 4}
+            }}}
+        });
+        let fresh = apply(&cached(), &sync, "!r:x", "@me:x").unwrap();
+        assert_eq!(
+            fresh.room.name.as_deref(),
+            Some("New name"),
+            "timeline state comes last"
+        );
+        assert_eq!(fresh.room.joined_members, 3);
+        assert_eq!(fresh.room.member_name("@a:x"), "Alice B");
+        assert_eq!(fresh.room.since.as_deref(), Some("s2"));
+        assert_eq!(fresh.room.notification_count, Some(4));
+        assert!(fresh.account.ignored_users.is_empty(), "un-ignored");
+        assert_eq!(fresh.account.since.as_deref(), Some("s2"));
+        assert!(fresh.rules.is_some(), "unchanged rules are kept");
+    }
+
+    #[test]
+    fn a_room_absent_from_the_answer_is_unchanged_and_a_left_room_is_an_error() {
+        let fresh = apply(&cached(), &json!({"next_batch": "s2"}), "!r:x", "@me:x").unwrap();
+        assert_eq!(fresh.room.name.as_deref(), Some("Old name"));
+        assert_eq!(
+            fresh.room.notification_count, None,
+            "no count: nothing to dismiss"
+        );
+        let left = json!({"next_batch": "s2", "rooms": {"leave": {"!r:x": {}}}});
+        assert!(matches!(
+            apply(&cached(), &left, "!r:x", "@me:x"),
+            Err(FreshError::NotInRoom)
+        ));
+    }
+
+    #[test]
+    fn answers_of_the_wrong_shape_are_errors_not_guesses() {
+        for sync in [
+            json!([]),
+            json!({}),
+            json!({"next_batch": 5}),
+            json!({"next_batch": "s2", "rooms": []}),
+            json!({"next_batch": "s2", "rooms": {"join": {"!r:x": "x"}}}),
+            json!({"next_batch": "s2", "rooms": {"join": {"!r:x": {"state": {"events": {}}}}}}),
+            json!({"next_batch": "s2", "rooms": {"join": {"!r:x": {"summary": {"m.joined_member_count": "3"}}}}}),
+            json!({"next_batch": "s2", "account_data": {"events": "x"}}),
+            json!({"next_batch": "s2", "account_data": {"events": [{"type": "m.push_rules", "content": []}]}}),
+            json!({"next_batch": "s2", "account_data": {"events": [{"type": "m.ignored_user_list", "content": {"ignored_users": []}}]}}),
+        ] {
+            assert!(apply(&cached(), &sync, "!r:x", "@me:x").is_err(), "{sync}");
+        }
+    }
+
+    #[test]
+    fn from_scratch_the_account_data_is_replaced_whole() {
+        let mut base = cached();
+        base.room = None;
+        let sync = json!({
+            "next_batch": "s9",
+            "rooms": {"join": {"!r:x": {"summary": {"m.joined_member_count": 2, "m.heroes": ["@a:x"]}}}}
+        });
+        let fresh = apply(&base, &sync, "!r:x", "@me:x").unwrap();
+        assert!(
+            fresh.rules.is_none(),
+            "the server sent no rules: unknown, not the old ones"
+        );
+        assert!(fresh.account.ignored_users.is_empty());
+        assert_eq!(fresh.account.generation, 3, "built on the stored generation");
+    }
+}
