@@ -386,11 +386,22 @@ impl<'a> Notifier<'a> {
             Err(SessionError::Http(HttpError::Matrix(e)))
                 if matches!(e.errcode.as_str(), "M_NOT_FOUND" | "M_FORBIDDEN") =>
             {
+                self.store_fresh(&base, &fresh).await;
+                let judgement = Judgement::new(&fresh, &user_id, payload);
                 // An invite's event cannot be fetched before joining: the stripped state says it all.
                 if fresh.room.membership == "invite" {
-                    self.store_fresh(&base, &fresh).await;
-                    let judgement = Judgement::new(&fresh, &user_id, payload);
                     return Ok(self.invite(payload, &fresh.room, &event_id, &user_id, &judgement));
+                }
+                // Synapse hides the events of ignored users (404) and never pushes them: a push
+                // that raced the ignore, or one without a sender while the user ignores someone.
+                let ignored = &fresh.account.ignored_users;
+                let sender_ignored = match &payload.sender {
+                    Some(sender) => judgement.ignores(sender),
+                    None => !ignored.is_empty() && e.errcode == "M_NOT_FOUND",
+                };
+                if sender_ignored {
+                    tracing::info!("the event is hidden and the user ignores its sender, or someone");
+                    return Ok(judgement.suppressed(SuppressReason::IgnoredSender));
                 }
                 return Err(SessionError::Http(HttpError::Matrix(e)).into());
             }

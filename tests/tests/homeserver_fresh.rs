@@ -1,0 +1,568 @@
+//! Decisions on the truth, end to end: every push is judged on room state and rules current as
+//! of the push, not as of the first push in the room or the app's last sync.
+//!
+//! Bob has three phones, each with a **warm** store (the first push in the room handled):
+//! - `in-process`: a `Client` in this test process that only handles pushes;
+//! - `app`: a `Client` whose push-rule sync loop runs, as an open app's does;
+//! - `extension`: a fresh `matrix-push handle` process per push, as a notification extension.
+//!
+//! Between pushes the room, its members and Bob's settings change — from Alice's side, from
+//! Carol's, and from Bob's laptop (another device of his) — and every phone must decide on the
+//! new state: rename, alias and topic, display name and avatar, a member joining (DM → group)
+//! and leaving (group → DM), power levels, a keyword added and removed, the room's mode, the
+//! sender ignored and un-ignored, Bob's own display name (the legacy display-name mention).
+
+use matrix_push::Client;
+use matrix_push::http::{Method, Request};
+use matrix_push::notify::{Notification, Outcome, SuppressReason};
+use matrix_push::payload::{Provider, PushPayload, decode};
+use matrix_push::pushers::Pusher;
+use matrix_push::sync::RoomNotificationMode;
+use matrix_push_tests::gateway::Gateway;
+use matrix_push_tests::{Homeserver, cli, create_room, join, send_event, set_display_name, temp_dir};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const FCM: &str = "io.matrixpush.tests.fcm";
+const DEADLINE: Duration = Duration::from_secs(10);
+
+/// What a phone decided, in the terms the checks use (the CLI's JSON and the API alike).
+#[derive(Debug, Clone, PartialEq)]
+enum Decision {
+    Show {
+        room_name: String,
+        sender_name: String,
+        avatar: Option<String>,
+        body: String,
+        rule: Option<String>,
+        sound: Option<String>,
+        highlight: bool,
+    },
+    Suppressed {
+        reason: String,
+        rule: Option<String>,
+    },
+    Other(String),
+}
+
+fn from_outcome(outcome: Outcome) -> Decision {
+    match outcome {
+        Outcome::Show(n) => shown(n),
+        Outcome::Suppressed { reason, .. } => {
+            let (reason, rule) = match reason {
+                SuppressReason::Rules { rule_id } => ("rules", rule_id),
+                SuppressReason::IgnoredSender => ("ignored_sender", None),
+                SuppressReason::OwnEvent => ("own_event", None),
+                SuppressReason::Edit => ("edit", None),
+                SuppressReason::Redacted => ("redacted", None),
+            };
+            Decision::Suppressed {
+                reason: reason.into(),
+                rule,
+            }
+        }
+        other => Decision::Other(format!("{other:?}")),
+    }
+}
+
+fn shown(n: Notification) -> Decision {
+    Decision::Show {
+        room_name: n.room_name,
+        sender_name: n.sender_name,
+        avatar: n.sender_avatar_url,
+        body: n.body,
+        rule: n.rule_id,
+        sound: n.sound,
+        highlight: n.highlight,
+    }
+}
+
+fn from_cli(json: &Value) -> Decision {
+    let text = |value: &Value| value.as_str().map(str::to_owned);
+    match json["outcome"].as_str() {
+        Some("show") => {
+            let n = &json["notification"];
+            Decision::Show {
+                room_name: text(&n["room_name"]).unwrap_or_default(),
+                sender_name: text(&n["sender_name"]).unwrap_or_default(),
+                avatar: text(&n["sender_avatar_url"]),
+                body: text(&n["body"]).unwrap_or_default(),
+                rule: text(&n["rule_id"]),
+                sound: text(&n["sound"]),
+                highlight: n["highlight"].as_bool().unwrap_or_default(),
+            }
+        }
+        Some("suppressed") => Decision::Suppressed {
+            reason: text(&json["reason"]).unwrap_or_default(),
+            rule: text(&json["rule_id"]),
+        },
+        _ => Decision::Other(json.to_string()),
+    }
+}
+
+/// Bob's three phones.
+struct Phones {
+    in_process: Client,
+    app: Client,
+    _app_sync: tokio::task::JoinHandle<()>,
+    extension_store: PathBuf,
+}
+
+impl Phones {
+    /// Every phone's decision on one push.
+    async fn decide(&self, payload: &PushPayload, data: &Value) -> [(&'static str, Decision); 3] {
+        let in_process = from_outcome(self.in_process.handle_push(payload, DEADLINE).await);
+        let app = from_outcome(self.app.handle_push(payload, DEADLINE).await);
+        let file = self
+            .extension_store
+            .join(format!("push-{}.json", matrix_push_tests::unique("p")));
+        std::fs::write(&file, data.to_string()).unwrap();
+        let store = self.extension_store.clone();
+        let extension = tokio::task::spawn_blocking(move || {
+            cli::ok_json(&store, &["handle", file.to_str().unwrap(), "--provider", "fcm"])
+        })
+        .await
+        .unwrap();
+        [
+            ("in-process", in_process),
+            ("app", app),
+            ("extension", from_cli(&extension)),
+        ]
+    }
+}
+
+struct Scene {
+    hs: Homeserver,
+    gateway: Gateway,
+    alice: Client,
+    alice_id: String,
+    bob_id: String,
+    /// Bob's laptop: where he changes his settings (not a phone).
+    laptop: Client,
+    phones: Phones,
+    room: String,
+}
+
+impl Scene {
+    async fn new() -> Scene {
+        let hs = Homeserver::main();
+        let gateway = Gateway::start().await.unwrap();
+        let (in_process, bob_id, password) = hs.signed_in("freshbob").await;
+        let (alice, alice_id, _) = hs.signed_in("freshalice").await;
+        set_display_name(&alice, &alice_id, "Alice").await.unwrap();
+        set_display_name(&in_process, &bob_id, "Bobby Tables")
+            .await
+            .unwrap();
+        in_process
+            .set_pusher(&Pusher::new(format!("fcm-{bob_id}"), FCM, gateway.url()))
+            .await
+            .unwrap();
+        let laptop = hs.another_device(&bob_id, &password).await;
+        let app = hs.another_device(&bob_id, &password).await;
+        let sync_client = hs.another_device(&bob_id, &password).await;
+        // The app's phone and its sync loop share one store, as an app's process does.
+        let app_dir = app.state().dir().to_owned();
+        let app_sync = tokio::spawn(async move {
+            let looping = Client::builder(sync_client.session_client().homeserver().clone())
+                .store_dir(&app_dir)
+                .session_store({
+                    let store = std::sync::Arc::new(matrix_push::session::MemorySessionStore::default());
+                    matrix_push::session::SessionStore::save(&*store, &sync_client.session().unwrap())
+                        .unwrap();
+                    store
+                })
+                .build()
+                .unwrap();
+            looping.restore_session().unwrap();
+            looping.run_push_rules_sync(Duration::from_secs(5), |_| {}).await;
+        });
+        let extension_store = temp_dir("fresh-extension");
+        cli::login(&extension_store, &bob_id, &password);
+
+        let room = create_room(
+            &alice,
+            json!({"invite": [bob_id], "is_direct": true, "preset": "private_chat"}),
+        )
+        .await;
+        join(&in_process, &room).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        gateway.drain();
+        let scene = Scene {
+            hs,
+            gateway,
+            alice,
+            alice_id,
+            bob_id,
+            laptop,
+            phones: Phones {
+                in_process,
+                app,
+                _app_sync: app_sync,
+                extension_store,
+            },
+            room,
+        };
+        // Warm every store: the first push in the room is handled.
+        scene
+            .expect(
+                &scene.alice,
+                text("first"),
+                |d| matches!(d, Decision::Show { body, .. } if body == "first"),
+            )
+            .await;
+        scene
+    }
+
+    /// Sends `content` as `from`, waits for the push, and checks every phone's decision.
+    async fn expect(&self, from: &Client, content: Value, check: impl Fn(&Decision) -> bool) {
+        let event_id = send_event(from, &self.room, "m.room.message", content).await;
+        let delivery = self
+            .gateway
+            .next_delivery_for(&format!("fcm-{}", self.bob_id), Duration::from_secs(10))
+            .await
+            .expect("a push");
+        let payload = decode(Provider::Fcm, &delivery.payload).unwrap();
+        assert_eq!(payload.event_id.as_deref(), Some(event_id.as_str()));
+        self.check_all(&payload, &delivery.payload, &check).await;
+    }
+
+    /// Sends `content` as `from`; the server must not push it. The phones are handed the event
+    /// anyway (as a push the server would have sent) and must judge it the same way.
+    async fn expect_no_push(&self, from: &Client, content: Value, check: impl Fn(&Decision) -> bool) {
+        let event_id = send_event(from, &self.room, "m.room.message", content).await;
+        if let Err(delivery) = self
+            .gateway
+            .no_delivery_for(&format!("fcm-{}", self.bob_id), Duration::from_millis(1500))
+            .await
+        {
+            panic!("the server pushed: {}", delivery.payload);
+        }
+        let data = json!({"event_id": event_id, "room_id": self.room, "prio": "high"});
+        let payload = decode(Provider::Fcm, &data).unwrap();
+        self.check_all(&payload, &data, &check).await;
+    }
+
+    async fn check_all(&self, payload: &PushPayload, data: &Value, check: &impl Fn(&Decision) -> bool) {
+        for (phone, decision) in self.phones.decide(payload, data).await {
+            assert!(check(&decision), "{phone}: {decision:?}");
+        }
+    }
+
+    async fn put_state(&self, who: &Client, event_type: &str, state_key: &str, content: Value) {
+        let url = who
+            .session_client()
+            .url_of(&["rooms", &self.room, "state", event_type, state_key]);
+        who.session_client()
+            .send_request(Request::new(Method::Put, url).json(content))
+            .await
+            .unwrap();
+    }
+
+    /// Waits until `user_id`'s member event in the room says `check` (Synapse updates the
+    /// member events of a profile change in the background).
+    async fn member_updated(&self, user_id: &str, check: impl Fn(&Value) -> bool) {
+        let url =
+            self.alice
+                .session_client()
+                .url_of(&["rooms", &self.room, "state", "m.room.member", user_id]);
+        for _ in 0..100 {
+            let content = self
+                .alice
+                .session_client()
+                .send_request(Request::new(Method::Get, url.clone()))
+                .await
+                .unwrap();
+            if check(&content) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the member event of {user_id} was not updated");
+    }
+
+    async fn set_profile(&self, who: &Client, user_id: &str, field: &str, value: &str) {
+        let url = who.session_client().url_of(&["profile", user_id, field]);
+        who.session_client()
+            .send_request(Request::new(Method::Put, url).json(json!({field: value})))
+            .await
+            .unwrap();
+        let value = value.to_owned();
+        self.member_updated(user_id, |content| content[field] == value.as_str())
+            .await;
+    }
+
+    async fn ignore(&self, users: Value) {
+        let url = self.laptop.session_client().url_of(&[
+            "user",
+            &self.bob_id,
+            "account_data",
+            "m.ignored_user_list",
+        ]);
+        self.laptop
+            .session_client()
+            .send_request(Request::new(Method::Put, url).json(json!({"ignored_users": users})))
+            .await
+            .unwrap();
+    }
+}
+
+fn text(body: &str) -> Value {
+    json!({"msgtype": "m.text", "body": body, "m.mentions": {}})
+}
+
+fn show_with(
+    check: impl Fn(&str, &str, Option<&str>, Option<&str>, bool) -> bool,
+) -> impl Fn(&Decision) -> bool {
+    move |decision| match decision {
+        Decision::Show {
+            room_name,
+            sender_name,
+            rule,
+            sound,
+            highlight,
+            ..
+        } => check(
+            room_name,
+            sender_name,
+            rule.as_deref(),
+            sound.as_deref(),
+            *highlight,
+        ),
+        _ => false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_push_is_judged_on_state_and_rules_as_of_the_push() {
+    let s = Scene::new().await;
+    let one_to_one = |rule: Option<&str>| rule == Some(".m.rule.room_one_to_one");
+
+    // The room's name: an alias first, then a name; a topic changes neither.
+    let alias = format!("#fresh{}:{}", matrix_push_tests::unique("a"), s.hs.server_name);
+    let url = s.alice.session_client().url_of(&["directory", "room", &alias]);
+    s.alice
+        .session_client()
+        .send_request(Request::new(Method::Put, url).json(json!({"room_id": s.room})))
+        .await
+        .unwrap();
+    s.put_state(&s.alice, "m.room.canonical_alias", "", json!({"alias": alias}))
+        .await;
+    s.expect(
+        &s.alice,
+        text("alias"),
+        show_with(|room, _, _, _, _| room == alias),
+    )
+    .await;
+    s.put_state(&s.alice, "m.room.name", "", json!({"name": "Lunch plans"}))
+        .await;
+    s.put_state(&s.alice, "m.room.topic", "", json!({"topic": "where and when"}))
+        .await;
+    s.expect(
+        &s.alice,
+        text("renamed"),
+        show_with(|room, _, _, _, _| room == "Lunch plans"),
+    )
+    .await;
+
+    // The sender's display name and avatar.
+    s.set_profile(&s.alice, &s.alice_id, "displayname", "Alice Liddell")
+        .await;
+    s.set_profile(&s.alice, &s.alice_id, "avatar_url", "mxc://localhost/alice-new")
+        .await;
+    s.expect(&s.alice, text("new face"), |d| {
+        matches!(d, Decision::Show { sender_name, avatar, .. }
+            if sender_name == "Alice Liddell" && avatar.as_deref() == Some("mxc://localhost/alice-new"))
+    })
+    .await;
+    s.expect(
+        &s.alice,
+        text("one to one"),
+        show_with(|_, _, rule, sound, _| one_to_one(rule) && sound == Some("default")),
+    )
+    .await;
+
+    // Carol joins: a group now, no longer a one-to-one ring.
+    let (carol, carol_id, _) = s.hs.signed_in("freshcarol").await;
+    set_display_name(&carol, &carol_id, "Carol").await.unwrap();
+    let url = s.alice.session_client().url_of(&["rooms", &s.room, "invite"]);
+    s.alice
+        .session_client()
+        .send_request(Request::new(Method::Post, url).json(json!({"user_id": carol_id})))
+        .await
+        .unwrap();
+    join(&carol, &s.room).await;
+    s.expect(
+        &s.alice,
+        text("three of us"),
+        show_with(|_, _, rule, sound, _| rule == Some(".m.rule.message") && sound.is_none()),
+    )
+    .await;
+
+    // Power: Carol's @room does not highlight, then it does.
+    let at_room = json!({"msgtype": "m.text", "body": "@room lunch!", "m.mentions": {"room": true}});
+    s.expect(
+        &carol,
+        at_room.clone(),
+        show_with(|_, sender, _, _, highlight| sender == "Carol" && !highlight),
+    )
+    .await;
+    let url = s
+        .alice
+        .session_client()
+        .url_of(&["rooms", &s.room, "state", "m.room.power_levels", ""]);
+    let mut levels = s
+        .alice
+        .session_client()
+        .send_request(Request::new(Method::Get, url.clone()))
+        .await
+        .unwrap();
+    levels["users"][&carol_id] = json!(50);
+    s.alice
+        .session_client()
+        .send_request(Request::new(Method::Put, url).json(levels))
+        .await
+        .unwrap();
+    s.expect(
+        &carol,
+        at_room,
+        show_with(|_, _, rule, _, highlight| highlight && rule == Some(".m.rule.is_room_mention")),
+    )
+    .await;
+
+    // Carol leaves: one to one again.
+    let url = carol.session_client().url_of(&["rooms", &s.room, "leave"]);
+    carol
+        .session_client()
+        .send_request(Request::new(Method::Post, url).json(json!({})))
+        .await
+        .unwrap();
+    s.expect(
+        &s.alice,
+        text("just us"),
+        show_with(|_, _, rule, _, _| one_to_one(rule)),
+    )
+    .await;
+
+    // Bob's laptop: the room to mentions & keywords, then a keyword. The server pushes the
+    // keyword, and no phone may silence it with rules older than the keyword.
+    s.laptop
+        .set_room_mode(&s.room, RoomNotificationMode::MentionsAndKeywordsOnly)
+        .await
+        .unwrap();
+    s.expect_no_push(&s.alice, text("chatter"), |d| {
+        matches!(d, Decision::Suppressed { reason, rule } if reason == "rules" && rule.as_deref() == Some(s.room.as_str()))
+    })
+    .await;
+    s.laptop.add_keyword("pineapple").await.unwrap();
+    s.expect(
+        &s.alice,
+        text("pineapple pizza?"),
+        show_with(|_, _, rule, sound, _| rule == Some("pineapple") && sound == Some("default")),
+    )
+    .await;
+    s.laptop.remove_keyword("pineapple").await.unwrap();
+    s.expect_no_push(
+        &s.alice,
+        text("pineapple again"),
+        |d| matches!(d, Decision::Suppressed { rule, .. } if rule.as_deref() == Some(s.room.as_str())),
+    )
+    .await;
+    s.laptop
+        .set_room_mode(&s.room, RoomNotificationMode::AllMessages)
+        .await
+        .unwrap();
+    s.expect(
+        &s.alice,
+        text("all messages again"),
+        show_with(|_, _, rule, _, _| one_to_one(rule)),
+    )
+    .await;
+
+    // Alice ignored, then not.
+    s.ignore(json!({s.alice_id.clone(): {}})).await;
+    s.expect_no_push(
+        &s.alice,
+        text("ignored"),
+        |d| matches!(d, Decision::Suppressed { reason, .. } if reason == "ignored_sender"),
+    )
+    .await;
+    s.ignore(json!({})).await;
+    s.expect(
+        &s.alice,
+        text("heard again"),
+        show_with(|_, _, rule, _, _| one_to_one(rule)),
+    )
+    .await;
+
+    // Bob's own display name: the legacy display-name mention follows it.
+    s.set_profile(&s.laptop, &s.bob_id, "displayname", "Robert Tables")
+        .await;
+    let legacy = json!({"msgtype": "m.text", "body": "ping Robert Tables"});
+    s.expect(
+        &s.alice,
+        legacy,
+        show_with(|_, _, rule, _, highlight| highlight && rule == Some(".m.rule.contains_display_name")),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_rule_the_phone_cannot_evaluate_defers_to_the_server() {
+    let hs = Homeserver::main();
+    let (bob, bob_id, _) = hs.signed_in("deferbob").await;
+    let (alice, _, _) = hs.signed_in("deferalice").await;
+    let room = create_room(&alice, json!({"invite": [bob_id], "preset": "private_chat"})).await;
+    join(&bob, &room).await;
+    // A rule of a condition kind this engine does not know (the server keeps it as it is),
+    // above a room rule that silences the room.
+    let url = bob
+        .session_client()
+        .url_of(&["pushrules", "global", "override", "thread-subscribed"]);
+    let rule = json!({"actions": ["notify"],
+        "conditions": [{"kind": "io.element.msc4306.thread_subscription", "subscribed": true}]});
+    bob.session_client()
+        .send_request(Request::new(Method::Put, url).json(rule))
+        .await
+        .unwrap();
+    bob.set_room_mode(&room, RoomNotificationMode::MentionsAndKeywordsOnly)
+        .await
+        .unwrap();
+    // The server counts what it notified (a mention), so the room is unread when Bob's phone
+    // handles the next event.
+    let mention = json!({"msgtype": "m.text", "body": "Bob?", "m.mentions": {"user_ids": [bob_id]}});
+    send_event(&alice, &room, "m.room.message", mention).await;
+    let event_id = send_event(&alice, &room, "m.room.message", text("in a thread, say")).await;
+    let pushed = PushPayload {
+        event_id: Some(event_id.clone()),
+        room_id: Some(room.clone()),
+        prio: Some(matrix_push::payload::Priority::High),
+        ..PushPayload::default()
+    };
+    match bob.handle_push(&pushed, DEADLINE).await {
+        Outcome::Show(n) => {
+            assert_eq!(n.rule_id.as_deref(), Some("thread-subscribed"));
+            assert_eq!(n.sound.as_deref(), Some("default"), "high priority: a sound");
+        }
+        other => panic!("the server notified; an undecidable rule ranks above: {other:?}"),
+    }
+    // Without the undecidable rule, the same phone's rules may keep it silent, and say the
+    // server had notified.
+    bob.delete_rule(matrix_push::rules::RuleKind::Override, "thread-subscribed")
+        .await
+        .unwrap();
+    let event_id = send_event(&alice, &room, "m.room.message", text("chatter")).await;
+    let pushed = PushPayload {
+        event_id: Some(event_id),
+        ..pushed
+    };
+    assert_eq!(
+        bob.handle_push(&pushed, DEADLINE).await,
+        Outcome::Suppressed {
+            reason: SuppressReason::Rules {
+                rule_id: Some(room.clone())
+            },
+            server_notified: true
+        }
+    );
+}
