@@ -424,7 +424,11 @@ impl Transport {
             None => Err(HttpError::UnexpectedResponse {
                 url: url_text,
                 status,
-                message: String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
+                // One line: an HTML error page's line breaks would spill into logs and reasons.
+                message: String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
             }),
         }
     }
@@ -626,7 +630,7 @@ mod tests {
         assert_eq!(request.max_body, Some(192 * 1024));
         assert!(format!("{request:?}").contains("max_body: Some(196608)"));
         // The push path's caps: an event is far smaller than a sync or the rules.
-        assert!(EVENT_MAX_BODY < SYNC_MAX_BODY && SYNC_MAX_BODY <= RULES_MAX_BODY);
+        const { assert!(EVENT_MAX_BODY < SYNC_MAX_BODY && SYNC_MAX_BODY <= RULES_MAX_BODY) };
     }
 
     #[test]
@@ -634,10 +638,16 @@ mod tests {
         let url = |s: &str| Url::parse(s).unwrap();
         let start = url("https://matrix.example.org/_matrix/client/v3/rooms/r/event/e");
         let same = url("https://matrix.example.org/elsewhere");
-        assert_eq!(redirect_decision(&same, &[start.clone()]), Redirect::Follow);
+        assert_eq!(
+            redirect_decision(&same, std::slice::from_ref(&start)),
+            Redirect::Follow
+        );
         // The default port is the same origin.
         assert_eq!(
-            redirect_decision(&url("https://matrix.example.org:443/x"), &[start.clone()]),
+            redirect_decision(
+                &url("https://matrix.example.org:443/x"),
+                std::slice::from_ref(&start)
+            ),
             Redirect::Follow
         );
         for other in [
@@ -648,7 +658,7 @@ mod tests {
             "data:text/plain,hello",                     // no origin at all
         ] {
             assert_eq!(
-                redirect_decision(&url(other), &[start.clone()]),
+                redirect_decision(&url(other), std::slice::from_ref(&start)),
                 Redirect::CrossOrigin,
                 "{other}"
             );

@@ -131,3 +131,81 @@ impl Drop for Running {
         let _ = self.child.wait();
     }
 }
+
+/// How a child process ended, what it printed, and what it cost.
+#[derive(Debug)]
+pub struct Measured {
+    /// The exit code, `None` when a signal ended it (see `signal`).
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub wall: std::time::Duration,
+    /// The peak resident set size of the process, in KiB (`ru_maxrss` from `wait4`).
+    pub max_rss_kib: u64,
+}
+
+/// Runs `command` (stdin closed), waits for it with `wait4` to get its peak RSS, and kills it
+/// when it runs longer than `give_up` (then `signal` is `Some(9)`).
+///
+/// `wait4` on the child's pid, not `Child::wait`: only `wait4` hands back the child's own
+/// resource usage (`getrusage(RUSAGE_CHILDREN)` would mix in every child reaped before).
+pub fn run_measured(mut command: Command, give_up: std::time::Duration) -> Measured {
+    use std::io::Read;
+    let started = std::time::Instant::now();
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    let pid = child.id() as libc::pid_t;
+    // Drained on threads: a child blocked on a full pipe would never exit.
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("piped stderr")));
+    // The watchdog kills the child if it outlives `give_up`; until wait4 returns the pid is ours
+    // (a zombie at worst), so the kill cannot hit another process.
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if finished.recv_timeout(give_up).is_err() {
+            // SAFETY: kill(2) with a pid this process spawned and has not reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    });
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain old data; all zeroes is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: valid pointers to a status and a rusage that outlive the call.
+        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if reaped == pid {
+            break;
+        }
+        let error = std::io::Error::last_os_error();
+        assert_eq!(
+            error.kind(),
+            std::io::ErrorKind::Interrupted,
+            "wait4({pid}) failed: {error}"
+        );
+    }
+    let wall = started.elapsed();
+    let _ = done.send(());
+    let _ = watchdog.join();
+    // The child is reaped: `Child` is dropped without waiting (dropping never waits).
+    drop(child);
+    Measured {
+        code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+        signal: libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status)),
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+        wall,
+        max_rss_kib: usage.ru_maxrss.max(0) as u64,
+    }
+}
