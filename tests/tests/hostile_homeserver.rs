@@ -190,6 +190,16 @@ fn every_push_is_bounded_whatever_the_homeserver_sends() {
                 "{mode:?}: the server never saw an event request: {requests:?}"
             ));
         }
+        // A redirect loop is followed 3 times, then given up (and not retried).
+        if mode == Mode::RedirectLoop {
+            let event_requests: Vec<&String> = requests.iter().filter(|r| r.contains("/event/")).collect();
+            if event_requests.len() != 2 * 4 {
+                failures.push(format!(
+                    "{mode:?}: {} event requests in 2 runs, not 2 × (1 + 3 redirects): {event_requests:?}",
+                    event_requests.len()
+                ));
+            }
+        }
         // The process stopped reading: the body it was offered is far from read.
         if matches!(mode, Mode::HugeContentLength | Mode::EndlessChunked) {
             let most = server.max_bytes_on_one_connection();
