@@ -9,13 +9,49 @@
 //! - a server asking to wait longer than [`HttpConfig::max_retry_after`] is not waited for: the
 //!   error goes back to the caller with its retry-after.
 //!
+//! Every answer is bounded, whatever the server sends: bodies are read as a stream against a
+//! size cap (per request, [`Request::max_body`], else [`HttpConfig::max_body`]); a declared
+//! `Content-Length` above the cap fails at once, before anything is read, and a body that grows
+//! past it stops being read at the cap — both as [`HttpError::TooLarge`], which is not retried.
+//! A notification extension is killed at a few tens of MB, so one push must never hold more than
+//! its caps (see [`EVENT_MAX_BODY`], [`SYNC_MAX_BODY`], [`RULES_MAX_BODY`]). Time is bounded by
+//! the request timeout, which covers the body as well as the headers.
+//!
+//! Redirects are followed only within the request's origin (same scheme, host and port), at most
+//! [`MAX_REDIRECTS`] times: a token is never replayed to another server, and a redirect loop ends
+//! at once. A redirect that is not followed comes back as [`HttpError::UnexpectedResponse`] with
+//! its 3xx status.
+//!
 //! Nothing secret is logged: requests are traced by method and path only (tokens travel in the
 //! `Authorization` header, never in the query), bodies never.
 
 use crate::secret::Secret;
 use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use url::Url;
+
+/// The body cap of a request that names none ([`HttpConfig::max_body`]'s default): far above any
+/// answer the SDK asks for outside the push path, far below what would hurt a phone.
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+
+/// The body cap for `GET /rooms/{id}/event/{id}`. The spec caps an event at 64 KiB (its federation
+/// form), but the client form adds `unsigned`, where the server bundles aggregations — a whole
+/// replacing edit (`m.relations.m.replace`, itself up to 64 KiB), a thread's latest event, and
+/// so on — so a legitimate event can be a few times larger: 192 KiB.
+pub const EVENT_MAX_BODY: usize = 192 * 1024;
+
+/// The body cap for the push path's `/sync` filtered to one room (its state, summary, counts and
+/// a short timeline): 1 MiB, room for the state of a large room without allowing a runaway answer.
+pub const SYNC_MAX_BODY: usize = 1024 * 1024;
+
+/// The body cap for `GET /pushrules/`: 1 MiB, a few thousand rules — far more than any account
+/// has (hundreds of room and sender rules make tens of KiB).
+pub const RULES_MAX_BODY: usize = 1024 * 1024;
+
+/// How many same-origin redirects one request follows; more is treated as a loop.
+pub const MAX_REDIRECTS: usize = 3;
 
 /// Tunables of the transport.
 #[derive(Clone, Debug)]
@@ -30,6 +66,8 @@ pub struct HttpConfig {
     /// The longest server-requested wait (`Retry-After`) the transport sleeps through itself.
     pub max_retry_after: Duration,
     pub user_agent: String,
+    /// The largest body read for a request that sets no [`Request::max_body`].
+    pub max_body: usize,
 }
 
 impl Default for HttpConfig {
@@ -42,6 +80,7 @@ impl Default for HttpConfig {
             max_backoff: Duration::from_secs(4),
             max_retry_after: Duration::from_secs(5),
             user_agent: format!("matrix-push/{}", env!("CARGO_PKG_VERSION")),
+            max_body: DEFAULT_MAX_BODY,
         }
     }
 }
@@ -85,6 +124,10 @@ pub enum HttpError {
     },
     #[error("invalid URL: {0}")]
     InvalidUrl(String),
+    /// The answer's body is larger than the request allows (declared or as it arrived); reading
+    /// stopped at `limit` bytes. Not retried: the same request would get the same answer.
+    #[error("the answer from {url} is larger than {limit} bytes")]
+    TooLarge { url: String, limit: usize },
 }
 
 impl HttpError {
@@ -117,6 +160,8 @@ pub struct Request {
     pub idempotent: bool,
     /// Overrides [`HttpConfig::request_timeout`] (long-polling `/sync`).
     pub timeout: Option<Duration>,
+    /// Overrides [`HttpConfig::max_body`]: the largest body read for this request.
+    pub max_body: Option<usize>,
 }
 
 impl std::fmt::Debug for Request {
@@ -128,6 +173,7 @@ impl std::fmt::Debug for Request {
             .field("access_token", &self.access_token)
             .field("idempotent", &self.idempotent)
             .field("timeout", &self.timeout)
+            .field("max_body", &self.max_body)
             .finish()
     }
 }
@@ -141,6 +187,7 @@ impl Request {
             access_token: None,
             idempotent: method != Method::Post,
             timeout: None,
+            max_body: None,
         }
     }
 
@@ -163,6 +210,37 @@ impl Request {
         self.timeout = Some(timeout);
         self
     }
+
+    /// The largest body to read for this request, in bytes (see [`EVENT_MAX_BODY`] and its
+    /// siblings); a larger answer fails with [`HttpError::TooLarge`].
+    pub fn max_body(mut self, bytes: usize) -> Request {
+        self.max_body = Some(bytes);
+        self
+    }
+}
+
+/// What to do with a redirect to `next`, `previous` being the URLs requested so far (the
+/// original first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Redirect {
+    Follow,
+    /// To another scheme, host or port: the request (and its token) stays where it was sent.
+    CrossOrigin,
+    /// More than [`MAX_REDIRECTS`]: a loop, or a chain not worth following.
+    TooMany,
+}
+
+fn redirect_decision(next: &Url, previous: &[Url]) -> Redirect {
+    let Some(original) = previous.first() else {
+        return Redirect::CrossOrigin;
+    };
+    if next.origin() != original.origin() || !next.origin().is_tuple() {
+        Redirect::CrossOrigin
+    } else if previous.len() > MAX_REDIRECTS {
+        Redirect::TooMany
+    } else {
+        Redirect::Follow
+    }
 }
 
 /// Sends requests to Matrix servers.
@@ -171,7 +249,9 @@ pub struct Transport {
     client: reqwest::Client,
     config: HttpConfig,
     /// HTTP requests sent (each attempt counts), for tests and benchmarks.
-    sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    sent: Arc<AtomicU64>,
+    /// Body bytes received (every attempt, error answers too), for the benchmark's bytes per push.
+    received: Arc<AtomicU64>,
 }
 
 impl Transport {
@@ -179,6 +259,13 @@ impl Transport {
         let client = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
             .connect_timeout(config.connect_timeout)
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                match redirect_decision(attempt.url(), attempt.previous()) {
+                    Redirect::Follow => attempt.follow(),
+                    // The 3xx itself comes back; `send_once` says why it was not followed.
+                    Redirect::CrossOrigin | Redirect::TooMany => attempt.stop(),
+                }
+            }))
             .build()
             .map_err(|e| HttpError::Network {
                 url: String::new(),
@@ -188,6 +275,7 @@ impl Transport {
             client,
             config,
             sent: Default::default(),
+            received: Default::default(),
         })
     }
 
@@ -197,7 +285,13 @@ impl Transport {
 
     /// How many HTTP requests this transport has sent (retries included).
     pub fn requests_sent(&self) -> u64 {
-        self.sent.load(std::sync::atomic::Ordering::Relaxed)
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    /// How many body bytes this transport has received (retries and error answers included;
+    /// headers not counted). Shared by clones, like [`Transport::requests_sent`].
+    pub fn bytes_received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
     }
 
     /// Sends a request, retrying as the module documentation says; returns the JSON body (an
@@ -268,8 +362,8 @@ impl Transport {
             builder = builder.json(&serde_json::json!({}));
         }
         let started = std::time::Instant::now();
-        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let response = builder
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        let mut response = builder
             .send()
             .await
             .map_err(|e| transport_error(&url_text, timeout, e))?;
@@ -280,10 +374,8 @@ impl Transport {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(&url_text, timeout, e))?;
+        let limit = request.max_body.unwrap_or(self.config.max_body);
+        let bytes = self.read_body(&mut response, limit, &url_text, timeout).await?;
         tracing::debug!(
             method = ?request.method, path = request.url.path(), status,
             elapsed_ms = started.elapsed().as_millis() as u64, "matrix request"
@@ -323,12 +415,82 @@ impl Transport {
                     }),
                 }))
             }
+            // The redirects reqwest follows, which the policy stopped.
+            None if matches!(status, 301 | 302 | 303 | 307 | 308) => Err(HttpError::UnexpectedResponse {
+                message: redirect_message(&request.url, &response),
+                url: url_text,
+                status,
+            }),
             None => Err(HttpError::UnexpectedResponse {
                 url: url_text,
                 status,
-                message: String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
+                // One line: an HTML error page's line breaks would spill into logs and reasons.
+                message: String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
             }),
         }
+    }
+
+    /// Reads the body chunk by chunk, never more than `limit` bytes: a declared length above it
+    /// fails before reading, a body that grows past it stops being read there.
+    async fn read_body(
+        &self,
+        response: &mut reqwest::Response,
+        limit: usize,
+        url_text: &str,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, HttpError> {
+        let too_large = || HttpError::TooLarge {
+            url: url_text.to_owned(),
+            limit,
+        };
+        // The header itself, not only hyper's size hint, so that nothing in between can hide it.
+        let declared = response
+            .headers()
+            .get(reqwest::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .or_else(|| response.content_length());
+        if declared.is_some_and(|length| length > limit as u64) {
+            return Err(too_large());
+        }
+        // A declared length is reserved at once; otherwise the buffer grows with what arrives.
+        let mut body = Vec::with_capacity(declared.map_or(0, |length| length as usize));
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| transport_error(url_text, timeout, e))?
+        {
+            self.received.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            if chunk.len() > limit - body.len() {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}
+
+/// Why a 3xx came back instead of being followed.
+fn redirect_message(requested: &Url, response: &reqwest::Response) -> String {
+    let location = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| response.url().join(v).ok());
+    let Some(location) = location else {
+        return "a redirect without a usable Location".into();
+    };
+    // `response.url()` is the last URL requested; the chain before it is not kept by reqwest,
+    // but a same-origin target can only have stopped at the redirect limit.
+    match redirect_decision(&location, std::slice::from_ref(requested)) {
+        Redirect::CrossOrigin => format!(
+            "a redirect to another origin ({}), not followed so that the request stays with its server",
+            redacted_url(&location)
+        ),
+        _ => format!("more than {MAX_REDIRECTS} redirects (a loop?), not followed further"),
     }
 }
 
@@ -434,6 +596,100 @@ mod tests {
                 Duration::from_secs(1)
             ]
         );
+    }
+
+    #[test]
+    fn an_answer_too_large_is_not_retried() {
+        let t = transport();
+        let url = Url::parse("http://127.0.0.1:1/x").unwrap();
+        let too_large = HttpError::TooLarge {
+            url: url.to_string(),
+            limit: EVENT_MAX_BODY,
+        };
+        // Even for a GET, first attempt: the same request would get the same answer.
+        assert!(
+            t.retry_delay(&Request::new(Method::Get, url.clone()), &too_large, 0)
+                .is_none()
+        );
+        assert!(
+            t.retry_delay(&Request::new(Method::Post, url), &too_large, 0)
+                .is_none()
+        );
+        assert_eq!(
+            too_large.to_string(),
+            format!("the answer from http://127.0.0.1:1/x is larger than {EVENT_MAX_BODY} bytes")
+        );
+    }
+
+    #[test]
+    fn the_body_cap_is_per_request_with_a_default() {
+        let url = Url::parse("https://example.org/_matrix/client/v3/sync").unwrap();
+        assert_eq!(HttpConfig::default().max_body, 1024 * 1024);
+        assert_eq!(Request::new(Method::Get, url.clone()).max_body, None);
+        let request = Request::new(Method::Get, url).max_body(EVENT_MAX_BODY);
+        assert_eq!(request.max_body, Some(192 * 1024));
+        assert!(format!("{request:?}").contains("max_body: Some(196608)"));
+        // The push path's caps: an event is far smaller than a sync or the rules.
+        const { assert!(EVENT_MAX_BODY < SYNC_MAX_BODY && SYNC_MAX_BODY <= RULES_MAX_BODY) };
+    }
+
+    #[test]
+    fn only_same_origin_redirects_are_followed_and_only_a_few() {
+        let url = |s: &str| Url::parse(s).unwrap();
+        let start = url("https://matrix.example.org/_matrix/client/v3/rooms/r/event/e");
+        let same = url("https://matrix.example.org/elsewhere");
+        assert_eq!(
+            redirect_decision(&same, std::slice::from_ref(&start)),
+            Redirect::Follow
+        );
+        // The default port is the same origin.
+        assert_eq!(
+            redirect_decision(
+                &url("https://matrix.example.org:443/x"),
+                std::slice::from_ref(&start)
+            ),
+            Redirect::Follow
+        );
+        for other in [
+            "http://matrix.example.org/elsewhere",       // scheme
+            "https://evil.example.org/elsewhere",        // host
+            "https://matrix.example.org:8448/elsewhere", // port
+            "https://example.org/elsewhere",             // parent domain
+            "data:text/plain,hello",                     // no origin at all
+        ] {
+            assert_eq!(
+                redirect_decision(&url(other), std::slice::from_ref(&start)),
+                Redirect::CrossOrigin,
+                "{other}"
+            );
+        }
+        // A chain is judged against where the request was first sent, not the last hop.
+        let hop = url("https://evil.example.org/a");
+        assert_eq!(
+            redirect_decision(&url("https://evil.example.org/b"), &[start.clone(), hop]),
+            Redirect::CrossOrigin
+        );
+        // A loop (302 to itself): three redirects are followed, the fourth is not.
+        let mut previous = vec![start.clone()];
+        let mut followed = 0;
+        while redirect_decision(&start, &previous) == Redirect::Follow {
+            followed += 1;
+            previous.push(start.clone());
+            assert!(followed <= 10, "the loop never ends");
+        }
+        assert_eq!(followed, MAX_REDIRECTS);
+        assert_eq!(redirect_decision(&start, &previous), Redirect::TooMany);
+        assert_eq!(redirect_decision(&start, &[]), Redirect::CrossOrigin);
+    }
+
+    #[test]
+    fn a_new_transport_counts_nothing_and_clones_share_the_counters() {
+        let t = transport();
+        let clone = t.clone();
+        t.received.fetch_add(42, Ordering::Relaxed);
+        t.sent.fetch_add(1, Ordering::Relaxed);
+        assert_eq!((clone.bytes_received(), clone.requests_sent()), (42, 1));
+        assert_eq!(transport().bytes_received(), 0);
     }
 
     #[test]

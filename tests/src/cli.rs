@@ -131,3 +131,122 @@ impl Drop for Running {
         let _ = self.child.wait();
     }
 }
+
+/// How a child process ended, what it printed, and what it cost.
+#[derive(Debug)]
+pub struct Measured {
+    /// The exit code, `None` when a signal ended it (see `signal`).
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub wall: std::time::Duration,
+    /// The peak resident set size of the process, in KiB (`ru_maxrss` from `wait4`).
+    pub max_rss_kib: u64,
+    /// The least `max_rss_kib` can be whatever the process does: the peak of the small launcher
+    /// it is started from (see `tests/src/bin/peak-rss.rs`).
+    pub floor_kib: u64,
+}
+
+/// The `peak-rss` launcher built beside the tests (same target folder and profile).
+pub fn peak_rss_binary() -> std::path::PathBuf {
+    let binary = crate::cli_binary().with_file_name("peak-rss");
+    assert!(
+        binary.is_file(),
+        "{} is missing: build it with `cargo build -p matrix-push-tests --bin peak-rss`",
+        binary.display()
+    );
+    binary
+}
+
+/// Runs `command` (stdin closed) and measures its wall time and peak RSS; kills it when it runs
+/// longer than `give_up` (then `signal` is `Some(9)`).
+///
+/// The peak comes from `wait4` on the child's pid, called by the small `peak-rss` launcher, not
+/// from here: on Linux a child's `ru_maxrss` includes the resident size of the process it was
+/// spawned from (the memory it ran on until `exec`), so measured from a test process it would
+/// read at least the test's own RSS. `Child::wait` would give no usage at all.
+pub fn run_measured(command: Command, give_up: std::time::Duration) -> Measured {
+    use std::io::Read;
+    let report = std::env::temp_dir().join(format!("{}.peak-rss", crate::unique("measured")));
+    let mut launched = Command::new(peak_rss_binary());
+    launched
+        .arg(&report)
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => launched.env(name, value),
+            None => launched.env_remove(name),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        launched.current_dir(dir);
+    }
+    let started = std::time::Instant::now();
+    let mut child = launched
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {launched:?}: {e}"));
+    // Drained on threads: a child blocked on a full pipe would never exit.
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("piped stderr")));
+    // Past `give_up` the launcher is killed, and its child with it (PR_SET_PDEATHSIG).
+    let deadline = started + give_up;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for the launcher") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            break child.wait().expect("waiting for the killed launcher");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    };
+    let wall = started.elapsed();
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    let line = std::fs::read_to_string(&report).unwrap_or_default();
+    let _ = std::fs::remove_file(&report);
+    let field = |name: &str| -> Option<i64> {
+        line.split_whitespace()
+            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|v| v.parse().ok())
+    };
+    let Some(max_rss_kib) = field("max_rss_kib") else {
+        // Killed by the watchdog (no report), or the launcher failed.
+        use std::os::unix::process::ExitStatusExt;
+        return Measured {
+            code: status.code(),
+            signal: status.signal(),
+            stdout,
+            stderr,
+            wall,
+            max_rss_kib: 0,
+            floor_kib: 0,
+        };
+    };
+    let signal = field("signal").filter(|s| *s != 0).map(|s| s as i32);
+    Measured {
+        code: if signal.is_some() {
+            None
+        } else {
+            field("code").map(|c| c as i32)
+        },
+        signal,
+        stdout,
+        stderr,
+        wall,
+        max_rss_kib: max_rss_kib.max(0) as u64,
+        floor_kib: field("floor_kib").unwrap_or(0).max(0) as u64,
+    }
+}

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The project's push gateway, from the core crate (feature `gateway`).
 pub use matrix_push::gateway;
 pub mod cli;
+pub mod hostile;
 
 /// The shared fixtures: `MATRIX_PUSH_FIXTURES`, else `shared/fixtures` in the nearest folder
 /// above the repository that has one (`../shared/fixtures` for a checkout beside `shared`).
@@ -41,15 +42,32 @@ pub fn fixtures_dir() -> PathBuf {
 
 /// The path of the `matrix-push` command-line binary built in this workspace's target folder.
 pub fn cli_binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let target = target_dir();
     let profile = if cfg!(debug_assertions) {
         "debug"
     } else {
         "release"
     };
     target.join(profile).join("matrix-push")
+}
+
+/// The `matrix-push` binary of the release build (what a phone would run: the memory and time
+/// bounds are measured on it). Panics with the command to build it when it is missing — a suite
+/// that measures it must not pass without it.
+pub fn release_cli_binary() -> PathBuf {
+    let binary = target_dir().join("release").join("matrix-push");
+    assert!(
+        binary.is_file(),
+        "{} is missing: build it with `cargo build --release -p matrix-push --bin matrix-push`",
+        binary.display()
+    );
+    binary
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
 }
 
 /// A test homeserver started by `scripts/synapse`.

@@ -273,6 +273,10 @@ fn judge_homeserver(base: &Url, answer: Result<Value, HttpError>, took: Duration
         Err(HttpError::InvalidUrl(reason)) => {
             fail(format!("{shown} cannot be used ({reason}): {LOGIN_AGAIN}"))
         }
+        Err(HttpError::TooLarge { limit, .. }) => fail(format!(
+            "{shown} answered /_matrix/client/versions with more than {limit} bytes: not a Matrix \
+             homeserver there (or a proxy in front of it is misconfigured)"
+        )),
     }
 }
 

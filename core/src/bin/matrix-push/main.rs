@@ -87,9 +87,11 @@ Pushes:
       provider, and writes one JSON object: {\"event_id\", \"room_id\", \"unread\", \"missed_calls\",
       \"prio\", \"badge_only\", \"type\", \"sender\", \"sender_display_name\", \"room_name\", \"body\",
       \"extra\"}, null where the payload does not say. Exits with 2 when the payload is unusable.
-  matrix-push handle FILE --provider fcm|fcm-legacy|apns|unifiedpush|gateway
-      Decodes the payload (FILE or - for stdin) and resolves it with the saved session (10 s
-      deadline): prints the notification (title, body, sound, highlight) or why nothing shows.
+  matrix-push handle FILE --provider fcm|fcm-legacy|apns|unifiedpush|gateway [--deadline-ms N]
+      Decodes the payload (FILE or - for stdin) and resolves it with the saved session within
+      the deadline (default 10000 ms, what a notification extension allows): prints the
+      notification (title, body, sound, highlight) or why nothing shows — a generic one when the
+      server could not answer in time.
   matrix-push gateway [--listen ADDR] [--fcm APP_IDS] [--apns APP_IDS] [--reject PUSHKEYS]
                       [--save DIR] [--exec COMMAND] [--handle] [--count N]
       The project's push gateway (what Sygnal + FCM/APNs would do) on ADDR (default

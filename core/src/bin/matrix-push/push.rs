@@ -9,11 +9,25 @@ use matrix_push::payload::Provider;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// How long `handle` may take, as a notification extension would allow.
+/// How long `handle` may take, as a notification extension would allow (`--deadline-ms` sets
+/// another).
 const HANDLE_DEADLINE: Duration = Duration::from_secs(10);
 
 pub async fn handle(context: &Context, args: &[&str]) -> Result<(), Failure> {
-    let parsed = Parsed::new("handle", args, &["--provider"], &[])?;
+    let parsed = Parsed::new("handle", args, &["--provider", "--deadline-ms"], &[])?;
+    let deadline = match parsed.value("--deadline-ms") {
+        Some(ms) => ms
+            .parse::<u64>()
+            .ok()
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis)
+            .ok_or_else(|| {
+                usage(format!(
+                    "--deadline-ms {ms:?} is not a positive number of milliseconds"
+                ))
+            })?,
+        None => HANDLE_DEADLINE,
+    };
     let [file] = parsed.positionals("handle", ["FILE"])?;
     let name = parsed.required("handle", "--provider")?;
     let provider = Provider::from_name(name).ok_or_else(|| {
@@ -23,11 +37,7 @@ pub async fn handle(context: &Context, args: &[&str]) -> Result<(), Failure> {
     })?;
     let payload = crate::offline::read_payload(provider, Some(file)).map_err(Failure::Usage)?;
     let client = context.signed_in()?;
-    let outcome = progress::step(
-        "resolving the push",
-        client.handle_push(&payload, HANDLE_DEADLINE),
-    )
-    .await;
+    let outcome = progress::step("resolving the push", client.handle_push(&payload, deadline)).await;
     context.print(outcome_json(&outcome), || describe_outcome(&outcome));
     Ok(())
 }
