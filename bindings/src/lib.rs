@@ -120,6 +120,9 @@ impl From<HttpError> for MatrixPushError {
                 detail: error.to_string(),
             },
             HttpError::InvalidUrl(detail) => MatrixPushError::InvalidInput { detail },
+            HttpError::TooLarge { .. } => MatrixPushError::UnexpectedResponse {
+                detail: error.to_string(),
+            },
         }
     }
 }

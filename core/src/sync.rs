@@ -85,7 +85,9 @@ pub fn apply_account_data(state: &mut AccountState, sync: &Value) -> Result<Opti
 /// stored a newer account state meanwhile (then that one stays; pushes bring either up to date).
 pub async fn fetch_push_rules(client: &SessionClient, store: &StateStore) -> Result<PushRules, SyncError> {
     let read = store.account().unwrap_or_default();
-    let body = client.send(Method::Get, "pushrules/", None).await?;
+    let url = client.url("pushrules/");
+    let request = Request::new(Method::Get, url).max_body(crate::http::RULES_MAX_BODY);
+    let body = client.send_request(request).await?;
     let rules = PushRules::from_value(&body)?;
     // Fetched after `read` was stored, so as new as its position at least.
     let fetched = AccountState {
@@ -126,9 +128,10 @@ async fn sync_account(
         }
     }
     let request_timeout = timeout + client.transport().config().request_timeout;
-    let body = client
-        .send_request(Request::new(Method::Get, url).timeout(request_timeout))
-        .await?;
+    let request = Request::new(Method::Get, url)
+        .timeout(request_timeout)
+        .max_body(crate::http::SYNC_MAX_BODY);
+    let body = client.send_request(request).await?;
     let next_batch = body
         .get("next_batch")
         .and_then(Value::as_str)

@@ -134,7 +134,7 @@ pub fn sync_url(session: &SessionClient, mut filter: Value, since: Option<&str>)
 /// The sync request of a push in `room_id` from `base`.
 pub(super) fn request(session: &SessionClient, room_id: &str, base: &Base) -> Request {
     let url = sync_url(session, push_sync_filter(room_id), base.since());
-    Request::new(Method::Get, url)
+    Request::new(Method::Get, url).max_body(crate::http::SYNC_MAX_BODY)
 }
 
 /// Applies the sync's answer to `base`.

@@ -40,7 +40,7 @@ pub use fresh::{push_sync_filter, sync_url};
 pub use render::{NotificationKind, describe, html_to_text, strip_reply_fallback};
 pub use room::{Member, RoomInfo, RoomSummary, room_filter, room_list_filter};
 
-use crate::http::{HttpError, Method, Request};
+use crate::http::{EVENT_MAX_BODY, HttpError, Method, Request, SYNC_MAX_BODY};
 use crate::payload::{Priority, PushPayload};
 use crate::rules::{
     Action, CompiledRuleset, Evaluation, PowerLevels, PushContext, Tweak, server_default_rules,
@@ -436,7 +436,8 @@ impl<'a> Notifier<'a> {
             .session
             .url_of(&["rooms", room_id, "state", "m.room.create", ""]);
         url.query_pairs_mut().append_pair("format", "event");
-        self.session.send_request(Request::new(Method::Get, url)).await
+        let request = Request::new(Method::Get, url).max_body(EVENT_MAX_BODY);
+        self.session.send_request(request).await
     }
 
     /// A member's current member event, as a state event to apply (`None` when it cannot be had:
@@ -576,7 +577,8 @@ impl<'a> Notifier<'a> {
             "presence": {"types": []}, "account_data": {"types": []}
         });
         let url = sync_url(self.session, filter, None);
-        let Ok(sync) = self.session.send_request(Request::new(Method::Get, url)).await else {
+        let request = Request::new(Method::Get, url).max_body(SYNC_MAX_BODY);
+        let Ok(sync) = self.session.send_request(request).await else {
             return Vec::new();
         };
         let joined = sync

@@ -1,17 +1,19 @@
 //! Benchmark of push handling against the loopback Synapse (`scripts/bench-notify` runs it):
-//! `handle` for `event_id_only` pushes on a cold and a warm store — p50/p95 latency and HTTP
-//! requests per push — next to a single `GET /rooms/{id}/event/{id}` round trip measured in the
-//! same run; an event far back in history; and an extension-like launch (`nse-launch`, a fresh
-//! process per push) with its time to outcome, requests and memory. Prints a table.
+//! `handle` for `event_id_only` pushes on a cold and a warm store — p50/p95 latency, HTTP
+//! requests and bytes received per push — next to a single `GET /rooms/{id}/event/{id}` round
+//! trip measured in the same run (the floor: no SDK can show a message without fetching it);
+//! warm after a state change (the room renamed before each message); an event far back in
+//! history; and an extension-like launch (`nse-launch`, a fresh process per push) with its time to
+//! outcome, requests and memory. Freshness is always on: every push syncs the room and the rules.
+//! Each message is sent just before it is handled, as pushes arrive. Prints a table.
 
 use matrix_push::Client;
 use matrix_push::http::{HttpConfig, Method, Request, Transport};
 use matrix_push::notify::Outcome;
 use matrix_push::payload::PushPayload;
-use matrix_push::session::{KeyringSessionStore, MemorySessionStore, SessionStore};
-use matrix_push_tests::{Homeserver, create_room, join, send_event, temp_dir, unique};
+use matrix_push::session::{KeyringSessionStore, SessionStore};
+use matrix_push_tests::{Homeserver, create_room, join, send_event, unique};
 use serde_json::{Value, json};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SAMPLES: usize = 40;
@@ -29,6 +31,8 @@ struct Row {
     p50_ms: f64,
     p95_ms: f64,
     requests: f64,
+    /// Body bytes received per push (`None`: not measured in process).
+    bytes: Option<f64>,
     note: String,
 }
 
@@ -51,44 +55,72 @@ fn payload(room: &str, event_id: &str) -> PushPayload {
     }
 }
 
-/// A phone for Bob with its own (empty) store.
-fn phone(hs: &Homeserver, bob: &Client) -> Client {
-    let store: Arc<dyn SessionStore> = Arc::new(MemorySessionStore::default());
-    store.save(&bob.session().unwrap()).unwrap();
-    let phone = hs.client_with(store, &temp_dir("bench-phone"));
-    phone.restore_session().unwrap();
-    phone
+/// A phone for Bob: a device of its own (its own tokens) with an empty store.
+async fn phone(hs: &Homeserver, bob_id: &str, password: &str) -> Client {
+    hs.another_device(bob_id, password).await
 }
 
-async fn measure(phone: &Client, room: &str, events: &[String]) -> (Vec<f64>, f64) {
+/// What handling a series of pushes cost: latencies (ms), requests and bytes per push.
+struct Measured {
+    latencies: Vec<f64>,
+    requests: f64,
+    bytes: f64,
+}
+
+/// Handles a push for each event of `events`, which `before` produces just before it is handled
+/// (sent unmeasured, as a push arrives right after the message).
+async fn measure<F, Fut>(phone: &Client, room: &str, count: usize, mut before: F) -> Measured
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = String>,
+{
+    let transport = phone.session_client().transport();
+    let (mut requests, mut bytes) = (0, 0);
     let mut latencies = Vec::new();
-    let before = phone.session_client().transport().requests_sent();
-    for event in events {
+    for i in 0..count {
+        let event = before(i).await;
+        let (requests_before, bytes_before) = (transport.requests_sent(), transport.bytes_received());
         let started = Instant::now();
         let outcome = phone
-            .handle_push(&payload(room, event), Duration::from_secs(10))
+            .handle_push(&payload(room, &event), Duration::from_secs(10))
             .await;
         latencies.push(started.elapsed().as_secs_f64() * 1e3);
+        requests += transport.requests_sent() - requests_before;
+        bytes += transport.bytes_received() - bytes_before;
         assert!(matches!(outcome, Outcome::Show(_)), "{outcome:?}");
     }
-    let requests = (phone.session_client().transport().requests_sent() - before) as f64 / events.len() as f64;
-    (latencies, requests)
+    Measured {
+        latencies,
+        requests: requests as f64 / count as f64,
+        bytes: bytes as f64 / count as f64,
+    }
 }
 
-fn row(name: &str, mut samples: Vec<f64>, requests: f64, note: &str) -> Row {
+fn row(name: &str, mut samples: Vec<f64>, requests: f64, bytes: Option<f64>, note: &str) -> Row {
     Row {
         name: name.into(),
         p50_ms: percentile(&mut samples, 0.5),
         p95_ms: percentile(&mut samples, 0.95),
         requests,
+        bytes,
         note: note.into(),
     }
+}
+
+fn measured_row(name: &str, measured: Measured, note: &str) -> Row {
+    row(
+        name,
+        measured.latencies,
+        measured.requests,
+        Some(measured.bytes),
+        note,
+    )
 }
 
 #[tokio::main]
 async fn main() {
     let hs = Homeserver::main();
-    let (bob, bob_id, _) = hs.signed_in("benchbob").await;
+    let (bob, bob_id, bob_password) = hs.signed_in("benchbob").await;
     let (alice, _, _) = hs.signed_in("benchalice").await;
     let (carol, carol_id, _) = hs.signed_in("benchcarol").await;
     let room = create_room(
@@ -99,28 +131,25 @@ async fn main() {
     for member in [&bob, &carol] {
         join(member, &room).await;
     }
-    eprintln!(
-        "sending {HISTORY} history messages and {} to measure…",
-        SAMPLES * 3 + LAUNCHES
-    );
+    eprintln!("sending {HISTORY} history messages…");
     let mut history = Vec::new();
     for i in 0..HISTORY {
         history.push(send(&alice, &room, &format!("history {i}")).await);
     }
-    let mut fresh = Vec::new();
-    for i in 0..SAMPLES * 3 + LAUNCHES {
-        fresh.push(send(&alice, &room, &format!("fresh {i}")).await);
-    }
-    let (cold_events, rest) = fresh.split_at(SAMPLES);
-    let (warm_events, rest) = rest.split_at(SAMPLES);
-    let (baseline_events, launch_events) = rest.split_at(SAMPLES);
+    let message = |i: usize| {
+        let (alice, room) = (&alice, &room);
+        async move { send(alice, room, &format!("fresh {i}")).await }
+    };
 
-    // A single GET /event round trip, raw.
+    // A single GET /event round trip, raw, for a message just sent (the token is read after a
+    // request through the client, which refreshes it when it expired).
     let transport = Transport::new(HttpConfig::default()).unwrap();
+    bob.whoami().await.unwrap();
     let token = bob.session().unwrap().access_token;
     let mut baseline = Vec::new();
-    for event in baseline_events {
-        let url = bob.session_client().url_of(&["rooms", &room, "event", event]);
+    for i in 0..SAMPLES {
+        let event = message(i).await;
+        let url = bob.session_client().url_of(&["rooms", &room, "event", &event]);
         let started = Instant::now();
         transport
             .send(&Request::new(Method::Get, url).bearer(Some(token.clone())))
@@ -129,33 +158,57 @@ async fn main() {
         baseline.push(started.elapsed().as_secs_f64() * 1e3);
     }
 
-    // Cold: an empty store for every push (no rules, no room).
-    let mut cold = Vec::new();
-    let mut cold_requests = 0.0;
-    for event in cold_events {
-        let phone = phone(&hs, &bob);
-        let (latency, requests) = measure(&phone, &room, std::slice::from_ref(event)).await;
-        cold.extend(latency);
-        cold_requests += requests / SAMPLES as f64;
+    // Cold: a new phone (empty store: no rules, no room) for every push.
+    let (mut cold, mut cold_requests, mut cold_bytes) = (Vec::new(), 0.0, 0.0);
+    for i in 0..SAMPLES {
+        let phone = phone(&hs, &bob_id, &bob_password).await;
+        let measured = measure(&phone, &room, 1, |_| message(i)).await;
+        cold.extend(measured.latencies);
+        cold_requests += measured.requests / SAMPLES as f64;
+        cold_bytes += measured.bytes / SAMPLES as f64;
     }
 
-    // Warm: one store, after a first push.
-    let warm_phone = phone(&hs, &bob);
-    warm_phone.fetch_push_rules().await.unwrap();
-    measure(&warm_phone, &room, &history[HISTORY - 1..]).await;
-    let (warm, warm_requests) = measure(&warm_phone, &room, warm_events).await;
-    let (far_back, far_requests) = measure(&warm_phone, &room, &history[..SAMPLES]).await;
+    // Warm: one store, after a first push; each message is new since the last push.
+    let warm_phone = phone(&hs, &bob_id, &bob_password).await;
+    measure(&warm_phone, &room, 1, message).await;
+    let warm = measure(&warm_phone, &room, SAMPLES, message).await;
+    let warm_p50 = percentile(&mut warm.latencies.clone(), 0.5);
+    // Warm after a state change: the room is renamed before each message.
+    let changed = measure(&warm_phone, &room, SAMPLES, |i| {
+        let (alice, room) = (&alice, &room);
+        async move {
+            let url = alice
+                .session_client()
+                .url_of(&["rooms", room, "state", "m.room.name", ""]);
+            alice
+                .session_client()
+                .send_request(Request::new(Method::Put, url).json(json!({"name": format!("Bench room {i}")})))
+                .await
+                .unwrap();
+            send(alice, room, &format!("after rename {i}")).await
+        }
+    })
+    .await;
+    let mut history_iter = history.iter();
+    let far_back = measure(&warm_phone, &room, SAMPLES, |_| {
+        let event = history_iter.next().unwrap().clone();
+        async move { event }
+    })
+    .await;
 
     // Extension-like launches: a fresh process per push, session from the keyring, warm store.
     let service = "io.matrixpush.bench";
     let account = unique("bench");
     let keyring = KeyringSessionStore::new(service, &account);
-    keyring.save(&bob.session().unwrap()).unwrap();
-    let store_dir = warm_phone.state().dir().to_owned();
+    let launch_device = phone(&hs, &bob_id, &bob_password).await;
+    let store_dir = launch_device.state().dir().to_owned();
+    measure(&launch_device, &room, 1, message).await;
+    keyring.save(&launch_device.session().unwrap()).unwrap();
     let launcher = std::env::current_exe().unwrap().with_file_name("nse-launch");
     let mut launches: Vec<Value> = Vec::new();
     let mut wall = Vec::new();
-    for event in launch_events {
+    for i in 0..LAUNCHES {
+        let event = message(i).await;
         let data = json!({"event_id": event, "room_id": room, "unread": "1", "prio": "high"});
         let started = Instant::now();
         let output = std::process::Command::new(&launcher)
@@ -186,43 +239,61 @@ async fn main() {
     assert!(
         launches
             .iter()
-            .all(|l| l["outcome"].as_str().unwrap().starts_with("show:"))
+            .all(|l| l["outcome"].as_str().unwrap().starts_with("show:")),
+        "{launches:?}"
     );
 
     let base_p50 = percentile(&mut baseline.clone(), 0.5);
+    let changed_p50 = percentile(&mut changed.latencies.clone(), 0.5);
+    let warm_bytes = warm.bytes;
     let rows = [
-        row("GET /event (one round trip)", baseline, 1.0, "reference"),
+        row("GET /event (one round trip)", baseline, 1.0, None, "the floor"),
         row(
             "handle, cold store",
             cold,
             cold_requests,
-            "rules + room fetched in parallel",
+            Some(cold_bytes),
+            "event + sync from scratch + create, one round",
         ),
-        row("handle, warm store", warm.clone(), warm_requests, ""),
-        row("handle, warm, event 300 back", far_back, far_requests, ""),
+        measured_row("handle, warm store", warm, "event + incremental sync, one round"),
+        measured_row(
+            "handle, warm, after a state change",
+            changed,
+            "room renamed before each",
+        ),
+        measured_row("handle, warm, event 300 back", far_back, ""),
         row(
             "extension launch (in process)",
             in_process.clone(),
             launch_requests,
+            None,
             "main() to outcome",
         ),
-        row("extension launch (wall)", wall, launch_requests, "spawn to exit"),
+        row(
+            "extension launch (wall)",
+            wall,
+            launch_requests,
+            None,
+            "spawn to exit",
+        ),
     ];
-    println!("\nnotify benchmark: {SAMPLES} pushes per row (event_id_only), loopback Synapse");
+    println!("\nnotify benchmark: {SAMPLES} pushes per row (event_id_only), loopback Synapse, freshness on");
     println!(
-        "{:<32} {:>9} {:>9} {:>10}  note",
-        "case", "p50 ms", "p95 ms", "requests"
+        "{:<36} {:>9} {:>9} {:>9} {:>10}  note",
+        "case", "p50 ms", "p95 ms", "requests", "bytes"
     );
     for r in &rows {
+        let bytes = r.bytes.map_or("-".to_owned(), |b| format!("{b:.0}"));
         println!(
-            "{:<32} {:>9.2} {:>9.2} {:>10.2}  {}",
-            r.name, r.p50_ms, r.p95_ms, r.requests, r.note
+            "{:<36} {:>9.2} {:>9.2} {:>9.2} {:>10}  {}",
+            r.name, r.p50_ms, r.p95_ms, r.requests, bytes, r.note
         );
     }
-    let warm_p50 = percentile(&mut warm.clone(), 0.5);
     println!(
-        "\nwarm p50 / GET-event p50 = {:.2} (target ≤ 1.2)",
-        warm_p50 / base_p50
+        "\nwarm p50 / GET-event p50 = {:.2} (target ≤ 1.2); after a state change {:.2}; {:.0} bytes received per warm push",
+        warm_p50 / base_p50,
+        changed_p50 / base_p50,
+        warm_bytes
     );
     println!(
         "extension launch: p50 {:.1} ms in process, {:.1} requests, peak RSS {:.1} MiB (VmHWM), peak anonymous {:.2} MiB (RssAnon)",
