@@ -258,7 +258,9 @@ impl StateStore {
             return Ok(false);
         }
         state.generation = read_generation + 1;
-        self.write(ACCOUNT, &state)?;
+        // Not flushed to the disk: on the push path a flush costs more than the sync, and a
+        // state lost in a power cut only costs the next push a sync from scratch.
+        self.write_cache(ACCOUNT, &state)?;
         Ok(true)
     }
 

@@ -65,11 +65,11 @@ fn the_demo_decides_every_step_as_expected_with_apns() {
         assert!(reads.contains(room), "{room} not cleared: {reads}");
     }
 
-    // Pushes arrived and were timed; the warm path takes two requests in one round (the event,
-    // and the sync that brings the room and the rules up to date).
+    // Pushes arrived and were timed; the warm path takes one request (the sync that brings the
+    // room and the rules up to date brings the event too).
     let direct = step(&report, "direct message");
     assert!(direct["push_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{direct}");
-    assert_eq!(step(&report, "calls")["requests"], 2, "{report}");
+    assert_eq!(step(&report, "calls")["requests"], 1, "{report}");
 }
 
 #[test]

@@ -182,16 +182,16 @@ async fn a_dm_on_a_cold_store_is_noisy_and_named_after_the_sender() {
     assert!(n.timestamp_ms > 0);
     assert!(
         cold_requests <= 4,
-        "cold: event + room sync + create event (+ member): {cold_requests}"
+        "cold: room sync + create event + filter upload (+ context): {cold_requests}"
     );
-    // Warm: the event and the sync that brings the room and the rules up to date, in parallel.
+    // Warm: the sync that brings the room and the rules up to date brings the event too.
     let before = s.bob.session_client().transport().requests_sent();
     let again = shown(s.message(&room, text("second")).await);
     assert_eq!(again.body, "second");
     assert_eq!(
         s.bob.session_client().transport().requests_sent() - before,
-        2,
-        "warm: two requests in one round"
+        1,
+        "warm: one request"
     );
 }
 

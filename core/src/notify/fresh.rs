@@ -10,9 +10,15 @@
 //! it. Either way the decision is made on data current as of the sync, which ran after the push
 //! arrived.
 //!
-//! Two details of Synapse shape the request: a joined room with no timeline event in the answer
-//! is left out entirely (so the timeline limit is 1, not 0), and identical sync requests within
-//! two minutes get the first answer again (so each request differs — see [`sync_url`]).
+//! The sync's timeline (the room's latest events since the position, up to
+//! [`PUSH_TIMELINE_LIMIT`]) usually holds the pushed event itself, with its sender's member event
+//! in the state: then the sync is the only request a warm push makes.
+//!
+//! Details of Synapse shape the request: a joined room with no timeline event in the answer is
+//! left out entirely (so the timeline is never empty by filter); validating a filter given inline
+//! costs more than the rest of a small sync, so each cached room has its filter uploaded once and
+//! named by id; and identical sync requests within two minutes get the first answer again, so
+//! each request differs (see [`sync_url`] and [`request`]).
 //!
 //! What comes back is stored again so that positions only move forward (see `store`): the
 //! account state replaces the stored one only if no other process replaced it meanwhile, and the
@@ -36,6 +42,21 @@ pub(super) struct Fresh {
     /// The rules, and whether some of them did not parse (and were left out); `None` when the
     /// server sent none.
     pub rules: Option<(PushRules, bool)>,
+    /// The room's latest events since the position (the pushed one, usually).
+    pub timeline: Vec<Value>,
+}
+
+impl Fresh {
+    /// The event `event_id` if the sync brought it (with its `room_id`, which sync leaves out).
+    pub fn event(&self, event_id: &str) -> Option<Value> {
+        let event = self
+            .timeline
+            .iter()
+            .find(|event| event.get("event_id").and_then(Value::as_str) == Some(event_id))?;
+        let mut event = event.clone();
+        event["room_id"] = json!(self.room.room_id);
+        Some(event)
+    }
 }
 
 /// Where a push's sync starts: the stored account state and, when both have a position, the
@@ -81,15 +102,19 @@ impl From<SyncError> for FreshError {
     }
 }
 
+/// How many of the room's latest events a push's sync brings: enough that the pushed event is
+/// among them when messages come in bursts, few enough to stay small.
+pub const PUSH_TIMELINE_LIMIT: u64 = 10;
+
 /// The `/sync` filter of a push: one room's state that pushes are judged with (members
-/// lazy-loaded on a first sync, every member change after a gap), its latest timeline event (so
-/// the room is in the answer whenever something happened in it), and the account data of
-/// [`ACCOUNT_DATA_TYPES`]; no presence, receipts or typing.
+/// lazy-loaded on a first sync, every member change after a gap), its latest timeline events (so
+/// the room is in the answer whenever something happened in it, and the pushed event usually
+/// with it), and the account data of [`ACCOUNT_DATA_TYPES`]; no presence, receipts or typing.
 pub fn push_sync_filter(room_id: &str) -> Value {
     json!({
         "room": {
             "rooms": [room_id],
-            "timeline": {"limit": 1},
+            "timeline": {"limit": PUSH_TIMELINE_LIMIT},
             // Members the server thinks this device has seen are sent anyway: another process
             // (the app or its extension) may have been the one that saw them.
             "state": {"types": PUSH_STATE, "lazy_load_members": true, "include_redundant_members": true},
@@ -131,10 +156,48 @@ pub fn sync_url(session: &SessionClient, mut filter: Value, since: Option<&str>)
     url
 }
 
-/// The sync request of a push in `room_id` from `base`.
-pub(super) fn request(session: &SessionClient, room_id: &str, base: &Base) -> Request {
-    let url = sync_url(session, push_sync_filter(room_id), base.since());
+/// The sync request of a push in `room_id` from `base`: by the room's uploaded filter when it has
+/// one (and `by_id`), else with the filter inline.
+///
+/// By id, the request cannot be told apart by its filter: a `timeout` of a few milliseconds,
+/// different from one request to the next, keeps the server's cache from answering it (a sync
+/// with news since its position answers at once whatever the timeout; only one without news
+/// waits it out).
+pub(super) fn request(session: &SessionClient, room_id: &str, base: &Base, by_id: bool) -> Request {
+    let filter_id = base.room.as_ref().and_then(|room| room.filter_id.as_deref());
+    let url = match (filter_id, base.since()) {
+        (Some(filter_id), Some(since)) if by_id => {
+            let mut url = session.url("sync");
+            url.query_pairs_mut()
+                .append_pair("filter", filter_id)
+                .append_pair("since", since)
+                .append_pair("timeout", &cache_busting_timeout().to_string());
+            url
+        }
+        _ => sync_url(session, push_sync_filter(room_id), base.since()),
+    };
     Request::new(Method::Get, url).max_body(crate::http::SYNC_MAX_BODY)
+}
+
+/// 1 to 8 ms, varying between requests and processes.
+fn cache_busting_timeout() -> u32 {
+    static REQUESTS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .subsec_nanos();
+    let n = nanos ^ REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    1 + (n % 8)
+}
+
+/// Uploads the push filter for `room_id`; its id.
+pub(super) async fn upload_filter(session: &SessionClient, user_id: &str, room_id: &str) -> Option<String> {
+    let url = session.url_of(&["user", user_id, "filter"]);
+    let request = Request::new(Method::Post, url)
+        .json(push_sync_filter(room_id))
+        .max_body(4096);
+    let answer = session.send_request(request).await.ok()?;
+    answer.get("filter_id")?.as_str().map(str::to_owned)
 }
 
 /// Applies the sync's answer to `base`.
@@ -191,7 +254,17 @@ pub(super) fn apply(base: &Base, sync: &Value, room_id: &str, user_id: &str) -> 
         return Err(FreshError::NotInRoom);
     }
     room.since = Some(next_batch.to_owned());
-    Ok(Fresh { room, account, rules })
+    let timeline = joined
+        .and_then(|joined| joined.pointer("/timeline/events"))
+        .and_then(Value::as_array)
+        .map(|events| events.iter().filter(|event| event.is_object()).cloned().collect())
+        .unwrap_or_default();
+    Ok(Fresh {
+        room,
+        account,
+        rules,
+        timeline,
+    })
 }
 
 fn left(sync: &Value, room_id: &str) -> bool {

@@ -3,15 +3,17 @@
 //! **Decided on the truth.** Every decision uses the room's state and the account's rules and
 //! ignored users as current as of the push ([`fresh`]): the store is a base that one `/sync`
 //! brings up to date, never the answer. The critical path is one round of parallel requests:
-//! - the event (`GET /rooms/{id}/event/{id}`);
 //! - a `/sync` filtered to the room and to the rules' account data: from the cached room's
-//!   position (warm), or from scratch (cold);
+//!   position (warm), or from scratch (cold). Its timeline — the room's latest events since the
+//!   position — usually holds the pushed event, and its state the sender's member event;
 //! - cold only: the `m.room.create` event (creators and room version, for room v12; it never
-//!   changes, so it is cached for good);
+//!   changes, so it is cached for good), and the upload of the room's sync filter (named by id
+//!   from then on);
 //! - when the payload names a sender the cache does not know: their member event.
 //!
-//! Then, only if the sender is still unknown, their member event. So: 1 sequential round trip
-//! and 2 requests warm, at most 2 round trips cold.
+//! Then, only when the pushed event is not among the events the sync brought (an older event,
+//! a burst longer than the timeline), `/context` fetches it with its sender's member event. So a
+//! warm push usually takes 1 request, and every push at most 2 sequential round trips.
 //!
 //! **The server's decision is evidence.** A push that names an event was sent because the
 //! homeserver's rules said "notify" for it (Synapse pushes nothing else). The phone refines that
@@ -341,17 +343,21 @@ impl<'a> Notifier<'a> {
             .filter(|room| room.room_version.is_some())
             .map(|room| (room.creators.clone(), room.room_version.clone()));
         let base = Base::load(self.state, cached);
+        let filter_id = base.room.as_ref().and_then(|room| room.filter_id.clone());
 
-        // The one round: the event, the sync, and what only a cold room lacks, in parallel.
-        let event_url = self.session.url_of(&["rooms", &room_id, "event", &event_id]);
-        let event_request = self.session.send_request(Request::new(Method::Get, event_url));
-        let sync_request = self
-            .session
-            .send_request(fresh::request(self.session, &room_id, &base));
+        // The one round: the sync (which usually brings the event), and what only a cold room
+        // lacks, in parallel.
+        let sync_request = self.sync(&room_id, &base);
         let create_request = async {
             match creators {
                 Some(_) => None,
                 None => Some(self.create_event(&room_id).await),
+            }
+        };
+        let filter_request = async {
+            match &filter_id {
+                Some(_) => None,
+                None => fresh::upload_filter(self.session, &user_id, &room_id).await,
             }
         };
         let known = |sender: &String| {
@@ -366,8 +372,8 @@ impl<'a> Notifier<'a> {
                 None => None,
             }
         };
-        let (event, sync, create, member) =
-            tokio::join!(event_request, sync_request, create_request, member_request);
+        let (sync, create, uploaded_filter, member) =
+            tokio::join!(sync_request, create_request, filter_request, member_request);
         let mut fresh = fresh::apply(&base, &sync?, &room_id, &user_id)?;
         match (create, &creators) {
             (Some(Ok(create)), _) => fresh.room.apply_create(&create),
@@ -377,41 +383,52 @@ impl<'a> Notifier<'a> {
             }
             _ => {}
         }
+        fresh.room.filter_id = uploaded_filter.or(filter_id);
         if let Some(member) = member {
             fresh.room.apply_state(&member, &user_id);
         }
+        // An invite's event cannot be fetched before joining: the stripped state says it all.
+        if fresh.room.membership == "invite" {
+            self.store_fresh(&base, &fresh).await;
+            let judgement = Judgement::new(&fresh, &user_id, payload);
+            return Ok(self.invite(payload, &fresh.room, &event_id, &user_id, &judgement));
+        }
 
-        let event = match event {
-            Ok(event) => event,
-            Err(SessionError::Http(HttpError::Matrix(e)))
-                if matches!(e.errcode.as_str(), "M_NOT_FOUND" | "M_FORBIDDEN") =>
+        // Round trip 2, only when the event is not among the room's latest since the position.
+        let event = match fresh.event(&event_id) {
+            Some(event) => event,
+            None => match self
+                .event_with_sender(&room_id, &event_id, &mut fresh.room, &user_id)
+                .await
             {
-                self.store_fresh(&base, &fresh).await;
-                let judgement = Judgement::new(&fresh, &user_id, payload);
-                // An invite's event cannot be fetched before joining: the stripped state says it all.
-                if fresh.room.membership == "invite" {
-                    return Ok(self.invite(payload, &fresh.room, &event_id, &user_id, &judgement));
+                Ok(event) => event,
+                Err(SessionError::Http(HttpError::Matrix(e)))
+                    if matches!(e.errcode.as_str(), "M_NOT_FOUND" | "M_FORBIDDEN") =>
+                {
+                    self.store_fresh(&base, &fresh).await;
+                    let judgement = Judgement::new(&fresh, &user_id, payload);
+                    // Synapse hides the events of ignored users (404) and never pushes them: a
+                    // push that raced the ignore, or one without a sender while the user ignores
+                    // someone.
+                    let ignored = &fresh.account.ignored_users;
+                    let sender_ignored = match &payload.sender {
+                        Some(sender) => judgement.ignores(sender),
+                        None => !ignored.is_empty(),
+                    };
+                    if sender_ignored {
+                        tracing::info!("the event is hidden and the user ignores its sender, or someone");
+                        return Ok(judgement.suppressed(SuppressReason::IgnoredSender));
+                    }
+                    return Err(SessionError::Http(HttpError::Matrix(e)).into());
                 }
-                // Synapse hides the events of ignored users (404) and never pushes them: a push
-                // that raced the ignore, or one without a sender while the user ignores someone.
-                let ignored = &fresh.account.ignored_users;
-                let sender_ignored = match &payload.sender {
-                    Some(sender) => judgement.ignores(sender),
-                    None => !ignored.is_empty() && e.errcode == "M_NOT_FOUND",
-                };
-                if sender_ignored {
-                    tracing::info!("the event is hidden and the user ignores its sender, or someone");
-                    return Ok(judgement.suppressed(SuppressReason::IgnoredSender));
-                }
-                return Err(SessionError::Http(HttpError::Matrix(e)).into());
-            }
-            Err(e) => return Err(e.into()),
+                Err(e) => return Err(e.into()),
+            },
         };
         let sender = event_sender(&event).ok_or(ResolveError::Missing(
             "the event is malformed (no type, sender or content of the right kind)",
         ))?;
-
-        // Round trip 2, only when the sender is still unknown.
+        // The sender's member event comes with the event (in the sync's state, or the context);
+        // should a server leave it out, one more request.
         if !fresh.room.members.contains_key(&sender)
             && let Some(member) = self.member_event(&room_id, &sender).await
         {
@@ -428,6 +445,57 @@ impl<'a> Notifier<'a> {
             });
         }
         Ok(outcome)
+    }
+
+    /// The push's sync: by the room's filter id when it has one; should the server not know
+    /// that filter (any 4xx), once more with the filter inline.
+    async fn sync(&self, room_id: &str, base: &Base) -> Result<Value, SessionError> {
+        let by_id = base.room.as_ref().is_some_and(|room| room.filter_id.is_some());
+        let answer = self
+            .session
+            .send_request(fresh::request(self.session, room_id, base, by_id))
+            .await;
+        match answer {
+            Err(SessionError::Http(HttpError::Matrix(e))) if by_id && (400..500).contains(&e.status) => {
+                tracing::info!("the room's sync filter is refused ({e}): sending it inline");
+                let request = fresh::request(self.session, room_id, base, false);
+                self.session.send_request(request).await
+            }
+            answer => answer,
+        }
+    }
+
+    /// An event the sync did not bring, with its sender's member event (taken into `room` when
+    /// the room does not know the sender yet), in one request: `/context` with no events around
+    /// and lazy-loaded members.
+    async fn event_with_sender(
+        &self,
+        room_id: &str,
+        event_id: &str,
+        room: &mut RoomInfo,
+        user_id: &str,
+    ) -> Result<Value, SessionError> {
+        let mut url = self.session.url_of(&["rooms", room_id, "context", event_id]);
+        let filter = serde_json::json!({"lazy_load_members": true, "types": ["m.room.member"]});
+        url.query_pairs_mut()
+            .append_pair("limit", "0")
+            .append_pair("filter", &filter.to_string());
+        let request = Request::new(Method::Get, url).max_body(EVENT_MAX_BODY * 2);
+        let context = self.session.send_request(request).await?;
+        let members = context.get("state").and_then(Value::as_array);
+        for member in members.into_iter().flatten() {
+            let known = member
+                .get("state_key")
+                .and_then(Value::as_str)
+                .is_some_and(|id| room.members.contains_key(id));
+            if !known {
+                room.apply_state(member, user_id);
+            }
+        }
+        context
+            .get("event")
+            .cloned()
+            .ok_or(SessionError::MalformedResponse("the event in its context"))
     }
 
     /// The room's `m.room.create` event (with its sender), for the creators and room version.

@@ -45,6 +45,10 @@ pub struct RoomInfo {
     /// fetched again).
     #[serde(default)]
     pub since: Option<String>,
+    /// The id of the push path's sync filter for this room, uploaded to the server (a filter by
+    /// id spares the server from validating it on every push).
+    #[serde(default)]
+    pub filter_id: Option<String>,
     /// The room's unread notification count when just synced (never cached: it goes stale).
     #[serde(skip)]
     pub notification_count: Option<u64>,
