@@ -481,8 +481,9 @@ fn wrong_answer(path: &str) -> (&'static str, String) {
 fn wrong_sync(variant: u8) -> String {
     let room = "!r:localhost";
     let body = match variant {
+        // A position of the right type, so that what is inside the room is read (and refused).
         0 => serde_json::json!({
-            "next_batch": 12345,
+            "next_batch": "s1_wrong_inside",
             "rooms": {
                 "join": {room: {
                     "summary": {"m.joined_member_count": "2", "m.invited_member_count": "0",
@@ -500,7 +501,7 @@ fn wrong_sync(variant: u8) -> String {
             "presence": 0,
         }),
         1 => serde_json::json!({
-            "next_batch": 12345,
+            "next_batch": "s1_rooms_an_array",
             "rooms": [{"join": {room: {}}}],
             "account_data": {"events": "m.push_rules"},
         }),

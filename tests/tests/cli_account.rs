@@ -298,7 +298,7 @@ async fn the_keyring_keeps_the_session_between_commands() {
     let dir = state.join("matrix-push/accounts").join(&account);
     let output = run(command(&["rules", "show", "--fetch"]), "");
     assert_eq!(output.status.code(), Some(0), "rules show: {}", stderr(&output));
-    assert!(dir.join("push_rules.json").is_file(), "{}", dir.display());
+    assert!(dir.join("account.json").is_file(), "{}", dir.display());
     assert!(!dir.join("session.json").exists());
     let files: String = std::fs::read_dir(&dir)
         .unwrap()
@@ -354,8 +354,8 @@ async fn rules_sync_prints_each_change_made_elsewhere() {
             break;
         }
     }
-    // And the store the push path reads has it too.
+    // And the store the push path brings up to date has it too.
     let stored: Value =
-        serde_json::from_str(&std::fs::read_to_string(store.join("push_rules.json")).unwrap()).unwrap();
-    assert!(has_keyword(&json!({"rules": stored})), "{stored}");
+        serde_json::from_str(&std::fs::read_to_string(store.join("account.json")).unwrap()).unwrap();
+    assert!(has_keyword(&json!({"rules": stored["push_rules"]})), "{stored}");
 }

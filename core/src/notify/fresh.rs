@@ -241,14 +241,17 @@ pub(super) fn apply(base: &Base, sync: &Value, room_id: &str, user_id: &str) -> 
         }
         // Nothing happened in the room since its position: its state is still current (state
         // changes are events, which would have put it in the answer).
-        (Some(cached), None) if !left(&sync_value, room_id) => cached.clone(),
-        (Some(_), None) => return Err(FreshError::NotInRoom),
-        (None, _) => {
-            RoomInfo::from_sync(&sync_value, room_id, user_id).ok_or_else(|| match joined.is_some() {
-                true => FreshError::Malformed("the joined room"),
-                false => FreshError::NotInRoom,
-            })?
+        (Some(cached), None)
+            if !listed(&sync_value, "leave", room_id) && !listed(&sync_value, "invite", room_id) =>
+        {
+            cached.clone()
         }
+        (Some(_), None) if !listed(&sync_value, "invite", room_id) => return Err(FreshError::NotInRoom),
+        // From scratch; or left and invited again: the invite as it is now.
+        _ => RoomInfo::from_sync(&sync_value, room_id, user_id).ok_or_else(|| match joined.is_some() {
+            true => FreshError::Malformed("the joined room"),
+            false => FreshError::NotInRoom,
+        })?,
     };
     if room.membership != "join" && room.membership != "invite" {
         return Err(FreshError::NotInRoom);
@@ -267,8 +270,10 @@ pub(super) fn apply(base: &Base, sync: &Value, room_id: &str, user_id: &str) -> 
     })
 }
 
-fn left(sync: &Value, room_id: &str) -> bool {
-    sync.pointer("/rooms/leave")
+/// Whether the answer lists the room under `rooms.<section>` (`join`, `invite`, `leave`).
+fn listed(sync: &Value, section: &str, room_id: &str) -> bool {
+    sync.get("rooms")
+        .and_then(|rooms| rooms.get(section))
         .and_then(|rooms| rooms.get(room_id))
         .is_some()
 }
@@ -367,6 +372,14 @@ mod tests {
             apply(&cached(), &left, "!r:x", "@me:x"),
             Err(FreshError::NotInRoom)
         ));
+        let invited_again = json!({"next_batch": "s3", "rooms": {"leave": {"!r:x": {}}, "invite": {"!r:x": {
+            "invite_state": {"events": [{"type": "m.room.member", "state_key": "@me:x", "sender": "@a:x",
+                                         "content": {"membership": "invite"}}]}}}}});
+        let fresh = apply(&cached(), &invited_again, "!r:x", "@me:x").unwrap();
+        assert_eq!(
+            (fresh.room.membership.as_str(), fresh.room.inviter.as_deref()),
+            ("invite", Some("@a:x"))
+        );
     }
 
     #[test]
