@@ -551,9 +551,12 @@ mod tests {
     #[test]
     fn the_hostile_answers_are_what_they_claim() {
         assert!(std::str::from_utf8(&garbage(4096, 1)).is_err());
-        for variant in 0..WRONG_SYNC_VARIANTS {
-            let sync: serde_json::Value = serde_json::from_str(&wrong_sync(variant)).unwrap();
-            assert!(!sync["next_batch"].is_string(), "{sync}");
+        let sync = |variant| -> serde_json::Value { serde_json::from_str(&wrong_sync(variant)).unwrap() };
+        assert!(!sync(0)["rooms"]["join"]["!r:localhost"]["state"]["events"].is_array());
+        assert!(!sync(0)["account_data"]["events"].is_array());
+        assert!(sync(1)["rooms"].is_array());
+        for variant in 2..WRONG_SYNC_VARIANTS {
+            assert!(!sync(variant)["next_batch"].is_string(), "{}", sync(variant));
         }
         let (_, event) = wrong_answer("/_matrix/client/v3/rooms/r/event/e");
         let event: serde_json::Value = serde_json::from_str(&event).unwrap();
