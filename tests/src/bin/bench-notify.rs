@@ -1,7 +1,8 @@
 //! Benchmark of push handling against the loopback Synapse (`scripts/bench-notify` runs it):
 //! `handle` for `event_id_only` pushes on a cold and a warm store — p50/p95 latency, HTTP
 //! requests and bytes received per push — next to a single `GET /rooms/{id}/event/{id}` round
-//! trip measured in the same run (the floor: no SDK can show a message without fetching it);
+//! trip measured in the same run (the floor: no SDK can show a message without fetching it) and
+//! the warm push's incremental sync sent raw (the floor of a fresh decision on this server);
 //! warm after a state change (the room renamed before each message); an event far back in
 //! history; and an extension-like launch (`nse-launch`, a fresh process per push) with its time to
 //! outcome, requests and memory. Freshness is always on: every push syncs the room and the rules.
@@ -189,6 +190,29 @@ async fn main() {
         }
     })
     .await;
+    // The floor of a fresh decision: the same incremental sync, raw (the warm phone's filter,
+    // from its room's position), for a message just sent.
+    let rooms: Value = warm_phone.state().read("rooms.json").unwrap();
+    let filter_id = rooms[&room]["filter_id"].as_str().unwrap().to_owned();
+    let mut since = rooms[&room]["since"].as_str().unwrap().to_owned();
+    warm_phone.whoami().await.unwrap();
+    let phone_token = warm_phone.session().unwrap().access_token;
+    let mut sync_floor = Vec::new();
+    for i in 0..SAMPLES {
+        message(i).await;
+        let mut url = warm_phone.session_client().url("sync");
+        url.query_pairs_mut()
+            .append_pair("filter", &filter_id)
+            .append_pair("since", &since)
+            .append_pair("timeout", &(1 + i % 8).to_string());
+        let started = Instant::now();
+        let answer = transport
+            .send(&Request::new(Method::Get, url).bearer(Some(phone_token.clone())))
+            .await
+            .unwrap();
+        sync_floor.push(started.elapsed().as_secs_f64() * 1e3);
+        since = answer["next_batch"].as_str().unwrap().to_owned();
+    }
     let mut history_iter = history.iter();
     let far_back = measure(&warm_phone, &room, SAMPLES, |_| {
         let event = history_iter.next().unwrap().clone();
@@ -249,19 +273,26 @@ async fn main() {
     let rows = [
         row("GET /event (one round trip)", baseline, 1.0, None, "the floor"),
         row(
+            "GET /sync incremental, raw",
+            sync_floor.clone(),
+            1.0,
+            None,
+            "the warm push's sync alone",
+        ),
+        row(
             "handle, cold store",
             cold,
             cold_requests,
             Some(cold_bytes),
-            "event + sync from scratch + create, one round",
+            "sync from scratch + create + filter upload, one round",
         ),
-        measured_row("handle, warm store", warm, "event + incremental sync, one round"),
+        measured_row("handle, warm store", warm, "incremental sync (brings the event)"),
         measured_row(
             "handle, warm, after a state change",
             changed,
             "room renamed before each",
         ),
-        measured_row("handle, warm, event 300 back", far_back, ""),
+        measured_row("handle, warm, event 300 back", far_back, "sync, then /context"),
         row(
             "extension launch (in process)",
             in_process.clone(),
@@ -294,6 +325,12 @@ async fn main() {
         warm_p50 / base_p50,
         changed_p50 / base_p50,
         warm_bytes
+    );
+    let sync_p50 = percentile(&mut sync_floor.clone(), 0.5);
+    println!(
+        "the raw incremental sync alone is {:.2} × GET /event; the SDK adds {:.2} ms to it (store, rules, decision)",
+        sync_p50 / base_p50,
+        warm_p50 - sync_p50
     );
     println!(
         "extension launch: p50 {:.1} ms in process, {:.1} requests, peak RSS {:.1} MiB (VmHWM), peak anonymous {:.2} MiB (RssAnon)",
