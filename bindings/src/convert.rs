@@ -2,7 +2,7 @@
 //! JSON-shaped fields (arbitrary event content, `default_payload`) cross as JSON text.
 
 use crate::{MatrixPushError, invalid};
-use matrix_push::{notify, payload, pushers, rules, session, sync};
+use matrix_push::{notify, payload, pushers, rules, session, settings};
 use serde_json::Value;
 
 /// Who is signed in (the tokens stay inside the library).
@@ -129,26 +129,26 @@ pub enum RoomNotificationMode {
     Mute,
 }
 
-impl From<sync::RoomNotificationMode> for RoomNotificationMode {
-    fn from(m: sync::RoomNotificationMode) -> Self {
+impl From<settings::RoomNotificationMode> for RoomNotificationMode {
+    fn from(m: settings::RoomNotificationMode) -> Self {
         match m {
-            sync::RoomNotificationMode::AllMessages => RoomNotificationMode::AllMessages,
-            sync::RoomNotificationMode::MentionsAndKeywordsOnly => {
+            settings::RoomNotificationMode::AllMessages => RoomNotificationMode::AllMessages,
+            settings::RoomNotificationMode::MentionsAndKeywordsOnly => {
                 RoomNotificationMode::MentionsAndKeywordsOnly
             }
-            sync::RoomNotificationMode::Mute => RoomNotificationMode::Mute,
+            settings::RoomNotificationMode::Mute => RoomNotificationMode::Mute,
         }
     }
 }
 
-impl From<RoomNotificationMode> for sync::RoomNotificationMode {
+impl From<RoomNotificationMode> for settings::RoomNotificationMode {
     fn from(m: RoomNotificationMode) -> Self {
         match m {
-            RoomNotificationMode::AllMessages => sync::RoomNotificationMode::AllMessages,
+            RoomNotificationMode::AllMessages => settings::RoomNotificationMode::AllMessages,
             RoomNotificationMode::MentionsAndKeywordsOnly => {
-                sync::RoomNotificationMode::MentionsAndKeywordsOnly
+                settings::RoomNotificationMode::MentionsAndKeywordsOnly
             }
-            RoomNotificationMode::Mute => sync::RoomNotificationMode::Mute,
+            RoomNotificationMode::Mute => settings::RoomNotificationMode::Mute,
         }
     }
 }

@@ -378,7 +378,7 @@ impl Client {
         let handle = runtime().spawn(async move {
             let error = client
                 .run_push_rules_sync(Duration::from_millis(poll_timeout_ms), |rules| {
-                    let keywords = matrix_push::sync::keywords(&rules.global);
+                    let keywords = matrix_push::settings::keywords(&rules.global);
                     listener.on_rules_changed(keywords, rules.to_value().to_string());
                 })
                 .await;
@@ -442,7 +442,7 @@ impl Client {
     pub async fn fetch_push_rules(&self) -> Result<Vec<String>, MatrixPushError> {
         let client = self.inner.clone();
         on_runtime(async move {
-            Ok(matrix_push::sync::keywords(
+            Ok(matrix_push::settings::keywords(
                 &client.fetch_push_rules().await?.global,
             ))
         })

@@ -37,8 +37,9 @@ use crate::session::{
     self, KeyringSessionStore, LoginFlow, LoginIdentifier, MemorySessionStore, Session, SessionClient,
     SessionError, SessionStore,
 };
+use crate::settings::{self, Position, RoomNotificationMode};
 use crate::store::{StateStore, StoreError};
-use crate::sync::{self, Position, RoomNotificationMode, SyncError};
+use crate::sync::{self, SyncError};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -316,19 +317,19 @@ impl Client {
     }
 
     pub async fn add_keyword(&self, keyword: &str) -> Result<(), SyncError> {
-        let edited = sync::add_keyword(&self.session, keyword).await;
+        let edited = settings::add_keyword(&self.session, keyword).await;
         self.after_rule_edit(edited).await
     }
 
     pub async fn remove_keyword(&self, keyword: &str) -> Result<(), SyncError> {
-        let edited = sync::remove_keyword(&self.session, keyword).await;
+        let edited = settings::remove_keyword(&self.session, keyword).await;
         self.after_rule_edit(edited).await
     }
 
     /// The user's keywords, read like [`Client::room_mode`]: from the stored rules when there
     /// are any, else from the server's (which are then stored).
     pub async fn keywords(&self) -> Result<Vec<String>, SyncError> {
-        Ok(sync::keywords(&self.rules_to_read().await?.global))
+        Ok(settings::keywords(&self.rules_to_read().await?.global))
     }
 
     /// The room's own notification mode (`None`: the account's defaults apply).
@@ -339,7 +340,7 @@ impl Client {
     /// other edits), and the push-rule sync stores every change made elsewhere. Without a
     /// running sync, call [`Client::fetch_push_rules`] first to see other devices' changes.
     pub async fn room_mode(&self, room_id: &str) -> Result<Option<RoomNotificationMode>, SyncError> {
-        Ok(sync::room_mode(&self.rules_to_read().await?.global, room_id))
+        Ok(settings::room_mode(&self.rules_to_read().await?.global, room_id))
     }
 
     /// Every room the user has joined, for a settings screen: its display name (the spec's
@@ -360,7 +361,7 @@ impl Client {
                 name: room.display_name(&user_id),
                 is_dm: room.is_dm(),
                 joined_members: room.joined_members,
-                mode: sync::room_mode(&rules, &room.room_id),
+                mode: settings::room_mode(&rules, &room.room_id),
                 room_id: room.room_id,
             })
             .collect();
@@ -379,14 +380,14 @@ impl Client {
     }
 
     pub async fn set_room_mode(&self, room_id: &str, mode: RoomNotificationMode) -> Result<(), SyncError> {
-        sync::validate_room_id(room_id)?;
+        settings::validate_room_id(room_id)?;
         let current = self.fetch_push_rules().await?;
-        let edited = sync::set_room_mode(&self.session, &current.global, room_id, mode).await;
+        let edited = settings::set_room_mode(&self.session, &current.global, room_id, mode).await;
         self.after_rule_edit(edited).await
     }
 
     pub async fn mute_sender(&self, user_id: &str, muted: bool) -> Result<(), SyncError> {
-        let edited = sync::mute_sender(&self.session, user_id, muted).await;
+        let edited = settings::mute_sender(&self.session, user_id, muted).await;
         self.after_rule_edit(edited).await
     }
 
@@ -396,7 +397,7 @@ impl Client {
         rule_id: &str,
         enabled: bool,
     ) -> Result<(), SyncError> {
-        let edited = sync::set_enabled(&self.session, kind, rule_id, enabled).await;
+        let edited = settings::set_enabled(&self.session, kind, rule_id, enabled).await;
         self.after_rule_edit(edited).await
     }
 
@@ -406,7 +407,7 @@ impl Client {
         rule_id: &str,
         actions: &[crate::rules::Action],
     ) -> Result<(), SyncError> {
-        let edited = sync::set_actions(&self.session, kind, rule_id, actions).await;
+        let edited = settings::set_actions(&self.session, kind, rule_id, actions).await;
         self.after_rule_edit(edited).await
     }
 
@@ -420,7 +421,7 @@ impl Client {
         pattern: Option<&str>,
         position: &Position,
     ) -> Result<(), SyncError> {
-        let edited = sync::put_rule(
+        let edited = settings::put_rule(
             &self.session,
             kind,
             rule_id,
@@ -455,7 +456,7 @@ impl Client {
     }
 
     pub async fn delete_rule(&self, kind: crate::rules::RuleKind, rule_id: &str) -> Result<(), SyncError> {
-        let edited = sync::delete_rule(&self.session, kind, rule_id).await;
+        let edited = settings::delete_rule(&self.session, kind, rule_id).await;
         self.after_rule_edit(edited).await
     }
 }

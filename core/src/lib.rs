@@ -9,7 +9,7 @@
 //!    (It comes before `session` here, because refreshing a session takes that lock.)
 //! 5. [`session`] — discovery, sign-in, saved sessions and token refresh.
 //! 6. [`pushers`] — setting, checking and rotating the device's pusher.
-//! 7. [`sync`] — push-rule sync and edits.
+//! 7. [`sync`] — push-rule sync; [`settings`] — editing the rules (keywords, room modes, …).
 //! 8. [`notify`] — a push in, a notification (or a reason not to show one) out.
 //!
 //! [`Client`] ties them together; [`secret::Secret`] keeps tokens and passwords out of logs.
@@ -26,6 +26,7 @@ pub mod pushers;
 pub mod rules;
 pub mod secret;
 pub mod session;
+pub mod settings;
 pub mod store;
 pub mod sync;
 

@@ -17,7 +17,7 @@ use matrix_push::http::{Method, Request};
 use matrix_push::notify::{Notification, Outcome, SuppressReason};
 use matrix_push::payload::{Provider, PushPayload, decode};
 use matrix_push::pushers::Pusher;
-use matrix_push::sync::RoomNotificationMode;
+use matrix_push::settings::RoomNotificationMode;
 use matrix_push_tests::gateway::Gateway;
 use matrix_push_tests::{Homeserver, cli, create_room, join, send_event, set_display_name, temp_dir};
 use serde_json::{Value, json};

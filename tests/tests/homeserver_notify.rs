@@ -8,7 +8,7 @@ use matrix_push::notify::{EventDecryptor, NotificationKind, Outcome, SuppressRea
 use matrix_push::payload::{Provider, PushPayload, decode};
 use matrix_push::pushers::Pusher;
 use matrix_push::session::{MemorySessionStore, SessionStore};
-use matrix_push::sync::RoomNotificationMode;
+use matrix_push::settings::RoomNotificationMode;
 use matrix_push_tests::gateway::{Delivery, Gateway};
 use matrix_push_tests::{Homeserver, create_room, join, send_event, set_display_name, temp_dir};
 use serde_json::{Value, json};

@@ -6,7 +6,8 @@
 
 use matrix_push::Client;
 use matrix_push::rules::{Action, CompiledRuleset, PushContext, RuleKind, Tweak};
-use matrix_push::sync::{Position, RoomNotificationMode, SyncError};
+use matrix_push::settings::{Position, RoomNotificationMode};
+use matrix_push::sync::SyncError;
 use matrix_push_tests::{Homeserver, create_room, join, set_display_name};
 use serde_json::json;
 use std::time::Duration;

@@ -7,7 +7,7 @@
 //! The display name follows the spec's algorithm: `m.room.name`, else the canonical alias, else
 //! the heroes ("Alice", "Alice and Bob", "Alice, Bob and 3 others"), else "Empty Room".
 
-use crate::sync::RoomNotificationMode;
+use crate::settings::RoomNotificationMode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

@@ -18,7 +18,7 @@ use matrix_push::payload::PushPayload;
 use matrix_push::pushers::Pusher;
 use matrix_push::secret::Secret;
 use matrix_push::session::LoginIdentifier;
-use matrix_push::sync::RoomNotificationMode;
+use matrix_push::settings::RoomNotificationMode;
 use matrix_push_tests::{Homeserver, create_room, join, send_event, set_display_name, temp_dir, unique};
 use serde_json::{Value, json};
 use std::collections::HashMap;

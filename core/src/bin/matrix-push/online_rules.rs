@@ -4,7 +4,7 @@ use crate::Context;
 use crate::args::{Failure, Parsed, sync_failure, usage};
 use crate::progress;
 use matrix_push::rules::{PushRules, RuleKind};
-use matrix_push::sync::RoomNotificationMode;
+use matrix_push::settings::RoomNotificationMode;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -110,7 +110,7 @@ fn counts(rules: &PushRules) -> (usize, usize, usize) {
 fn print_change(context: &Context, rules: &PushRules) {
     let (user, server, disabled) = counts(rules);
     context.print(json!({"event": "rules", "rules": rules.to_value()}), || {
-        let keywords = matrix_push::sync::keywords(&rules.global);
+        let keywords = matrix_push::settings::keywords(&rules.global);
         format!(
             "rules: {} (keywords: {})",
             summary(user, server, disabled),
@@ -197,7 +197,7 @@ async fn room_mode(context: &Context, args: &[&str]) -> Result<(), Failure> {
         ["get", rest @ ..] => {
             let parsed = Parsed::new("rules room-mode get", rest, &[], &[])?;
             let [room_id] = parsed.positionals("rules room-mode get", ["ROOM_ID"])?;
-            matrix_push::sync::validate_room_id(room_id).map_err(sync_failure)?;
+            matrix_push::settings::validate_room_id(room_id).map_err(sync_failure)?;
             let client = context.signed_in()?;
             // A one-off command shows the server's rules, not what this store last saw.
             progress::step("fetching the push rules", client.fetch_push_rules())
@@ -228,7 +228,7 @@ async fn room_mode(context: &Context, args: &[&str]) -> Result<(), Failure> {
                     )));
                 }
             };
-            matrix_push::sync::validate_room_id(room_id).map_err(sync_failure)?;
+            matrix_push::settings::validate_room_id(room_id).map_err(sync_failure)?;
             let client = context.signed_in()?;
             client.set_room_mode(room_id, mode).await.map_err(sync_failure)?;
             let name = mode_name(Some(mode));
