@@ -154,7 +154,7 @@ impl ClientBuilder {
     /// [`BuildError::NoHomeserver`] for a builder from [`ClientBuilder::for_saved_session`].
     pub fn build(self) -> Result<Client, BuildError> {
         let given = self.homeserver.ok_or(BuildError::NoHomeserver)?;
-        let homeserver = crate::session::api_base(given.clone())
+        let homeserver = crate::urls::api_base(given.clone())
             .ok_or_else(|| BuildError::InvalidHomeserver(given.to_string()))?;
         let state = StateStore::open(self.store_dir.ok_or(BuildError::NoStoreDir)?)?;
         let transport = Transport::new(self.http)?;
@@ -193,7 +193,7 @@ impl ClientBuilder {
             };
             let homeserver = Url::parse(&saved.homeserver)
                 .ok()
-                .and_then(crate::session::api_base)
+                .and_then(crate::urls::api_base)
                 .ok_or_else(|| RestoreError::InvalidSavedHomeserver(saved.homeserver.clone()))?;
             self.homeserver = Some(homeserver);
         }

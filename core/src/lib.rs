@@ -12,7 +12,7 @@
 //! 7. [`sync`] — push-rule sync; [`settings`] — editing the rules (keywords, room modes, …).
 //! 8. [`notify`] — a push in, a notification (or a reason not to show one) out.
 //!
-//! [`Client`] ties them together; [`secret::Secret`] keeps tokens and passwords out of logs.
+//! [`urls`] builds the API's URLs for all of them (pure). [`Client`] ties them together; [`secret::Secret`] keeps tokens and passwords out of logs.
 //! With the `gateway` feature (on by default, off in the mobile library), [`gateway`] is the
 //! project's local push gateway, for the command line, the demo and the end-to-end suites.
 
@@ -29,5 +29,6 @@ pub mod session;
 pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod urls;
 
 pub use client::{BuildError, Client, ClientBuilder, RestoreError};

@@ -7,7 +7,8 @@
 //! leaving the old one behind.
 
 use crate::http::{Method, Request};
-use crate::session::{SessionClient, SessionError, is_loopback};
+use crate::session::{SessionClient, SessionError};
+use crate::urls::is_loopback;
 use serde_json::{Map, Value, json};
 use url::Url;
 

@@ -9,6 +9,7 @@
 use crate::http::{HttpError, Method, Request, Transport};
 use crate::secret::Secret;
 use crate::store::{StateStore, StoreError};
+use crate::urls::is_loopback;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -221,25 +222,6 @@ pub async fn discover_homeserver(transport: &Transport, input: &str) -> Result<U
     Ok(base)
 }
 
-/// The client-server API base for `url`: `None` unless it is an http(s) URL that can be a base;
-/// a path (`https://example.org/matrix`) gets a final `/`, so that API paths join onto it.
-pub fn api_base(mut url: Url) -> Option<Url> {
-    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
-        return None;
-    }
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Some(url)
-}
-
-/// Whether `host` (a URL host; IPv6 with or without brackets) names this machine.
-pub fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
 /// The `m.homeserver.base_url` of `/.well-known/matrix/client`, or `None` when the server has
 /// no such document.
 async fn well_known_base_url(transport: &Transport, origin: &Url) -> Result<Option<Url>, SessionError> {
@@ -363,20 +345,12 @@ impl SessionClient {
     /// `/_matrix/client/v3/` + `path` (a fixed path; use [`SessionClient::url_of`] for paths
     /// with ids in them).
     pub fn url(&self, path: &str) -> Url {
-        self.homeserver
-            .join("_matrix/client/v3/")
-            .and_then(|base| base.join(path))
-            .expect("paths are built from encoded segments")
+        crate::urls::client_api_url(&self.homeserver, path)
     }
 
     /// `/_matrix/client/v3/` + the segments, each percent-encoded (room ids, rule ids, …).
     pub fn url_of(&self, segments: &[&str]) -> Url {
-        let mut url = self.url("");
-        url.path_segments_mut()
-            .expect("an http(s) URL has path segments")
-            .pop_if_empty()
-            .extend(segments);
-        url
+        crate::urls::client_api_url_of(&self.homeserver, segments)
     }
 
     /// Restores the saved session, if there is one. No request is made: an expired token is
@@ -613,16 +587,6 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("@a:example.org"));
-    }
-
-    #[test]
-    fn loopback_hosts() {
-        for host in ["localhost", "127.0.0.1", "[::1]", "127.3.4.5"] {
-            assert!(is_loopback(host), "{host}");
-        }
-        for host in ["example.org", "10.0.0.1", "localhost.example.org"] {
-            assert!(!is_loopback(host), "{host}");
-        }
     }
 
     #[test]

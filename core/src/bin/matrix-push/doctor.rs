@@ -216,7 +216,7 @@ pub async fn doctor(context: &Context, args: &[&str]) -> Result<(), Failure> {
 // 1. The homeserver.
 
 async fn check_homeserver(transport: &Transport, saved: &str) -> (Check, Option<Url>) {
-    let Some(base) = Url::parse(saved).ok().and_then(matrix_push::session::api_base) else {
+    let Some(base) = Url::parse(saved).ok().and_then(matrix_push::urls::api_base) else {
         let message = format!("the saved homeserver {saved:?} is not an http(s) URL: {LOGIN_AGAIN}");
         return (Check::new("homeserver", Status::Fail, message), None);
     };
@@ -423,9 +423,7 @@ async fn check_pushers(
     };
     let mut checks = vec![summarise_pushers(&pushers)];
     let mut usable = Vec::new();
-    let homeserver_is_loopback = homeserver
-        .host_str()
-        .is_some_and(matrix_push::session::is_loopback);
+    let homeserver_is_loopback = homeserver.host_str().is_some_and(matrix_push::urls::is_loopback);
     for pusher in pushers {
         if pusher.kind != "http" {
             checks.push(
@@ -610,7 +608,7 @@ fn http_status(answer: &Result<Value, HttpError>) -> Option<u16> {
 }
 
 fn is_loopback_url(url: &Url) -> bool {
-    url.host_str().is_some_and(matrix_push::session::is_loopback)
+    url.host_str().is_some_and(matrix_push::urls::is_loopback)
 }
 
 // 4. Push rules.
