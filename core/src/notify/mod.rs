@@ -34,6 +34,7 @@
 //! [`joined_rooms`] reads every joined room's name, DM flag and member count the same way (one
 //! filtered `/sync`), for a settings screen's room list.
 
+mod decide;
 mod fresh;
 mod render;
 mod room;
@@ -43,12 +44,10 @@ pub use render::{NotificationKind, describe, html_to_text, strip_reply_fallback}
 pub use room::{Member, RoomInfo, RoomSummary, room_filter, room_list_filter};
 
 use crate::http::{EVENT_MAX_BODY, HttpError, Method, Request, SYNC_MAX_BODY};
-use crate::payload::{Priority, PushPayload};
-use crate::rules::{
-    Action, CompiledRuleset, Evaluation, PowerLevels, PushContext, Tweak, server_default_rules,
-};
+use crate::payload::PushPayload;
 use crate::session::{SessionClient, SessionError};
 use crate::store::{NOTIFIED_ROOMS, ROOMS, StateStore};
+use decide::{Judgement, event_sender};
 use fresh::{Base, Fresh, FreshError};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -169,112 +168,6 @@ enum ResolveError {
     Missing(&'static str),
 }
 
-/// What the phone judges an event with: the rules synced for this push, and how far they can be
-/// trusted to silence what the server pushed.
-struct Judgement<'a> {
-    rules: CompiledRuleset,
-    /// Why a "silent" from these rules cannot stand against the server's "notify" (`None`: it can).
-    doubt: Option<&'static str>,
-    ignored_users: &'a [String],
-    /// The push named the event: the server's rules said notify.
-    server_notified: bool,
-}
-
-impl<'a> Judgement<'a> {
-    fn new(fresh: &'a Fresh, user_id: &str, payload: &PushPayload) -> Judgement<'a> {
-        let (rules, doubt) = match &fresh.rules {
-            Some((rules, false)) => (rules.global.clone(), None),
-            Some((rules, true)) => (
-                rules.global.clone(),
-                Some("some of the server's rules do not parse here"),
-            ),
-            None => (
-                server_default_rules(user_id),
-                Some("the server sent no rules (the defaults stand in)"),
-            ),
-        };
-        Judgement {
-            rules: CompiledRuleset::new(rules),
-            doubt,
-            ignored_users: &fresh.account.ignored_users,
-            server_notified: payload.event_id.is_some(),
-        }
-    }
-
-    fn ignores(&self, user_id: &str) -> bool {
-        self.ignored_users.iter().any(|ignored| ignored == user_id)
-    }
-
-    fn suppressed(&self, reason: SuppressReason) -> Outcome {
-        Outcome::Suppressed {
-            reason,
-            server_notified: self.server_notified,
-        }
-    }
-
-    /// The evaluation to show with, or why not to show: the phone's own, unless it says silent
-    /// where the server said notify and cannot be trusted to (then the server's decision).
-    fn verdict(
-        &self,
-        evaluation: Evaluation,
-        payload: &PushPayload,
-        event_type: &str,
-    ) -> Result<Evaluation, SuppressReason> {
-        if evaluation.notify() {
-            return Ok(evaluation);
-        }
-        let doubt = self.doubt.or_else(|| {
-            (!evaluation.undecided.is_empty())
-                .then_some("rules the phone cannot evaluate rank above the one that decided")
-        });
-        match doubt {
-            Some(why) if self.server_notified => {
-                tracing::warn!(
-                    rule = ?evaluation.rule_id, undecided = ?evaluation.undecided,
-                    "the server notified and the phone's rules would not, but {why}: shown as the server decided"
-                );
-                Ok(server_decision(evaluation, payload, event_type))
-            }
-            _ => {
-                if self.server_notified {
-                    tracing::info!(
-                        rule = ?evaluation.rule_id,
-                        "the server notified; the phone's rules, synced for this push, keep it silent (changed since the event, or they judge differently)"
-                    );
-                }
-                Err(SuppressReason::Rules {
-                    rule_id: evaluation.rule_id,
-                })
-            }
-        }
-    }
-}
-
-/// The server's decision as far as the push shows it: notify; a sound when it came with high
-/// priority (Synapse's `high` means a sound or highlight tweak, or an encrypted event).
-fn server_decision(phone: Evaluation, payload: &PushPayload, event_type: &str) -> Evaluation {
-    let mut actions = vec![Action::Notify];
-    if payload.prio == Some(Priority::High) && event_type != "m.room.encrypted" {
-        actions.push(Action::SetTweak(Tweak::Sound("default".into())));
-    }
-    Evaluation {
-        actions,
-        rule_id: phone.undecided.first().cloned(),
-        kind: None,
-        undecided: phone.undecided,
-    }
-}
-
-/// What a notification says, apart from the room and the rules.
-struct Shown {
-    event_id: String,
-    sender: String,
-    kind: NotificationKind,
-    body: String,
-    thread_id: Option<String>,
-    timestamp_ms: u64,
-}
-
 impl<'a> Notifier<'a> {
     pub fn new(
         session: &'a SessionClient,
@@ -390,8 +283,8 @@ impl<'a> Notifier<'a> {
         // An invite's event cannot be fetched before joining: the stripped state says it all.
         if fresh.room.membership == "invite" {
             self.store_fresh(&base, &fresh).await;
-            let judgement = Judgement::new(&fresh, &user_id, payload);
-            return Ok(self.invite(payload, &fresh.room, &event_id, &user_id, &judgement));
+            let judgement = self.judgement(&fresh, &user_id, payload);
+            return Ok(judgement.invite(payload, &fresh.room, &event_id, &user_id));
         }
 
         // Round trip 2, only when the event is not among the room's latest since the position.
@@ -406,7 +299,7 @@ impl<'a> Notifier<'a> {
                     if matches!(e.errcode.as_str(), "M_NOT_FOUND" | "M_FORBIDDEN") =>
                 {
                     self.store_fresh(&base, &fresh).await;
-                    let judgement = Judgement::new(&fresh, &user_id, payload);
+                    let judgement = self.judgement(&fresh, &user_id, payload);
                     // Synapse hides the events of ignored users (404) and never pushes them: a
                     // push that raced the ignore, or one without a sender while the user ignores
                     // someone.
@@ -435,8 +328,8 @@ impl<'a> Notifier<'a> {
             fresh.room.apply_state(&member, &user_id);
         }
         self.store_fresh(&base, &fresh).await;
-        let judgement = Judgement::new(&fresh, &user_id, payload);
-        let outcome = self.decide(payload, &fresh.room, event, &sender, &user_id, &judgement);
+        let judgement = self.judgement(&fresh, &user_id, payload);
+        let outcome = judgement.event(payload, &fresh.room, event, &sender, &user_id);
         // It would show, but freshly synced counts say the room was read elsewhere since. (An
         // event the rules keep silent stays `Suppressed`: that says why.)
         if matches!(outcome, Outcome::Show(_)) && fresh.room.notification_count == Some(0) {
@@ -445,6 +338,18 @@ impl<'a> Notifier<'a> {
             });
         }
         Ok(outcome)
+    }
+
+    /// What the push is judged with: the rules and ignored users the sync brought.
+    fn judgement<'f>(&'f self, fresh: &'f Fresh, user_id: &str, payload: &PushPayload) -> Judgement<'f> {
+        let decryptor = self.decryptor.as_deref();
+        Judgement::new(
+            fresh.rules.as_ref(),
+            &fresh.account.ignored_users,
+            user_id,
+            payload,
+            decryptor,
+        )
     }
 
     /// The push's sync: by the room's filter id when it has one; should the server not know
@@ -527,110 +432,6 @@ impl<'a> Notifier<'a> {
         if let Some(room) = fresh::store(self.state, base, fresh).await {
             self.store_room(&room).await;
         }
-    }
-
-    /// Judges the (decrypted) event and builds the notification.
-    fn decide(
-        &self,
-        payload: &PushPayload,
-        room: &RoomInfo,
-        event: Value,
-        sender: &str,
-        user_id: &str,
-        judgement: &Judgement,
-    ) -> Outcome {
-        if sender == user_id {
-            return judgement.suppressed(SuppressReason::OwnEvent);
-        }
-        if event.pointer("/unsigned/redacted_because").is_some() {
-            return judgement.suppressed(SuppressReason::Redacted);
-        }
-        if judgement.ignores(sender) {
-            return judgement.suppressed(SuppressReason::IgnoredSender);
-        }
-        let event = match (&self.decryptor, event.get("type").and_then(Value::as_str)) {
-            (Some(decryptor), Some("m.room.encrypted")) => {
-                decryptor.decrypt(&room.room_id, &event).unwrap_or(event)
-            }
-            _ => event,
-        };
-        let relation = |key: &str| {
-            event
-                .pointer(&format!("/content/m.relates_to/{key}"))
-                .and_then(Value::as_str)
-        };
-        if relation("rel_type") == Some("m.replace") {
-            return judgement.suppressed(SuppressReason::Edit);
-        }
-        let event_type = event.get("type").and_then(Value::as_str).unwrap_or_default();
-        let evaluation = judgement.rules.evaluate(&event, &context(room, user_id));
-        let evaluation = match judgement.verdict(evaluation, payload, event_type) {
-            Ok(evaluation) => evaluation,
-            Err(reason) => return judgement.suppressed(reason),
-        };
-        let sender_name = room.member_name(sender);
-        let (kind, body) = describe(&event, &sender_name);
-        let shown = Shown {
-            event_id: payload.event_id.clone().unwrap_or_default(),
-            sender: sender.to_owned(),
-            kind,
-            body,
-            thread_id: match relation("rel_type") {
-                Some("m.thread") => relation("event_id").map(str::to_owned),
-                _ => None,
-            },
-            timestamp_ms: event
-                .get("origin_server_ts")
-                .and_then(Value::as_u64)
-                .unwrap_or_default(),
-        };
-        Outcome::Show(notification(room, user_id, shown, &evaluation, payload))
-    }
-
-    /// An invite, from its stripped state, judged by the rules on the synthesized member event.
-    fn invite(
-        &self,
-        payload: &PushPayload,
-        room: &RoomInfo,
-        event_id: &str,
-        user_id: &str,
-        judgement: &Judgement,
-    ) -> Outcome {
-        let inviter = room
-            .inviter
-            .clone()
-            .or_else(|| payload.sender.clone())
-            .unwrap_or_default();
-        if judgement.ignores(&inviter) {
-            return judgement.suppressed(SuppressReason::IgnoredSender);
-        }
-        let member_event = serde_json::json!({
-            "type": "m.room.member", "state_key": user_id, "sender": inviter, "room_id": room.room_id,
-            "event_id": event_id, "content": {"membership": "invite"}
-        });
-        let evaluation = judgement.rules.evaluate(&member_event, &context(room, user_id));
-        let evaluation = match judgement.verdict(evaluation, payload, "m.room.member") {
-            Ok(evaluation) => evaluation,
-            Err(reason) => return judgement.suppressed(reason),
-        };
-        let inviter_name = room.member_name(&inviter);
-        let body = if room.is_dm() {
-            format!("{inviter_name} wants to chat")
-        } else {
-            format!("{inviter_name} invited you to {}", room.display_name(user_id))
-        };
-        let shown = Shown {
-            event_id: event_id.to_owned(),
-            sender: inviter.clone(),
-            kind: NotificationKind::Invite { inviter },
-            body,
-            thread_id: None,
-            // Stripped state carries no time: the push's arrival stands in.
-            timestamp_ms: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |now| now.as_millis() as u64),
-        };
-        Outcome::Show(notification(room, user_id, shown, &evaluation, payload))
     }
 
     /// Rooms notified before whose unread count is now 0 (for badge-only pushes).
@@ -723,48 +524,6 @@ impl<'a> Notifier<'a> {
     }
 }
 
-/// The sender of an event of the right shape: `type` and `sender` strings, `content` an object.
-fn event_sender(event: &Value) -> Option<String> {
-    let text = |key: &str| event.get(key).and_then(Value::as_str);
-    text("type")?;
-    event.get("content").filter(|content| content.is_object())?;
-    text("sender")
-        .filter(|sender| !sender.is_empty())
-        .map(str::to_owned)
-}
-
-/// The notification for `shown` in `room`, with the sound and highlight of `evaluation`.
-fn notification(
-    room: &RoomInfo,
-    user_id: &str,
-    shown: Shown,
-    evaluation: &Evaluation,
-    payload: &PushPayload,
-) -> Notification {
-    let sound = evaluation.sound().map(str::to_owned);
-    Notification {
-        event_id: shown.event_id,
-        room_id: room.room_id.clone(),
-        room_name: room.display_name(user_id),
-        is_dm: room.is_dm(),
-        sender_avatar_url: room
-            .members
-            .get(&shown.sender)
-            .and_then(|member| member.avatar_url.clone()),
-        sender_name: room.member_name(&shown.sender),
-        sender_id: shown.sender,
-        kind: shown.kind,
-        body: shown.body,
-        thread_id: shown.thread_id,
-        is_noisy: sound.is_some(),
-        sound,
-        highlight: evaluation.highlight(),
-        timestamp_ms: shown.timestamp_ms,
-        unread: payload.unread,
-        rule_id: evaluation.rule_id.clone(),
-    }
-}
-
 /// Every room the user has joined, with what its display name needs, from one `/sync` filtered
 /// with [`room_list_filter`]. Invites are left out. The rooms are not put in the push path's
 /// room cache: they lack the power levels and creators a push is judged with.
@@ -773,18 +532,6 @@ pub async fn joined_rooms(session: &SessionClient) -> Result<Vec<RoomInfo>, Sess
     let url = sync_url(session, room_list_filter(), None);
     let sync = session.send_request(Request::new(Method::Get, url)).await?;
     Ok(RoomInfo::joined_from_sync(&sync, &user_id))
-}
-
-/// The evaluation context for the user in a room.
-fn context(room: &RoomInfo, user_id: &str) -> PushContext {
-    let mut cx = PushContext::new(user_id);
-    cx.room_id = Some(room.room_id.clone());
-    cx.display_name = room.members.get(user_id).and_then(|m| m.display_name.clone());
-    cx.member_count = Some(room.joined_members);
-    cx.power_levels = room.power_levels.as_ref().map(PowerLevels::from_content);
-    cx.creators = room.creators.clone();
-    cx.room_version = room.room_version.clone();
-    cx
 }
 
 /// A generic notification from the payload alone.
