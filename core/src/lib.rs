@@ -1,6 +1,7 @@
 //! matrix-push: complete, fast and trustworthy Matrix push notifications for mobile apps.
 //!
-//! Modules follow the data flow of `DESIGN.md`; each knows only the ones above it:
+//! Modules follow the data flow of the repository's `ARCHITECTURE.md`; each knows only the ones
+//! above it:
 //! 1. [`rules`] — the push-rule model, server defaults, compiled evaluator and explanations.
 //! 2. [`payload`] — decode what the phone receives (FCM v1, FCM legacy, APNs, UnifiedPush, Push
 //!    Gateway JSON) into one `PushPayload`. Pure, no I/O, never panics.
