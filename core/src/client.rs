@@ -502,6 +502,7 @@ mod tests {
             device_id: "DEVICE".into(),
             access_token: Secret::new("syt_saved_access"),
             refresh_token: None,
+            soft_logged_out: false,
         }
     }
 

@@ -26,6 +26,11 @@ pub struct Session {
     pub access_token: Secret,
     #[serde(default)]
     pub refresh_token: Option<Secret>,
+    /// The server ended the session but the device may be kept (`soft_logout`): the tokens are
+    /// void, and signing in again reuses the device id (and its data). Saved, so that another
+    /// process (an extension) knows without asking the server.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub soft_logged_out: bool,
 }
 
 /// Where the session is kept between runs. Implementations save atomically: a reader never sees
@@ -116,9 +121,10 @@ impl SessionStore for KeyringSessionStore {
     }
 }
 
-/// A session the server soft-logged out: kept for its device id, with no usable token.
+/// A session the server soft-logged out: kept for its device id, with no usable token. (Before
+/// the state was saved explicitly, an empty access token said so.)
 fn is_soft_logged_out(session: &Session) -> bool {
-    session.access_token.expose().is_empty()
+    session.soft_logged_out || session.access_token.expose().is_empty()
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -433,6 +439,7 @@ impl SessionClient {
                 .get("refresh_token")
                 .and_then(Value::as_str)
                 .map(Secret::from),
+            soft_logged_out: false,
         };
         self.store.save(&session)?;
         *lock(&self.session) = Some(session.clone());
@@ -551,13 +558,18 @@ impl SessionClient {
         Ok(())
     }
 
-    /// The session is over: a soft logout keeps what is saved (the device id is reused when
-    /// signing in again); a hard one forgets it.
+    /// The session is over: a soft logout is saved as such (the device id is reused when
+    /// signing in again); a hard one forgets the session.
     fn logged_out(&self, soft_logout: bool) -> SessionError {
         if soft_logout {
-            if let Some(session) = lock(&self.session).as_mut() {
+            let mut ended = lock(&self.session);
+            if let Some(session) = ended.as_mut() {
                 session.access_token = Secret::new("");
                 session.refresh_token = None;
+                session.soft_logged_out = true;
+                if let Err(e) = self.store.save(session) {
+                    tracing::warn!("cannot save the soft logout: {e}");
+                }
             }
             return SessionError::SoftLoggedOut;
         }
@@ -580,6 +592,7 @@ mod tests {
             device_id: "DEV".into(),
             access_token: Secret::new("syt_access_secret"),
             refresh_token: Some(Secret::new("syr_refresh_secret")),
+            soft_logged_out: false,
         };
         let shown = format!("{session:?}");
         assert!(
@@ -599,6 +612,7 @@ mod tests {
             device_id: "d".into(),
             access_token: Secret::new("a"),
             refresh_token: None,
+            soft_logged_out: false,
         };
         store.save(&session).unwrap();
         assert_eq!(store.load().unwrap(), Some(session));
@@ -663,6 +677,7 @@ mod file_session_store_tests {
             device_id: "DEV".into(),
             access_token: Secret::new(token),
             refresh_token: Some(Secret::new("syr_refresh")),
+            soft_logged_out: false,
         }
     }
 

@@ -470,6 +470,18 @@ async fn soft_logout_then_sign_in_again_keeps_the_device() {
         store.load().unwrap().is_some(),
         "a soft logout keeps the saved session"
     );
+    let saved = store.load().unwrap().unwrap();
+    assert!(saved.soft_logged_out, "saved as soft-logged-out");
+    assert_eq!(saved.device_id, session.device_id);
+    // Another process (an extension) sharing the session store knows without asking.
+    let extension = hs.client_with(store.clone(), &temp_dir("soft-extension"));
+    extension.restore_session().unwrap();
+    let requests = extension.session_client().transport().requests_sent();
+    assert!(matches!(
+        extension.whoami().await,
+        Err(SessionError::SoftLoggedOut)
+    ));
+    assert_eq!(extension.session_client().transport().requests_sent(), requests);
     let again = phone
         .login_password(&LoginIdentifier::User(user_id), &Secret::new(password))
         .await

@@ -32,6 +32,7 @@ fn store_for(homeserver: &str) -> std::path::PathBuf {
             device_id: "HOSTILEDEV".into(),
             access_token: Secret::new("syt_hostile_access_token"),
             refresh_token: Some(Secret::new("syr_hostile_refresh_token")),
+            soft_logged_out: false,
         })
         .unwrap();
     dir
