@@ -13,7 +13,8 @@
 //! 7. [`sync`] — push-rule sync; [`settings`] — editing the rules (keywords, room modes, …).
 //! 8. [`notify`] — a push in, a notification (or a reason not to show one) out.
 //!
-//! [`urls`] builds the API's URLs for all of them (pure). [`Client`] ties them together; [`secret::Secret`] keeps tokens and passwords out of logs.
+//! [`urls`] builds the API's URLs for all of them and [`ids`] checks identifiers where they come
+//! in (both pure). [`Client`] ties them together; [`secret::Secret`] keeps tokens and passwords out of logs.
 //! With the `gateway` feature (on by default, off in the mobile library), [`gateway`] is the
 //! project's local push gateway, for the command line, the demo and the end-to-end suites.
 
@@ -21,6 +22,7 @@ pub mod client;
 #[cfg(feature = "gateway")]
 pub mod gateway;
 pub mod http;
+pub mod ids;
 pub mod notify;
 pub mod payload;
 pub mod pushers;

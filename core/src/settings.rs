@@ -7,6 +7,7 @@
 //! refetches them right after an edit).
 
 use crate::http::{Method, Request};
+use crate::ids::{RoomId, UserId};
 use crate::rules::{Action, RuleKind, Ruleset};
 use crate::session::SessionClient;
 use crate::sync::SyncError;
@@ -29,14 +30,12 @@ pub fn validate_rule_id(rule_id: &str) -> Result<(), SyncError> {
     })
 }
 
-/// Checks a room id used as a rule id: it must look like one (`!…`) and be a valid rule id.
+/// Checks a room id used as a rule id: it must be a room id ([`RoomId`]) and a valid rule id.
 pub fn validate_room_id(room_id: &str) -> Result<(), SyncError> {
-    if !room_id.starts_with('!') {
-        return Err(SyncError::InvalidRuleId {
-            rule_id: room_id.to_owned(),
-            reason: "a room id starts with '!'",
-        });
-    }
+    RoomId::parse(room_id).map_err(|e| SyncError::InvalidRuleId {
+        rule_id: room_id.to_owned(),
+        reason: e.reason,
+    })?;
     validate_rule_id(room_id)
 }
 
@@ -228,6 +227,10 @@ pub async fn set_room_mode(
 
 /// Mutes (`true`) or unmutes a sender: a sender rule with no actions.
 pub async fn mute_sender(client: &SessionClient, user_id: &str, muted: bool) -> Result<(), SyncError> {
+    UserId::parse(user_id).map_err(|e| SyncError::InvalidRuleId {
+        rule_id: user_id.to_owned(),
+        reason: e.reason,
+    })?;
     match muted {
         true => put_rule(client, RuleKind::Sender, user_id, &[], None, None, &Position::Top).await,
         false => delete_rule(client, RuleKind::Sender, user_id).await,

@@ -44,6 +44,7 @@ pub use render::{NotificationKind, describe, html_to_text, strip_reply_fallback}
 pub use room::{Member, RoomInfo, RoomSummary, room_filter, room_list_filter};
 
 use crate::http::{EVENT_MAX_BODY, HttpError, Method, Request, SYNC_MAX_BODY};
+use crate::ids::{EventId, IdError, RoomId};
 use crate::payload::PushPayload;
 use crate::session::{SessionClient, SessionError};
 use crate::store::{NOTIFIED_ROOMS, ROOMS, StateStore};
@@ -164,6 +165,8 @@ enum ResolveError {
     Session(#[from] SessionError),
     #[error(transparent)]
     Fresh(#[from] FreshError),
+    #[error("the push is malformed: {0}")]
+    Id(#[from] IdError),
     #[error("{0}")]
     Missing(&'static str),
 }
@@ -220,14 +223,17 @@ impl<'a> Notifier<'a> {
     }
 
     async fn resolve(&self, payload: &PushPayload) -> Result<Outcome, ResolveError> {
+        // Checked once here: what goes into URLs and the store has the spec's shape.
         let room_id = payload
             .room_id
             .clone()
             .ok_or(ResolveError::Missing("the push has no room id"))?;
+        let room_id = RoomId::parse(room_id)?.as_str().to_owned();
         let event_id = payload
             .event_id
             .clone()
             .ok_or(ResolveError::Missing("the push has no event id"))?;
+        let event_id = EventId::parse(event_id)?.as_str().to_owned();
         let user_id = self.session.user_id()?;
         let cached = self.cached_room(&room_id);
         // Creators and the room version never change: a cached room knows them for good.

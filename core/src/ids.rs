@@ -1,0 +1,118 @@
+//! Matrix identifiers, checked once where they come in — from an app, a push payload, the
+//! command line — so that what goes into URLs, rules and the store has the spec's shape.
+//!
+//! Small newtypes rather than ruma's identifiers: the checks needed at the boundary are the
+//! sigil, the server name where the grammar has one, and the 255-byte limit (the appendix on
+//! identifiers), and `ruma-common` would bring its whole event and serde machinery into the
+//! mobile library for them. Room ids carry no server name from room version 12 on (MSC4291), so
+//! only user ids are required to have one.
+
+use std::fmt;
+
+/// The longest identifier the spec allows, in bytes.
+pub const MAX_ID_BYTES: usize = 255;
+
+/// Why a string is not the identifier it should be.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{id:?} is not a {kind}: {reason}")]
+pub struct IdError {
+    /// `user id`, `room id` or `event id`.
+    pub kind: &'static str,
+    pub id: String,
+    pub reason: &'static str,
+}
+
+macro_rules! identifier {
+    ($name:ident, $kind:literal, $sigil:literal, $check:expr) => {
+        #[doc = concat!("A ", $kind, " (`", $sigil, "…`), checked by [`", stringify!($name), "::parse`].")]
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            #[doc = concat!("Checks `id` as a ", $kind, ".")]
+            pub fn parse(id: impl Into<String>) -> Result<$name, IdError> {
+                let id = id.into();
+                let fail = |reason| IdError {
+                    kind: $kind,
+                    id: id.clone(),
+                    reason,
+                };
+                if !id.starts_with($sigil) {
+                    return Err(fail(concat!("it does not start with '", $sigil, "'")));
+                }
+                if id.len() > MAX_ID_BYTES {
+                    return Err(fail("it is longer than 255 bytes"));
+                }
+                if id.len() == 1 || id.chars().any(char::is_control) {
+                    return Err(fail("it is empty or holds control characters"));
+                }
+                let check: fn(&str) -> Result<(), &'static str> = $check;
+                check(&id).map_err(fail)?;
+                Ok($name(id))
+            }
+
+            /// The identifier as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+identifier!(UserId, "user id", "@", |id| match id.split_once(':') {
+    Some((local, server)) if local.len() > 1 && !server.is_empty() => Ok(()),
+    _ => Err("it has no localpart and server name (@name:server)"),
+});
+identifier!(RoomId, "room id", "!", |_| Ok(()));
+identifier!(EventId, "event id", "$", |_| Ok(()));
+
+impl UserId {
+    /// The server name: what follows the first `:` (`example.org:8448`).
+    pub fn server_name(&self) -> &str {
+        self.0.split_once(':').map_or("", |(_, server)| server)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_checked_once() {
+        let alice = UserId::parse("@alice:example.org:8448").unwrap();
+        assert_eq!(
+            (alice.as_str(), alice.server_name()),
+            ("@alice:example.org:8448", "example.org:8448")
+        );
+        for bad in ["alice:example.org", "@alice", "@:example.org", "@alice:", "@", ""] {
+            assert!(UserId::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(RoomId::parse("!opaque:example.org").is_ok());
+        assert!(
+            RoomId::parse("!31hneApxJ_1o-63DmFrpeqnkFfWppnzWso1JvH3ogLM").is_ok(),
+            "room v12: no server"
+        );
+        for bad in ["#alias:example.org", "!", "room", "!a\nb"] {
+            assert!(RoomId::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(EventId::parse("$e1").is_ok() && EventId::parse("e1").is_err());
+        let long = format!("${}", "x".repeat(MAX_ID_BYTES));
+        let error = EventId::parse(long).unwrap_err();
+        assert_eq!(
+            (error.kind, error.reason),
+            ("event id", "it is longer than 255 bytes")
+        );
+    }
+}
