@@ -27,6 +27,7 @@
 //! # Ok(()) }
 //! ```
 
+use crate::actions::{self, ActionError, ReceiptVisibility};
 use crate::http::{HttpConfig, HttpError, Transport};
 use crate::notify::{self, EventDecryptor, Notifier, Outcome, RoomSummary};
 use crate::payload::PushPayload;
@@ -453,6 +454,28 @@ impl Client {
         Notifier::new(&self.session, &self.state, self.decryptor.clone())
             .handle(payload, deadline)
             .await
+    }
+
+    /// Marks `room_id` read up to `event_id`: the read receipt (`m.read.private` with
+    /// [`ReceiptVisibility::Private`]) and the fully-read marker, in one request. The server's
+    /// unread counts drop, and with them the badge on every device.
+    pub async fn mark_read(
+        &self,
+        room_id: &str,
+        event_id: &str,
+        visibility: ReceiptVisibility,
+    ) -> Result<(), ActionError> {
+        actions::mark_read(&self.session, room_id, event_id, visibility).await
+    }
+
+    /// Accepts the invite to `room_id` (joins it).
+    pub async fn accept_invite(&self, room_id: &str) -> Result<(), ActionError> {
+        actions::accept_invite(&self.session, room_id).await
+    }
+
+    /// Declines the invite to `room_id` (leaves it).
+    pub async fn decline_invite(&self, room_id: &str) -> Result<(), ActionError> {
+        actions::decline_invite(&self.session, room_id).await
     }
 
     pub async fn delete_rule(&self, kind: crate::rules::RuleKind, rule_id: &str) -> Result<(), SyncError> {

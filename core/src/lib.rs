@@ -11,13 +11,15 @@
 //! 5. [`session`] — discovery, sign-in, saved sessions and token refresh.
 //! 6. [`pushers`] — setting, checking and rotating the device's pusher.
 //! 7. [`sync`] — push-rule sync; [`settings`] — editing the rules (keywords, room modes, …).
-//! 8. [`notify`] — a push in, a notification (or a reason not to show one) out.
+//! 8. [`notify`] — a push in, a notification (or a reason not to show one) out;
+//!    [`actions`] — what a notification's buttons do (mark read, accept or decline an invite).
 //!
 //! [`urls`] builds the API's URLs for all of them and [`ids`] checks identifiers where they come
 //! in (both pure). [`Client`] ties them together; [`secret::Secret`] keeps tokens and passwords out of logs.
 //! With the `gateway` feature (on by default, off in the mobile library), [`gateway`] is the
 //! project's local push gateway, for the command line, the demo and the end-to-end suites.
 
+pub mod actions;
 pub mod client;
 #[cfg(feature = "gateway")]
 pub mod gateway;

@@ -1,0 +1,146 @@
+//! A notification's buttons against a real Synapse: mark read (public and private receipts, the
+//! fully-read marker, the unread count that the badge follows), accept and decline an invite.
+
+use matrix_push::Client;
+use matrix_push::actions::{ActionError, ReceiptVisibility};
+use matrix_push::http::{Method, Request};
+use matrix_push_tests::{Homeserver, create_room, join, send_event};
+use serde_json::{Value, json};
+
+/// `room` in a `/sync` (from scratch) of `who`, with its receipts.
+async fn synced_room(who: &Client, room: &str) -> Value {
+    let filter = json!({"room": {"rooms": [room], "timeline": {"limit": 1}},
+                        "presence": {"types": []}, "account_data": {"types": []}});
+    let url = matrix_push::notify::sync_url(who.session_client(), filter, None);
+    let sync = who
+        .session_client()
+        .send_request(Request::new(Method::Get, url))
+        .await
+        .unwrap();
+    sync["rooms"]["join"][room].clone()
+}
+
+fn unread(room: &Value) -> u64 {
+    room["unread_notifications"]["notification_count"]
+        .as_u64()
+        .unwrap()
+}
+
+/// Who has a `receipt_type` receipt on `event_id`, as the room's receipts in a sync show them.
+fn readers(room: &Value, event_id: &str, receipt_type: &str) -> Vec<String> {
+    let receipts = room["ephemeral"]["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    receipts
+        .iter()
+        .filter(|event| event["type"] == "m.receipt")
+        .filter_map(|event| event["content"][event_id][receipt_type].as_object())
+        .flat_map(|users| users.keys().cloned())
+        .collect()
+}
+
+async fn dm(hs: &Homeserver) -> (Client, String, Client, String) {
+    let (alice, _, _) = hs.signed_in("actionsalice").await;
+    let (bob, bob_id, _) = hs.signed_in("actionsbob").await;
+    let room = create_room(&alice, json!({"invite": [bob_id], "is_direct": true})).await;
+    join(&bob, &room).await;
+    (alice, room, bob, bob_id)
+}
+
+fn text(body: &str) -> Value {
+    json!({"msgtype": "m.text", "body": body})
+}
+
+#[tokio::test]
+async fn mark_read_sets_the_receipt_and_the_fully_read_marker_and_the_count_drops() {
+    let hs = Homeserver::main();
+    let (alice, room, bob, bob_id) = dm(&hs).await;
+    send_event(&alice, &room, "m.room.message", text("one")).await;
+    let last = send_event(&alice, &room, "m.room.message", text("two")).await;
+    assert_eq!(unread(&synced_room(&bob, &room).await), 2);
+
+    bob.mark_read(&room, &last, ReceiptVisibility::Public)
+        .await
+        .unwrap();
+    assert_eq!(unread(&synced_room(&bob, &room).await), 0, "the badge follows");
+    assert_eq!(
+        readers(&synced_room(&alice, &room).await, &last, "m.read"),
+        [bob_id.clone()],
+        "Alice sees Bob's receipt"
+    );
+    let url = bob
+        .session_client()
+        .url_of(&["user", &bob_id, "rooms", &room, "account_data", "m.fully_read"]);
+    let marker = bob
+        .session_client()
+        .send_request(Request::new(Method::Get, url))
+        .await
+        .unwrap();
+    assert_eq!(marker["event_id"], json!(last), "the fully-read marker moved");
+}
+
+#[tokio::test]
+async fn a_private_receipt_clears_the_count_and_nobody_else_sees_it() {
+    let hs = Homeserver::main();
+    let (alice, room, bob, bob_id) = dm(&hs).await;
+    let last = send_event(&alice, &room, "m.room.message", text("quiet")).await;
+    assert_eq!(unread(&synced_room(&bob, &room).await), 1);
+    bob.mark_read(&room, &last, ReceiptVisibility::Private)
+        .await
+        .unwrap();
+    assert_eq!(unread(&synced_room(&bob, &room).await), 0);
+    let alice_view = synced_room(&alice, &room).await;
+    assert!(readers(&alice_view, &last, "m.read").is_empty());
+    assert!(readers(&alice_view, &last, "m.read.private").is_empty());
+    assert_eq!(
+        readers(&synced_room(&bob, &room).await, &last, "m.read.private"),
+        [bob_id],
+        "Bob's own devices see it"
+    );
+}
+
+#[tokio::test]
+async fn invites_are_accepted_and_declined() {
+    let hs = Homeserver::main();
+    let (alice, _, _) = hs.signed_in("inviter").await;
+    let (bob, bob_id, _) = hs.signed_in("invitee").await;
+    let membership = |room: String| {
+        let (alice, bob_id) = (&alice, &bob_id);
+        async move {
+            let url = alice
+                .session_client()
+                .url_of(&["rooms", &room, "state", "m.room.member", bob_id]);
+            alice
+                .session_client()
+                .send_request(Request::new(Method::Get, url))
+                .await
+                .unwrap()["membership"]
+                .clone()
+        }
+    };
+    let accepted = create_room(&alice, json!({"invite": [bob_id], "name": "Yes"})).await;
+    bob.accept_invite(&accepted).await.unwrap();
+    assert_eq!(membership(accepted.clone()).await, "join");
+    let declined = create_room(&alice, json!({"invite": [bob_id], "name": "No"})).await;
+    bob.decline_invite(&declined).await.unwrap();
+    assert_eq!(membership(declined).await, "leave");
+}
+
+#[tokio::test]
+async fn ids_of_the_wrong_shape_are_refused_before_any_request() {
+    let hs = Homeserver::main();
+    let (bob, _, _) = hs.signed_in("badids").await;
+    let before = bob.session_client().transport().requests_sent();
+    for (room, event) in [("#alias:x", "$e"), ("!r:x", "e"), ("", "$e")] {
+        assert!(matches!(
+            bob.mark_read(room, event, ReceiptVisibility::Public).await,
+            Err(ActionError::InvalidId(_))
+        ));
+    }
+    assert!(matches!(
+        bob.accept_invite("not a room").await,
+        Err(ActionError::InvalidId(_))
+    ));
+    assert_eq!(bob.session_client().transport().requests_sent(), before);
+}
