@@ -66,7 +66,7 @@ async fn mark_read_sets_the_receipt_and_the_fully_read_marker_and_the_count_drop
     assert_eq!(unread(&synced_room(&bob, &room).await), 0, "the badge follows");
     assert_eq!(
         readers(&synced_room(&alice, &room).await, &last, "m.read"),
-        [bob_id.clone()],
+        std::slice::from_ref(&bob_id),
         "Alice sees Bob's receipt"
     );
     let url = bob
