@@ -29,6 +29,7 @@
 
 use crate::actions::{self, ActionError, ReceiptVisibility};
 use crate::http::{HttpConfig, HttpError, Transport};
+use crate::media::{self, MediaError, Thumbnail};
 use crate::notify::{self, EventDecryptor, Notifier, Outcome, RoomSummary};
 use crate::payload::PushPayload;
 use crate::pushers::{self, EnsureOutcome, Pusher, PusherError};
@@ -466,6 +467,14 @@ impl Client {
         visibility: ReceiptVisibility,
     ) -> Result<(), ActionError> {
         actions::mark_read(&self.session, room_id, event_id, visibility).await
+    }
+
+    /// A thumbnail of the avatar at `mxc` (a notification's `sender_avatar_url`), at most
+    /// [`media::AVATAR_PIXELS`] square: from the store's cache, else from the server within
+    /// `deadline` — give it what is left of the push's deadline, and show the notification
+    /// without an avatar when this fails.
+    pub async fn avatar(&self, mxc: &str, deadline: Duration) -> Result<Thumbnail, MediaError> {
+        media::thumbnail(&self.session, &self.state, mxc, media::AVATAR_PIXELS, deadline).await
     }
 
     /// Accepts the invite to `room_id` (joins it).

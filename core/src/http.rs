@@ -297,9 +297,30 @@ impl Transport {
     /// Sends a request, retrying as the module documentation says; returns the JSON body (an
     /// empty object for an empty body).
     pub async fn send(&self, request: &Request) -> Result<Value, HttpError> {
+        self.retrying(request, || self.send_once(request)).await
+    }
+
+    /// Sends a request whose answer is not JSON (media), retrying like [`Transport::send`];
+    /// returns the body, with the same cap, and its `Content-Type`.
+    pub async fn send_for_bytes(&self, request: &Request) -> Result<(Vec<u8>, Option<String>), HttpError> {
+        self.retrying(request, || async {
+            let exchange = self.exchange(request).await?;
+            match (200..300).contains(&exchange.status) {
+                true => Ok((exchange.body, exchange.content_type)),
+                false => Err(exchange.error()),
+            }
+        })
+        .await
+    }
+
+    async fn retrying<T, F, Fut>(&self, request: &Request, once: F) -> Result<T, HttpError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, HttpError>>,
+    {
         let mut attempt = 0;
         loop {
-            let result = self.send_once(request).await;
+            let result = once().await;
             let Err(error) = &result else { return result };
             let Some(wait) = self.retry_delay(request, error, attempt) else {
                 return result;
@@ -344,6 +365,22 @@ impl Transport {
     }
 
     async fn send_once(&self, request: &Request) -> Result<Value, HttpError> {
+        let exchange = self.exchange(request).await?;
+        if !(200..300).contains(&exchange.status) {
+            return Err(exchange.error());
+        }
+        if exchange.body.is_empty() {
+            return Ok(Value::Object(Default::default()));
+        }
+        serde_json::from_slice(&exchange.body).map_err(|_| HttpError::UnexpectedResponse {
+            url: exchange.url_text,
+            status: exchange.status,
+            message: "the body is not JSON".into(),
+        })
+    }
+
+    /// One request and its answer, the body read within its cap.
+    async fn exchange(&self, request: &Request) -> Result<Exchange, HttpError> {
         let url_text = redacted_url(&request.url);
         let timeout = request.timeout.unwrap_or(self.config.request_timeout);
         let method = match request.method {
@@ -368,69 +405,34 @@ impl Transport {
             .await
             .map_err(|e| transport_error(&url_text, timeout, e))?;
         let status = response.status().as_u16();
-        let retry_after_header = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let retry_after = header(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        // The redirects reqwest follows, which the policy stopped.
+        let redirect =
+            matches!(status, 301 | 302 | 303 | 307 | 308).then(|| redirect_message(&request.url, &response));
         let limit = request.max_body.unwrap_or(self.config.max_body);
-        let bytes = self.read_body(&mut response, limit, &url_text, timeout).await?;
+        let body = self.read_body(&mut response, limit, &url_text, timeout).await?;
         tracing::debug!(
             method = ?request.method, path = request.url.path(), status,
             elapsed_ms = started.elapsed().as_millis() as u64, "matrix request"
         );
-        let body: Option<Value> = if bytes.is_empty() {
-            Some(Value::Object(Default::default()))
-        } else {
-            serde_json::from_slice(&bytes).ok()
-        };
-        if (200..300).contains(&status) {
-            return body.ok_or_else(|| HttpError::UnexpectedResponse {
-                url: url_text,
-                status,
-                message: "the body is not JSON".into(),
-            });
-        }
-        match body
-            .as_ref()
-            .and_then(|b| b.get("errcode"))
-            .and_then(Value::as_str)
-        {
-            Some(errcode) => {
-                let body = body.as_ref().expect("checked above");
-                Err(HttpError::Matrix(MatrixError {
-                    status,
-                    errcode: errcode.to_owned(),
-                    message: body
-                        .get("error")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                    soft_logout: body.get("soft_logout").and_then(Value::as_bool).unwrap_or(false),
-                    retry_after: retry_after_header.or_else(|| {
-                        body.get("retry_after_ms")
-                            .and_then(Value::as_u64)
-                            .map(Duration::from_millis)
-                    }),
-                }))
-            }
-            // The redirects reqwest follows, which the policy stopped.
-            None if matches!(status, 301 | 302 | 303 | 307 | 308) => Err(HttpError::UnexpectedResponse {
-                message: redirect_message(&request.url, &response),
-                url: url_text,
-                status,
-            }),
-            None => Err(HttpError::UnexpectedResponse {
-                url: url_text,
-                status,
-                // One line: an HTML error page's line breaks would spill into logs and reasons.
-                message: String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            }),
-        }
+        Ok(Exchange {
+            url_text,
+            status,
+            retry_after,
+            content_type,
+            redirect,
+            body,
+        })
     }
 
     /// Reads the body chunk by chunk, never more than `limit` bytes: a declared length above it
@@ -470,6 +472,59 @@ impl Transport {
             body.extend_from_slice(&chunk);
         }
         Ok(body)
+    }
+}
+
+/// A request's answer, read.
+struct Exchange {
+    url_text: String,
+    status: u16,
+    retry_after: Option<Duration>,
+    content_type: Option<String>,
+    /// Why a 3xx came back instead of being followed.
+    redirect: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Exchange {
+    /// The error a non-2xx answer means: the Matrix error it carries, else what it was.
+    fn error(self) -> HttpError {
+        let body: Option<Value> = serde_json::from_slice(&self.body).ok();
+        if let Some(errcode) = body
+            .as_ref()
+            .and_then(|b| b.get("errcode"))
+            .and_then(Value::as_str)
+        {
+            let body = body.as_ref().expect("checked above");
+            return HttpError::Matrix(MatrixError {
+                status: self.status,
+                errcode: errcode.to_owned(),
+                message: body
+                    .get("error")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                soft_logout: body.get("soft_logout").and_then(Value::as_bool).unwrap_or(false),
+                retry_after: self.retry_after.or_else(|| {
+                    body.get("retry_after_ms")
+                        .and_then(Value::as_u64)
+                        .map(Duration::from_millis)
+                }),
+            });
+        }
+        let message = match self.redirect {
+            Some(redirect) => redirect,
+            // One line: an HTML error page's line breaks would spill into logs and reasons.
+            None => String::from_utf8_lossy(&self.body[..self.body.len().min(200)])
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        HttpError::UnexpectedResponse {
+            url: self.url_text,
+            status: self.status,
+            message,
+        }
     }
 }
 

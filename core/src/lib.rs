@@ -12,7 +12,8 @@
 //! 6. [`pushers`] — setting, checking and rotating the device's pusher.
 //! 7. [`sync`] — push-rule sync; [`settings`] — editing the rules (keywords, room modes, …).
 //! 8. [`notify`] — a push in, a notification (or a reason not to show one) out;
-//!    [`actions`] — what a notification's buttons do (mark read, accept or decline an invite).
+//!    [`actions`] — what a notification's buttons do (mark read, accept or decline an invite);
+//!    [`media`] — avatars: thumbnails, cached, within a deadline.
 //!
 //! [`urls`] builds the API's URLs for all of them and [`ids`] checks identifiers where they come
 //! in (both pure). [`Client`] ties them together; [`secret::Secret`] keeps tokens and passwords out of logs.
@@ -25,6 +26,7 @@ pub mod client;
 pub mod gateway;
 pub mod http;
 pub mod ids;
+pub mod media;
 pub mod notify;
 pub mod payload;
 pub mod pushers;

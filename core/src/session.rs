@@ -486,14 +486,40 @@ impl SessionClient {
     }
 
     /// Sends an authenticated request; on `M_UNKNOWN_TOKEN` refreshes once and sends it again.
-    pub async fn send_request(&self, mut request: Request) -> Result<Value, SessionError> {
+    pub async fn send_request(&self, request: Request) -> Result<Value, SessionError> {
+        self.authorized(
+            request,
+            |request| async move { self.transport.send(&request).await },
+        )
+        .await
+    }
+
+    /// Like [`SessionClient::send_request`], for an answer that is not JSON (media): the body
+    /// and its `Content-Type`.
+    pub async fn send_request_for_bytes(
+        &self,
+        request: Request,
+    ) -> Result<(Vec<u8>, Option<String>), SessionError> {
+        self.authorized(request, |request| async move {
+            self.transport.send_for_bytes(&request).await
+        })
+        .await
+    }
+
+    /// Sends `request` with the access token, refreshing it once when the server says it
+    /// expired.
+    async fn authorized<T, F, Fut>(&self, mut request: Request, send: F) -> Result<T, SessionError>
+    where
+        F: Fn(Request) -> Fut,
+        Fut: std::future::Future<Output = Result<T, HttpError>>,
+    {
         for attempt in 0..2 {
             let session = self.session().ok_or(SessionError::NotSignedIn)?;
             if is_soft_logged_out(&session) {
                 return Err(SessionError::SoftLoggedOut);
             }
             request.access_token = Some(session.access_token.clone());
-            match self.transport.send(&request).await {
+            match send(request.clone()).await {
                 Err(HttpError::Matrix(e)) if e.is("M_UNKNOWN_TOKEN") && attempt == 0 => {
                     self.refresh_after(&session.access_token, e.soft_logout).await?;
                 }

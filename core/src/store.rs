@@ -158,6 +158,21 @@ impl StateStore {
         self.write_with(name, value, false, false)
     }
 
+    /// Writes raw bytes (a cached image) like [`StateStore::write_cache`]: atomically, not
+    /// flushed. `name` may name a file in a subfolder, which is created.
+    pub fn write_bytes_cache(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let path = self.dir.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+        }
+        self.write_raw(name, bytes, false, false)
+    }
+
+    /// Reads raw bytes written by [`StateStore::write_bytes_cache`]; `None` when missing.
+    pub fn read_bytes(&self, name: &str) -> Option<Vec<u8>> {
+        fs::read(self.dir.join(name)).ok()
+    }
+
     fn write_with<T: Serialize>(
         &self,
         name: &str,
@@ -165,14 +180,22 @@ impl StateStore {
         durable: bool,
         private: bool,
     ) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(value).map_err(|e| io_error(&self.dir.join(name), e))?;
+        self.write_raw(name, &bytes, durable, private)
+    }
+
+    fn write_raw(&self, name: &str, bytes: &[u8], durable: bool, private: bool) -> Result<(), StoreError> {
         let path = self.dir.join(name);
         // One temporary file per write: concurrent writers (threads or processes) never share one.
         static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let write_id = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let temporary = self
-            .dir
-            .join(format!(".{name}.{}.{write_id}.tmp", std::process::id()));
-        let bytes = serde_json::to_vec(value).map_err(|e| io_error(&path, e))?;
+        // Beside the file, so that the rename stays within one folder.
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let temporary = path.with_file_name(format!(
+            ".{}.{}.{write_id}.tmp",
+            file_name.unwrap_or_default(),
+            std::process::id()
+        ));
         let write = || -> std::io::Result<()> {
             let mut options = OpenOptions::new();
             options.write(true).create(true).truncate(true);
@@ -181,7 +204,7 @@ impl StateStore {
                 std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
             }
             let mut file = options.open(&temporary)?;
-            file.write_all(&bytes)?;
+            file.write_all(bytes)?;
             if durable {
                 file.sync_all()?;
             }

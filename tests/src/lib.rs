@@ -295,6 +295,24 @@ pub async fn create_room(creator: &Client, body: Value) -> String {
         .to_owned()
 }
 
+/// Uploads `bytes` of `content_type` to `hs` with `token` (`POST /_matrix/media/v3/upload`);
+/// the `mxc://` URL.
+pub async fn upload_media(hs: &Homeserver, token: &Secret, content_type: &str, bytes: Vec<u8>) -> String {
+    let url = hs.url.join("_matrix/media/v3/upload").unwrap();
+    let answer: Value = reqwest::Client::new()
+        .post(url)
+        .bearer_auth(token.expose())
+        .header("Content-Type", content_type)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["content_uri"].as_str().unwrap().to_owned()
+}
+
 /// Joins `room` as `member`.
 pub async fn join(member: &Client, room: &str) {
     let url = member.session_client().url_of(&["join", room]);

@@ -4,6 +4,7 @@
 use matrix_push::Client;
 use matrix_push::actions::{ActionError, ReceiptVisibility};
 use matrix_push::http::{Method, Request};
+use matrix_push::media::MediaError;
 use matrix_push_tests::{Homeserver, create_room, join, send_event};
 use serde_json::{Value, json};
 
@@ -143,4 +144,69 @@ async fn ids_of_the_wrong_shape_are_refused_before_any_request() {
         Err(ActionError::InvalidId(_))
     ));
     assert_eq!(bob.session_client().transport().requests_sent(), before);
+}
+
+/// A 4×4 red PNG.
+const PNG: &str = "89504e470d0a1a0a0000000d4948445200000004000000040806000000a9f19e7e0000001249444154789c63f8cfc0f01f1933902e00003c401fe1e08177b40000000049454e44ae426082";
+
+fn png() -> Vec<u8> {
+    (0..PNG.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&PNG[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// Uploads `bytes` as `who`; the mxc URL.
+async fn upload(hs: &Homeserver, who: &Client, bytes: Vec<u8>) -> String {
+    // The upload takes raw bytes, which the SDK's JSON transport does not send.
+    let token = who.session().unwrap().access_token;
+    matrix_push_tests::upload_media(hs, &token, "image/png", bytes).await
+}
+
+#[tokio::test]
+async fn avatars_come_as_thumbnails_cached_for_the_next_push_and_never_late() {
+    let hs = Homeserver::main();
+    let (alice, alice_id, _) = hs.signed_in("avataralice").await;
+    let (bob, _, _) = hs.signed_in("avatarbob").await;
+    let mxc = upload(&hs, &alice, png()).await;
+    let url = alice
+        .session_client()
+        .url_of(&["profile", &alice_id, "avatar_url"]);
+    alice
+        .session_client()
+        .send_request(Request::new(Method::Put, url).json(json!({"avatar_url": mxc})))
+        .await
+        .unwrap();
+
+    let thumbnail = bob.avatar(&mxc, std::time::Duration::from_secs(5)).await.unwrap();
+    assert!(
+        thumbnail.content_type.starts_with("image/"),
+        "{}",
+        thumbnail.content_type
+    );
+    assert!(
+        thumbnail.bytes.starts_with(&[0x89, b'P', b'N', b'G']) || thumbnail.bytes.starts_with(&[0xff, 0xd8])
+    );
+    // The next push in the app or its extension takes it from the shared store.
+    let before = bob.session_client().transport().requests_sent();
+    let again = bob.avatar(&mxc, std::time::Duration::from_secs(5)).await.unwrap();
+    assert_eq!(again, thumbnail);
+    assert_eq!(bob.session_client().transport().requests_sent(), before, "cached");
+
+    // Never past the deadline; and media that does not exist, or a URL that is not mxc, is an error.
+    let other = upload(&hs, &alice, png()).await;
+    let started = std::time::Instant::now();
+    let late = bob.avatar(&other, std::time::Duration::from_millis(1)).await;
+    assert!(matches!(late, Err(MediaError::Deadline(_))), "{late:?}");
+    assert!(started.elapsed() < std::time::Duration::from_millis(500));
+    let missing = format!("mxc://{}/doesnotexist", hs.server_name);
+    assert!(matches!(
+        bob.avatar(&missing, std::time::Duration::from_secs(5)).await,
+        Err(MediaError::Session(_))
+    ));
+    assert!(matches!(
+        bob.avatar("https://example.org/x.png", std::time::Duration::from_secs(5))
+            .await,
+        Err(MediaError::InvalidMxc(_))
+    ));
 }
