@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The project's push gateway, from the core crate (feature `gateway`).
 pub use matrix_push::gateway;
 pub mod cli;
+pub mod homeservers;
 pub mod hostile;
 
 /// The shared fixtures: `MATRIX_PUSH_FIXTURES`, else `shared/fixtures` in the nearest folder
@@ -79,10 +80,19 @@ pub struct Homeserver {
     secret: String,
 }
 
+/// A harness variable: from the environment (`./scripts/test`, `eval "$(scripts/synapse env)"`),
+/// else from the homeservers [`homeservers::ensure`] finds or starts (once per process).
 fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: start the test homeservers with `scripts/synapse start main` and `eval \"$(scripts/synapse env)\"`, or run ./scripts/test")
-    })
+    if let Ok(value) = std::env::var(name) {
+        return value;
+    }
+    static STARTED: std::sync::OnceLock<std::collections::HashMap<String, String>> =
+        std::sync::OnceLock::new();
+    let variables = STARTED.get_or_init(homeservers::ensure);
+    variables
+        .get(name)
+        .cloned()
+        .unwrap_or_else(|| panic!("scripts/synapse env does not give {name}"))
 }
 
 impl Homeserver {
