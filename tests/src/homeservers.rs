@@ -133,11 +133,13 @@ fn start_watchdog(owners: &Path, lock: &Path, instances: &[&str]) {
             exec 9>&-
         done
     "#;
+    // The outer shell starts the watchdog in the background and returns at once: the watchdog
+    // outlives this process (and is no zombie of it).
     let mut command = Command::new("sh");
     command
         .arg("-c")
+        .arg(r#"sh -c "$0" matrix-push-harness-watchdog "$@" &"#)
         .arg(script)
-        .arg("matrix-push-harness-watchdog")
         .arg(owners)
         .arg(lock)
         .arg(synapse_script())
@@ -147,7 +149,8 @@ fn start_watchdog(owners: &Path, lock: &Path, instances: &[&str]) {
         .stderr(Stdio::null());
     // Its own process group: a Ctrl-C on the test run does not stop it before the clean-up.
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    command.spawn().expect("the harness watchdog starts");
+    let started = command.status().expect("the harness watchdog starts");
+    assert!(started.success(), "the harness watchdog did not start");
 }
 
 /// `scripts/synapse env`, read into name → value.
