@@ -13,12 +13,11 @@
 //! 8. [`notify`] — a push in, a notification (or a reason not to show one) out.
 //!
 //! [`Client`] ties them together; [`secret::Secret`] keeps tokens and passwords out of logs.
-//! With the `gateway` feature (on by default, off in the mobile library), [`gateway`] is the
-//! project's local push gateway, for the command line, the demo and the end-to-end suites.
+//! The project's local push gateway (for the command line, the demo and the end-to-end suites) is
+//! the crate `matrix-push-gateway`, and the `matrix-push` command line the crate
+//! `matrix-push-cli`: neither ships in the mobile library.
 
 pub mod client;
-#[cfg(feature = "gateway")]
-pub mod gateway;
 pub mod http;
 pub mod notify;
 pub mod payload;

@@ -11,7 +11,7 @@
 //! its files before exiting.
 
 use matrix_push::Client;
-use matrix_push::gateway::{Delivery, DeviceProvider, Gateway};
+use matrix_push_tests::gateway::{Delivery, DeviceProvider, Gateway};
 use matrix_push::http::{Method, Request};
 use matrix_push::notify::{NotificationKind, Outcome, SuppressReason};
 use matrix_push::payload::PushPayload;

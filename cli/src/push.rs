@@ -178,7 +178,7 @@ const DEFAULT_LISTEN: &str = "127.0.0.1:5090";
 /// `matrix-push gateway`: serves the Push Gateway API and prints every payload a phone would
 /// receive (optionally saving it, and resolving it with the saved session) until stopped.
 pub async fn gateway(context: &Context, args: &[&str]) -> Result<(), Failure> {
-    use matrix_push::gateway::{DeviceProvider, Gateway};
+    use matrix_push_gateway::{DeviceProvider, Gateway};
     let parsed = Parsed::new(
         "gateway",
         args,
@@ -346,7 +346,7 @@ const EXEC_TIMEOUT: Duration = Duration::from_secs(30);
 async fn hand_on(
     command: &str,
     provider: &str,
-    delivery: &matrix_push::gateway::Delivery,
+    delivery: &matrix_push_gateway::Delivery,
 ) -> Result<Option<i32>, String> {
     use tokio::io::AsyncWriteExt;
     let mut child = tokio::process::Command::new("sh")

@@ -1,5 +1,6 @@
 //! The project's own push gateway, standing in for Sygnal + FCM v1 + APNs on a developer's machine
-//! (feature `gateway`; `matrix-push gateway`, the demo and the end-to-end suites use it).
+//! (crate `matrix-push-gateway`, never in the mobile library; `matrix-push gateway`, the demo and
+//! the end-to-end suites use it).
 //!
 //! A homeserver sends `POST /_matrix/push/v1/notify` to it; for every device of the notification
 //! it builds what the phone would receive — the FCM v1 **data map** (`RemoteMessage.getData()`) or
@@ -80,11 +81,11 @@ impl DeviceProvider {
 }
 
 /// The phone reads what this provider hands it with the payload decoder of the same name.
-impl From<DeviceProvider> for crate::payload::Provider {
-    fn from(provider: DeviceProvider) -> crate::payload::Provider {
+impl From<DeviceProvider> for matrix_push::payload::Provider {
+    fn from(provider: DeviceProvider) -> matrix_push::payload::Provider {
         match provider {
-            DeviceProvider::Fcm => crate::payload::Provider::Fcm,
-            DeviceProvider::Apns => crate::payload::Provider::Apns,
+            DeviceProvider::Fcm => matrix_push::payload::Provider::Fcm,
+            DeviceProvider::Apns => matrix_push::payload::Provider::Apns,
         }
     }
 }
@@ -476,8 +477,8 @@ pub struct Delivery {
 
 impl Delivery {
     /// The payload as the phone's SDK reads it (the decoder of the delivery's provider).
-    pub fn decode(&self) -> Result<crate::payload::PushPayload, crate::payload::PayloadError> {
-        crate::payload::decode(self.provider.into(), &self.payload)
+    pub fn decode(&self) -> Result<matrix_push::payload::PushPayload, matrix_push::payload::PayloadError> {
+        matrix_push::payload::decode(self.provider.into(), &self.payload)
     }
 }
 
