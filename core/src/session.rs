@@ -196,12 +196,9 @@ pub async fn discover_homeserver(transport: &Transport, input: &str) -> Result<U
     let base = if input.starts_with("https://") || input.starts_with("http://") {
         Url::parse(input).map_err(|_| invalid())?
     } else {
-        let server_name = match input.strip_prefix('@') {
-            Some(user) => user
-                .split_once(':')
-                .map(|(_, server)| server)
-                .ok_or_else(invalid)?,
-            None => input,
+        let server_name = match input.starts_with('@') {
+            true => server_name(input).ok_or_else(invalid)?,
+            false => input,
         };
         if server_name.is_empty() || server_name.contains(['/', ' ', '@']) {
             return Err(invalid());
@@ -219,6 +216,21 @@ pub async fn discover_homeserver(transport: &Transport, input: &str) -> Result<U
     };
     validate_homeserver(transport, &base).await?;
     Ok(base)
+}
+
+/// The server name of a user id (`@alice:example.org` → `example.org`, a port kept); `None` when
+/// `user_id` is not `@localpart:server`.
+///
+/// ```
+/// use matrix_push::session::server_name;
+/// assert_eq!(server_name("@alice:example.org"), Some("example.org"));
+/// assert_eq!(server_name("@bob:localhost:8008"), Some("localhost:8008"));
+/// assert_eq!(server_name("alice"), None);
+/// assert_eq!(server_name("@alice:"), None);
+/// ```
+pub fn server_name(user_id: &str) -> Option<&str> {
+    let (_, server) = user_id.strip_prefix('@')?.split_once(':')?;
+    (!server.is_empty()).then_some(server)
 }
 
 /// The client-server API base for `url`: `None` unless it is an http(s) URL that can be a base;
