@@ -215,6 +215,7 @@ pub enum PusherKind {
 }
 
 impl PusherKind {
+    /// The kind `GET /pushers` names (`http`, `email`, anything else).
     pub fn from_name(name: &str) -> PusherKind {
         match name {
             "http" => PusherKind::Http,
@@ -223,6 +224,7 @@ impl PusherKind {
         }
     }
 
+    /// The name the server uses.
     pub fn as_str(&self) -> &str {
         match self {
             PusherKind::Http => "http",

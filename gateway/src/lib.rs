@@ -17,6 +17,9 @@
 //! [`Gateway::route_app_id`] first, then the suffix (`….fcm` → FCM v1, `….apns` → APNs). Like
 //! Sygnal with an unknown app id, the gateway puts any other device's pushkey in `rejected`.
 
+// Its public API is documented (the CLI, the demo and the suites use it).
+#![warn(missing_docs)]
+
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
@@ -464,8 +467,11 @@ fn count(notification: &Value, name: &str) -> Option<i64> {
 /// One payload handed to a "phone".
 #[derive(Clone, Debug)]
 pub struct Delivery {
+    /// The device's app id (which decided the provider).
     pub app_id: String,
+    /// The device's pushkey (the FCM or APNs token).
     pub pushkey: String,
+    /// Which push service the payload is shaped for.
     pub provider: DeviceProvider,
     /// The FCM v1 data map or the APNs payload (userInfo).
     pub payload: Value,
@@ -487,6 +493,7 @@ impl Delivery {
 pub struct NotifyRecord {
     /// The request body (`Value::Null` when it was not JSON).
     pub body: Value,
+    /// When the request arrived.
     pub received_at: Instant,
     /// The HTTP status of the answer.
     pub status: u16,
@@ -497,7 +504,9 @@ pub struct NotifyRecord {
 /// One answered notify request and what it handed to phones, as sent to subscribers.
 #[derive(Clone, Debug)]
 pub struct Answered {
+    /// The request and its answer.
     pub record: NotifyRecord,
+    /// The payloads it handed to phones (none when the request was refused).
     pub deliveries: Vec<Delivery>,
 }
 
@@ -564,6 +573,7 @@ impl Gateway {
         format!("http://{}{NOTIFY_PATH}", self.addr)
     }
 
+    /// The address the gateway listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
