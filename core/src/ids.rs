@@ -81,8 +81,23 @@ identifier!(EventId, "event id", "$", |_| Ok(()));
 impl UserId {
     /// The server name: what follows the first `:` (`example.org:8448`).
     pub fn server_name(&self) -> &str {
-        self.0.split_once(':').map_or("", |(_, server)| server)
+        server_name(&self.0).unwrap_or_default()
     }
+}
+
+/// The server name of a user id (`@alice:example.org` → `example.org`, a port kept); `None` when
+/// `user_id` is not `@localpart:server`. The one place that reads it, for text not yet checked.
+///
+/// ```
+/// use matrix_push::ids::server_name;
+/// assert_eq!(server_name("@alice:example.org"), Some("example.org"));
+/// assert_eq!(server_name("@bob:localhost:8008"), Some("localhost:8008"));
+/// assert_eq!(server_name("alice"), None);
+/// assert_eq!(server_name("@alice:"), None);
+/// ```
+pub fn server_name(user_id: &str) -> Option<&str> {
+    let (_, server) = user_id.strip_prefix('@')?.split_once(':')?;
+    (!server.is_empty()).then_some(server)
 }
 
 #[cfg(test)]

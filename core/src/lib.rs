@@ -16,14 +16,13 @@
 //!    [`media`] — avatars: thumbnails, cached, within a deadline.
 //!
 //! [`urls`] builds the API's URLs for all of them and [`ids`] checks identifiers where they come
-//! in (both pure). [`Client`] ties them together; [`secret::Secret`] keeps tokens and passwords out of logs.
-//! With the `gateway` feature (on by default, off in the mobile library), [`gateway`] is the
-//! project's local push gateway, for the command line, the demo and the end-to-end suites.
+//! in (both pure). [`Client`] ties them together; [`secret::Secret`] keeps tokens and passwords
+//! out of logs. The project's local push gateway (for the command line, the demo and the
+//! end-to-end suites) is the crate `matrix-push-gateway`, and the `matrix-push` command line the
+//! crate `matrix-push-cli`: neither ships in the mobile library.
 
 pub mod actions;
 pub mod client;
-#[cfg(feature = "gateway")]
-pub mod gateway;
 pub mod http;
 pub mod ids;
 pub mod media;

@@ -76,15 +76,7 @@ impl Pusher {
             });
         }
         let url = Url::parse(&self.gateway_url).map_err(|e| self.bad_url(e.to_string()))?;
-        if url.path() != GATEWAY_PATH {
-            return Err(self.bad_url(format!("the path must be {GATEWAY_PATH}")));
-        }
-        let loopback = url.host_str().is_some_and(is_loopback);
-        match url.scheme() {
-            "https" => Ok(()),
-            "http" if loopback => Ok(()),
-            _ => Err(self.bad_url("it must be https (plain http only on loopback)".into())),
-        }
+        check_gateway_url(&url).map_err(|problem| self.bad_url(problem.to_string()))
     }
 
     fn bad_url(&self, reason: String) -> PusherError {
@@ -92,6 +84,19 @@ impl Pusher {
             url: self.gateway_url.clone(),
             reason,
         }
+    }
+
+    /// The `data` the homeserver passes on to the gateway with each push for this device
+    /// (`format`, `default_payload`, other fields): the pusher's `data` without `url`.
+    pub fn device_data(&self) -> Map<String, Value> {
+        let mut data = self.extra_data.clone();
+        if let Some(format) = &self.format {
+            data.insert("format".into(), json!(format));
+        }
+        if let Some(payload) = &self.default_payload {
+            data.insert("default_payload".into(), payload.clone());
+        }
+        data
     }
 
     /// The pusher's `data` as the homeserver stores it.
@@ -124,11 +129,8 @@ impl Pusher {
         body
     }
 
-    /// A pusher from `GET /pushers`; `None` for kinds other than http.
+    /// The fields of a pusher from `GET /pushers`, whatever its kind (see [`ListedPusher`]).
     fn from_server(value: &Value) -> Option<Pusher> {
-        if value.get("kind").and_then(Value::as_str) != Some("http") {
-            return None;
-        }
         let text = |field: &str| value.get(field).and_then(Value::as_str).map(str::to_owned);
         let mut data = value
             .get("data")
@@ -167,6 +169,95 @@ pub enum PusherError {
     Session(#[from] SessionError),
 }
 
+/// Why a URL cannot be a pusher's push gateway (see [`check_gateway_url`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum GatewayUrlProblem {
+    /// Not `https` (nor `http`): the homeserver cannot post to it.
+    #[error("it must be https (plain http only on loopback), not {scheme}")]
+    NotHttp { scheme: String },
+    /// The path is not [`GATEWAY_PATH`]: the homeserver posts to the URL as given.
+    #[error("the path must be {GATEWAY_PATH}")]
+    WrongPath { path: String },
+    /// Plain `http` to a host other than this machine: the homeserver would send the pushes
+    /// (with their pushkeys) unencrypted. Homeservers accept it; this crate does not set it.
+    #[error("it must be https (plain http only on loopback)")]
+    PlainHttp,
+}
+
+/// Checks that `url` can be a push gateway's: `https` (plain `http` only on loopback) and the
+/// path [`GATEWAY_PATH`]. [`Pusher::validate`] requires it; the command line's `doctor` uses it
+/// on the pushers a server lists (where [`GatewayUrlProblem::PlainHttp`] still delivers).
+pub fn check_gateway_url(url: &Url) -> Result<(), GatewayUrlProblem> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(GatewayUrlProblem::NotHttp {
+            scheme: url.scheme().to_owned(),
+        });
+    }
+    if url.path() != GATEWAY_PATH {
+        return Err(GatewayUrlProblem::WrongPath {
+            path: url.path().to_owned(),
+        });
+    }
+    if url.scheme() == "http" && !url.host_str().is_some_and(is_loopback) {
+        return Err(GatewayUrlProblem::PlainHttp);
+    }
+    Ok(())
+}
+
+/// A pusher's kind, as `GET /pushers` names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PusherKind {
+    /// Pushes go to a push gateway (`data.url`): the phones' kind.
+    Http,
+    /// The homeserver sends e-mails itself.
+    Email,
+    /// A kind this crate does not know, as the server named it.
+    Other(String),
+}
+
+impl PusherKind {
+    /// The kind `GET /pushers` names (`http`, `email`, anything else).
+    pub fn from_name(name: &str) -> PusherKind {
+        match name {
+            "http" => PusherKind::Http,
+            "email" => PusherKind::Email,
+            other => PusherKind::Other(other.to_owned()),
+        }
+    }
+
+    /// The name the server uses.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PusherKind::Http => "http",
+            PusherKind::Email => "email",
+            PusherKind::Other(name) => name,
+        }
+    }
+}
+
+/// A pusher as `GET /pushers` lists it, of any kind (see [`list_all`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListedPusher {
+    pub kind: PusherKind,
+    /// When the pushkey was last updated, as the server gives it (it hands this to the gateway
+    /// as the device's `pushkey_ts`); `None` when the server does not say.
+    pub pushkey_ts: Option<u64>,
+    /// The pusher's fields. For kinds other than http, `gateway_url` is empty unless the
+    /// server lists a `data.url`; for http an empty one means the pusher has no gateway URL.
+    pub pusher: Pusher,
+}
+
+impl ListedPusher {
+    /// A pusher from `GET /pushers`; `None` without a kind, an app id or a pushkey.
+    fn from_server(value: &Value) -> Option<ListedPusher> {
+        Some(ListedPusher {
+            kind: PusherKind::from_name(value.get("kind")?.as_str()?),
+            pushkey_ts: value.get("pushkey_ts").and_then(Value::as_u64),
+            pusher: Pusher::from_server(value)?,
+        })
+    }
+}
+
 /// What [`ensure`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EnsureOutcome {
@@ -188,14 +279,24 @@ pub async fn set(client: &SessionClient, pusher: &Pusher) -> Result<(), PusherEr
     Ok(())
 }
 
-/// This user's HTTP pushers.
+/// This user's HTTP pushers (the ones a phone sets; [`list_all`] has every kind).
 pub async fn list(client: &SessionClient) -> Result<Vec<Pusher>, PusherError> {
+    let all = list_all(client).await?;
+    Ok(all
+        .into_iter()
+        .filter(|listed| listed.kind == PusherKind::Http)
+        .map(|listed| listed.pusher)
+        .collect())
+}
+
+/// Every pusher of this user, whatever its kind (http, email, others), with its `pushkey_ts`.
+pub async fn list_all(client: &SessionClient) -> Result<Vec<ListedPusher>, PusherError> {
     let body = client.send(Method::Get, "pushers", None).await?;
     let pushers = body
         .get("pushers")
         .and_then(Value::as_array)
         .ok_or(SessionError::MalformedResponse("pushers"))?;
-    Ok(pushers.iter().filter_map(Pusher::from_server).collect())
+    Ok(pushers.iter().filter_map(ListedPusher::from_server).collect())
 }
 
 /// Removes the pusher `app_id` + `pushkey` (no error if there is none).
@@ -273,6 +374,54 @@ mod tests {
             p.gateway_url = url.into();
             assert_eq!(p.validate().is_ok(), ok, "{url}");
         }
+    }
+
+    #[test]
+    fn gateway_urls_are_checked() {
+        let check = |url: &str| check_gateway_url(&Url::parse(url).unwrap());
+        assert_eq!(check("https://push.example.org/_matrix/push/v1/notify"), Ok(()));
+        assert_eq!(check("http://[::1]:5000/_matrix/push/v1/notify"), Ok(()));
+        assert_eq!(
+            check("http://push.example.org/_matrix/push/v1/notify"),
+            Err(GatewayUrlProblem::PlainHttp)
+        );
+        assert_eq!(
+            check("https://push.example.org/notify"),
+            Err(GatewayUrlProblem::WrongPath {
+                path: "/notify".into()
+            })
+        );
+        assert!(matches!(
+            check("ftp://push.example.org/_matrix/push/v1/notify"),
+            Err(GatewayUrlProblem::NotHttp { .. })
+        ));
+    }
+
+    #[test]
+    fn every_kind_is_listed_with_its_pushkey_ts() {
+        let email = ListedPusher::from_server(&json!({
+            "kind": "email", "app_id": "m.email", "pushkey": "alice@example.org",
+            "pushkey_ts": 1_700_000_000_000u64, "data": {"brand": "Example"},
+        }))
+        .unwrap();
+        assert_eq!(email.kind, PusherKind::Email);
+        assert_eq!(email.pushkey_ts, Some(1_700_000_000_000));
+        assert_eq!(email.pusher.gateway_url, "");
+        let other = ListedPusher::from_server(&json!({"kind": "carrier", "app_id": "a", "pushkey": "k"}));
+        assert_eq!(other.unwrap().kind, PusherKind::Other("carrier".into()));
+        assert_eq!(
+            ListedPusher::from_server(&json!({"app_id": "a", "pushkey": "k"})),
+            None
+        );
+
+        let mut p = pusher();
+        p.default_payload = Some(json!({"cs": "x"}));
+        let listed = ListedPusher::from_server(&p.set_body()).unwrap();
+        assert_eq!((listed.kind, listed.pushkey_ts), (PusherKind::Http, None));
+        assert_eq!(
+            Value::Object(listed.pusher.device_data()),
+            json!({"format": "event_id_only", "default_payload": {"cs": "x"}})
+        );
     }
 
     #[test]

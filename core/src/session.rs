@@ -7,6 +7,7 @@
 //! cross-process lock and re-read the store first, so a refresh token is never spent twice.
 
 use crate::http::{HttpError, Method, Request, Transport};
+use crate::ids::server_name;
 use crate::secret::Secret;
 use crate::store::{StateStore, StoreError};
 use crate::urls::is_loopback;
@@ -203,12 +204,9 @@ pub async fn discover_homeserver(transport: &Transport, input: &str) -> Result<U
     let base = if input.starts_with("https://") || input.starts_with("http://") {
         Url::parse(input).map_err(|_| invalid())?
     } else {
-        let server_name = match input.strip_prefix('@') {
-            Some(user) => user
-                .split_once(':')
-                .map(|(_, server)| server)
-                .ok_or_else(invalid)?,
-            None => input,
+        let server_name = match input.starts_with('@') {
+            true => server_name(input).ok_or_else(invalid)?,
+            false => input,
         };
         if server_name.is_empty() || server_name.contains(['/', ' ', '@']) {
             return Err(invalid());

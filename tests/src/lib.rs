@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The project's push gateway, from the core crate (feature `gateway`).
-pub use matrix_push::gateway;
+/// The project's push gateway (crate `matrix-push-gateway`), under the name the suites use.
+pub use matrix_push_gateway as gateway;
 pub mod cli;
 pub mod homeservers;
 pub mod hostile;
@@ -59,7 +59,7 @@ pub fn release_cli_binary() -> PathBuf {
     let binary = target_dir().join("release").join("matrix-push");
     assert!(
         binary.is_file(),
-        "{} is missing: build it with `cargo build --release -p matrix-push --bin matrix-push`",
+        "{} is missing: build it with `cargo build --release -p matrix-push-cli --bin matrix-push`",
         binary.display()
     );
     binary

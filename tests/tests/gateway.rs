@@ -1,5 +1,5 @@
-//! The project's push gateway (`matrix_push::gateway`): its conversion against every capture of a
-//! real Sygnal delivery in `fixtures/payloads/`, the rules the captures do not cover, its HTTP
+//! The project's push gateway (crate `matrix-push-gateway`): its conversion against every capture
+//! of a real Sygnal delivery in `fixtures/payloads/`, the rules the captures do not cover, its HTTP
 //! surface, and — against the real Synapse started by `scripts/synapse` — pushes for a message
 //! reaching an FCM and an APNs "phone", none for a notice, and a rejected pushkey's pusher
 //! removed by Synapse.

@@ -11,7 +11,6 @@
 //! its files before exiting.
 
 use matrix_push::Client;
-use matrix_push::gateway::{Delivery, DeviceProvider, Gateway};
 use matrix_push::http::{Method, Request};
 use matrix_push::notify::{NotificationKind, Outcome, SuppressReason};
 use matrix_push::payload::PushPayload;
@@ -19,6 +18,7 @@ use matrix_push::pushers::Pusher;
 use matrix_push::secret::Secret;
 use matrix_push::session::LoginIdentifier;
 use matrix_push::settings::RoomNotificationMode;
+use matrix_push_tests::gateway::{Delivery, DeviceProvider, Gateway};
 use matrix_push_tests::{Homeserver, create_room, join, send_event, set_display_name, temp_dir, unique};
 use serde_json::{Value, json};
 use std::collections::HashMap;

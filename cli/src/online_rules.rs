@@ -1,9 +1,9 @@
 //! The `rules` commands that talk to the homeserver.
 
 use crate::Context;
-use crate::args::{Failure, Parsed, sync_failure, usage};
+use crate::args::{Failure, KeywordCommand, RoomModeCommand, RuleRef, RulesCommand, sync_failure, usage};
 use crate::progress;
-use matrix_push::rules::{PushRules, RuleKind};
+use matrix_push::rules::PushRules;
 use matrix_push::settings::RoomNotificationMode;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -11,47 +11,41 @@ use std::time::Duration;
 /// How long `rules sync` long-polls per request.
 const POLL_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub async fn rules(context: &Context, args: &[&str]) -> Result<(), Failure> {
-    match args {
-        ["show", rest @ ..] => show(context, rest).await,
-        ["sync", rest @ ..] => sync(context, rest).await,
-        ["keyword", rest @ ..] => keyword(context, rest).await,
-        ["room-mode", rest @ ..] => room_mode(context, rest).await,
-        [verb @ ("enable" | "disable"), rest @ ..] => {
-            let command = format!("rules {verb}");
-            let parsed = Parsed::new(&command, rest, &[], &[])?;
-            let [kind, rule_id] = parsed.positionals(&command, ["KIND", "RULE_ID"])?;
-            let kind = rule_kind(kind)?;
-            let enabled = *verb == "enable";
-            let client = context.signed_in()?;
-            client
-                .set_rule_enabled(kind, rule_id, enabled)
-                .await
-                .map_err(sync_failure)?;
-            context.print(
-                json!({"kind": kind, "rule_id": rule_id, "enabled": enabled}),
-                || format!("{kind} {rule_id}: {verb}d"),
-            );
-            Ok(())
-        }
-        [other, ..] => Err(usage(format!("unknown rules command {other:?}"))),
-        [] => Err(usage("rules needs a command")),
+pub async fn rules(context: &Context, command: RulesCommand) -> Result<(), Failure> {
+    match command {
+        RulesCommand::Show { fetch } => show(context, fetch).await,
+        RulesCommand::Sync { once } => sync(context, once).await,
+        RulesCommand::Keyword(command) => keyword(context, command).await,
+        RulesCommand::RoomMode(command) => room_mode(context, command).await,
+        RulesCommand::Enable(rule) => set_enabled(context, rule, true).await,
+        RulesCommand::Disable(rule) => set_enabled(context, rule, false).await,
+        // Offline: no session needed (`main` runs these before signing in).
+        RulesCommand::Eval { file } => crate::offline::eval_command(file.as_deref()),
+        RulesCommand::Explain { file, id } => crate::offline::explain(&file, id.as_deref(), context.json),
     }
 }
 
-fn rule_kind(name: &str) -> Result<RuleKind, Failure> {
-    RuleKind::from_name(name).ok_or_else(|| {
-        usage(format!(
-            "unknown rule kind {name:?}: override, content, postcontent, room, sender or underride"
-        ))
-    })
+async fn set_enabled(
+    context: &Context,
+    RuleRef { kind, rule_id }: RuleRef,
+    enabled: bool,
+) -> Result<(), Failure> {
+    let client = context.signed_in()?;
+    client
+        .set_rule_enabled(kind, &rule_id, enabled)
+        .await
+        .map_err(sync_failure)?;
+    let verb = if enabled { "enable" } else { "disable" };
+    context.print(
+        json!({"kind": kind, "rule_id": rule_id, "enabled": enabled}),
+        || format!("{kind} {rule_id}: {verb}d"),
+    );
+    Ok(())
 }
 
-async fn show(context: &Context, args: &[&str]) -> Result<(), Failure> {
-    let parsed = Parsed::new("rules show", args, &[], &["--fetch"])?;
-    parsed.positionals("rules show", [])?;
+async fn show(context: &Context, fetch: bool) -> Result<(), Failure> {
     let client = context.signed_in()?;
-    let rules = if parsed.flag("--fetch") {
+    let rules = if fetch {
         progress::step("fetching the push rules", client.fetch_push_rules())
             .await
             .map_err(sync_failure)?
@@ -123,12 +117,10 @@ fn print_change(context: &Context, rules: &PushRules) {
     });
 }
 
-async fn sync(context: &Context, args: &[&str]) -> Result<(), Failure> {
-    let parsed = Parsed::new("rules sync", args, &[], &["--once"])?;
-    parsed.positionals("rules sync", [])?;
+async fn sync(context: &Context, once: bool) -> Result<(), Failure> {
     let client = context.signed_in()?;
     let first = progress::step("fetching the push rules", client.fetch_push_rules()).await;
-    if parsed.flag("--once") {
+    if once {
         print_change(context, &first.map_err(sync_failure)?);
         return Ok(());
     }
@@ -148,40 +140,35 @@ async fn sync(context: &Context, args: &[&str]) -> Result<(), Failure> {
     Err(sync_failure(ended))
 }
 
-async fn keyword(context: &Context, args: &[&str]) -> Result<(), Failure> {
-    match args {
-        [verb @ ("add" | "remove"), rest @ ..] => {
-            let command = format!("rules keyword {verb}");
-            let parsed = Parsed::new(&command, rest, &[], &[])?;
-            let [word] = parsed.positionals(&command, ["WORD"])?;
-            if word.is_empty() {
-                return Err(usage(format!("{command}: the keyword is empty")));
-            }
-            let client = context.signed_in()?;
-            match *verb {
-                "add" => client.add_keyword(word).await,
-                _ => client.remove_keyword(word).await,
-            }
-            .map_err(sync_failure)?;
-            let done = if *verb == "add" { "added" } else { "removed" };
-            context.print(json!({"keyword": word, done: true}), || {
-                format!("keyword {word:?}: {done}")
-            });
-            Ok(())
-        }
-        ["list", rest @ ..] => {
-            Parsed::new("rules keyword list", rest, &[], &[])?.positionals("rules keyword list", [])?;
+async fn keyword(context: &Context, command: KeywordCommand) -> Result<(), Failure> {
+    let (word, add) = match command {
+        KeywordCommand::Add { word } => (word, true),
+        KeywordCommand::Remove { word } => (word, false),
+        KeywordCommand::List => {
             let client = context.signed_in()?;
             progress::step("fetching the push rules", client.fetch_push_rules())
                 .await
                 .map_err(sync_failure)?;
             let keywords = client.keywords().await.map_err(sync_failure)?;
             context.print(json!(keywords), || keywords.join("\n"));
-            Ok(())
+            return Ok(());
         }
-        [other, ..] => Err(usage(format!("unknown rules keyword command {other:?}"))),
-        [] => Err(usage("rules keyword needs add, remove or list")),
+    };
+    let verb = if add { "add" } else { "remove" };
+    if word.is_empty() {
+        return Err(usage(format!("rules keyword {verb}: the keyword is empty")));
     }
+    let client = context.signed_in()?;
+    match add {
+        true => client.add_keyword(&word).await,
+        false => client.remove_keyword(&word).await,
+    }
+    .map_err(sync_failure)?;
+    let done = if add { "added" } else { "removed" };
+    context.print(json!({"keyword": word, done: true}), || {
+        format!("keyword {word:?}: {done}")
+    });
+    Ok(())
 }
 
 fn mode_name(mode: Option<RoomNotificationMode>) -> &'static str {
@@ -192,18 +179,16 @@ fn mode_name(mode: Option<RoomNotificationMode>) -> &'static str {
     }
 }
 
-async fn room_mode(context: &Context, args: &[&str]) -> Result<(), Failure> {
-    match args {
-        ["get", rest @ ..] => {
-            let parsed = Parsed::new("rules room-mode get", rest, &[], &[])?;
-            let [room_id] = parsed.positionals("rules room-mode get", ["ROOM_ID"])?;
-            matrix_push::settings::validate_room_id(room_id).map_err(sync_failure)?;
+async fn room_mode(context: &Context, command: RoomModeCommand) -> Result<(), Failure> {
+    match command {
+        RoomModeCommand::Get { room_id } => {
+            matrix_push::settings::validate_room_id(&room_id).map_err(sync_failure)?;
             let client = context.signed_in()?;
             // A one-off command shows the server's rules, not what this store last saw.
             progress::step("fetching the push rules", client.fetch_push_rules())
                 .await
                 .map_err(sync_failure)?;
-            let mode = client.room_mode(room_id).await.map_err(sync_failure)?;
+            let mode = client.room_mode(&room_id).await.map_err(sync_failure)?;
             let name = mode_name(mode);
             context.print(
                 json!({"room_id": room_id, "mode": name, "own_rule": mode.is_some()}),
@@ -214,30 +199,16 @@ async fn room_mode(context: &Context, args: &[&str]) -> Result<(), Failure> {
             );
             Ok(())
         }
-        ["set", rest @ ..] => {
-            let command = "rules room-mode set";
-            let parsed = Parsed::new(command, rest, &[], &[])?;
-            let [room_id, mode] = parsed.positionals(command, ["ROOM_ID", "all|mentions|mute"])?;
-            let mode = match mode {
-                "all" => RoomNotificationMode::AllMessages,
-                "mentions" => RoomNotificationMode::MentionsAndKeywordsOnly,
-                "mute" => RoomNotificationMode::Mute,
-                other => {
-                    return Err(usage(format!(
-                        "{command}: the mode is all, mentions or mute, not {other:?}"
-                    )));
-                }
-            };
-            matrix_push::settings::validate_room_id(room_id).map_err(sync_failure)?;
+        RoomModeCommand::Set { room_id, mode } => {
+            let mode = RoomNotificationMode::from(mode);
+            matrix_push::settings::validate_room_id(&room_id).map_err(sync_failure)?;
             let client = context.signed_in()?;
-            client.set_room_mode(room_id, mode).await.map_err(sync_failure)?;
+            client.set_room_mode(&room_id, mode).await.map_err(sync_failure)?;
             let name = mode_name(Some(mode));
             context.print(json!({"room_id": room_id, "mode": name}), || {
                 format!("{room_id}: {name}")
             });
             Ok(())
         }
-        [other, ..] => Err(usage(format!("unknown rules room-mode command {other:?}"))),
-        [] => Err(usage("rules room-mode needs get or set")),
     }
 }

@@ -6,11 +6,13 @@
 //! kept in pure functions (no I/O) so it is unit-tested below.
 
 use crate::Context;
-use crate::args::{Failure, Parsed};
+use crate::args::Failure;
 use crate::progress;
 use matrix_push::Client;
 use matrix_push::http::{HttpConfig, HttpError, Method, Request, Transport, redacted_url};
-use matrix_push::pushers::GATEWAY_PATH;
+use matrix_push::pushers::{
+    self, GATEWAY_PATH, GatewayUrlProblem, ListedPusher, Pusher, PusherError, PusherKind,
+};
 use matrix_push::rules::{CompiledRuleset, PushContext, RuleKind, Ruleset};
 use matrix_push::session::{Session, SessionError};
 use serde_json::{Map, Value, json};
@@ -45,10 +47,38 @@ impl Status {
     }
 }
 
+/// What a finding is about: the checks, in the order they run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckName {
+    /// The homeserver answers `/versions`.
+    Homeserver,
+    /// The saved session is valid.
+    Session,
+    /// There is a pusher, and its gateway is well-formed and answers.
+    Pushers,
+    /// The push rules do not silence everyday messages.
+    Rules,
+    /// A test push through each gateway (`--send-test`).
+    TestPush,
+}
+
+impl CheckName {
+    /// As the report and `--json` name it.
+    fn as_str(self) -> &'static str {
+        match self {
+            CheckName::Homeserver => "homeserver",
+            CheckName::Session => "session",
+            CheckName::Pushers => "pushers",
+            CheckName::Rules => "rules",
+            CheckName::TestPush => "test-push",
+        }
+    }
+}
+
 /// One finding: a line of the report.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Check {
-    pub name: &'static str,
+    pub name: CheckName,
     pub status: Status,
     pub message: String,
     /// Machine-readable details for `--json`.
@@ -56,7 +86,7 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(name: &'static str, status: Status, message: impl Into<String>) -> Check {
+    fn new(name: CheckName, status: Status, message: impl Into<String>) -> Check {
         Check {
             name,
             status,
@@ -71,20 +101,20 @@ impl Check {
     }
 
     /// Names the pusher the finding is about, for `--json` readers.
-    fn about(self, pusher: &ServerPusher) -> Check {
-        self.with("app_id", json!(pusher.app_id))
-            .with("pushkey", json!(pusher.pushkey))
+    fn about(self, listed: &ListedPusher) -> Check {
+        self.with("app_id", json!(listed.pusher.app_id))
+            .with("pushkey", json!(listed.pusher.pushkey))
     }
 
     /// `[fail] pushers: …`, always one line (server messages can hold line breaks).
     fn line(&self) -> String {
         let message = self.message.split_whitespace().collect::<Vec<_>>().join(" ");
-        format!("[{}] {}: {message}", self.status.as_str(), self.name)
+        format!("[{}] {}: {message}", self.status.as_str(), self.name.as_str())
     }
 
     fn to_json(&self) -> Value {
         let mut object = Map::new();
-        object.insert("check".into(), json!(self.name));
+        object.insert("check".into(), json!(self.name.as_str()));
         object.insert("status".into(), json!(self.status.as_str()));
         object.insert("message".into(), json!(self.message));
         object.extend(self.extra.clone());
@@ -112,9 +142,9 @@ impl Report<'_> {
         }
     }
 
-    fn skip(&mut self, names: &[&'static str], reason: &str) {
+    fn skip(&mut self, names: &[CheckName], reason: &str) {
         for name in names {
-            self.add(Check::new(name, Status::Skip, reason));
+            self.add(Check::new(*name, Status::Skip, reason));
         }
     }
 
@@ -153,9 +183,7 @@ fn plural(count: usize, noun: &str) -> String {
     }
 }
 
-pub async fn doctor(context: &Context, args: &[&str]) -> Result<(), Failure> {
-    let parsed = Parsed::new("doctor", args, &[], &["--send-test"])?;
-    parsed.positionals("doctor", [])?;
+pub async fn doctor(context: &Context, send_test: bool) -> Result<(), Failure> {
     let session = context
         .session_store
         .load()
@@ -180,7 +208,12 @@ pub async fn doctor(context: &Context, args: &[&str]) -> Result<(), Failure> {
     report.add(check);
     let Some(homeserver) = homeserver else {
         report.skip(
-            &["session", "pushers", "rules", "test-push"],
+            &[
+                CheckName::Session,
+                CheckName::Pushers,
+                CheckName::Rules,
+                CheckName::TestPush,
+            ],
             "not checked: the homeserver cannot be used",
         );
         return report.finish();
@@ -192,7 +225,7 @@ pub async fn doctor(context: &Context, args: &[&str]) -> Result<(), Failure> {
     report.add(check);
     if !session_ok {
         report.skip(
-            &["pushers", "rules", "test-push"],
+            &[CheckName::Pushers, CheckName::Rules, CheckName::TestPush],
             "not checked: the session is not valid",
         );
         return report.finish();
@@ -202,15 +235,21 @@ pub async fn doctor(context: &Context, args: &[&str]) -> Result<(), Failure> {
     let (checks, usable) = check_pushers(&client, &gateways, &homeserver).await;
     report.add_all(checks);
     report.add(check_rules(&client, &session.user_id).await);
-    if parsed.flag("--send-test") {
+    if send_test {
         report.add_all(send_test_pushes(&gateways, &usable, &session.user_id).await);
     } else {
         report.skip(
-            &["test-push"],
+            &[CheckName::TestPush],
             "pass --send-test to send a test push through each gateway",
         );
     }
     report.finish()
+}
+
+/// The server name of the signed-in user, for the ids of the doctor's made-up events and rooms
+/// (`localhost` for a user id without one, which a saved session never has).
+fn server_of(user_id: &str) -> &str {
+    matrix_push::ids::server_name(user_id).unwrap_or("localhost")
 }
 
 // 1. The homeserver.
@@ -218,11 +257,11 @@ pub async fn doctor(context: &Context, args: &[&str]) -> Result<(), Failure> {
 async fn check_homeserver(transport: &Transport, saved: &str) -> (Check, Option<Url>) {
     let Some(base) = Url::parse(saved).ok().and_then(matrix_push::urls::api_base) else {
         let message = format!("the saved homeserver {saved:?} is not an http(s) URL: {LOGIN_AGAIN}");
-        return (Check::new("homeserver", Status::Fail, message), None);
+        return (Check::new(CheckName::Homeserver, Status::Fail, message), None);
     };
     let Ok(versions) = base.join("_matrix/client/versions") else {
         let message = format!("the saved homeserver {saved:?} cannot be used: {LOGIN_AGAIN}");
-        return (Check::new("homeserver", Status::Fail, message), None);
+        return (Check::new(CheckName::Homeserver, Status::Fail, message), None);
     };
     let started = Instant::now();
     let label = format!("reaching the homeserver {}", redacted_url(&base));
@@ -234,11 +273,12 @@ async fn check_homeserver(transport: &Transport, saved: &str) -> (Check, Option<
 
 fn judge_homeserver(base: &Url, answer: Result<Value, HttpError>, took: Duration) -> Check {
     let shown = redacted_url(base);
-    let fail = |message: String| Check::new("homeserver", Status::Fail, message).with("url", json!(shown));
+    let fail =
+        |message: String| Check::new(CheckName::Homeserver, Status::Fail, message).with("url", json!(shown));
     match answer {
         Ok(body) => match newest_version(&body) {
             Some(newest) => Check::new(
-                "homeserver",
+                CheckName::Homeserver,
                 Status::Ok,
                 format!(
                     "{shown} is a Matrix homeserver (newest spec version {newest}), answered in {} ms",
@@ -306,12 +346,12 @@ async fn check_session(client: &Client, saved: &Session) -> Check {
 }
 
 fn judge_session(saved: &Session, answer: Result<(String, Option<String>), SessionError>) -> Check {
-    let fail = |message: String| Check::new("session", Status::Fail, message);
+    let fail = |message: String| Check::new(CheckName::Session, Status::Fail, message);
     match answer {
         Ok((user_id, device_id)) if user_id == saved.user_id => {
             let device_id = device_id.unwrap_or_else(|| saved.device_id.clone());
             Check::new(
-                "session",
+                CheckName::Session,
                 Status::Ok,
                 format!("signed in as {user_id} (device {device_id})"),
             )
@@ -338,60 +378,28 @@ fn judge_session(saved: &Session, answer: Result<(String, Option<String>), Sessi
 
 // 3. Pushers and their gateways.
 
-/// A pusher as `GET /pushers` lists it.
-#[derive(Clone, Debug, PartialEq)]
-struct ServerPusher {
-    kind: String,
-    app_id: String,
-    pushkey: String,
-    device_display_name: String,
-    /// `data.url` (http pushers).
-    url: Option<String>,
-    /// `data` without `url`: what the homeserver passes on to the gateway for the device.
-    device_data: Map<String, Value>,
-    pushkey_ts: Option<u64>,
-}
-
-impl ServerPusher {
-    fn from_server(value: &Value) -> Option<ServerPusher> {
-        let text = |field: &str| value.get(field).and_then(Value::as_str).map(str::to_owned);
-        let mut data = value
-            .get("data")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        let url = match data.remove("url") {
-            Some(Value::String(url)) => Some(url),
-            _ => None,
-        };
-        Some(ServerPusher {
-            kind: text("kind")?,
-            app_id: text("app_id")?,
-            pushkey: text("pushkey")?,
-            device_display_name: text("device_display_name").unwrap_or_default(),
-            url,
-            device_data: data,
-            pushkey_ts: value.get("pushkey_ts").and_then(Value::as_u64),
-        })
-    }
-
-    /// How the report names it: the app, a recognisable start of the pushkey, the device.
-    fn describe(&self) -> String {
-        let pushkey: String = if self.pushkey.chars().count() > 24 {
-            self.pushkey.chars().take(16).chain(['…']).collect()
-        } else {
-            self.pushkey.clone()
-        };
-        match self.device_display_name.as_str() {
-            "" => format!("{} (pushkey {pushkey})", self.app_id),
-            device => format!("{} (pushkey {pushkey}, device {device:?})", self.app_id),
-        }
+/// How the report names a pusher: the app, a recognisable start of the pushkey, the device.
+fn describe(listed: &ListedPusher) -> String {
+    let Pusher {
+        app_id,
+        pushkey,
+        device_display_name,
+        ..
+    } = &listed.pusher;
+    let pushkey: String = if pushkey.chars().count() > 24 {
+        pushkey.chars().take(16).chain(['…']).collect()
+    } else {
+        pushkey.clone()
+    };
+    match device_display_name.as_str() {
+        "" => format!("{app_id} (pushkey {pushkey})"),
+        device => format!("{app_id} (pushkey {pushkey}, device {device:?})"),
     }
 }
 
 /// An http pusher whose gateway answered the probe: worth a test push.
 struct UsablePusher {
-    pusher: ServerPusher,
+    pusher: ListedPusher,
     url: Url,
 }
 
@@ -400,43 +408,40 @@ async fn check_pushers(
     gateways: &Transport,
     homeserver: &Url,
 ) -> (Vec<Check>, Vec<UsablePusher>) {
-    let listed = progress::step(
-        "fetching the pushers",
-        client.session_client().send(Method::Get, "pushers", None),
-    )
-    .await;
+    let listed = progress::step("fetching the pushers", pushers::list_all(client.session_client())).await;
     let pushers = match listed {
-        Ok(body) => match body.get("pushers").and_then(Value::as_array) {
-            Some(list) => list
-                .iter()
-                .filter_map(ServerPusher::from_server)
-                .collect::<Vec<_>>(),
-            None => {
-                let message = "the server's list of pushers is malformed (no `pushers` array)";
-                return (vec![Check::new("pushers", Status::Fail, message)], Vec::new());
-            }
-        },
+        Ok(pushers) => pushers,
+        Err(PusherError::Session(SessionError::MalformedResponse(_))) => {
+            let message = "the server's list of pushers is malformed (no `pushers` array)";
+            return (
+                vec![Check::new(CheckName::Pushers, Status::Fail, message)],
+                Vec::new(),
+            );
+        }
         Err(e) => {
             let message = format!("cannot list the pushers: {e}");
-            return (vec![Check::new("pushers", Status::Fail, message)], Vec::new());
+            return (
+                vec![Check::new(CheckName::Pushers, Status::Fail, message)],
+                Vec::new(),
+            );
         }
     };
     let mut checks = vec![summarise_pushers(&pushers)];
     let mut usable = Vec::new();
     let homeserver_is_loopback = homeserver.host_str().is_some_and(matrix_push::urls::is_loopback);
     for pusher in pushers {
-        if pusher.kind != "http" {
+        if pusher.kind != PusherKind::Http {
+            let kind = pusher.kind.as_str();
             checks.push(
                 Check::new(
-                    "pushers",
+                    CheckName::Pushers,
                     Status::Skip,
                     format!(
-                        "{} pusher {}: the homeserver delivers these itself, nothing to check from here",
-                        pusher.kind,
-                        pusher.describe()
+                        "{kind} pusher {}: the homeserver delivers these itself, nothing to check from here",
+                        describe(&pusher)
                     ),
                 )
-                .with("kind", json!(pusher.kind)),
+                .with("kind", json!(kind)),
             );
             continue;
         }
@@ -457,7 +462,7 @@ async fn check_pushers(
                     "{}: the gateway URL {} is a loopback address, but the homeserver, not this \
                      machine, is what contacts the gateway — for it that address is itself, so the \
                      gateway must run on the homeserver's machine",
-                    pusher.describe(),
+                    describe(&pusher),
                     redacted_url(&url)
                 ),
             ));
@@ -474,8 +479,8 @@ async fn check_pushers(
     (checks, usable)
 }
 
-fn summarise_pushers(pushers: &[ServerPusher]) -> Check {
-    let http = pushers.iter().filter(|p| p.kind == "http").count();
+fn summarise_pushers(pushers: &[ListedPusher]) -> Check {
+    let http = pushers.iter().filter(|p| p.kind == PusherKind::Http).count();
     let count = json!(pushers.len());
     if http == 0 {
         let others = match pushers.len() {
@@ -483,7 +488,7 @@ fn summarise_pushers(pushers: &[ServerPusher]) -> Check {
             n => format!(" (only {n} non-http pusher(s), e.g. email)"),
         };
         return Check::new(
-            "pushers",
+            CheckName::Pushers,
             Status::Fail,
             format!(
                 "this account receives no pushes{others}: register one with `matrix-push pushers \
@@ -492,53 +497,54 @@ fn summarise_pushers(pushers: &[ServerPusher]) -> Check {
         )
         .with("count", count);
     }
-    let apps: Vec<&str> = pushers.iter().map(|p| p.app_id.as_str()).collect();
+    let apps: Vec<&str> = pushers.iter().map(|p| p.pusher.app_id.as_str()).collect();
     Check::new(
-        "pushers",
+        CheckName::Pushers,
         Status::Ok,
         format!("{}: {}", plural(pushers.len(), "pusher"), apps.join(", ")),
     )
     .with("count", count)
 }
 
-fn pusher_check(pusher: &ServerPusher, url: &Url, status: Status, message: String) -> Check {
-    Check::new("pushers", status, message)
+fn pusher_check(pusher: &ListedPusher, url: &Url, status: Status, message: String) -> Check {
+    Check::new(CheckName::Pushers, status, message)
         .with("gateway_url", json!(redacted_url(url)))
         .about(pusher)
 }
 
-/// The pusher's gateway URL, or the check that says why it cannot work.
-fn gateway_url(pusher: &ServerPusher) -> Result<Url, Check> {
-    let fail = |message: String| Check::new("pushers", Status::Fail, message).about(pusher);
-    let Some(text) = &pusher.url else {
+/// The pusher's gateway URL, or the check that says why it cannot work (the core's
+/// [`pushers::check_gateway_url`]; plain http to another host still delivers, so it passes here).
+fn gateway_url(pusher: &ListedPusher) -> Result<Url, Check> {
+    let fail = |message: String| Check::new(CheckName::Pushers, Status::Fail, message).about(pusher);
+    let text = &pusher.pusher.gateway_url;
+    if text.is_empty() {
         return Err(fail(format!(
             "{}: the pusher has no gateway URL (data.url): register it again",
-            pusher.describe()
-        )));
-    };
-    let url = match Url::parse(text) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => url,
-        _ => {
-            return Err(fail(format!(
-                "{}: the gateway URL {text:?} is not an http(s) URL: register the pusher again \
-                 with a correct one",
-                pusher.describe()
-            )));
-        }
-    };
-    if url.path() != GATEWAY_PATH {
-        return Err(fail(format!(
-            "{}: the gateway URL {} must have the path {GATEWAY_PATH} (the homeserver posts to it \
-             as given): register the pusher again with that path",
-            pusher.describe(),
-            redacted_url(&url)
+            describe(pusher)
         )));
     }
-    Ok(url)
+    let not_http = || {
+        fail(format!(
+            "{}: the gateway URL {text:?} is not an http(s) URL: register the pusher again with a \
+             correct one",
+            describe(pusher)
+        ))
+    };
+    let url = Url::parse(text).map_err(|_| not_http())?;
+    match pushers::check_gateway_url(&url) {
+        Ok(()) | Err(GatewayUrlProblem::PlainHttp) => Ok(url),
+        Err(GatewayUrlProblem::NotHttp { .. }) => Err(not_http()),
+        Err(GatewayUrlProblem::WrongPath { .. }) => Err(fail(format!(
+            "{}: the gateway URL {} must have the path {GATEWAY_PATH} (the homeserver posts to it \
+             as given): register the pusher again with that path",
+            describe(pusher),
+            redacted_url(&url)
+        ))),
+    }
 }
 
-fn judge_gateway_probe(pusher: &ServerPusher, url: &Url, answer: Result<Value, HttpError>) -> Check {
-    let who = pusher.describe();
+fn judge_gateway_probe(pusher: &ListedPusher, url: &Url, answer: Result<Value, HttpError>) -> Check {
+    let who = describe(pusher);
     let shown = redacted_url(url);
     let (status, message) = match http_status(&answer) {
         // Sygnal and the project's gateway answer a GET with 405; 200 and 400 are gateways too.
@@ -616,7 +622,11 @@ fn is_loopback_url(url: &Url) -> bool {
 async fn check_rules(client: &Client, user_id: &str) -> Check {
     match progress::step("fetching the push rules", client.fetch_push_rules()).await {
         Ok(rules) => analyse_rules(&rules.global, user_id),
-        Err(e) => Check::new("rules", Status::Fail, format!("cannot fetch the push rules: {e}")),
+        Err(e) => Check::new(
+            CheckName::Rules,
+            Status::Fail,
+            format!("cannot fetch the push rules: {e}"),
+        ),
     }
 }
 
@@ -630,9 +640,7 @@ struct Case {
 }
 
 fn cases(user_id: &str) -> Vec<Case> {
-    let server = user_id
-        .split_once(':')
-        .map_or("example.org", |(_, server)| server);
+    let server = server_of(user_id);
     let sender = format!("@matrix-push-doctor:{server}");
     let room_id = format!("!matrix-push-doctor:{server}");
     let event = |event_type: &str, content: Value| {
@@ -733,7 +741,7 @@ fn analyse_rules(ruleset: &Ruleset, user_id: &str) -> Check {
             "messages in group rooms and direct chats, encrypted or not, and mentions all notify".to_owned(),
         )
     };
-    Check::new("rules", status, message)
+    Check::new(CheckName::Rules, status, message)
         .with("master_enabled", json!(master_enabled))
         .with("silent", Value::Array(silent_json))
 }
@@ -809,12 +817,12 @@ fn disabled_rule_that_would_notify(
 async fn send_test_pushes(gateways: &Transport, usable: &[UsablePusher], user_id: &str) -> Vec<Check> {
     if usable.is_empty() {
         return vec![Check::new(
-            "test-push",
+            CheckName::TestPush,
             Status::Skip,
             "no pusher with a working gateway to send a test push through (see the pushers lines)",
         )];
     }
-    let server = user_id.split_once(':').map_or("localhost", |(_, server)| server);
+    let server = server_of(user_id);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
@@ -838,7 +846,7 @@ async fn send_test_pushes(gateways: &Transport, usable: &[UsablePusher], user_id
 }
 
 /// A Push Gateway API notify request for `pusher`, as a homeserver would send it.
-fn notify_request(pusher: &ServerPusher, event_id: &str, server: &str, now_secs: u64) -> Value {
+fn notify_request(pusher: &ListedPusher, event_id: &str, server: &str, now_secs: u64) -> Value {
     json!({
         "notification": {
             "event_id": event_id,
@@ -846,23 +854,26 @@ fn notify_request(pusher: &ServerPusher, event_id: &str, server: &str, now_secs:
             "counts": {"unread": 1},
             "prio": "high",
             "devices": [{
-                "app_id": pusher.app_id,
-                "pushkey": pusher.pushkey,
+                "app_id": pusher.pusher.app_id,
+                "pushkey": pusher.pusher.pushkey,
                 "pushkey_ts": pusher.pushkey_ts.unwrap_or(now_secs),
-                "data": pusher.device_data,
+                "data": pusher.pusher.device_data(),
             }],
         }
     })
 }
 
-fn judge_test_push(pusher: &ServerPusher, url: &Url, answer: Result<Value, HttpError>) -> Check {
-    let who = pusher.describe();
-    let fail = |message: String| Check::new("test-push", Status::Fail, message).about(pusher);
+fn judge_test_push(pusher: &ListedPusher, url: &Url, answer: Result<Value, HttpError>) -> Check {
+    let who = describe(pusher);
+    let fail = |message: String| Check::new(CheckName::TestPush, Status::Fail, message).about(pusher);
     let rejected = match &answer {
         Ok(body) => body
             .get("rejected")
             .and_then(Value::as_array)
-            .is_some_and(|keys| keys.iter().any(|key| key.as_str() == Some(&pusher.pushkey))),
+            .is_some_and(|keys| {
+                keys.iter()
+                    .any(|key| key.as_str() == Some(&pusher.pusher.pushkey))
+            }),
         Err(_) => false,
     };
     match answer {
@@ -873,7 +884,7 @@ fn judge_test_push(pusher: &ServerPusher, url: &Url, answer: Result<Value, HttpE
         .with("rejected", json!(true)),
         Ok(_) => {
             let check = Check::new(
-                "test-push",
+                CheckName::TestPush,
                 Status::Ok,
                 format!(
                     "{who}: the gateway accepted a test push; the phone should show a notification \
@@ -1033,13 +1044,18 @@ mod tests {
         assert!(refused.line().starts_with("[fail] homeserver: cannot reach"));
     }
 
-    fn pusher() -> ServerPusher {
-        ServerPusher::from_server(&json!({
-            "kind": "http", "app_id": "io.example.fcm", "pushkey": "key1",
-            "device_display_name": "phone",
-            "data": {"url": "https://push.example.org/_matrix/push/v1/notify", "format": "event_id_only"},
-        }))
-        .unwrap()
+    fn pusher() -> ListedPusher {
+        let mut pusher = Pusher::new(
+            "key1",
+            "io.example.fcm",
+            "https://push.example.org/_matrix/push/v1/notify",
+        );
+        pusher.device_display_name = "phone".into();
+        ListedPusher {
+            kind: PusherKind::Http,
+            pushkey_ts: None,
+            pusher,
+        }
     }
 
     #[test]
@@ -1073,7 +1089,7 @@ mod tests {
         assert!(down.message.contains("unreachable"), "{}", down.message);
 
         let mut wrong_path = pusher();
-        wrong_path.url = Some("https://push.example.org/notify".into());
+        wrong_path.pusher.gateway_url = "https://push.example.org/notify".into();
         let check = gateway_url(&wrong_path).unwrap_err();
         assert!(check.message.contains(GATEWAY_PATH), "{}", check.message);
     }
@@ -1106,7 +1122,7 @@ mod tests {
 
     #[test]
     fn lines_are_one_line_and_json_is_flat() {
-        let check = Check::new("pushers", Status::Warn, "a\nb").with("count", json!(2));
+        let check = Check::new(CheckName::Pushers, Status::Warn, "a\nb").with("count", json!(2));
         assert_eq!(check.line(), "[warn] pushers: a b");
         assert_eq!(
             check.to_json(),

@@ -1,5 +1,6 @@
 //! The project's own push gateway, standing in for Sygnal + FCM v1 + APNs on a developer's machine
-//! (feature `gateway`; `matrix-push gateway`, the demo and the end-to-end suites use it).
+//! (crate `matrix-push-gateway`, never in the mobile library; `matrix-push gateway`, the demo and
+//! the end-to-end suites use it).
 //!
 //! A homeserver sends `POST /_matrix/push/v1/notify` to it; for every device of the notification
 //! it builds what the phone would receive — the FCM v1 **data map** (`RemoteMessage.getData()`) or
@@ -15,6 +16,9 @@
 //! Which provider a device gets is decided by its app id: ids registered with
 //! [`Gateway::route_app_id`] first, then the suffix (`….fcm` → FCM v1, `….apns` → APNs). Like
 //! Sygnal with an unknown app id, the gateway puts any other device's pushkey in `rejected`.
+
+// Its public API is documented (the CLI, the demo and the suites use it).
+#![warn(missing_docs)]
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -80,11 +84,11 @@ impl DeviceProvider {
 }
 
 /// The phone reads what this provider hands it with the payload decoder of the same name.
-impl From<DeviceProvider> for crate::payload::Provider {
-    fn from(provider: DeviceProvider) -> crate::payload::Provider {
+impl From<DeviceProvider> for matrix_push::payload::Provider {
+    fn from(provider: DeviceProvider) -> matrix_push::payload::Provider {
         match provider {
-            DeviceProvider::Fcm => crate::payload::Provider::Fcm,
-            DeviceProvider::Apns => crate::payload::Provider::Apns,
+            DeviceProvider::Fcm => matrix_push::payload::Provider::Fcm,
+            DeviceProvider::Apns => matrix_push::payload::Provider::Apns,
         }
     }
 }
@@ -463,8 +467,11 @@ fn count(notification: &Value, name: &str) -> Option<i64> {
 /// One payload handed to a "phone".
 #[derive(Clone, Debug)]
 pub struct Delivery {
+    /// The device's app id (which decided the provider).
     pub app_id: String,
+    /// The device's pushkey (the FCM or APNs token).
     pub pushkey: String,
+    /// Which push service the payload is shaped for.
     pub provider: DeviceProvider,
     /// The FCM v1 data map or the APNs payload (userInfo).
     pub payload: Value,
@@ -476,8 +483,8 @@ pub struct Delivery {
 
 impl Delivery {
     /// The payload as the phone's SDK reads it (the decoder of the delivery's provider).
-    pub fn decode(&self) -> Result<crate::payload::PushPayload, crate::payload::PayloadError> {
-        crate::payload::decode(self.provider.into(), &self.payload)
+    pub fn decode(&self) -> Result<matrix_push::payload::PushPayload, matrix_push::payload::PayloadError> {
+        matrix_push::payload::decode(self.provider.into(), &self.payload)
     }
 }
 
@@ -486,6 +493,7 @@ impl Delivery {
 pub struct NotifyRecord {
     /// The request body (`Value::Null` when it was not JSON).
     pub body: Value,
+    /// When the request arrived.
     pub received_at: Instant,
     /// The HTTP status of the answer.
     pub status: u16,
@@ -496,7 +504,9 @@ pub struct NotifyRecord {
 /// One answered notify request and what it handed to phones, as sent to subscribers.
 #[derive(Clone, Debug)]
 pub struct Answered {
+    /// The request and its answer.
     pub record: NotifyRecord,
+    /// The payloads it handed to phones (none when the request was refused).
     pub deliveries: Vec<Delivery>,
 }
 
@@ -563,6 +573,7 @@ impl Gateway {
         format!("http://{}{NOTIFY_PATH}", self.addr)
     }
 
+    /// The address the gateway listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

@@ -1,7 +1,7 @@
 //! `login`, `whoami`, `logout` and `pushers`.
 
 use crate::Context;
-use crate::args::{Failure, Parsed, pusher_failure, session_failure, usage};
+use crate::args::{Failure, Format, PusherArgs, PushersCommand, pusher_failure, session_failure, usage};
 use crate::progress;
 use matrix_push::pushers::{EnsureOutcome, Pusher};
 use matrix_push::secret::Secret;
@@ -9,13 +9,16 @@ use matrix_push::session::LoginIdentifier;
 use serde_json::json;
 use std::io::Read;
 
-pub async fn login(context: &Context, args: &[&str]) -> Result<(), Failure> {
-    let parsed = Parsed::new("login", args, &["--homeserver"], &["--password-stdin"])?;
-    let [user] = parsed.positionals("login", ["USER_ID_OR_LOCALPART"])?;
+pub async fn login(
+    context: &Context,
+    user: &str,
+    homeserver: Option<&str>,
+    password_stdin: bool,
+) -> Result<(), Failure> {
     if user.is_empty() {
         return Err(usage("login needs a user id or localpart"));
     }
-    let password = if parsed.flag("--password-stdin") {
+    let password = if password_stdin {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
@@ -30,7 +33,7 @@ pub async fn login(context: &Context, args: &[&str]) -> Result<(), Failure> {
     if password.is_empty() {
         return Err(usage("the password is empty"));
     }
-    let homeserver = match parsed.value("--homeserver") {
+    let homeserver = match homeserver {
         // A URL is checked as given; a server name goes through discovery.
         Some(input) => discovery_url(input).await?,
         None if user.starts_with('@') && user.contains(':') => discovery_url(user).await?,
@@ -74,8 +77,7 @@ async fn discovery_url(input: &str) -> Result<url::Url, Failure> {
     .map_err(session_failure)
 }
 
-pub async fn whoami(context: &Context, args: &[&str]) -> Result<(), Failure> {
-    Parsed::new("whoami", args, &[], &[])?.positionals("whoami", [])?;
+pub async fn whoami(context: &Context) -> Result<(), Failure> {
     let client = context.signed_in()?;
     let (user_id, device_id) = progress::step("asking the server", client.whoami())
         .await
@@ -91,8 +93,7 @@ pub async fn whoami(context: &Context, args: &[&str]) -> Result<(), Failure> {
     Ok(())
 }
 
-pub async fn logout(context: &Context, args: &[&str]) -> Result<(), Failure> {
-    Parsed::new("logout", args, &[], &[])?.positionals("logout", [])?;
+pub async fn logout(context: &Context) -> Result<(), Failure> {
     let client = context.signed_in()?;
     let user_id = client.session().map(|s| s.user_id).unwrap_or_default();
     client.logout().await.map_err(session_failure)?;
@@ -102,10 +103,9 @@ pub async fn logout(context: &Context, args: &[&str]) -> Result<(), Failure> {
     Ok(())
 }
 
-pub async fn pushers(context: &Context, args: &[&str]) -> Result<(), Failure> {
-    match args {
-        ["list", rest @ ..] => {
-            Parsed::new("pushers list", rest, &[], &[])?.positionals("pushers list", [])?;
+pub async fn pushers(context: &Context, command: PushersCommand) -> Result<(), Failure> {
+    match command {
+        PushersCommand::List => {
             let client = context.signed_in()?;
             let pushers = progress::step("fetching the pushers", client.pushers())
                 .await
@@ -131,40 +131,12 @@ pub async fn pushers(context: &Context, args: &[&str]) -> Result<(), Failure> {
             });
             Ok(())
         }
-        [verb @ ("set" | "ensure"), rest @ ..] => {
-            let command = format!("pushers {verb}");
-            let pusher = pusher_from_options(&command, rest)?;
-            let client = context.signed_in()?;
-            let outcome = if *verb == "set" {
-                progress::step("setting the pusher", client.set_pusher(&pusher))
-                    .await
-                    .map_err(pusher_failure)?;
-                "set"
-            } else {
-                let outcome = progress::step("setting the pusher", client.ensure_pusher(&pusher))
-                    .await
-                    .map_err(pusher_failure)?;
-                match outcome {
-                    EnsureOutcome::Unchanged => "unchanged",
-                    EnsureOutcome::Created => "created",
-                    EnsureOutcome::Updated => "updated",
-                }
-            };
-            context.print(
-                json!({"outcome": outcome, "pusher": pusher_json(&pusher)}),
-                || format!("pusher {} {}: {outcome}", pusher.app_id, pusher.pushkey),
-            );
-            Ok(())
-        }
-        ["remove", rest @ ..] => {
-            let command = "pushers remove";
-            let parsed = Parsed::new(command, rest, &["--pushkey", "--app-id"], &[])?;
-            parsed.positionals(command, [])?;
-            let app_id = parsed.required(command, "--app-id")?;
-            let pushkey = parsed.required(command, "--pushkey")?;
+        PushersCommand::Set(args) => set_pusher(context, "pushers set", args).await,
+        PushersCommand::Ensure(args) => set_pusher(context, "pushers ensure", args).await,
+        PushersCommand::Remove { app_id, pushkey } => {
             let client = context.signed_in()?;
             client
-                .remove_pusher(app_id, pushkey)
+                .remove_pusher(&app_id, &pushkey)
                 .await
                 .map_err(pusher_failure)?;
             context.print(
@@ -173,54 +145,52 @@ pub async fn pushers(context: &Context, args: &[&str]) -> Result<(), Failure> {
             );
             Ok(())
         }
-        [other, ..] => Err(usage(format!("unknown pushers command {other:?}"))),
-        [] => Err(usage("pushers needs list, set, ensure or remove")),
     }
 }
 
-/// The pusher described by `pushers set|ensure` options, validated before any request.
-fn pusher_from_options(command: &str, args: &[&str]) -> Result<Pusher, Failure> {
-    let parsed = Parsed::new(
-        command,
-        args,
-        &[
-            "--pushkey",
-            "--app-id",
-            "--gateway",
-            "--format",
-            "--app-name",
-            "--device-name",
-            "--lang",
-            "--profile-tag",
-            "--default-payload",
-        ],
-        &[],
-    )?;
-    parsed.positionals(command, [])?;
-    let mut pusher = Pusher::new(
-        parsed.required(command, "--pushkey")?,
-        parsed.required(command, "--app-id")?,
-        parsed.required(command, "--gateway")?,
-    );
-    pusher.device_display_name = parsed.value("--device-name").unwrap_or("matrix-push CLI").into();
-    if let Some(name) = parsed.value("--app-name") {
-        pusher.app_display_name = name.into();
-    }
-    if let Some(lang) = parsed.value("--lang") {
-        pusher.lang = lang.into();
-    }
-    pusher.profile_tag = parsed.value("--profile-tag").map(str::to_owned);
-    pusher.format = match parsed.value("--format").unwrap_or("event_id_only") {
-        "event_id_only" => Some("event_id_only".into()),
-        "full" => None,
-        other => {
-            return Err(usage(format!(
-                "{command}: --format is event_id_only or full, not {other:?}"
-            )));
+/// `pushers set` (always) or `pushers ensure` (only when the server's differs or is missing).
+async fn set_pusher(context: &Context, command: &str, args: PusherArgs) -> Result<(), Failure> {
+    let pusher = pusher_from_options(command, args)?;
+    let client = context.signed_in()?;
+    let outcome = if command == "pushers set" {
+        progress::step("setting the pusher", client.set_pusher(&pusher))
+            .await
+            .map_err(pusher_failure)?;
+        "set"
+    } else {
+        let outcome = progress::step("setting the pusher", client.ensure_pusher(&pusher))
+            .await
+            .map_err(pusher_failure)?;
+        match outcome {
+            EnsureOutcome::Unchanged => "unchanged",
+            EnsureOutcome::Created => "created",
+            EnsureOutcome::Updated => "updated",
         }
     };
-    if let Some(text) = parsed.value("--default-payload") {
-        let payload: serde_json::Value = serde_json::from_str(text)
+    context.print(
+        json!({"outcome": outcome, "pusher": pusher_json(&pusher)}),
+        || format!("pusher {} {}: {outcome}", pusher.app_id, pusher.pushkey),
+    );
+    Ok(())
+}
+
+/// The pusher described by `pushers set|ensure` options, validated before any request.
+fn pusher_from_options(command: &str, args: PusherArgs) -> Result<Pusher, Failure> {
+    let mut pusher = Pusher::new(args.pushkey, args.app_id, args.gateway);
+    pusher.device_display_name = args.device_name;
+    if let Some(name) = args.app_name {
+        pusher.app_display_name = name;
+    }
+    if let Some(lang) = args.lang {
+        pusher.lang = lang;
+    }
+    pusher.profile_tag = args.profile_tag;
+    pusher.format = match args.format {
+        Format::EventIdOnly => Some("event_id_only".into()),
+        Format::Full => None,
+    };
+    if let Some(text) = args.default_payload {
+        let payload: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| usage(format!("{command}: --default-payload is not JSON: {e}")))?;
         pusher.default_payload = Some(payload);
     }

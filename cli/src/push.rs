@@ -2,39 +2,23 @@
 //! project's push gateway, printing what phones would receive and optionally resolving it).
 
 use crate::Context;
-use crate::args::{Failure, Parsed, usage};
+use crate::args::{Failure, GatewayArgs};
 use crate::progress;
 use matrix_push::notify::{NotificationKind, Outcome, SuppressReason};
 use matrix_push::payload::Provider;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// How long `handle` may take, as a notification extension would allow (`--deadline-ms` sets
-/// another).
+/// How long `gateway --handle` may take per push, as a notification extension would allow.
 const HANDLE_DEADLINE: Duration = Duration::from_secs(10);
 
-pub async fn handle(context: &Context, args: &[&str]) -> Result<(), Failure> {
-    let parsed = Parsed::new("handle", args, &["--provider", "--deadline-ms"], &[])?;
-    let deadline = match parsed.value("--deadline-ms") {
-        Some(ms) => ms
-            .parse::<u64>()
-            .ok()
-            .filter(|ms| *ms > 0)
-            .map(Duration::from_millis)
-            .ok_or_else(|| {
-                usage(format!(
-                    "--deadline-ms {ms:?} is not a positive number of milliseconds"
-                ))
-            })?,
-        None => HANDLE_DEADLINE,
-    };
-    let [file] = parsed.positionals("handle", ["FILE"])?;
-    let name = parsed.required("handle", "--provider")?;
-    let provider = Provider::from_name(name).ok_or_else(|| {
-        usage(format!(
-            "unknown provider {name:?}: fcm, fcm-legacy, apns, unifiedpush or gateway"
-        ))
-    })?;
+/// `handle FILE --provider P [--deadline-ms N]`.
+pub async fn handle(
+    context: &Context,
+    file: &str,
+    provider: Provider,
+    deadline: Duration,
+) -> Result<(), Failure> {
     let payload = crate::offline::read_payload(provider, Some(file)).map_err(Failure::Usage)?;
     let client = context.signed_in()?;
     let outcome = progress::step("resolving the push", client.handle_push(&payload, deadline)).await;
@@ -172,44 +156,19 @@ fn outcome_json(outcome: &Outcome) -> Value {
     }
 }
 
-/// Where `gateway` listens unless told otherwise.
-const DEFAULT_LISTEN: &str = "127.0.0.1:5090";
-
 /// `matrix-push gateway`: serves the Push Gateway API and prints every payload a phone would
 /// receive (optionally saving it, and resolving it with the saved session) until stopped.
-pub async fn gateway(context: &Context, args: &[&str]) -> Result<(), Failure> {
-    use matrix_push::gateway::{DeviceProvider, Gateway};
-    let parsed = Parsed::new(
-        "gateway",
-        args,
-        &[
-            "--listen", "--fcm", "--apns", "--reject", "--save", "--exec", "--count",
-        ],
-        &["--handle"],
-    )?;
-    parsed.positionals("gateway", [])?;
-    let listen = parsed.value("--listen").unwrap_or(DEFAULT_LISTEN);
-    let addr: std::net::SocketAddr = listen.parse().map_err(|_| {
-        usage(format!(
-            "--listen {listen:?} is not an address like 127.0.0.1:5090"
-        ))
-    })?;
-    let count = match parsed.value("--count") {
-        Some(n) => Some(
-            n.parse::<usize>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| usage(format!("--count {n:?} is not a positive number")))?,
-        ),
-        None => None,
-    };
-    let save = parsed.value("--save").map(std::path::PathBuf::from);
+pub async fn gateway(context: &Context, args: GatewayArgs) -> Result<(), Failure> {
+    use matrix_push_gateway::{DeviceProvider, Gateway};
+    let addr = args.listen;
+    let count = args.count;
+    let save = args.save;
     if let Some(dir) = &save {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::Failed(format!("cannot create {}: {e}", dir.display())))?;
     }
     // Resolving needs the session: fail now, not at the first push.
-    let client = if parsed.flag("--handle") {
+    let client = if args.handle {
         Some(context.signed_in()?)
     } else {
         None
@@ -217,21 +176,22 @@ pub async fn gateway(context: &Context, args: &[&str]) -> Result<(), Failure> {
     let gateway = Gateway::bind(addr)
         .await
         .map_err(|e| Failure::Failed(format!("cannot listen on {addr}: {e}")))?;
-    let list = |name| {
-        parsed
-            .value(name)
-            .into_iter()
+    let list = |value: &Option<String>| {
+        value
+            .iter()
             .flat_map(|v| v.split(','))
             .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
     };
-    for app_id in list("--fcm") {
-        gateway.route_app_id(app_id, DeviceProvider::Fcm);
+    for app_id in list(&args.fcm) {
+        gateway.route_app_id(&app_id, DeviceProvider::Fcm);
     }
-    for app_id in list("--apns") {
-        gateway.route_app_id(app_id, DeviceProvider::Apns);
+    for app_id in list(&args.apns) {
+        gateway.route_app_id(&app_id, DeviceProvider::Apns);
     }
-    for pushkey in list("--reject") {
-        gateway.reject(pushkey);
+    for pushkey in list(&args.reject) {
+        gateway.reject(&pushkey);
     }
     let mut answered = gateway.subscribe();
     context.print(json!({"listening": gateway.url()}), || {
@@ -270,7 +230,7 @@ pub async fn gateway(context: &Context, args: &[&str]) -> Result<(), Failure> {
                 }
                 None => None,
             };
-            let exec = match parsed.value("--exec") {
+            let exec = match &args.exec {
                 Some(command) => Some(hand_on(command, provider_name, &delivery).await),
                 None => None,
             };
@@ -346,7 +306,7 @@ const EXEC_TIMEOUT: Duration = Duration::from_secs(30);
 async fn hand_on(
     command: &str,
     provider: &str,
-    delivery: &matrix_push::gateway::Delivery,
+    delivery: &matrix_push_gateway::Delivery,
 ) -> Result<Option<i32>, String> {
     use tokio::io::AsyncWriteExt;
     let mut child = tokio::process::Command::new("sh")

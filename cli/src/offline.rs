@@ -1,17 +1,19 @@
 //! The offline commands: push-rule evaluation and explanation on JSON files, and push payload
 //! decoding.
 
-use crate::USAGE;
+use crate::args::Failure;
+use matrix_push::payload::Provider;
 use matrix_push::rules::Case;
 use serde_json::{Value, json};
 use std::io::{self, BufRead, BufReader, Read, Write};
 
 /// `rules eval [FILE]`.
-pub fn eval_command(file: Option<&str>) -> Result<(), String> {
+pub fn eval_command(file: Option<&str>) -> Result<(), Failure> {
     match file {
         None | Some("-") => eval(BufReader::new(io::stdin().lock())),
         Some(file) => open(file).and_then(|f| eval(BufReader::new(f))),
     }
+    .map_err(Failure::Usage)
 }
 
 pub fn open(path: &str) -> Result<std::fs::File, String> {
@@ -42,20 +44,12 @@ fn eval(input: impl BufRead) -> Result<(), String> {
     out.flush().or(Ok(()))
 }
 
-pub fn explain(args: &[&str]) -> Result<(), String> {
-    let mut file = None;
-    let mut as_json = false;
-    let mut wanted_id = None;
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        match *arg {
-            "--json" => as_json = true,
-            "--id" => wanted_id = Some(*rest.next().ok_or("--id needs a value")?),
-            path if file.is_none() && !path.starts_with("--") => file = Some(path),
-            other => return Err(format!("unexpected argument {other:?}\n{USAGE}")),
-        }
-    }
-    let path = file.ok_or_else(|| format!("explain needs a FILE\n{USAGE}"))?;
+/// `rules explain FILE [--id ID]`: the case's explanation, as text or JSON.
+pub fn explain(path: &str, wanted_id: Option<&str>, as_json: bool) -> Result<(), Failure> {
+    explain_case(path, wanted_id, as_json).map_err(Failure::Usage)
+}
+
+fn explain_case(path: &str, wanted_id: Option<&str>, as_json: bool) -> Result<(), String> {
     let mut text = String::new();
     open(path)?
         .read_to_string(&mut text)
@@ -106,29 +100,10 @@ fn id_text(id: &Value) -> String {
     }
 }
 
-pub fn decode(args: &[&str]) -> Result<(), String> {
-    use matrix_push::payload::{Priority, Provider};
-    let mut provider = None;
-    let mut file = None;
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        let name = match (*arg, arg.strip_prefix("--provider=")) {
-            (_, Some(name)) => Some(name),
-            ("--provider", None) => Some(*rest.next().ok_or("--provider needs a value")?),
-            _ => None,
-        };
-        match name {
-            Some(name) => {
-                let known =
-                    Provider::from_name(name).ok_or_else(|| format!("unknown provider {name:?}\n{USAGE}"))?;
-                provider = Some(known);
-            }
-            None if file.is_none() && (*arg == "-" || !arg.starts_with("--")) => file = Some(*arg),
-            None => return Err(format!("unexpected argument {arg:?}\n{USAGE}")),
-        }
-    }
-    let provider = provider.ok_or_else(|| format!("decode needs --provider\n{USAGE}"))?;
-    let payload = read_payload(provider, file)?;
+/// `decode --provider P [FILE]`: one JSON object of what the phone reads from the payload.
+pub fn decode(provider: Provider, file: Option<&str>) -> Result<(), Failure> {
+    use matrix_push::payload::Priority;
+    let payload = read_payload(provider, file).map_err(Failure::Usage)?;
     let output = json!({
         "event_id": payload.event_id,
         "room_id": payload.room_id,
@@ -149,7 +124,7 @@ pub fn decode(args: &[&str]) -> Result<(), String> {
 
 /// Reads and decodes one payload from FILE or stdin (`-` or none).
 pub fn read_payload(
-    provider: matrix_push::payload::Provider,
+    provider: Provider,
     file: Option<&str>,
 ) -> Result<matrix_push::payload::PushPayload, String> {
     let mut bytes = Vec::new();
