@@ -16,6 +16,9 @@
 //! With the `gateway` feature (on by default, off in the mobile library), [`gateway`] is the
 //! project's local push gateway, for the command line, the demo and the end-to-end suites.
 
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("matrix_push_core");
+
 pub mod client;
 #[cfg(feature = "gateway")]
 pub mod gateway;
