@@ -58,11 +58,15 @@ host_lib="target/$PROFILE/libmatrix_push_ffi.dylib"
 gen=$(mktemp -d)
 trap 'rm -rf "$gen"' EXIT
 cargo run --locked -q -p matrix-push-ffi --features bindgen --bin uniffi-bindgen -- \
-    generate --library "$host_lib" --language swift --out-dir "$gen" --no-format
+    generate --library "$host_lib" --language swift --out-dir "$gen" --no-format \
+    --config bindings/uniffi-core.toml
 install -d bindings/swift/Sources/MatrixPush bindings/swift/Sources/MatrixPushFFI/include
-install -m 644 "$gen/MatrixPush.swift" bindings/swift/Sources/MatrixPush/MatrixPush.swift
-install -m 644 "$gen/MatrixPushFFI.h" bindings/swift/Sources/MatrixPushFFI/include/MatrixPushFFI.h
-install -m 644 "$gen/MatrixPushFFI.modulemap" bindings/swift/Sources/MatrixPushFFI/include/module.modulemap
+# Two uniffi namespaces (the FFI crate's and the core's records), one Swift module, one C module
+# with both headers (as scripts/bindings does).
+install -m 644 "$gen/MatrixPush.swift" "$gen/MatrixPushCore.swift" bindings/swift/Sources/MatrixPush/
+install -m 644 "$gen/MatrixPushFFI.h" "$gen/MatrixPushCoreFFI.h" bindings/swift/Sources/MatrixPushFFI/include/
+sed 's/header "MatrixPushFFI.h"/header "MatrixPushFFI.h"\n    header "MatrixPushCoreFFI.h"/' \
+    "$gen/MatrixPushFFI.modulemap" > bindings/swift/Sources/MatrixPushFFI/include/module.modulemap
 
 echo "== done: $OUT"
 du -sh "$OUT"/*/"$LIB" 2>/dev/null || true

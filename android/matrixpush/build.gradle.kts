@@ -90,7 +90,7 @@ val cargoNdk = tasks.register<Exec>("cargoNdk") {
     }
     inputs.files(
         fileTree(repoRoot.resolve("core")) { include("src/**", "Cargo.toml") },
-        fileTree(repoRoot.resolve("bindings")) { include("src/**", "Cargo.toml", "uniffi.toml") },
+        fileTree(repoRoot.resolve("bindings")) { include("src/**", "Cargo.toml", "uniffi.toml", "uniffi-core.toml") },
         repoRoot.resolve("Cargo.toml"),
         repoRoot.resolve("Cargo.lock"),
     )
@@ -98,7 +98,8 @@ val cargoNdk = tasks.register<Exec>("cargoNdk") {
 }
 
 // The Kotlin bindings, generated from a host build of the same library (scripts/bindings).
-val generatedBindings = repoRoot.resolve("bindings/kotlin/src/main/kotlin/io/matrixpush/matrix_push.kt")
+val generatedBindings = listOf("matrix_push.kt", "core/matrix_push_core.kt")
+    .map { repoRoot.resolve("bindings/kotlin/src/main/kotlin/io/matrixpush/$it") }
 val rustBindings = tasks.register<Exec>("rustBindings") {
     group = "rust"
     description = "Generates the Kotlin bindings (scripts/bindings): $generatedBindings"
@@ -108,10 +109,10 @@ val rustBindings = tasks.register<Exec>("rustBindings") {
     commandLine(repoRoot.resolve("scripts/bindings").path)
     inputs.files(
         fileTree(repoRoot.resolve("core")) { include("src/**", "Cargo.toml") },
-        fileTree(repoRoot.resolve("bindings")) { include("src/**", "Cargo.toml", "uniffi.toml") },
+        fileTree(repoRoot.resolve("bindings")) { include("src/**", "Cargo.toml", "uniffi.toml", "uniffi-core.toml") },
         repoRoot.resolve("Cargo.lock"),
     )
-    outputs.file(generatedBindings)
+    outputs.files(generatedBindings)
 }
 
 tasks.named("preBuild") {

@@ -1,537 +1,308 @@
-//! The records and enums that cross the FFI, and their conversions to and from the core's types.
-//! JSON-shaped fields (arbitrary event content, `default_payload`) cross as JSON text.
+//! The records whose FFI shape must differ from the core's, and their conversions.
+//!
+//! Every other type the bindings use is the core's own, exported by its `uniffi` derives
+//! (`Outcome`, `PushNotification`, `NotificationKind`, `RoomSummary`, `AccountRoute`, …), so it
+//! cannot drift. What stays here has a reason to differ:
+//! - JSON values (`serde_json::Value`, a map of them) cross as JSON text: [`Pusher`],
+//!   [`PushPayload`], [`RuleContext`] (power levels), [`Evaluation`] (actions);
+//! - [`Evaluation`] also carries what its methods compute (`notify`, `highlight`, `sound`);
+//! - [`SessionInfo`] is the session without its tokens, which stay inside the library.
+//!
+//! Each conversion goes both ways and is tested to be lossless (`tests` below); JSON text from
+//! the app that does not parse is an `InvalidInput` error, never silently dropped.
 
 use crate::{MatrixPushError, invalid};
-use matrix_push::{notify, payload, pushers, rules, session, settings};
-use serde_json::Value;
+use matrix_push::{payload, pushers, rules, session};
+use serde_json::{Map, Value};
 
 /// Who is signed in (the tokens stay inside the library).
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct SessionInfo {
+    /// The client-server API base URL, e.g. `https://matrix.example.org/`.
     pub homeserver: String,
+    /// The signed-in user, `@alice:example.org`.
     pub user_id: String,
+    /// This device's id.
     pub device_id: String,
+    /// The server ended the session but the device may be kept: sign in again (the same
+    /// device id is reused).
+    pub soft_logged_out: bool,
 }
 
 impl From<session::Session> for SessionInfo {
     fn from(s: session::Session) -> Self {
+        // Destructured, so that a new field in the core is a compile error here.
+        let session::Session {
+            homeserver,
+            user_id,
+            device_id,
+            access_token: _,
+            refresh_token: _,
+            soft_logged_out,
+        } = s;
         SessionInfo {
-            homeserver: s.homeserver,
-            user_id: s.user_id,
-            device_id: s.device_id,
+            homeserver,
+            user_id,
+            device_id,
+            soft_logged_out,
         }
     }
 }
 
-/// How the user names themselves to sign in.
-#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
-pub enum LoginIdentifier {
-    /// `@alice:example.org` or `alice`.
-    User {
-        user: String,
-    },
-    Email {
-        address: String,
-    },
-    Phone {
-        country: String,
-        number: String,
-    },
-}
-
-impl From<LoginIdentifier> for session::LoginIdentifier {
-    fn from(id: LoginIdentifier) -> Self {
-        match id {
-            LoginIdentifier::User { user } => session::LoginIdentifier::User(user),
-            LoginIdentifier::Email { address } => session::LoginIdentifier::Email(address),
-            LoginIdentifier::Phone { country, number } => session::LoginIdentifier::Phone { country, number },
-        }
-    }
-}
-
-/// An HTTP pusher (see the core's `pushers::Pusher`).
+/// An HTTP pusher (the core's `pushers::Pusher`, with its JSON as text).
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct Pusher {
+    /// The FCM registration token or the APNs device token (base64).
     pub pushkey: String,
+    /// Reverse-DNS, with the platform as a suffix: `io.matrixpush.sample.android`.
     pub app_id: String,
+    /// The app's name, shown in the user's list of pushers.
     pub app_display_name: String,
+    /// The device's name, shown in the user's list of pushers.
     pub device_display_name: String,
+    /// The profile tag (a rarely used way to select a ruleset).
     pub profile_tag: Option<String>,
+    /// The language of the notifications, e.g. `en`.
     pub lang: String,
+    /// The push gateway, ending in `/_matrix/push/v1/notify`.
     pub gateway_url: String,
     /// `event_id_only` (recommended) or null for the full format.
     pub format: Option<String>,
     /// JSON object the gateway merges into every push, e.g. `{"cs": "…"}` or the APNs `aps`.
     pub default_payload_json: Option<String>,
+    /// Every other field of the pusher's `data`, as a JSON object. Keep what `pushers()` returned
+    /// when passing a pusher back: the homeserver stores the pusher as given.
+    #[uniffi(default = "{}")]
+    pub extra_data_json: String,
+}
+
+/// A JSON object from the app's text; `what` names it in the error.
+fn json_object(what: &str, json: &str) -> Result<Map<String, Value>, MatrixPushError> {
+    match serde_json::from_str(json) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(invalid(format!("{what}: not a JSON object"))),
+        Err(e) => Err(invalid(format!("{what}: {e}"))),
+    }
+}
+
+/// A JSON value from the app's text; `what` names it in the error.
+fn json_value(what: &str, json: &str) -> Result<Value, MatrixPushError> {
+    serde_json::from_str(json).map_err(|e| invalid(format!("{what}: {e}")))
 }
 
 impl TryFrom<Pusher> for pushers::Pusher {
     type Error = MatrixPushError;
     fn try_from(p: Pusher) -> Result<Self, MatrixPushError> {
-        let default_payload = match p.default_payload_json {
-            Some(json) => {
-                Some(serde_json::from_str(&json).map_err(|e| invalid(format!("default_payload: {e}")))?)
-            }
-            None => None,
-        };
+        let Pusher {
+            pushkey,
+            app_id,
+            app_display_name,
+            device_display_name,
+            profile_tag,
+            lang,
+            gateway_url,
+            format,
+            default_payload_json,
+            extra_data_json,
+        } = p;
         Ok(pushers::Pusher {
-            pushkey: p.pushkey,
-            app_id: p.app_id,
-            app_display_name: p.app_display_name,
-            device_display_name: p.device_display_name,
-            profile_tag: p.profile_tag,
-            lang: p.lang,
-            gateway_url: p.gateway_url,
-            format: p.format,
-            default_payload,
-            extra_data: Default::default(),
+            pushkey,
+            app_id,
+            app_display_name,
+            device_display_name,
+            profile_tag,
+            lang,
+            gateway_url,
+            format,
+            default_payload: default_payload_json
+                .map(|json| json_value("default_payload", &json))
+                .transpose()?,
+            extra_data: json_object("extra_data", &extra_data_json)?,
         })
     }
 }
 
 impl From<pushers::Pusher> for Pusher {
     fn from(p: pushers::Pusher) -> Self {
+        let pushers::Pusher {
+            pushkey,
+            app_id,
+            app_display_name,
+            device_display_name,
+            profile_tag,
+            lang,
+            gateway_url,
+            format,
+            default_payload,
+            extra_data,
+        } = p;
         Pusher {
-            pushkey: p.pushkey,
-            app_id: p.app_id,
-            app_display_name: p.app_display_name,
-            device_display_name: p.device_display_name,
-            profile_tag: p.profile_tag,
-            lang: p.lang,
-            gateway_url: p.gateway_url,
-            format: p.format,
-            default_payload_json: p.default_payload.map(|v| v.to_string()),
+            pushkey,
+            app_id,
+            app_display_name,
+            device_display_name,
+            profile_tag,
+            lang,
+            gateway_url,
+            format,
+            default_payload_json: default_payload.map(|v| v.to_string()),
+            extra_data_json: Value::Object(extra_data).to_string(),
         }
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
-pub enum EnsureOutcome {
-    Unchanged,
-    Created,
-    Updated,
-}
-
-impl From<pushers::EnsureOutcome> for EnsureOutcome {
-    fn from(o: pushers::EnsureOutcome) -> Self {
-        match o {
-            pushers::EnsureOutcome::Unchanged => EnsureOutcome::Unchanged,
-            pushers::EnsureOutcome::Created => EnsureOutcome::Created,
-            pushers::EnsureOutcome::Updated => EnsureOutcome::Updated,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
-pub enum RoomNotificationMode {
-    AllMessages,
-    MentionsAndKeywordsOnly,
-    Mute,
-}
-
-impl From<settings::RoomNotificationMode> for RoomNotificationMode {
-    fn from(m: settings::RoomNotificationMode) -> Self {
-        match m {
-            settings::RoomNotificationMode::AllMessages => RoomNotificationMode::AllMessages,
-            settings::RoomNotificationMode::MentionsAndKeywordsOnly => {
-                RoomNotificationMode::MentionsAndKeywordsOnly
-            }
-            settings::RoomNotificationMode::Mute => RoomNotificationMode::Mute,
-        }
-    }
-}
-
-impl From<RoomNotificationMode> for settings::RoomNotificationMode {
-    fn from(m: RoomNotificationMode) -> Self {
-        match m {
-            RoomNotificationMode::AllMessages => settings::RoomNotificationMode::AllMessages,
-            RoomNotificationMode::MentionsAndKeywordsOnly => {
-                settings::RoomNotificationMode::MentionsAndKeywordsOnly
-            }
-            RoomNotificationMode::Mute => settings::RoomNotificationMode::Mute,
-        }
-    }
-}
-
-/// A joined room as a settings screen lists it (see the core's `notify::RoomSummary`).
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct RoomSummary {
-    pub room_id: String,
-    /// The room's display name, as notifications name it.
-    pub name: String,
-    pub is_dm: bool,
-    pub joined_members: u64,
-    /// The room's own mode; null when the account's defaults apply.
-    pub mode: Option<RoomNotificationMode>,
-}
-
-impl From<notify::RoomSummary> for RoomSummary {
-    fn from(r: notify::RoomSummary) -> Self {
-        RoomSummary {
-            room_id: r.room_id,
-            name: r.name,
-            is_dm: r.is_dm,
-            joined_members: r.joined_members,
-            mode: r.mode.map(Into::into),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
-pub enum RuleKind {
-    Override,
-    Content,
-    Postcontent,
-    Room,
-    Sender,
-    Underride,
-}
-
-impl From<RuleKind> for rules::RuleKind {
-    fn from(k: RuleKind) -> Self {
-        match k {
-            RuleKind::Override => rules::RuleKind::Override,
-            RuleKind::Content => rules::RuleKind::Content,
-            RuleKind::Postcontent => rules::RuleKind::Postcontent,
-            RuleKind::Room => rules::RuleKind::Room,
-            RuleKind::Sender => rules::RuleKind::Sender,
-            RuleKind::Underride => rules::RuleKind::Underride,
-        }
-    }
-}
-
-impl From<rules::RuleKind> for RuleKind {
-    fn from(k: rules::RuleKind) -> Self {
-        match k {
-            rules::RuleKind::Override => RuleKind::Override,
-            rules::RuleKind::Content => RuleKind::Content,
-            rules::RuleKind::Postcontent => RuleKind::Postcontent,
-            rules::RuleKind::Room => RuleKind::Room,
-            rules::RuleKind::Sender => RuleKind::Sender,
-            rules::RuleKind::Underride => RuleKind::Underride,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
-pub enum Provider {
-    Fcm,
-    FcmLegacy,
-    Apns,
-    UnifiedPush,
-    Gateway,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
-pub enum Priority {
-    High,
-    Low,
-}
-
-/// A decoded push (see the core's `payload::PushPayload`).
+/// A decoded push (the core's `payload::PushPayload`, with its JSON as text). Fields are null
+/// when the payload does not carry them, which depends on the provider and the pusher's format.
 #[derive(Clone, Debug, Default, PartialEq, uniffi::Record)]
 pub struct PushPayload {
+    /// The event the push is for.
     pub event_id: Option<String>,
+    /// The event's room.
     pub room_id: Option<String>,
+    /// The unread count the homeserver sent (the badge).
     pub unread: Option<u64>,
+    /// Missed calls, when the homeserver counts them.
     pub missed_calls: Option<u64>,
-    pub prio: Option<Priority>,
+    /// The priority the homeserver gave the push.
+    pub prio: Option<payload::Priority>,
+    /// No event: only the unread count changed (read receipts elsewhere). `unread` may be 0.
     pub badge_only: bool,
+    /// The event's type, in the full format.
     pub event_type: Option<String>,
+    /// The event's sender, in the full format.
     pub sender: Option<String>,
+    /// The sender's display name, in the full format.
     pub sender_display_name: Option<String>,
+    /// The room's name, in the full format.
     pub room_name: Option<String>,
+    /// The room's canonical alias, in the full format.
     pub room_alias: Option<String>,
+    /// The membership an `m.room.member` event sets.
     pub membership: Option<String>,
+    /// Whether the user is the target of a membership event.
     pub user_is_target: Option<bool>,
+    /// `content.body` when the payload carries it (may be truncated by the provider).
     pub body: Option<String>,
+    /// The event content as far as the payload carries it, as JSON.
     pub content_json: Option<String>,
-    /// Every other key, as a JSON object.
+    /// Every other key, as a JSON object (e.g. the `cs` routing secret).
+    #[uniffi(default = "{}")]
     pub extra_json: String,
-    pub provider: Option<Provider>,
+    /// The provider the payload was decoded as.
+    pub provider: Option<payload::Provider>,
 }
 
 impl From<payload::PushPayload> for PushPayload {
     fn from(p: payload::PushPayload) -> Self {
+        let payload::PushPayload {
+            event_id,
+            room_id,
+            unread,
+            missed_calls,
+            prio,
+            badge_only,
+            event_type,
+            sender,
+            sender_display_name,
+            room_name,
+            room_alias,
+            membership,
+            user_is_target,
+            body,
+            content,
+            extra,
+            provider,
+        } = p;
         PushPayload {
-            event_id: p.event_id,
-            room_id: p.room_id,
-            unread: p.unread,
-            missed_calls: p.missed_calls,
-            prio: p.prio.map(|prio| match prio {
-                payload::Priority::High => Priority::High,
-                payload::Priority::Low => Priority::Low,
-            }),
-            badge_only: p.badge_only,
-            event_type: p.event_type,
-            sender: p.sender,
-            sender_display_name: p.sender_display_name,
-            room_name: p.room_name,
-            room_alias: p.room_alias,
-            membership: p.membership,
-            user_is_target: p.user_is_target,
-            body: p.body,
-            content_json: p.content.map(|c| c.to_string()),
-            extra_json: Value::Object(p.extra).to_string(),
-            provider: p.provider.map(|provider| match provider {
-                payload::Provider::Fcm => Provider::Fcm,
-                payload::Provider::FcmLegacy => Provider::FcmLegacy,
-                payload::Provider::Apns => Provider::Apns,
-                payload::Provider::UnifiedPush => Provider::UnifiedPush,
-                payload::Provider::Gateway => Provider::Gateway,
-            }),
+            event_id,
+            room_id,
+            unread,
+            missed_calls,
+            prio,
+            badge_only,
+            event_type,
+            sender,
+            sender_display_name,
+            room_name,
+            room_alias,
+            membership,
+            user_is_target,
+            body,
+            content_json: content.map(|c| c.to_string()),
+            extra_json: Value::Object(extra).to_string(),
+            provider,
         }
     }
 }
 
-impl From<PushPayload> for payload::PushPayload {
-    fn from(p: PushPayload) -> Self {
-        payload::PushPayload {
-            event_id: p.event_id,
-            room_id: p.room_id,
-            unread: p.unread,
-            missed_calls: p.missed_calls,
-            prio: p.prio.map(|prio| match prio {
-                Priority::High => payload::Priority::High,
-                Priority::Low => payload::Priority::Low,
-            }),
-            badge_only: p.badge_only,
-            event_type: p.event_type,
-            sender: p.sender,
-            sender_display_name: p.sender_display_name,
-            room_name: p.room_name,
-            room_alias: p.room_alias,
-            membership: p.membership,
-            user_is_target: p.user_is_target,
-            body: p.body,
-            content: p.content_json.and_then(|json| serde_json::from_str(&json).ok()),
-            extra: serde_json::from_str(&p.extra_json).unwrap_or_default(),
-            provider: p.provider.map(|provider| match provider {
-                Provider::Fcm => payload::Provider::Fcm,
-                Provider::FcmLegacy => payload::Provider::FcmLegacy,
-                Provider::Apns => payload::Provider::Apns,
-                Provider::UnifiedPush => payload::Provider::UnifiedPush,
-                Provider::Gateway => payload::Provider::Gateway,
-            }),
-        }
+impl TryFrom<PushPayload> for payload::PushPayload {
+    type Error = MatrixPushError;
+    fn try_from(p: PushPayload) -> Result<Self, MatrixPushError> {
+        let PushPayload {
+            event_id,
+            room_id,
+            unread,
+            missed_calls,
+            prio,
+            badge_only,
+            event_type,
+            sender,
+            sender_display_name,
+            room_name,
+            room_alias,
+            membership,
+            user_is_target,
+            body,
+            content_json,
+            extra_json,
+            provider,
+        } = p;
+        Ok(payload::PushPayload {
+            event_id,
+            room_id,
+            unread,
+            missed_calls,
+            prio,
+            badge_only,
+            event_type,
+            sender,
+            sender_display_name,
+            room_name,
+            room_alias,
+            membership,
+            user_is_target,
+            body,
+            content: content_json
+                .map(|json| json_value("content", &json))
+                .transpose()?,
+            extra: json_object("extra", &extra_json)?,
+            provider,
+        })
     }
 }
 
-/// One account signed in on the phone, as `routePush` matches pushes to it (see the core's
-/// `payload::AccountRoute`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, uniffi::Record)]
-pub struct AccountRoute {
-    /// The app's name for the account (typically the user id).
-    pub account: String,
-    /// The routing token in the account pusher's `default_payload` under `cs`.
-    #[uniffi(default = None)]
-    pub secret: Option<String>,
-    /// The account pusher's app id.
-    #[uniffi(default = None)]
-    pub app_id: Option<String>,
-    /// The account pusher's pushkey.
-    #[uniffi(default = None)]
-    pub pushkey: Option<String>,
-}
-
-impl From<AccountRoute> for payload::AccountRoute {
-    fn from(r: AccountRoute) -> Self {
-        payload::AccountRoute {
-            account: r.account,
-            secret: r.secret,
-            app_id: r.app_id,
-            pushkey: r.pushkey,
-        }
-    }
-}
-
-impl From<payload::AccountRoute> for AccountRoute {
-    fn from(r: payload::AccountRoute) -> Self {
-        AccountRoute {
-            account: r.account,
-            secret: r.secret,
-            app_id: r.app_id,
-            pushkey: r.pushkey,
-        }
-    }
-}
-
-/// What kind of notification an event makes.
-#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
-pub enum NotificationKind {
-    Message { msgtype: String },
-    Invite { inviter: String },
-    Call { video: bool },
-    Encrypted,
-    Other { event_type: String },
-}
-
-impl From<notify::NotificationKind> for NotificationKind {
-    fn from(k: notify::NotificationKind) -> Self {
-        match k {
-            notify::NotificationKind::Message { msgtype } => NotificationKind::Message { msgtype },
-            notify::NotificationKind::Invite { inviter } => NotificationKind::Invite { inviter },
-            notify::NotificationKind::Call { video } => NotificationKind::Call { video },
-            notify::NotificationKind::Encrypted => NotificationKind::Encrypted,
-            notify::NotificationKind::Other { event_type } => NotificationKind::Other { event_type },
-        }
-    }
-}
-
-/// A notification ready to show (the core's `notify::Notification`; named `PushNotification`
-/// here so that it does not clash with Foundation's `Notification` in Swift).
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
-pub struct PushNotification {
-    pub event_id: String,
-    pub room_id: String,
-    pub room_name: String,
-    pub is_dm: bool,
-    pub sender_id: String,
-    pub sender_name: String,
-    pub sender_avatar_url: Option<String>,
-    pub kind: NotificationKind,
-    pub body: String,
-    pub thread_id: Option<String>,
-    pub is_noisy: bool,
-    pub sound: Option<String>,
-    pub highlight: bool,
-    pub timestamp_ms: u64,
-    pub unread: Option<u64>,
-    pub rule_id: Option<String>,
-}
-
-impl From<notify::Notification> for PushNotification {
-    fn from(n: notify::Notification) -> Self {
-        PushNotification {
-            event_id: n.event_id,
-            room_id: n.room_id,
-            room_name: n.room_name,
-            is_dm: n.is_dm,
-            sender_id: n.sender_id,
-            sender_name: n.sender_name,
-            sender_avatar_url: n.sender_avatar_url,
-            kind: n.kind.into(),
-            body: n.body,
-            thread_id: n.thread_id,
-            is_noisy: n.is_noisy,
-            sound: n.sound,
-            highlight: n.highlight,
-            timestamp_ms: n.timestamp_ms,
-            unread: n.unread,
-            rule_id: n.rule_id,
-        }
-    }
-}
-
-/// A generic notification built from the payload alone.
-#[derive(Clone, Debug, PartialEq, uniffi::Record)]
-pub struct FallbackNotification {
-    pub event_id: Option<String>,
-    pub room_id: Option<String>,
-    pub title: Option<String>,
-    pub body: String,
-    pub unread: Option<u64>,
-    pub reason: String,
-}
-
-impl From<notify::FallbackNotification> for FallbackNotification {
-    fn from(f: notify::FallbackNotification) -> Self {
-        FallbackNotification {
-            event_id: f.event_id,
-            room_id: f.room_id,
-            title: f.title,
-            body: f.body,
-            unread: f.unread,
-            reason: f.reason,
-        }
-    }
-}
-
-/// Why a push shows nothing.
-#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
-pub enum SuppressReason {
-    /// The user's rules, synced for this push, do not notify for the event.
-    Rules {
-        rule_id: Option<String>,
-    },
-    OwnEvent,
-    Edit,
-    Redacted,
-    /// The sender is on the user's ignore list.
-    IgnoredSender,
-}
-
-/// What to do with a push.
-#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
-pub enum Outcome {
-    Show {
-        notification: PushNotification,
-    },
-    /// Nothing to show. `server_notified`: the homeserver pushed the event (its rules said
-    /// notify), so a `Rules` reason means the phone's current rules keep it silent.
-    Suppressed {
-        reason: SuppressReason,
-        server_notified: bool,
-    },
-    BadgeUpdate {
-        unread: u64,
-        read_rooms: Vec<String>,
-    },
-    Dismiss {
-        room_ids: Vec<String>,
-    },
-    Fallback {
-        notification: FallbackNotification,
-    },
-    Duplicate,
-}
-
-impl From<notify::Outcome> for Outcome {
-    fn from(o: notify::Outcome) -> Self {
-        match o {
-            notify::Outcome::Show(n) => Outcome::Show {
-                notification: n.into(),
-            },
-            notify::Outcome::Suppressed {
-                reason,
-                server_notified,
-            } => Outcome::Suppressed {
-                reason: match reason {
-                    notify::SuppressReason::Rules { rule_id } => SuppressReason::Rules { rule_id },
-                    notify::SuppressReason::OwnEvent => SuppressReason::OwnEvent,
-                    notify::SuppressReason::Edit => SuppressReason::Edit,
-                    notify::SuppressReason::Redacted => SuppressReason::Redacted,
-                    notify::SuppressReason::IgnoredSender => SuppressReason::IgnoredSender,
-                },
-                server_notified,
-            },
-            notify::Outcome::BadgeUpdate { unread, read_rooms } => {
-                Outcome::BadgeUpdate { unread, read_rooms }
-            }
-            notify::Outcome::Dismiss { room_ids } => Outcome::Dismiss { room_ids },
-            notify::Outcome::Fallback(f) => Outcome::Fallback {
-                notification: f.into(),
-            },
-            notify::Outcome::Duplicate => Outcome::Duplicate,
-        }
-    }
-}
-
-/// What the rule evaluator needs to know about the room and the user.
+/// What the rule evaluator needs to know about the room and the user (the core's
+/// `rules::PushContext`, with the power levels as `m.room.power_levels` content JSON).
 #[derive(Clone, Debug, Default, PartialEq, uniffi::Record)]
 pub struct RuleContext {
+    /// The user whose rules these are; their own events never notify.
     pub user_id: String,
+    /// The user's display name in the room.
     #[uniffi(default = None)]
     pub display_name: Option<String>,
+    /// The room's joined member count.
     #[uniffi(default = None)]
     pub member_count: Option<u64>,
-    /// `m.room.power_levels` content as JSON.
+    /// `m.room.power_levels` content as JSON; null when the room has none.
     #[uniffi(default = None)]
     pub power_levels_json: Option<String>,
+    /// The room's creators (from room version 12 they have unlimited power).
     #[uniffi(default = [])]
     pub creators: Vec<String>,
+    /// The room version.
     #[uniffi(default = None)]
     pub room_version: Option<String>,
+    /// The room, for events that do not carry their `room_id`.
     #[uniffi(default = None)]
     pub room_id: Option<String>,
 }
@@ -539,46 +310,268 @@ pub struct RuleContext {
 impl TryFrom<RuleContext> for rules::PushContext {
     type Error = MatrixPushError;
     fn try_from(c: RuleContext) -> Result<Self, MatrixPushError> {
-        let power_levels = match c.power_levels_json {
-            Some(json) => {
-                let content: Value =
-                    serde_json::from_str(&json).map_err(|e| invalid(format!("power levels: {e}")))?;
-                Some(rules::PowerLevels::from_content(&content))
-            }
-            None => None,
-        };
-        let mut cx = rules::PushContext::new(c.user_id);
-        cx.display_name = c.display_name;
-        cx.member_count = c.member_count;
-        cx.power_levels = power_levels;
-        cx.creators = c.creators;
-        cx.room_version = c.room_version;
-        cx.room_id = c.room_id;
-        Ok(cx)
+        let RuleContext {
+            user_id,
+            display_name,
+            member_count,
+            power_levels_json,
+            creators,
+            room_version,
+            room_id,
+        } = c;
+        let power_levels = power_levels_json
+            .map(|json| json_value("power levels", &json))
+            .transpose()?;
+        Ok(rules::PushContext {
+            user_id,
+            room_id,
+            display_name,
+            member_count,
+            power_levels: power_levels.as_ref().map(rules::PowerLevels::from_content),
+            creators,
+            room_version,
+        })
     }
 }
 
-/// The result of evaluating push rules.
+impl From<rules::PushContext> for RuleContext {
+    fn from(c: rules::PushContext) -> Self {
+        let rules::PushContext {
+            user_id,
+            room_id,
+            display_name,
+            member_count,
+            power_levels,
+            creators,
+            room_version,
+        } = c;
+        let power_levels_json = power_levels.map(|levels| {
+            let rules::PowerLevels {
+                users,
+                users_default,
+                notifications,
+            } = levels;
+            serde_json::json!({"users": users, "users_default": users_default,
+                "notifications": notifications})
+            .to_string()
+        });
+        RuleContext {
+            user_id,
+            display_name,
+            member_count,
+            power_levels_json,
+            creators,
+            room_version,
+            room_id,
+        }
+    }
+}
+
+/// The result of evaluating push rules (the core's `rules::Evaluation`, with the actions as JSON
+/// and what its methods compute).
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct Evaluation {
     /// The matched rule's actions as JSON (obsolete `dont_notify`/`coalesce` removed).
     pub actions_json: String,
+    /// The rule that matched; null when none did (no notification).
     pub rule_id: Option<String>,
-    pub kind: Option<RuleKind>,
+    /// The matched rule's kind.
+    pub kind: Option<rules::RuleKind>,
+    /// Whether the event notifies.
     pub notify: bool,
+    /// Whether the notification is highlighted.
     pub highlight: bool,
+    /// The sound to play (`default` or a client-specific name).
     pub sound: Option<String>,
+    /// Enabled rules ranked above the one that decided that this engine cannot evaluate (a
+    /// condition kind it does not know): the homeserver may have decided otherwise.
+    pub undecided: Vec<String>,
 }
 
 impl From<rules::Evaluation> for Evaluation {
     fn from(e: rules::Evaluation) -> Self {
+        let (notify, highlight, sound) = (e.notify(), e.highlight(), e.sound().map(str::to_owned));
+        let rules::Evaluation {
+            actions,
+            rule_id,
+            kind,
+            undecided,
+        } = e;
+        let actions: Vec<Value> = actions.iter().map(rules::Action::to_value).collect();
         Evaluation {
-            actions_json: serde_json::to_string(&e.actions).unwrap_or_else(|_| "[]".into()),
-            notify: e.notify(),
-            highlight: e.highlight(),
-            sound: e.sound().map(str::to_owned),
-            rule_id: e.rule_id,
-            kind: e.kind.map(Into::into),
+            actions_json: Value::Array(actions).to_string(),
+            rule_id,
+            kind,
+            notify,
+            highlight,
+            sound,
+            undecided,
         }
+    }
+}
+
+impl TryFrom<Evaluation> for rules::Evaluation {
+    type Error = MatrixPushError;
+    /// The computed fields (`notify`, `highlight`, `sound`) follow from the actions.
+    fn try_from(e: Evaluation) -> Result<Self, MatrixPushError> {
+        let actions = match json_value("actions", &e.actions_json)? {
+            Value::Array(actions) => actions.iter().map(rules::Action::from_value).collect(),
+            _ => return Err(invalid("actions: not a JSON array")),
+        };
+        Ok(rules::Evaluation {
+            actions,
+            rule_id: e.rule_id,
+            kind: e.kind,
+            undecided: e.undecided,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Core → FFI → core is lossless for every mirrored type.
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pusher_round_trips_with_its_extra_data() {
+        let mut core = pushers::Pusher::new(
+            "key",
+            "io.example.android",
+            "https://p.example.org/_matrix/push/v1/notify",
+        );
+        core.profile_tag = Some("tag".into());
+        core.default_payload = Some(json!({"cs": "secret", "aps": {"mutable-content": 1}}));
+        core.extra_data = json!({"brand": "x", "nested": {"a": [1, 2]}})
+            .as_object()
+            .unwrap()
+            .clone();
+        let ffi = Pusher::from(core.clone());
+        assert_eq!(pushers::Pusher::try_from(ffi).unwrap(), core);
+        let bare = pushers::Pusher::new("k", "a", "https://x/_matrix/push/v1/notify");
+        assert_eq!(
+            pushers::Pusher::try_from(Pusher::from(bare.clone())).unwrap(),
+            bare
+        );
+    }
+
+    #[test]
+    fn pusher_json_that_does_not_parse_is_an_error() {
+        let ffi = Pusher::from(pushers::Pusher::new("k", "a", "https://x/_matrix/push/v1/notify"));
+        for (extra, default_payload) in [("nope", None), ("[1]", None), ("{}", Some("{"))] {
+            let bad = Pusher {
+                extra_data_json: extra.into(),
+                default_payload_json: default_payload.map(Into::into),
+                ..ffi.clone()
+            };
+            assert!(matches!(
+                pushers::Pusher::try_from(bad),
+                Err(MatrixPushError::InvalidInput { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn push_payload_round_trips() {
+        let core = payload::PushPayload {
+            event_id: Some("$e".into()),
+            room_id: Some("!r:x".into()),
+            unread: Some(3),
+            missed_calls: Some(1),
+            prio: Some(payload::Priority::Low),
+            badge_only: true,
+            event_type: Some("m.room.message".into()),
+            sender: Some("@b:x".into()),
+            sender_display_name: Some("Bob".into()),
+            room_name: Some("Room".into()),
+            room_alias: Some("#r:x".into()),
+            membership: Some("invite".into()),
+            user_is_target: Some(true),
+            body: Some("hi".into()),
+            content: Some(json!({"body": "hi", "msgtype": "m.text"})),
+            extra: json!({"cs": "s", "n": 1}).as_object().unwrap().clone(),
+            provider: Some(payload::Provider::FcmLegacy),
+        };
+        let ffi = PushPayload::from(core.clone());
+        assert_eq!(payload::PushPayload::try_from(ffi).unwrap(), core);
+        let empty = payload::PushPayload::default();
+        assert_eq!(
+            payload::PushPayload::try_from(PushPayload::from(empty.clone())).unwrap(),
+            empty
+        );
+    }
+
+    #[test]
+    fn push_payload_json_that_does_not_parse_is_an_error() {
+        for (extra, content) in [("not json", None), ("[]", None), ("{}", Some("{"))] {
+            let bad = PushPayload {
+                extra_json: extra.into(),
+                content_json: content.map(Into::into),
+                ..PushPayload::default()
+            };
+            assert!(matches!(
+                payload::PushPayload::try_from(bad),
+                Err(MatrixPushError::InvalidInput { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn rule_context_round_trips() {
+        let mut core = rules::PushContext::new("@a:x");
+        core.room_id = Some("!r:x".into());
+        core.display_name = Some("Alice".into());
+        core.member_count = Some(7);
+        core.power_levels = Some(rules::PowerLevels::from_content(
+            &json!({"users": {"@a:x": 100}, "users_default": 5, "notifications": {"room": 20}}),
+        ));
+        core.creators = vec!["@c:x".into()];
+        core.room_version = Some("12".into());
+        let back = rules::PushContext::try_from(RuleContext::from(core.clone())).unwrap();
+        // PushContext has no PartialEq: compare through the mirror, and the power levels.
+        assert_eq!(back.power_levels, core.power_levels);
+        assert_eq!(RuleContext::from(back), RuleContext::from(core));
+        let bare = rules::PushContext::new("@a:x");
+        let back = rules::PushContext::try_from(RuleContext::from(bare.clone())).unwrap();
+        assert_eq!(RuleContext::from(back), RuleContext::from(bare));
+    }
+
+    #[test]
+    fn evaluation_round_trips() {
+        let ruleset = rules::server_default_rules("@a:x");
+        let compiled = rules::CompiledRuleset::new(ruleset);
+        let event = json!({"type": "m.room.message", "sender": "@b:x", "room_id": "!r:x",
+            "content": {"body": "hello @a:x", "msgtype": "m.text",
+                        "m.mentions": {"user_ids": ["@a:x"]}}});
+        let mut core = compiled.evaluate(&event, &rules::PushContext::new("@a:x"));
+        assert!(core.notify() && core.highlight(), "{core:?}");
+        core.undecided = vec!["custom".into()];
+        core.actions
+            .push(rules::Action::from_value(&json!({"something": "new"})));
+        let ffi = Evaluation::from(core.clone());
+        assert!(ffi.notify && ffi.highlight && ffi.sound.is_some());
+        assert_eq!(rules::Evaluation::try_from(ffi).unwrap(), core);
+        let none = rules::Evaluation::default();
+        assert_eq!(
+            rules::Evaluation::try_from(Evaluation::from(none.clone())).unwrap(),
+            none
+        );
+    }
+
+    #[test]
+    fn session_info_keeps_everything_but_the_tokens() {
+        let json = json!({"homeserver": "https://h/", "user_id": "@a:x", "device_id": "D",
+            "access_token": "syt_secret", "refresh_token": "syr_secret", "soft_logged_out": true});
+        let core: session::Session = serde_json::from_value(json).unwrap();
+        let info = SessionInfo::from(core.clone());
+        assert_eq!(
+            (
+                info.homeserver,
+                info.user_id,
+                info.device_id,
+                info.soft_logged_out
+            ),
+            (core.homeserver, core.user_id, core.device_id, true)
+        );
     }
 }

@@ -6,20 +6,42 @@
 //! ([`restore_client`]), payload decoding, routing a push to its account ([`route_push`]) and
 //! rule evaluation, foreign traits the app implements ([`SessionStore`], [`MatrixPushLogger`],
 //! [`EventDecryptor`], [`PushRulesListener`]), and one error type, [`MatrixPushError`], that
-//! Kotlin sees as a sealed exception class and Swift as an `Error` enum. The records mirror the
-//! core's types field for field; they exist because uniffi exports one crate as one Kotlin
-//! package / Swift module. Two names keep clear of platform types an app imports anyway:
-//! `PushNotification` (the core's `Notification`; Foundation has one) and `MatrixPushLogger`
-//! (`os.Logger`).
+//! Kotlin sees as a sealed exception class and Swift as an `Error` enum.
+//!
+//! The records and enums are the core's own where Kotlin and Swift can take them as they are
+//! (its `uniffi` feature derives them: `Outcome`, `PushNotification`, `NotificationKind`,
+//! `SuppressReason`, `FallbackNotification`, `RoomSummary`, `RoomNotificationMode`, `RuleKind`,
+//! `EnsureOutcome`, `LoginIdentifier`, `AccountRoute`, `Provider`, `Priority`), so they cannot
+//! drift from it. uniffi generates them in a second namespace, `matrix_push_core`: the Kotlin
+//! package `io.matrixpush.core`, and the same Swift module `MatrixPush`. Only records whose
+//! shape must differ are mirrored here ([`convert`]: JSON as text, the session without tokens).
+//! Two names keep clear of platform types an app imports anyway: `PushNotification` (the core's
+//! `Notification`; Foundation has one) and `MatrixPushLogger` (`os.Logger`).
+//!
+//! **Enums may grow.** `Outcome`, `SuppressReason`, `NotificationKind`, `Provider` and
+//! [`MatrixPushError`] may get new cases in minor versions. Kotlin `when` and Swift `switch` over
+//! them are exhaustive, so give them an `else` / `default` branch (show a generic notification
+//! for an `Outcome` you do not know).
 //!
 //! No panic crosses the boundary: uniffi turns a panic into an exception, and every input from
 //! the app goes through the core's typed parsers first.
+
+#![warn(missing_docs)]
 
 mod convert;
 mod logging;
 
 pub use convert::*;
 pub use logging::{LogLevel, MatrixPushLogger, set_logger};
+pub use matrix_push::notify::{
+    FallbackNotification, Notification as PushNotification, NotificationKind, Outcome, RoomSummary,
+    SuppressReason,
+};
+pub use matrix_push::payload::{AccountRoute, Priority, Provider};
+pub use matrix_push::pushers::EnsureOutcome;
+pub use matrix_push::rules::RuleKind;
+pub use matrix_push::session::LoginIdentifier;
+pub use matrix_push::settings::RoomNotificationMode;
 
 use matrix_push::client::{BuildError, RestoreError};
 use matrix_push::http::HttpError;
@@ -27,17 +49,23 @@ use matrix_push::payload;
 use matrix_push::pushers::PusherError;
 use matrix_push::rules::{CompiledRuleset, PushContext, PushRules};
 use matrix_push::session::SessionError;
+use matrix_push::store::StoreError;
 use matrix_push::sync::SyncError;
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 uniffi::setup_scaffolding!("matrix_push");
 
-/// The runtime every async call runs on. Two worker threads: pushes resolve with a few parallel
-/// requests that are network-bound, so more threads buy nothing but memory (each thread's stack
-/// counts against an iOS extension's budget), and two keep one request's JSON parsing from
-/// stalling another's I/O.
+/// The one runtime every async call runs on. The async methods are exported without uniffi's
+/// `async_runtime = "tokio"`: that wraps each future in `async-compat`, whose fallback runtime
+/// this crate cannot size (default thread count and 2 MiB stacks). Here the foreign side polls
+/// a plain future that awaits a task spawned on this runtime (a `JoinHandle` needs no tokio
+/// context to be polled), so an iOS notification extension's memory budget is set in one
+/// place: two worker threads with 512 KiB stacks. Pushes resolve with a few parallel requests
+/// that are network-bound, so more threads buy nothing but memory, and two keep one request's
+/// JSON parsing from stalling another's I/O.
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
@@ -51,35 +79,53 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-/// Runs a future on the crate's runtime (uniffi polls it from the foreign side; the work itself
-/// needs tokio's reactor and timers).
-async fn on_runtime<T: Send + 'static>(future: impl std::future::Future<Output = T> + Send + 'static) -> T {
+/// Runs a future on [`runtime`] and waits for it from whatever polls the caller (uniffi's
+/// foreign executor). A panic in the task resumes here, where uniffi turns it into an exception.
+async fn on_runtime<T: Send + 'static>(future: impl Future<Output = T> + Send + 'static) -> T {
     match runtime().spawn(future).await {
         Ok(value) => value,
         Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
     }
 }
 
-/// Every error the library reports. (Text fields are called `detail`: Kotlin exceptions already
-/// have a `message`, and uniffi would declare it twice.)
+/// Every error the library reports. New cases may be added in minor versions. (Text fields are
+/// called `detail`: Kotlin exceptions already have a `message`, and uniffi would declare it
+/// twice.)
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum MatrixPushError {
     /// The homeserver said no: `errcode` is `M_FORBIDDEN`, `M_LIMIT_EXCEEDED`, …
     #[error("{errcode} ({status}): {detail}")]
     Matrix {
+        /// The Matrix error code, `M_FORBIDDEN`, …
         errcode: String,
+        /// The server's error message.
         detail: String,
+        /// The HTTP status.
         status: u16,
+        /// With `M_UNKNOWN_TOKEN`: the device is kept, sign in again.
         soft_logout: bool,
+        /// With `M_LIMIT_EXCEEDED`: when to try again.
         retry_after_ms: Option<u64>,
     },
     /// The server could not be reached, or the connection broke.
     #[error("network: {detail}")]
-    Network { detail: String },
+    Network {
+        /// What went wrong.
+        detail: String,
+    },
+    /// The server did not answer in time.
     #[error("timed out: {detail}")]
-    Timeout { detail: String },
+    Timeout {
+        /// What timed out.
+        detail: String,
+    },
+    /// The address answers, but not as a Matrix homeserver.
     #[error("not a Matrix homeserver: {detail}")]
-    NotAMatrixServer { detail: String },
+    NotAMatrixServer {
+        /// Why not.
+        detail: String,
+    },
+    /// The call needs a signed-in session.
     #[error("not signed in")]
     NotSignedIn,
     /// Sign in again: the device (and its data) is kept.
@@ -90,18 +136,39 @@ pub enum MatrixPushError {
     LoggedOut,
     /// Something the app passed in is not valid (a pusher, a rule id, a server name, JSON).
     #[error("invalid input: {detail}")]
-    InvalidInput { detail: String },
+    InvalidInput {
+        /// What is wrong with it.
+        detail: String,
+    },
     /// A push payload that cannot be used.
     #[error("invalid payload: {detail}")]
-    InvalidPayload { detail: String },
+    InvalidPayload {
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The store folder or the saved session cannot be read or written (for a saved session:
+    /// sign in again).
     #[error("storage: {detail}")]
-    Storage { detail: String },
+    Storage {
+        /// What failed.
+        detail: String,
+    },
+    /// The server answered something this library cannot use.
     #[error("unexpected answer from the server: {detail}")]
-    UnexpectedResponse { detail: String },
+    UnexpectedResponse {
+        /// What was wrong with it.
+        detail: String,
+    },
 }
+
+// One `From` per error source of the core; the wrapping errors defer to the ones they wrap, so
+// each source maps the same whichever call it came through. The core's error enums are
+// `#[non_exhaustive]`: a case added there lands in the `_` arm with its message until it gets
+// its own mapping.
 
 impl From<HttpError> for MatrixPushError {
     fn from(error: HttpError) -> Self {
+        let detail = error.to_string();
         match error {
             HttpError::Matrix(e) => MatrixPushError::Matrix {
                 errcode: e.errcode,
@@ -110,19 +177,21 @@ impl From<HttpError> for MatrixPushError {
                 soft_logout: e.soft_logout,
                 retry_after_ms: e.retry_after.map(|d| d.as_millis() as u64),
             },
-            HttpError::Network { .. } => MatrixPushError::Network {
-                detail: error.to_string(),
-            },
-            HttpError::Timeout { .. } => MatrixPushError::Timeout {
-                detail: error.to_string(),
-            },
-            HttpError::UnexpectedResponse { .. } => MatrixPushError::UnexpectedResponse {
-                detail: error.to_string(),
-            },
+            HttpError::Network { .. } => MatrixPushError::Network { detail },
+            HttpError::Timeout { .. } => MatrixPushError::Timeout { detail },
             HttpError::InvalidUrl(detail) => MatrixPushError::InvalidInput { detail },
-            HttpError::TooLarge { .. } => MatrixPushError::UnexpectedResponse {
-                detail: error.to_string(),
-            },
+            HttpError::UnexpectedResponse { .. } | HttpError::TooLarge { .. } => {
+                MatrixPushError::UnexpectedResponse { detail }
+            }
+            _ => MatrixPushError::UnexpectedResponse { detail },
+        }
+    }
+}
+
+impl From<StoreError> for MatrixPushError {
+    fn from(error: StoreError) -> Self {
+        MatrixPushError::Storage {
+            detail: error.to_string(),
         }
     }
 }
@@ -131,12 +200,8 @@ impl From<SessionError> for MatrixPushError {
     fn from(error: SessionError) -> Self {
         match error {
             SessionError::Http(e) => e.into(),
-            SessionError::Store(e) => MatrixPushError::Storage {
-                detail: e.to_string(),
-            },
-            SessionError::InvalidServer { .. } => MatrixPushError::InvalidInput {
-                detail: error.to_string(),
-            },
+            SessionError::Store(e) => e.into(),
+            SessionError::InvalidServer { .. } => invalid(error),
             SessionError::NotAMatrixServer { .. } => MatrixPushError::NotAMatrixServer {
                 detail: error.to_string(),
             },
@@ -144,6 +209,9 @@ impl From<SessionError> for MatrixPushError {
             SessionError::SoftLoggedOut => MatrixPushError::SoftLoggedOut,
             SessionError::LoggedOut => MatrixPushError::LoggedOut,
             SessionError::MalformedResponse(_) => MatrixPushError::UnexpectedResponse {
+                detail: error.to_string(),
+            },
+            _ => MatrixPushError::UnexpectedResponse {
                 detail: error.to_string(),
             },
         }
@@ -154,9 +222,8 @@ impl From<PusherError> for MatrixPushError {
     fn from(error: PusherError) -> Self {
         match error {
             PusherError::Session(e) => e.into(),
-            other => MatrixPushError::InvalidInput {
-                detail: other.to_string(),
-            },
+            // The pushkey, app id or gateway URL the app passed.
+            other => invalid(other),
         }
     }
 }
@@ -165,15 +232,26 @@ impl From<SyncError> for MatrixPushError {
     fn from(error: SyncError) -> Self {
         match error {
             SyncError::Session(e) => e.into(),
-            SyncError::Store(e) => MatrixPushError::Storage {
-                detail: e.to_string(),
-            },
+            SyncError::Store(e) => e.into(),
+            // The server's rules (the app's rules JSON goes through `From<ParseError>`).
             SyncError::InvalidRules(e) => MatrixPushError::UnexpectedResponse {
                 detail: e.to_string(),
             },
-            SyncError::InvalidRuleId { .. } => MatrixPushError::InvalidInput {
+            SyncError::InvalidRuleId { .. } => invalid(error),
+            _ => MatrixPushError::UnexpectedResponse {
                 detail: error.to_string(),
             },
+        }
+    }
+}
+
+impl From<BuildError> for MatrixPushError {
+    fn from(error: BuildError) -> Self {
+        match error {
+            BuildError::Http(e) => e.into(),
+            BuildError::Store(e) => e.into(),
+            // No store folder, a homeserver that is no http(s) URL: the app's options.
+            other => invalid(other),
         }
     }
 }
@@ -182,14 +260,14 @@ impl From<RestoreError> for MatrixPushError {
     fn from(error: RestoreError) -> Self {
         match error {
             RestoreError::Session(e) => e.into(),
+            RestoreError::Build(e) => e.into(),
             // A damaged saved session is a storage problem for the app: it signs in again.
             RestoreError::Store(_) | RestoreError::InvalidSavedHomeserver(_) => MatrixPushError::Storage {
                 detail: error.to_string(),
             },
-            RestoreError::Build(BuildError::Store(_)) => MatrixPushError::Storage {
+            _ => MatrixPushError::Storage {
                 detail: error.to_string(),
             },
-            RestoreError::Build(e) => invalid(e),
         }
     }
 }
@@ -199,6 +277,13 @@ impl From<payload::PayloadError> for MatrixPushError {
         MatrixPushError::InvalidPayload {
             detail: error.to_string(),
         }
+    }
+}
+
+/// Push rules the app passed in (`evaluatePushRules`, `explainPushRules`).
+impl From<matrix_push::rules::ParseError> for MatrixPushError {
+    fn from(error: matrix_push::rules::ParseError) -> Self {
+        invalid(error)
     }
 }
 
@@ -212,8 +297,11 @@ fn invalid(detail: impl std::fmt::Display) -> MatrixPushError {
 /// opaque JSON string holding the access and refresh tokens: store it as a secret.
 #[uniffi::export(with_foreign)]
 pub trait SessionStore: Send + Sync {
+    /// The saved session, or null when there is none.
     fn load(&self) -> Option<String>;
+    /// Saves the session, replacing the one before (atomically: a reader never sees half).
     fn save(&self, session: String);
+    /// Removes the saved session.
     fn clear(&self);
 }
 
@@ -221,6 +309,7 @@ pub trait SessionStore: Send + Sync {
 /// (cleartext `type` and `content`) out, or null.
 #[uniffi::export(with_foreign)]
 pub trait EventDecryptor: Send + Sync {
+    /// The decrypted event as JSON, or null when it cannot be decrypted.
     fn decrypt(&self, room_id: String, event_json: String) -> Option<String>;
 }
 
@@ -235,15 +324,15 @@ pub trait PushRulesListener: Send + Sync {
 struct ForeignSessionStore(Arc<dyn SessionStore>);
 
 impl matrix_push::session::SessionStore for ForeignSessionStore {
-    fn load(&self) -> Result<Option<matrix_push::session::Session>, matrix_push::store::StoreError> {
+    fn load(&self) -> Result<Option<matrix_push::session::Session>, StoreError> {
         Ok(self.0.load().and_then(|json| serde_json::from_str(&json).ok()))
     }
-    fn save(&self, session: &matrix_push::session::Session) -> Result<(), matrix_push::store::StoreError> {
+    fn save(&self, session: &matrix_push::session::Session) -> Result<(), StoreError> {
         self.0
             .save(serde_json::to_string(session).expect("a session serializes"));
         Ok(())
     }
-    fn clear(&self) -> Result<(), matrix_push::store::StoreError> {
+    fn clear(&self) -> Result<(), StoreError> {
         self.0.clear();
         Ok(())
     }
@@ -266,10 +355,13 @@ pub struct SyncTask {
 
 #[uniffi::export]
 impl SyncTask {
+    /// Stops the sync (the listener hears of no more rulesets). Cancelling twice is harmless.
     pub fn cancel(&self) {
         self.handle.abort();
     }
 
+    /// Whether the sync still runs: false once cancelled, or once it stopped for good (signed
+    /// out: the session ended, see the log).
     pub fn is_running(&self) -> bool {
         !self.handle.is_finished()
     }
@@ -292,6 +384,15 @@ impl Client {
         Arc::new(Client {
             inner: Arc::new(inner),
         })
+    }
+
+    /// Runs `call` with the core client on the crate's runtime (see [`runtime`]).
+    async fn run<T, F>(&self, call: impl FnOnce(Arc<matrix_push::Client>) -> F) -> T
+    where
+        T: Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+    {
+        on_runtime(call(self.inner.clone())).await
     }
 }
 
@@ -333,6 +434,8 @@ pub fn restore_client(
 impl Client {
     /// A client for the homeserver at `homeserver_url`, keeping its state in `store_dir` (shared
     /// with the notification extension) and its session in `session_store` (in memory when null).
+    /// Throws `InvalidInput` for a URL that is not http(s), `Storage` when the store folder
+    /// cannot be opened.
     #[uniffi::constructor]
     pub fn new(
         homeserver_url: String,
@@ -348,7 +451,7 @@ impl Client {
             builder = builder.session_store(Arc::new(ForeignSessionStore(store)));
         }
         let builder = with_options(builder, store_dir, device_display_name, event_decryptor);
-        Ok(Client::wrap(builder.build().map_err(invalid)?))
+        Ok(Client::wrap(builder.build()?))
     }
 
     /// Restores the saved session; null when there is none. No request is made.
@@ -356,6 +459,7 @@ impl Client {
         Ok(self.inner.restore_session()?.map(SessionInfo::from))
     }
 
+    /// Who is signed in; null when nobody is.
     pub fn session(&self) -> Option<SessionInfo> {
         self.inner.session().map(SessionInfo::from)
     }
@@ -386,62 +490,70 @@ impl Client {
         });
         Arc::new(SyncTask { handle })
     }
-}
 
-#[uniffi::export(async_runtime = "tokio")]
-impl Client {
+    /// Signs in with a password and saves the session. Signing in again after a soft logout
+    /// keeps the device.
     pub async fn login_password(
         &self,
         identifier: LoginIdentifier,
         password: String,
     ) -> Result<SessionInfo, MatrixPushError> {
-        let client = self.inner.clone();
-        on_runtime(async move {
+        self.run(|client| async move {
             let password = matrix_push::secret::Secret::new(password);
-            Ok(client.login_password(&identifier.into(), &password).await?.into())
+            Ok(client.login_password(&identifier, &password).await?.into())
         })
         .await
     }
 
+    /// Signs in with an `m.login.token` (from SSO or a QR code) and saves the session.
     pub async fn login_token(&self, token: String) -> Result<SessionInfo, MatrixPushError> {
-        let client = self.inner.clone();
-        on_runtime(async move { Ok(client.login_token(&token.into()).await?.into()) }).await
+        self.run(|client| async move { Ok(client.login_token(&token.into()).await?.into()) })
+            .await
     }
 
+    /// Asks the homeserver who the session belongs to; returns the user id.
     pub async fn whoami(&self) -> Result<String, MatrixPushError> {
-        let client = self.inner.clone();
-        on_runtime(async move { Ok(client.whoami().await?.0) }).await
+        self.run(|client| async move { Ok(client.whoami().await?.0) })
+            .await
     }
 
+    /// Signs out: the server ends the session and the saved session is removed.
     pub async fn logout(&self) -> Result<(), MatrixPushError> {
-        let client = self.inner.clone();
-        on_runtime(async move { Ok(client.logout().await?) }).await
+        self.run(|client| async move { Ok(client.logout().await?) }).await
     }
 
+    /// Sets the pusher only when the server lacks it or has it with other values; call it on
+    /// every start. Throws `InvalidInput` (before any request) for a pusher the spec or the
+    /// homeserver would refuse, or JSON fields that do not parse.
     pub async fn ensure_pusher(&self, pusher: Pusher) -> Result<EnsureOutcome, MatrixPushError> {
-        let client = self.inner.clone();
-        on_runtime(async move { Ok(client.ensure_pusher(&pusher.try_into()?).await?.into()) }).await
+        let pusher = pusher.try_into()?;
+        self.run(|client| async move { Ok(client.ensure_pusher(&pusher).await?) })
+            .await
     }
 
+    /// This user's HTTP pushers, with every `data` field (pass one back to `ensurePusher` as it
+    /// is, and nothing changes).
     pub async fn pushers(&self) -> Result<Vec<Pusher>, MatrixPushError> {
-        let client = self.inner.clone();
-        on_runtime(async move { Ok(client.pushers().await?.into_iter().map(Pusher::from).collect()) }).await
+        self.run(|client| async move { Ok(client.pushers().await?.into_iter().map(Pusher::from).collect()) })
+            .await
     }
 
+    /// Removes the pusher with this app id and pushkey (nothing happens when there is none).
     pub async fn remove_pusher(&self, app_id: String, pushkey: String) -> Result<(), MatrixPushError> {
-        let client = self.inner.clone();
-        on_runtime(async move { Ok(client.remove_pusher(&app_id, &pushkey).await?) }).await
+        self.run(|client| async move { Ok(client.remove_pusher(&app_id, &pushkey).await?) })
+            .await
     }
 
+    /// Moves to a new FCM/APNs token: sets `pusher`, then removes the one with `old_pushkey`.
     pub async fn rotate_pusher(&self, old_pushkey: String, pusher: Pusher) -> Result<(), MatrixPushError> {
-        let client = self.inner.clone();
-        on_runtime(async move { Ok(client.rotate_pusher(&old_pushkey, &pusher.try_into()?).await?) }).await
+        let pusher = pusher.try_into()?;
+        self.run(|client| async move { Ok(client.rotate_pusher(&old_pushkey, &pusher).await?) })
+            .await
     }
 
     /// Fetches the push rules (and saves them); returns the user's keywords.
     pub async fn fetch_push_rules(&self) -> Result<Vec<String>, MatrixPushError> {
-        let client = self.inner.clone();
-        on_runtime(async move {
+        self.run(|client| async move {
             Ok(matrix_push::settings::keywords(
                 &client.fetch_push_rules().await?.global,
             ))
@@ -449,69 +561,79 @@ impl Client {
         .await
     }
 
+    /// Adds a keyword (a content rule that notifies with a highlight; `*` and `?` are globs).
     pub async fn add_keyword(&self, keyword: String) -> Result<(), MatrixPushError> {
-        let client = self.inner.clone();
-        on_runtime(async move { Ok(client.add_keyword(&keyword).await?) }).await
+        self.run(|client| async move { Ok(client.add_keyword(&keyword).await?) })
+            .await
     }
 
+    /// Removes a keyword (nothing happens when there is none).
     pub async fn remove_keyword(&self, keyword: String) -> Result<(), MatrixPushError> {
-        let client = self.inner.clone();
-        on_runtime(async move { Ok(client.remove_keyword(&keyword).await?) }).await
+        self.run(|client| async move { Ok(client.remove_keyword(&keyword).await?) })
+            .await
     }
 
+    /// The user's keywords, from the server's current rules.
     pub async fn keywords(&self) -> Result<Vec<String>, MatrixPushError> {
-        let client = self.inner.clone();
-        on_runtime(async move { Ok(client.keywords().await?) }).await
+        self.run(|client| async move { Ok(client.keywords().await?) })
+            .await
     }
 
+    /// The room's own notification mode; null when the account's defaults apply.
     pub async fn room_mode(&self, room_id: String) -> Result<Option<RoomNotificationMode>, MatrixPushError> {
-        let client = self.inner.clone();
-        on_runtime(async move { Ok(client.room_mode(&room_id).await?.map(Into::into)) }).await
+        self.run(|client| async move { Ok(client.room_mode(&room_id).await?) })
+            .await
     }
 
     /// Every joined room with its display name, DM flag, member count and own mode, sorted by
     /// name (invites are left out): one `/sync`, and the modes from the stored rules (fetched in
     /// parallel only when none are stored).
     pub async fn rooms(&self) -> Result<Vec<RoomSummary>, MatrixPushError> {
-        let client = self.inner.clone();
-        on_runtime(async move { Ok(client.rooms().await?.into_iter().map(RoomSummary::from).collect()) })
-            .await
+        self.run(|client| async move { Ok(client.rooms().await?) }).await
     }
 
+    /// Sets how a room notifies, as Element clients do (`ALL_MESSAGES` removes the room's own
+    /// rules).
     pub async fn set_room_mode(
         &self,
         room_id: String,
         mode: RoomNotificationMode,
     ) -> Result<(), MatrixPushError> {
-        let client = self.inner.clone();
-        on_runtime(async move { Ok(client.set_room_mode(&room_id, mode.into()).await?) }).await
+        self.run(|client| async move { Ok(client.set_room_mode(&room_id, mode).await?) })
+            .await
     }
 
+    /// Mutes (`muted`) or unmutes a sender: a sender rule with no actions.
     pub async fn mute_sender(&self, user_id: String, muted: bool) -> Result<(), MatrixPushError> {
-        let client = self.inner.clone();
-        on_runtime(async move { Ok(client.mute_sender(&user_id, muted).await?) }).await
+        self.run(|client| async move { Ok(client.mute_sender(&user_id, muted).await?) })
+            .await
     }
 
+    /// Enables or disables a rule, e.g. `.m.rule.master` (override) to silence everything.
     pub async fn set_rule_enabled(
         &self,
         kind: RuleKind,
         rule_id: String,
         enabled: bool,
     ) -> Result<(), MatrixPushError> {
-        let client = self.inner.clone();
-        on_runtime(async move { Ok(client.set_rule_enabled(kind.into(), &rule_id, enabled).await?) }).await
+        self.run(|client| async move { Ok(client.set_rule_enabled(kind, &rule_id, enabled).await?) })
+            .await
     }
 
-    /// Resolves a push into what to show, within `deadline_ms`. Never fails: what cannot be
-    /// resolved in time is a `Fallback`.
-    pub async fn handle_push(&self, payload: PushPayload, deadline_ms: u64) -> Outcome {
-        let client = self.inner.clone();
-        on_runtime(async move {
-            let payload = payload.into();
-            client
+    /// Resolves a push into what to show, within `deadline_ms`. Resolving never fails: what
+    /// cannot be resolved in time is a `Fallback`. Throws only `InvalidInput` for a payload
+    /// record whose JSON fields (`contentJson`, `extraJson`) do not parse (the decoders never
+    /// make one).
+    pub async fn handle_push(
+        &self,
+        payload: PushPayload,
+        deadline_ms: u64,
+    ) -> Result<Outcome, MatrixPushError> {
+        let payload = payload.try_into()?;
+        self.run(|client| async move {
+            Ok(client
                 .handle_push(&payload, Duration::from_millis(deadline_ms))
-                .await
-                .into()
+                .await)
         })
         .await
     }
@@ -519,7 +641,7 @@ impl Client {
 
 /// Finds the homeserver for a user id (`@alice:example.org`), server name or URL, through
 /// `.well-known` and `/versions`; returns its base URL.
-#[uniffi::export(async_runtime = "tokio")]
+#[uniffi::export]
 pub async fn discover_homeserver(user_or_server: String) -> Result<String, MatrixPushError> {
     on_runtime(async move {
         let transport = matrix_push::http::Transport::new(Default::default())?;
@@ -535,41 +657,43 @@ pub async fn discover_homeserver(user_or_server: String) -> Result<String, Matri
 /// Decodes an FCM data message (`RemoteMessage.getData()`), v1 or legacy.
 #[uniffi::export]
 pub fn decode_fcm(data: HashMap<String, String>) -> Result<PushPayload, MatrixPushError> {
-    Ok(payload::decode_string_map(payload::Provider::Fcm, &data)?.into())
+    Ok(payload::decode_string_map(Provider::Fcm, &data)?.into())
 }
 
 /// Decodes an APNs payload (`userInfo` as JSON).
 #[uniffi::export]
 pub fn decode_apns(user_info_json: String) -> Result<PushPayload, MatrixPushError> {
-    Ok(payload::decode_json(payload::Provider::Apns, &user_info_json)?.into())
+    Ok(payload::decode_json(Provider::Apns, &user_info_json)?.into())
 }
 
 /// Decodes a UnifiedPush message body.
 #[uniffi::export]
 pub fn decode_unified_push(body: String) -> Result<PushPayload, MatrixPushError> {
-    Ok(payload::decode_json(payload::Provider::UnifiedPush, &body)?.into())
+    Ok(payload::decode_json(Provider::UnifiedPush, &body)?.into())
 }
 
 /// Decodes a Push Gateway request body (`{"notification": {…}}`).
 #[uniffi::export]
 pub fn decode_gateway(body: String) -> Result<PushPayload, MatrixPushError> {
-    Ok(payload::decode_json(payload::Provider::Gateway, &body)?.into())
+    Ok(payload::decode_json(Provider::Gateway, &body)?.into())
 }
 
 /// The account a push is for, among the phone's signed-in accounts; null when that cannot be
 /// told. Matches the push's `cs` routing token (from the pusher's `default_payload`) to
 /// `AccountRoute.secret`, then a lone account, then the pushkey or app id a Gateway or
-/// UnifiedPush push carries (the core's `payload::route` documents every rule).
+/// UnifiedPush push carries (the core's `payload::route` documents every rule). Throws
+/// `InvalidInput` for a payload record whose JSON fields do not parse.
 #[uniffi::export]
-pub fn route_push(payload: PushPayload, routes: Vec<AccountRoute>) -> Option<AccountRoute> {
-    let payload = payload.into();
-    let routes: Vec<payload::AccountRoute> = routes.into_iter().map(Into::into).collect();
-    payload::route(&payload, &routes).cloned().map(Into::into)
+pub fn route_push(
+    payload: PushPayload,
+    routes: Vec<AccountRoute>,
+) -> Result<Option<AccountRoute>, MatrixPushError> {
+    let payload = payload.try_into()?;
+    Ok(payload::route(&payload, &routes).cloned())
 }
 
 fn compile(rules_json: &str) -> Result<CompiledRuleset, MatrixPushError> {
-    let rules = PushRules::from_json(rules_json).map_err(invalid)?;
-    Ok(CompiledRuleset::new(rules.global))
+    Ok(CompiledRuleset::new(PushRules::from_json(rules_json)?.global))
 }
 
 fn parse_event(event_json: &str) -> Result<serde_json::Value, MatrixPushError> {
@@ -685,18 +809,17 @@ mod tests {
             ..AccountRoute::default()
         };
         let both = vec![alice.clone(), bob.clone()];
-        assert_eq!(route_push(push(r#"{"cs": "s-bob"}"#), both.clone()), Some(bob));
-        assert_eq!(
-            route_push(push("{}"), both.clone()),
-            None,
-            "two accounts, no secret"
-        );
-        assert_eq!(route_push(push("{}"), vec![alice.clone()]), Some(alice.clone()));
-        assert_eq!(route_push(push(r#"{"cs": "gone"}"#), vec![alice]), None);
-        assert_eq!(
-            route_push(push("not json"), both),
-            None,
-            "hostile extra is no secret"
+        let route = |payload, routes| route_push(payload, routes).unwrap();
+        assert_eq!(route(push(r#"{"cs": "s-bob"}"#), both.clone()), Some(bob));
+        assert_eq!(route(push("{}"), both.clone()), None, "two accounts, no secret");
+        assert_eq!(route(push("{}"), vec![alice.clone()]), Some(alice.clone()));
+        assert_eq!(route(push(r#"{"cs": "gone"}"#), vec![alice]), None);
+        assert!(
+            matches!(
+                route_push(push("not json"), both),
+                Err(MatrixPushError::InvalidInput { .. })
+            ),
+            "bad extra JSON is an error, like bad power levels"
         );
     }
 

@@ -5,18 +5,25 @@ use std::sync::{Arc, RwLock};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::SubscriberExt;
 
+/// How much a log line matters, most important first (`setLogger` passes its level and above).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, uniffi::Enum)]
 pub enum LogLevel {
+    /// Something failed (a push that could not be resolved, a sync that stopped).
     Error,
+    /// Something unexpected the library recovered from.
     Warn,
+    /// What the library did, one line per operation.
     Info,
+    /// Details for debugging.
     Debug,
+    /// Everything, request by request.
     Trace,
 }
 
 /// The app's logger. (Not `Logger`: Swift apps import `os.Logger` too.)
 #[uniffi::export(with_foreign)]
 pub trait MatrixPushLogger: Send + Sync {
+    /// One log line: `target` is the library's module (`matrix_push::notify`, …).
     fn log(&self, level: LogLevel, target: String, message: String);
 }
 

@@ -317,6 +317,7 @@ fn judge_homeserver(base: &Url, answer: Result<Value, HttpError>, took: Duration
             "{shown} answered /_matrix/client/versions with more than {limit} bytes: not a Matrix \
              homeserver there (or a proxy in front of it is misconfigured)"
         )),
+        Err(other) => fail(format!("{shown}: {other}")),
     }
 }
 

@@ -40,6 +40,7 @@ fn suppress_text(reason: &SuppressReason) -> String {
         SuppressReason::Edit => "it is an edit".into(),
         SuppressReason::Redacted => "it was redacted".into(),
         SuppressReason::IgnoredSender => "the user ignores its sender".into(),
+        other => format!("{other:?}"),
     }
 }
 
@@ -87,6 +88,7 @@ fn describe_outcome(outcome: &Outcome) -> String {
             f.reason
         ),
         Outcome::Duplicate => "silent: this event was handled before".into(),
+        other => format!("{other:?}"),
     }
 }
 
@@ -97,6 +99,7 @@ fn kind_json(kind: &NotificationKind) -> Value {
         NotificationKind::Call { video } => json!({"type": "call", "video": video}),
         NotificationKind::Encrypted => json!({"type": "encrypted"}),
         NotificationKind::Other { event_type } => json!({"type": "other", "event_type": event_type}),
+        other => json!({"type": format!("{other:?}")}),
     }
 }
 
@@ -133,6 +136,7 @@ fn outcome_json(outcome: &Outcome) -> Value {
                 SuppressReason::Edit => ("edit", None),
                 SuppressReason::Redacted => ("redacted", None),
                 SuppressReason::IgnoredSender => ("ignored_sender", None),
+                _ => ("other", None),
             };
             json!({"outcome": "suppressed", "reason": name, "rule_id": rule_id,
                    "server_notified": server_notified, "message": suppress_text(reason)})
@@ -153,6 +157,7 @@ fn outcome_json(outcome: &Outcome) -> Value {
             },
         }),
         Outcome::Duplicate => json!({"outcome": "duplicate"}),
+        other => json!({"outcome": format!("{other:?}")}),
     }
 }
 

@@ -62,6 +62,7 @@ pub struct ClientBuilder {
 
 /// Why a client could not be built.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BuildError {
     #[error(transparent)]
     Http(#[from] HttpError),
@@ -80,6 +81,7 @@ pub enum BuildError {
 /// Why [`ClientBuilder::restore`] could not restore a client. (Nothing saved is not an error:
 /// `restore` returns `Ok(None)`.)
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RestoreError {
     /// The session store could not be read.
     #[error("the saved session cannot be read: {0}")]

@@ -107,6 +107,7 @@ impl MatrixError {
 
 /// Why a request failed.
 #[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum HttpError {
     #[error(transparent)]
     Matrix(#[from] MatrixError),

@@ -21,6 +21,9 @@
 //! end-to-end suites) is the crate `matrix-push-gateway`, and the `matrix-push` command line the
 //! crate `matrix-push-cli`: neither ships in the mobile library.
 
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("matrix_push_core");
+
 pub mod actions;
 pub mod client;
 pub mod http;

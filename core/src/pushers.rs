@@ -158,6 +158,7 @@ impl Pusher {
 
 /// Why a pusher could not be set.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PusherError {
     #[error("a pushkey must be 1 to {MAX_PUSHKEY_BYTES} bytes, this one has {bytes}")]
     InvalidPushkey { bytes: usize },
@@ -260,10 +261,13 @@ impl ListedPusher {
 
 /// What [`ensure`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum EnsureOutcome {
     /// The server already had this exact pusher: no request was made to change it.
     Unchanged,
+    /// The server had no pusher for this app id and pushkey: it was set.
     Created,
+    /// The server had this pusher with other values: it was set again.
     Updated,
 }
 

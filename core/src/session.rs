@@ -134,6 +134,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Why signing in or an authenticated request failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SessionError {
     #[error(transparent)]
     Http(#[from] HttpError),
@@ -158,15 +159,14 @@ pub enum SessionError {
 
 /// How the user names themselves for password login.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum LoginIdentifier {
     /// A full user id (`@alice:example.org`) or just the localpart (`alice`).
-    User(String),
-    Email(String),
+    User(#[cfg_attr(feature = "uniffi", uniffi(name = "user"))] String),
+    /// An email address bound to the account.
+    Email(#[cfg_attr(feature = "uniffi", uniffi(name = "address"))] String),
     /// A phone number with its country (`GB`, `+44…`).
-    Phone {
-        country: String,
-        number: String,
-    },
+    Phone { country: String, number: String },
 }
 
 impl LoginIdentifier {

@@ -158,6 +158,7 @@ pub fn keywords(rules: &Ruleset) -> Vec<String> {
 
 /// How a room notifies, as Element clients set it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum RoomNotificationMode {
     /// Every message notifies (no rule of the room's own: the account's defaults apply).
     AllMessages,

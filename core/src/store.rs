@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 
 /// Why the state could not be written or locked.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     #[error("cannot use the store folder {path}: {message}")]
     Io { path: String, message: String },

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 /// Why syncing or editing rules failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SyncError {
     #[error(transparent)]
     Session(#[from] SessionError),

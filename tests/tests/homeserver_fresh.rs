@@ -56,6 +56,7 @@ fn from_outcome(outcome: Outcome) -> Decision {
                 SuppressReason::OwnEvent => ("own_event", None),
                 SuppressReason::Edit => ("edit", None),
                 SuppressReason::Redacted => ("redacted", None),
+                other => unreachable!("a new reason: {other:?}"),
             };
             Decision::Suppressed {
                 reason: reason.into(),

@@ -55,8 +55,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A notification ready to show.
+/// A notification ready to show. (The bindings call it `PushNotification`, clear of
+/// Foundation's `Notification`.)
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "PushNotification"))]
 pub struct Notification {
     pub event_id: String,
     pub room_id: String,
@@ -87,6 +90,7 @@ pub struct Notification {
 
 /// A notification made only from the payload, when the rest could not be fetched in time.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FallbackNotification {
     pub event_id: Option<String>,
     pub room_id: Option<String>,
@@ -98,24 +102,30 @@ pub struct FallbackNotification {
     pub reason: String,
 }
 
-/// Why a push shows nothing.
+/// Why a push shows nothing. New reasons may be added in minor versions.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
 pub enum SuppressReason {
     /// The user's rules, synced for this push, do not notify for this event.
-    Rules {
-        rule_id: Option<String>,
-    },
+    Rules { rule_id: Option<String> },
+    /// The user's own event.
     OwnEvent,
+    /// An edit (`m.replace`): the original was notified.
     Edit,
+    /// The event was redacted before the push was handled.
     Redacted,
     /// The sender is on the user's ignore list (`m.ignored_user_list`).
     IgnoredSender,
 }
 
-/// What to do with a push.
+/// What to do with a push. New outcomes may be added in minor versions.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
 pub enum Outcome {
-    Show(Notification),
+    /// Show this notification.
+    Show(#[cfg_attr(feature = "uniffi", uniffi(name = "notification"))] Notification),
     /// Nothing to show, and why. `server_notified`: the push named the event, so the
     /// homeserver's rules said "notify" for it — with [`SuppressReason::Rules`], the phone's
     /// current rules (changed since, or judging differently) keep silent what the server pushed.
@@ -125,15 +135,11 @@ pub enum Outcome {
     },
     /// A badge-only push: set the badge; `read_rooms` are rooms notified before that are now
     /// read (their notifications can go).
-    BadgeUpdate {
-        unread: u64,
-        read_rooms: Vec<String>,
-    },
+    BadgeUpdate { unread: u64, read_rooms: Vec<String> },
     /// The event's room is already read elsewhere: remove its notifications.
-    Dismiss {
-        room_ids: Vec<String>,
-    },
-    Fallback(FallbackNotification),
+    Dismiss { room_ids: Vec<String> },
+    /// The event could not be resolved in time: show this generic notification.
+    Fallback(#[cfg_attr(feature = "uniffi", uniffi(name = "notification"))] FallbackNotification),
     /// This event was handled before (by this process or another sharing the store).
     Duplicate,
 }

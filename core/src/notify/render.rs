@@ -3,8 +3,10 @@
 
 use serde_json::Value;
 
-/// What kind of notification an event makes.
+/// What kind of notification an event makes. New kinds may be added in minor versions.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
 pub enum NotificationKind {
     /// A message; `msgtype` as sent (`m.text`, `m.image`, …).
     Message { msgtype: String },

@@ -56,6 +56,7 @@ pub struct RoomInfo {
 
 /// A joined room as a settings screen lists it (see `Client::rooms`).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RoomSummary {
     pub room_id: String,
     /// The room's display name (spec algorithm, as notifications show it).

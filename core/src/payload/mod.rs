@@ -130,12 +130,20 @@ pub const APP_ID_KEY: &str = "app_id";
 pub const TWEAKS_KEY: &str = "tweaks";
 
 /// Which provider (and format) a payload came through.
+/// New providers may be added in minor versions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
 pub enum Provider {
+    /// Firebase Cloud Messaging, HTTP v1 (Sygnal's `fcm` with `api_version: v1`).
     Fcm,
+    /// Firebase Cloud Messaging, the legacy HTTP API (nested `content`).
     FcmLegacy,
+    /// Apple Push Notification service (`userInfo`).
     Apns,
+    /// A UnifiedPush message (a Push Gateway notification, or its body).
     UnifiedPush,
+    /// A Push Gateway request body (`{"notification": {…}}`).
     Gateway,
 }
 
@@ -176,7 +184,9 @@ impl Provider {
 /// The push's priority, as the homeserver chose it: `high` for encrypted events and for events whose
 /// push rules ask for a sound or a highlight, else `low`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Priority {
+    /// Synapse's `high`.
     High,
     /// Synapse's `low`, which Sygnal sends to FCM as `normal`.
     Low,
@@ -236,6 +246,7 @@ pub struct PushPayload {
 
 /// Why a payload cannot be used. Each message is one line.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PayloadError {
     /// The text is not JSON (or not UTF-8).
     #[error("the payload is not JSON: {0}")]
@@ -299,14 +310,18 @@ pub fn decode_string_map(
 
 /// One account signed in on the phone, as [`route`] matches pushes to it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AccountRoute {
     /// The app's name for the account (typically the user ID).
     pub account: String,
     /// The routing token in the account pusher's `default_payload` under [`ROUTING_SECRET_KEY`].
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub secret: Option<String>,
     /// The account pusher's app ID.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub app_id: Option<String>,
     /// The account pusher's pushkey.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub pushkey: Option<String>,
 }
 

@@ -26,6 +26,7 @@ pub struct PushRules {
 /// The five rule kinds of the spec, plus `postcontent` (MSC4306, served by Synapse), in
 /// evaluation order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum RuleKind {
     Override,
     Content,
@@ -312,6 +313,7 @@ pub struct RuleError {
 
 /// Why a push-rules document could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ParseError {
     #[error("push rules are not valid JSON: {0}")]
     Json(String),

@@ -85,6 +85,7 @@ fn kind_name(kind: &NotificationKind) -> &'static str {
         NotificationKind::Call { .. } => "call",
         NotificationKind::Encrypted => "encrypted",
         NotificationKind::Other { .. } => "other",
+        _ => "new kind",
     }
 }
 
@@ -96,6 +97,7 @@ fn silent_reason(reason: &SuppressReason) -> String {
         SuppressReason::Edit => "an edit".into(),
         SuppressReason::Redacted => "redacted".into(),
         SuppressReason::IgnoredSender => "an ignored sender".into(),
+        other => format!("{other:?}"),
     }
 }
 

@@ -60,9 +60,10 @@ extension AccountRoute {
 /// 1. the account whose secret equals the payload's `cs`;
 /// 2. else the only account — unless both have a secret and they differ (a push for a pusher
 ///    the app no longer knows, e.g. an account that signed out);
-/// 3. else nil.
+/// 3. else nil (also for a payload record whose JSON fields do not parse, which the decoders
+///    never make).
 public func routeAccount(_ payload: PushPayload, among accounts: [AccountRoute]) -> AccountRoute? {
-    routePush(payload: payload, routes: accounts)
+    try? routePush(payload: payload, routes: accounts)
 }
 
 /// The `cs` routing secret a push carries (`payload.extraJson["cs"]`), if any.

@@ -44,15 +44,15 @@ public struct ExtensionBudget: Sendable {
     /// Resolves a push with the client within the budget.
     public func handle(_ payload: PushPayload, with client: Client, style: NotificationStyle = NotificationStyle()) async -> PushResponse {
         await run(payload, style: style) { deadlineMs in
-            await client.handlePush(payload: payload, deadlineMs: deadlineMs)
+            try await client.handlePush(payload: payload, deadlineMs: deadlineMs)
         }
     }
 
     /// Runs `handle` (given the deadline in ms) within the budget: its outcome as a response, or
-    /// the generic fallback for `payload` when the cutoff comes first.
+    /// the generic fallback for `payload` when the cutoff comes first or `handle` throws.
     public func run(
         _ payload: PushPayload?, style: NotificationStyle = NotificationStyle(),
-        _ handle: @escaping @Sendable (UInt64) async -> Outcome
+        _ handle: @escaping @Sendable (UInt64) async throws -> Outcome
     ) async -> PushResponse {
         if let outcome = await outcome(handle) {
             return PushResponse(outcome, payload: payload, style: style)
@@ -60,8 +60,9 @@ public struct ExtensionBudget: Sendable {
         return PushResponse.fallback(for: payload, style: style)
     }
 
-    /// `handle`'s outcome, or nil when the cutoff came first (`handle` then runs on, unawaited).
-    public func outcome(_ handle: @escaping @Sendable (UInt64) async -> Outcome) async -> Outcome? {
+    /// `handle`'s outcome, or nil when the cutoff came first (`handle` then runs on, unawaited) or
+    /// `handle` threw.
+    public func outcome(_ handle: @escaping @Sendable (UInt64) async throws -> Outcome) async -> Outcome? {
         let deadlineMs = handlePushDeadlineMs
         let wait = remaining
         return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome?, Never>) in
@@ -71,7 +72,7 @@ public struct ExtensionBudget: Sendable {
                 first.resume(nil)
             }
             Task {
-                let outcome = await handle(deadlineMs)
+                let outcome = try? await handle(deadlineMs)
                 first.resume(outcome)
                 timer.cancel()
             }

@@ -15,7 +15,7 @@ final class NotificationContentTests: XCTestCase {
         let client = try await phone(for: bob)
         let push = try apnsPush(eventId: eventId, roomId: room, unread: 3)
 
-        let outcome = await client.handlePush(payload: push, deadlineMs: 10_000)
+        let outcome = try await client.handlePush(payload: push, deadlineMs: 10_000)
         let response = PushResponse(outcome, payload: push)
         let content = try XCTUnwrap(response.content, "\(outcome)")
         XCTAssertEqual(content.title, "Alice Content")
@@ -32,7 +32,7 @@ final class NotificationContentTests: XCTestCase {
         XCTAssertEqual(response.removeRoomIds, [])
 
         // APNs may deliver twice: the second time shows nothing.
-        let again = PushResponse(await client.handlePush(payload: push, deadlineMs: 10_000), payload: push)
+        let again = PushResponse(try await client.handlePush(payload: push, deadlineMs: 10_000), payload: push)
         XCTAssertNil(again.content)
         XCTAssertEqual(again.reason, "duplicate")
     }
@@ -46,7 +46,7 @@ final class NotificationContentTests: XCTestCase {
 
         // .m.rule.message: notify, no sound.
         let plain = try await Homeserver.sendText(alice, room, "lunch anyone?")
-        let quiet = PushResponse(await client.handlePush(payload: try apnsPush(eventId: plain, roomId: room), deadlineMs: 10_000))
+        let quiet = PushResponse(try await client.handlePush(payload: try apnsPush(eventId: plain, roomId: room), deadlineMs: 10_000))
         let quietContent = try XCTUnwrap(quiet.content)
         XCTAssertEqual(quietContent.title, "Swift Lounge")
         XCTAssertEqual(quietContent.subtitle, "Alice Group")
@@ -59,7 +59,7 @@ final class NotificationContentTests: XCTestCase {
         let mention = try await Homeserver.send(alice, room, [
             "msgtype": "m.text", "body": "Bob Group: can you review?", "m.mentions": ["user_ids": [bob.userId]],
         ])
-        let loud = PushResponse(await client.handlePush(payload: try apnsPush(eventId: mention, roomId: room), deadlineMs: 10_000))
+        let loud = PushResponse(try await client.handlePush(payload: try apnsPush(eventId: mention, roomId: room), deadlineMs: 10_000))
         let loudContent = try XCTUnwrap(loud.content)
         XCTAssertEqual(loudContent.interruptionLevel, .timeSensitive)
         XCTAssertEqual(loudContent.soundName, "default")
@@ -76,7 +76,7 @@ final class NotificationContentTests: XCTestCase {
             "offer": ["type": "offer", "sdp": "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"],
         ])
         let client = try await phone(for: bob)
-        let response = PushResponse(await client.handlePush(payload: try apnsPush(eventId: call, roomId: room), deadlineMs: 10_000))
+        let response = PushResponse(try await client.handlePush(payload: try apnsPush(eventId: call, roomId: room), deadlineMs: 10_000))
         let content = try XCTUnwrap(response.content)
         XCTAssertEqual(content.categoryIdentifier, NotificationCategory.call.rawValue)
         XCTAssertEqual(content.soundName, "ring", "the rule's sound (.m.rule.call)")
@@ -91,7 +91,7 @@ final class NotificationContentTests: XCTestCase {
         let invite = try await Homeserver.stateEvent(alice, room, "m.room.member", bob.userId)
         let client = try await phone(for: bob)
         let push = try apnsPush(eventId: invite["event_id"] as! String, roomId: room)
-        let outcome = await client.handlePush(payload: push, deadlineMs: 10_000)
+        let outcome = try await client.handlePush(payload: push, deadlineMs: 10_000)
         let content = try XCTUnwrap(PushResponse(outcome).content, "\(outcome)")
         XCTAssertEqual(content.categoryIdentifier, NotificationCategory.invite.rawValue)
         XCTAssertEqual(content.title, "Swift Invitation")
@@ -110,11 +110,11 @@ final class NotificationContentTests: XCTestCase {
         // Shown, then read on another device: the badge push (what APNs delivers for a read
         // receipt) takes the room's notifications away.
         let first = try await Homeserver.sendText(alice, room, "first")
-        let shown = PushResponse(await client.handlePush(payload: try apnsPush(eventId: first, roomId: room), deadlineMs: 10_000))
+        let shown = PushResponse(try await client.handlePush(payload: try apnsPush(eventId: first, roomId: room), deadlineMs: 10_000))
         XCTAssertNotNil(shown.content)
         try await Homeserver.markRead(bob, room, first)
         let badgePush = try decodeApns(userInfoJson: #"{"aps": {"badge": 0}}"#)
-        let outcome = await client.handlePush(payload: badgePush, deadlineMs: 10_000)
+        let outcome = try await client.handlePush(payload: badgePush, deadlineMs: 10_000)
         XCTAssertEqual(outcome, .badgeUpdate(unread: 0, readRooms: [room]))
         let badge = PushResponse(outcome, payload: badgePush)
         XCTAssertNil(badge.content)
@@ -132,7 +132,7 @@ final class NotificationContentTests: XCTestCase {
         let second = try await Homeserver.sendText(alice, other, "second")
         try await Homeserver.markRead(bob, other, second)
         let late = try await phone(for: bob)
-        let dismissed = await late.handlePush(payload: try apnsPush(eventId: second, roomId: other), deadlineMs: 10_000)
+        let dismissed = try await late.handlePush(payload: try apnsPush(eventId: second, roomId: other), deadlineMs: 10_000)
         XCTAssertEqual(dismissed, .dismiss(roomIds: [other]))
         let dismiss = PushResponse(dismissed)
         XCTAssertNil(dismiss.content)

@@ -49,11 +49,14 @@ final class MatrixPushTests: XCTestCase {
         let push = try decodeApns(userInfoJson: #"{"event_id": "$e", "room_id": "!r:b", "unread_count": 1, "cs": "s-bob"}"#)
         let alice = AccountRoute(account: "@alice:b", secret: "s-alice")
         let bob = AccountRoute(account: "@bob:b", secret: "s-bob")
-        XCTAssertEqual(routePush(payload: push, routes: [alice, bob]), bob)
-        XCTAssertNil(routePush(payload: push, routes: [alice]), "a push for a secret the app no longer knows")
+        XCTAssertEqual(try routePush(payload: push, routes: [alice, bob]), bob)
+        XCTAssertNil(try routePush(payload: push, routes: [alice]), "a push for a secret the app no longer knows")
         let bare = try decodeApns(userInfoJson: #"{"event_id": "$e", "room_id": "!r:b", "unread_count": 1}"#)
-        XCTAssertEqual(routePush(payload: bare, routes: [alice]), alice, "a lone account")
-        XCTAssertNil(routePush(payload: bare, routes: [alice, bob]), "two accounts and no secret")
+        XCTAssertEqual(try routePush(payload: bare, routes: [alice]), alice, "a lone account")
+        XCTAssertNil(try routePush(payload: bare, routes: [alice, bob]), "two accounts and no secret")
+        var broken = bare
+        broken.extraJson = "not json"
+        XCTAssertThrowsError(try routePush(payload: broken, routes: [alice, bob]), "bad JSON in a record is an error")
     }
 
     func testWrongPasswordIsATypedError() async throws {
@@ -130,14 +133,14 @@ final class MatrixPushTests: XCTestCase {
         _ = try await phone.loginPassword(identifier: .user(user: bob.userId), password: bob.password)
         // What APNs hands the extension for an event_id_only pusher.
         let push = try decodeApns(userInfoJson: #"{"event_id": "\#(eventId)", "room_id": "\#(room)", "unread_count": 1, "aps": {"mutable-content": 1}}"#)
-        let outcome = await phone.handlePush(payload: push, deadlineMs: 10_000)
+        let outcome = try await phone.handlePush(payload: push, deadlineMs: 10_000)
         // `PushNotification`, unqualified beside Foundation (whose `Notification` it would clash with).
         guard case .show(let shown) = outcome else { return XCTFail("\(outcome)") }
         let _: PushNotification = shown
         XCTAssertEqual(shown.body, "Hello from Swift")
         XCTAssertEqual(shown.roomName, "Alice Swift")
         XCTAssertTrue(shown.isDm && shown.isNoisy)
-        let again = await phone.handlePush(payload: push, deadlineMs: 10_000)
+        let again = try await phone.handlePush(payload: push, deadlineMs: 10_000)
         XCTAssertEqual(again, .duplicate)
     }
 

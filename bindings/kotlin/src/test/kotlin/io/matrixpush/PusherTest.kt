@@ -1,5 +1,6 @@
 package io.matrixpush
 
+import io.matrixpush.core.*
 import io.matrixpush.testing.*
 
 import kotlinx.coroutines.runBlocking
@@ -41,6 +42,25 @@ class PusherTest {
             assertEquals("http://127.0.0.1:9/_matrix/push/v1/notify", mine.gatewayUrl)
             assertEquals("event_id_only", mine.format)
             assertEquals("en", mine.lang)
+        }
+    }
+
+    @Test
+    fun `a pusher read with pushers() and passed back to ensurePusher is unchanged and keeps its extra data`() = runBlocking {
+        val user = Synapse.register("pusherdata")
+        harnessClient(dir).use { client ->
+            client.loginPassword(LoginIdentifier.User(user.userId), user.password)
+            val withData = pusher().copy(
+                defaultPayloadJson = """{"cs":"secret-1"}""",
+                extraDataJson = """{"brand":"sample","nested":{"n":1}}""",
+            )
+            assertEquals(EnsureOutcome.CREATED, client.ensurePusher(withData))
+            val read = assertPresent(client.pushers().singleOrNull { it.pushkey == "kotlin-token" }, "pushers()")
+            assertTrue(read.extraDataJson.contains("\"brand\":\"sample\""), "extra data: ${read.extraDataJson}")
+            assertEquals(EnsureOutcome.UNCHANGED, client.ensurePusher(read), "what pushers() read is what the server has")
+            val again = assertPresent(client.pushers().singleOrNull { it.pushkey == "kotlin-token" }, "pushers()")
+            assertEquals(read, again, "nothing was wiped")
+            assertThrows<MatrixPushException.InvalidInput> { runBlocking { client.ensurePusher(read.copy(extraDataJson = "[1]")) } }
         }
     }
 

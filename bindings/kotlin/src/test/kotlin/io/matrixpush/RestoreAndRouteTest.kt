@@ -1,5 +1,6 @@
 package io.matrixpush
 
+import io.matrixpush.core.*
 import io.matrixpush.testing.*
 
 import kotlinx.coroutines.runBlocking
@@ -53,6 +54,7 @@ class RestoreAndRouteTest {
         val bare = decodeFcm(mapOf("event_id" to "\$e", "room_id" to "!r:x", "unread" to "1"))
         assertEquals(alice, routePush(bare, listOf(alice)), "a lone account")
         assertNull(routePush(bare, listOf(alice, bob)), "two accounts and no secret")
-        assertNull(routePush(bare.copy(extraJson = "not json"), listOf(alice, bob)))
+        // A record whose JSON does not parse is an error, like bad power levels in a RuleContext.
+        assertThrows<MatrixPushException.InvalidInput> { routePush(bare.copy(extraJson = "not json"), listOf(alice, bob)) }
     }
 }

@@ -1,5 +1,6 @@
 package io.matrixpush
 
+import io.matrixpush.core.*
 import io.matrixpush.testing.*
 
 import kotlinx.coroutines.runBlocking

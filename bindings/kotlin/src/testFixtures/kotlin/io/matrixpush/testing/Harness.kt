@@ -244,5 +244,5 @@ fun <T : Any> assertPresent(value: T?, message: String): T =
 /** A client of the harness Synapse signed in as [user] (a new device of theirs: the phone). */
 suspend fun signedInClient(storeDir: Path, user: TestUser): Client =
     harnessClient(storeDir, MemorySessionStore()).also {
-        it.loginPassword(io.matrixpush.LoginIdentifier.User(user.localpart), user.password)
+        it.loginPassword(io.matrixpush.core.LoginIdentifier.User(user.localpart), user.password)
     }

@@ -14,7 +14,7 @@ import androidx.activity.ComponentActivity
 import androidx.lifecycle.Lifecycle
 import androidx.lifecycle.lifecycleScope
 import androidx.lifecycle.repeatOnLifecycle
-import io.matrixpush.RoomNotificationMode
+import io.matrixpush.core.RoomNotificationMode
 import io.matrixpush.sample.SampleApp
 import io.matrixpush.sample.logic.RoomSetting
 import io.matrixpush.sample.logic.SettingsPresenter

@@ -1,9 +1,9 @@
 package io.matrixpush.sample.logic
 
-import io.matrixpush.FallbackNotification
-import io.matrixpush.NotificationKind
-import io.matrixpush.Outcome
-import io.matrixpush.PushNotification
+import io.matrixpush.core.FallbackNotification
+import io.matrixpush.core.NotificationKind
+import io.matrixpush.core.Outcome
+import io.matrixpush.core.PushNotification
 
 /**
  * The app's notification channels. Android lets the user change a channel's sound and importance

@@ -1,9 +1,9 @@
 package io.matrixpush.sample.logic
 
 import io.matrixpush.ClientInterface
-import io.matrixpush.FallbackNotification
+import io.matrixpush.core.FallbackNotification
 import io.matrixpush.MatrixPushException
-import io.matrixpush.Outcome
+import io.matrixpush.core.Outcome
 import io.matrixpush.decodeFcm
 
 /** A signed-in account that can receive pushes. */

@@ -30,7 +30,7 @@ object PushRouting {
         // The library answers with the chosen route's fields; the position in the list is the
         // key back to the app's own route (two routes may share an account id).
         val libraryRoutes = routes.mapIndexed { index, route ->
-            io.matrixpush.AccountRoute(
+            io.matrixpush.core.AccountRoute(
                 account = index.toString(),
                 secret = route.secret,
                 appId = route.appId,

@@ -1,7 +1,7 @@
 package io.matrixpush.sample.logic
 
 import io.matrixpush.ClientInterface
-import io.matrixpush.EnsureOutcome
+import io.matrixpush.core.EnsureOutcome
 import io.matrixpush.Pusher
 import java.security.SecureRandom
 import java.util.Base64

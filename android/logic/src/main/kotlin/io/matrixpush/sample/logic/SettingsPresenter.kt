@@ -2,7 +2,7 @@ package io.matrixpush.sample.logic
 
 import io.matrixpush.ClientInterface
 import io.matrixpush.MatrixPushException
-import io.matrixpush.RoomNotificationMode
+import io.matrixpush.core.RoomNotificationMode
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow

@@ -1,7 +1,7 @@
 package io.matrixpush.sample.logic
 
 import io.matrixpush.Client
-import io.matrixpush.LoginIdentifier
+import io.matrixpush.core.LoginIdentifier
 import io.matrixpush.MatrixPushException
 import io.matrixpush.SessionInfo
 import io.matrixpush.discoverHomeserver

@@ -2,11 +2,11 @@ package io.matrixpush.sample.logic
 
 import io.matrixpush.testing.*
 
-import io.matrixpush.FallbackNotification
-import io.matrixpush.NotificationKind
-import io.matrixpush.Outcome
-import io.matrixpush.PushNotification
-import io.matrixpush.SuppressReason
+import io.matrixpush.core.FallbackNotification
+import io.matrixpush.core.NotificationKind
+import io.matrixpush.core.Outcome
+import io.matrixpush.core.PushNotification
+import io.matrixpush.core.SuppressReason
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertInstanceOf

@@ -3,7 +3,7 @@ package io.matrixpush.sample.logic
 import io.matrixpush.testing.*
 
 import io.matrixpush.Client
-import io.matrixpush.EnsureOutcome
+import io.matrixpush.core.EnsureOutcome
 import io.matrixpush.decodeFcm
 import kotlinx.coroutines.runBlocking
 import kotlinx.serialization.json.Json
@@ -94,7 +94,7 @@ class PushSetupLiveTest {
         assertEquals(PushRegistration.NotSignedIn, setup.onNewToken("early-token"))
         assertNull(setup.routingSecret())
 
-        client.loginPassword(io.matrixpush.LoginIdentifier.User(user.localpart), user.password)
+        client.loginPassword(io.matrixpush.core.LoginIdentifier.User(user.localpart), user.password)
         assertEquals(PushRegistration.Ensured("early-token", EnsureOutcome.CREATED), setup.onAppStart(null))
         assertEquals(listOf("early-token"), client.pushers().map { it.pushkey })
     }

@@ -3,7 +3,7 @@ package io.matrixpush.sample.logic
 import io.matrixpush.testing.*
 
 import io.matrixpush.Client
-import io.matrixpush.RoomNotificationMode
+import io.matrixpush.core.RoomNotificationMode
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
