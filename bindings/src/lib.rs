@@ -692,6 +692,22 @@ pub fn route_push(
     Ok(payload::route(&payload, &routes).cloned())
 }
 
+/// The generic notification for a push that could not be resolved (the one `handlePush` falls
+/// back to), made from the payload alone with no network: for an app's own timeout. Null for a
+/// badge-only push, which has nothing to show. Throws `InvalidInput` for a payload record whose
+/// JSON fields do not parse.
+#[uniffi::export]
+pub fn fallback_notification(
+    payload: PushPayload,
+    reason: String,
+) -> Result<Option<matrix_push::notify::FallbackNotification>, MatrixPushError> {
+    let payload: payload::PushPayload = payload.try_into()?;
+    if payload.badge_only || payload.event_id.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(matrix_push::notify::fallback(&payload, reason)))
+}
+
 fn compile(rules_json: &str) -> Result<CompiledRuleset, MatrixPushError> {
     Ok(CompiledRuleset::new(PushRules::from_json(rules_json)?.global))
 }

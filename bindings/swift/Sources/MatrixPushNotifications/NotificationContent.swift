@@ -160,12 +160,15 @@ public struct NotificationContent: Equatable, Sendable {
     /// the library itself did not answer in time (`ExtensionBudget`) or the push could not be
     /// decoded: the same text the library's fallback would have.
     public static func fallback(for payload: PushPayload?, style: NotificationStyle = NotificationStyle()) -> NotificationContent {
+        // The library's own fallback (a reply's quoted text left out), in the app's words where
+        // it has none of the push's.
+        let library = payload.flatMap { try? fallbackNotification(payload: $0, reason: "resolved in Swift") }
         let encrypted = payload?.eventType == "m.room.encrypted"
         let body: String
         if encrypted {
             body = style.encryptedBody
-        } else if let text = payload?.body, !text.isEmpty {
-            body = text
+        } else if let text = payload?.body, !text.isEmpty, let stripped = library?.body {
+            body = stripped
         } else {
             body = style.fallbackBody
         }

@@ -1,10 +1,10 @@
 package io.matrixpush.sample.logic
 
 import io.matrixpush.ClientInterface
-import io.matrixpush.core.FallbackNotification
 import io.matrixpush.MatrixPushException
 import io.matrixpush.core.Outcome
 import io.matrixpush.decodeFcm
+import io.matrixpush.fallbackNotification
 
 /** A signed-in account that can receive pushes. */
 class PushAccount(val client: ClientInterface, val route: AccountRoute)
@@ -50,14 +50,9 @@ class PushHandler(
         } catch (e: MatrixPushException) {
             return NotificationAction.Ignore("unusable push: ${e.message}")
         }
-        val eventId = payload.eventId
-        if (payload.badgeOnly || eventId == null) return NotificationAction.Ignore("badge push not handled in time")
-        val body = when {
-            payload.eventType == "m.room.encrypted" -> "Encrypted message"
-            else -> payload.body ?: "New message"
-        }
-        val title = payload.roomName ?: payload.senderDisplayName
-        val generic = FallbackNotification(eventId, payload.roomId, title, body, payload.unread, "not handled in time")
+        // The library's own generic notification (reply fallbacks stripped, encrypted said so).
+        val generic = fallbackNotification(payload, "not handled in time")
+            ?: return NotificationAction.Ignore("badge push not handled in time")
         return NotificationAction.Post(mapper.fallback(generic))
     }
 

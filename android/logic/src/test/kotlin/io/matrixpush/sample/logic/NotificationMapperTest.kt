@@ -133,6 +133,13 @@ class NotificationMapperTest {
         assertEquals("Ops", generic.title)
         assertEquals("Encrypted message", generic.message.text)
 
+        // The library's fallback, not a copy of it: a reply's quoted fallback is left out.
+        val reply = handler.onTimeout(
+            mapOf("event_id" to "\$g", "room_id" to "!r:x", "type" to "m.room.message",
+                "content_body" to "> <@a:x> the question\n\nthe answer"),
+        )
+        assertEquals("the answer", assertInstanceOf(NotificationAction.Post::class.java, reply).content.message.text)
+
         assertInstanceOf(NotificationAction.Ignore::class.java, handler.onTimeout(mapOf("sender" to "", "unread" to "1")))
         assertInstanceOf(NotificationAction.Ignore::class.java, handler.onTimeout(mapOf("nothing" to "here")))
     }
