@@ -47,21 +47,32 @@ pub fn ensure() -> HashMap<String, String> {
             add_owner(&owners);
         }
     } else {
-        eprintln!(
-            "matrix-push tests: starting the test homeservers {} with scripts/synapse (the first \
-             run installs Synapse, about a minute)…",
+        say(&format!(
+            "starting the test homeservers {} with scripts/synapse (the first run installs \
+             Synapse, about a minute)…",
             missing.join(", ")
-        );
+        ));
         run_visible(
             &["install"],
             "Synapse could not be installed (it needs Python 3 with venv)",
         );
-        for name in &missing {
-            run_visible(&["start", name], "a test homeserver did not start");
+        // In parallel: each instance has its own folder and port.
+        let starting: Vec<_> = missing
+            .iter()
+            .map(|name| {
+                Command::new(synapse_script())
+                    .args(["start", name])
+                    .spawn()
+                    .expect("scripts/synapse runs")
+            })
+            .collect();
+        for mut start in starting {
+            let status = start.wait().expect("scripts/synapse runs");
+            assert!(status.success(), "a test homeserver did not start: see above");
         }
         if std::env::var("MATRIX_PUSH_KEEP_SYNAPSE").as_deref() == Ok("1") {
-            eprintln!(
-                "matrix-push tests: MATRIX_PUSH_KEEP_SYNAPSE=1: the homeservers keep running (scripts/synapse stop-all)"
+            say(
+                "MATRIX_PUSH_KEEP_SYNAPSE=1: the homeservers keep running (`scripts/synapse stop-all` stops them)",
             );
         } else {
             add_owner(&owners);
@@ -71,6 +82,11 @@ pub fn ensure() -> HashMap<String, String> {
     let variables = harness_variables();
     drop(lock);
     variables
+}
+
+/// A line on the terminal even while the test harness captures the test's output.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "matrix-push tests: {line}");
 }
 
 /// The instances `scripts/synapse status` reports running.

@@ -41,28 +41,42 @@ pub fn fixtures_dir() -> PathBuf {
     }
 }
 
-/// The path of the `matrix-push` command-line binary built in this workspace's target folder.
+/// The path of the `matrix-push` command-line binary of this build's profile, built first (see
+/// [`built_cli`]).
 pub fn cli_binary() -> PathBuf {
-    let target = target_dir();
-    let profile = if cfg!(debug_assertions) {
+    built_cli(if cfg!(debug_assertions) {
         "debug"
     } else {
         "release"
-    };
-    target.join(profile).join("matrix-push")
+    })
 }
 
 /// The `matrix-push` binary of the release build (what a phone would run: the memory and time
-/// bounds are measured on it). Panics with the command to build it when it is missing — a suite
-/// that measures it must not pass without it.
+/// bounds are measured on it), built first (see [`built_cli`]).
 pub fn release_cli_binary() -> PathBuf {
-    let binary = target_dir().join("release").join("matrix-push");
-    assert!(
-        binary.is_file(),
-        "{} is missing: build it with `cargo build --release -p matrix-push-cli --bin matrix-push`",
-        binary.display()
-    );
-    binary
+    built_cli("release")
+}
+
+/// The CLI binary of `profile` (`debug` or `release`), built or brought up to date once per
+/// process: `cargo test` builds the binaries of a test's own package only, and the CLI is
+/// another package. A fresh release build takes a few minutes, with cargo's progress on the
+/// terminal; an up-to-date one a second.
+fn built_cli(profile: &'static str) -> PathBuf {
+    static BUILT: std::sync::Mutex<Vec<&str>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !built.contains(&profile) {
+        let mut cargo = std::process::Command::new(env!("CARGO"));
+        cargo
+            .args(["build", "-p", "matrix-push-cli", "--bin", "matrix-push"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if profile == "release" {
+            cargo.arg("--release");
+        }
+        let status = cargo.status().expect("cargo runs");
+        assert!(status.success(), "the matrix-push CLI ({profile}) did not build");
+        built.push(profile);
+    }
+    target_dir().join(profile).join("matrix-push")
 }
 
 fn target_dir() -> PathBuf {
