@@ -33,6 +33,7 @@ mod logging;
 
 pub use convert::*;
 pub use logging::{LogLevel, MatrixPushLogger, set_logger};
+pub use matrix_push::media::Thumbnail;
 pub use matrix_push::notify::{
     FallbackNotification, Notification as PushNotification, NotificationKind, Outcome, RoomSummary,
     SuppressReason,
@@ -43,6 +44,7 @@ pub use matrix_push::rules::RuleKind;
 pub use matrix_push::session::LoginIdentifier;
 pub use matrix_push::settings::RoomNotificationMode;
 
+use matrix_push::actions::{ActionError, ReceiptVisibility};
 use matrix_push::client::{BuildError, RestoreError};
 use matrix_push::http::HttpError;
 use matrix_push::payload;
@@ -184,6 +186,16 @@ impl From<HttpError> for MatrixPushError {
                 MatrixPushError::UnexpectedResponse { detail }
             }
             _ => MatrixPushError::UnexpectedResponse { detail },
+        }
+    }
+}
+
+impl From<ActionError> for MatrixPushError {
+    fn from(error: ActionError) -> Self {
+        match error {
+            ActionError::Session(e) => e.into(),
+            ActionError::InvalidId(e) => invalid(e.to_string()),
+            other => invalid(other.to_string()),
         }
     }
 }
@@ -618,6 +630,53 @@ impl Client {
     ) -> Result<(), MatrixPushError> {
         self.run(|client| async move { Ok(client.set_rule_enabled(kind, &rule_id, enabled).await?) })
             .await
+    }
+
+    /// Marks `room_id` read up to `event_id` — what a notification's "Mark as read" does: the
+    /// read receipt (`m.read.private` with `privateReceipt`, which only the user's devices see)
+    /// and the fully-read marker, in one request. The server's unread counts, and so the badge
+    /// on every device, drop.
+    pub async fn mark_read(
+        &self,
+        room_id: String,
+        event_id: String,
+        private_receipt: bool,
+    ) -> Result<(), MatrixPushError> {
+        let visibility = match private_receipt {
+            true => ReceiptVisibility::Private,
+            false => ReceiptVisibility::Public,
+        };
+        self.run(|client| async move { Ok(client.mark_read(&room_id, &event_id, visibility).await?) })
+            .await
+    }
+
+    /// Accepts the invite to `room_id` (joins it): an invite notification's "Accept".
+    pub async fn accept_invite(&self, room_id: String) -> Result<(), MatrixPushError> {
+        self.run(|client| async move { Ok(client.accept_invite(&room_id).await?) })
+            .await
+    }
+
+    /// Declines the invite to `room_id` (leaves it): an invite notification's "Decline".
+    pub async fn decline_invite(&self, room_id: String) -> Result<(), MatrixPushError> {
+        self.run(|client| async move { Ok(client.decline_invite(&room_id).await?) })
+            .await
+    }
+
+    /// A small thumbnail of the avatar at `mxc` (a notification's `senderAvatarUrl`) for the
+    /// notification's person icon: from the cache the app and its extension share, else from
+    /// the server within `deadlineMs` (give it what is left of the push's deadline). Null when
+    /// it cannot be had in time: show the notification without it.
+    pub async fn avatar(&self, mxc: String, deadline_ms: u64) -> Option<Thumbnail> {
+        self.run(|client| async move {
+            match client.avatar(&mxc, Duration::from_millis(deadline_ms)).await {
+                Ok(thumbnail) => Some(thumbnail),
+                Err(e) => {
+                    tracing::info!("no avatar for the notification: {e}");
+                    None
+                }
+            }
+        })
+        .await
     }
 
     /// Resolves a push into what to show, within `deadline_ms`. Resolving never fails: what

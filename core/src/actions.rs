@@ -14,6 +14,7 @@ use serde_json::json;
 
 /// Why an action failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ActionError {
     #[error(transparent)]
     Session(#[from] SessionError),

@@ -19,6 +19,7 @@ const CACHE_DIR: &str = "media";
 
 /// An image, as the server sent it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Thumbnail {
     pub bytes: Vec<u8>,
     /// `image/png`, `image/jpeg`, … (`application/octet-stream` when the server did not say).
