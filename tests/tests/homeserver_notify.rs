@@ -474,12 +474,20 @@ async fn encrypted_events_with_and_without_a_decryptor() {
 }
 
 #[tokio::test]
-async fn badge_only_pushes_go_down_to_zero_and_dismiss_read_rooms() {
+async fn badge_only_pushes_dismiss_the_rooms_read_elsewhere_and_only_those() {
     let s = Scene::new("badge").await;
+    // A room notified about that stays unread: its notification must stay too.
+    let unread_room = s.dm().await;
+    send_event(&s.alice, &unread_room, "m.room.message", text("still unread")).await;
+    let payload = s.apns_push().await;
+    assert!(matches!(
+        s.bob.handle_push(&payload, DEADLINE).await,
+        Outcome::Show(_)
+    ));
     let room = s.dm().await;
     let event_id = send_event(&s.alice, &room, "m.room.message", text("unread one")).await;
     let payload = s.apns_push().await;
-    assert_eq!(payload.unread, Some(1));
+    assert_eq!(payload.unread, Some(2));
     assert!(matches!(
         s.bob.handle_push(&payload, DEADLINE).await,
         Outcome::Show(_)
@@ -497,11 +505,15 @@ async fn badge_only_pushes_go_down_to_zero_and_dismiss_read_rooms() {
         .unwrap();
     let badge = s.apns_push().await;
     assert!(badge.badge_only, "{badge:?}");
-    assert_eq!(badge.unread, Some(0));
+    assert_eq!(badge.unread, Some(1));
     match s.bob.handle_push(&badge, DEADLINE).await {
         Outcome::BadgeUpdate { unread, read_rooms } => {
-            assert_eq!(unread, 0);
-            assert_eq!(read_rooms, vec![room.clone()], "the room's notification can go");
+            assert_eq!(unread, 1);
+            assert_eq!(
+                read_rooms,
+                vec![room.clone()],
+                "the read room's notification can go, the unread one's stays"
+            );
         }
         other => panic!("{other:?}"),
     }

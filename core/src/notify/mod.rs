@@ -452,8 +452,10 @@ impl<'a> Notifier<'a> {
         if notified.is_empty() {
             return Vec::new();
         }
+        // A timeline of one: Synapse leaves a room with no timeline event out of the answer, and
+        // a room left out must not read as read.
         let filter = serde_json::json!({
-            "room": {"rooms": notified, "timeline": {"limit": 0}, "state": {"types": []},
+            "room": {"rooms": notified, "timeline": {"limit": 1}, "state": {"types": []},
                      "ephemeral": {"types": []}, "account_data": {"types": []}},
             "presence": {"types": []}, "account_data": {"types": []}
         });

@@ -17,7 +17,7 @@ class ActionsTest {
     lateinit var dir: Path
 
     @Test
-    fun `mark as read clears the room's count, privately too`() = runBlocking {
+    fun `mark as read clears the room's count, privately too`() = runBlocking<Unit> {
         val alice = Synapse.register("actalice")
         val bob = Synapse.register("actbob")
         val dm = Synapse.createDm(alice, bob)

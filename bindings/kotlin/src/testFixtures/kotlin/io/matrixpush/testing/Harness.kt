@@ -183,7 +183,11 @@ object Synapse {
 
     /** The room's notification count as [user]'s `/sync` reports it (null when not in the response). */
     fun notificationCount(user: TestUser, roomId: String): Long? {
-        val filter = """{"room":{"rooms":["$roomId"],"timeline":{"limit":0},"state":{"types":[]}}}"""
+        // A type that does not exist, new each time: Synapse answers an identical sync from its
+        // cache for two minutes, so a count polled until it changes would never change. A
+        // timeline of one: Synapse leaves a room without a timeline event out of the answer.
+        val nonce = "io.matrixpush.test.nocache.${System.nanoTime()}"
+        val filter = """{"room":{"rooms":["$roomId"],"timeline":{"limit":1,"not_types":["$nonce"]},"state":{"types":[]}}}"""
         val sync = request("GET", "/_matrix/client/v3/sync?timeout=0&filter=${enc(filter)}", token = user.accessToken)
         return sync["rooms"]?.jsonObject?.get("join")?.jsonObject?.get(roomId)?.jsonObject
             ?.get("unread_notifications")?.jsonObject?.get("notification_count")?.jsonPrimitive?.content?.toLong()
