@@ -202,14 +202,13 @@ pub(super) async fn upload_filter(session: &SessionClient, user_id: &str, room_i
 
 /// Applies the sync's answer to `base`.
 pub(super) fn apply(base: &Base, sync: &Value, room_id: &str, user_id: &str) -> Result<Fresh, FreshError> {
-    let sync = sync
-        .as_object()
-        .ok_or(FreshError::Malformed("the answer as an object"))?;
+    if !sync.is_object() {
+        return Err(FreshError::Malformed("the answer as an object"));
+    }
     let next_batch = sync
         .get("next_batch")
         .and_then(Value::as_str)
         .ok_or(FreshError::Malformed("next_batch"))?;
-    let sync_value = Value::Object(sync.clone());
     if let Some(rooms) = sync.get("rooms")
         && !rooms.is_object()
     {
@@ -224,15 +223,13 @@ pub(super) fn apply(base: &Base, sync: &Value, room_id: &str, user_id: &str) -> 
             ..AccountState::default()
         },
     };
-    apply_account_data(&mut account, &sync_value)?;
+    apply_account_data(&mut account, sync)?;
     account.since = Some(next_batch.to_owned());
     let rules = account
         .rules()
         .map(|(rules, dropped)| (rules, !dropped.is_empty()));
 
-    let joined = sync_value
-        .pointer("/rooms/join")
-        .and_then(|rooms| rooms.get(room_id));
+    let joined = sync.pointer("/rooms/join").and_then(|rooms| rooms.get(room_id));
     let mut room = match (&base.room, joined) {
         (Some(cached), Some(joined)) => {
             let mut room = cached.clone();
@@ -241,14 +238,12 @@ pub(super) fn apply(base: &Base, sync: &Value, room_id: &str, user_id: &str) -> 
         }
         // Nothing happened in the room since its position: its state is still current (state
         // changes are events, which would have put it in the answer).
-        (Some(cached), None)
-            if !listed(&sync_value, "leave", room_id) && !listed(&sync_value, "invite", room_id) =>
-        {
+        (Some(cached), None) if !listed(sync, "leave", room_id) && !listed(sync, "invite", room_id) => {
             cached.clone()
         }
-        (Some(_), None) if !listed(&sync_value, "invite", room_id) => return Err(FreshError::NotInRoom),
+        (Some(_), None) if !listed(sync, "invite", room_id) => return Err(FreshError::NotInRoom),
         // From scratch; or left and invited again: the invite as it is now.
-        _ => RoomInfo::from_sync(&sync_value, room_id, user_id).ok_or_else(|| match joined.is_some() {
+        _ => RoomInfo::from_sync(sync, room_id, user_id).ok_or_else(|| match joined.is_some() {
             true => FreshError::Malformed("the joined room"),
             false => FreshError::NotInRoom,
         })?,
