@@ -298,30 +298,15 @@ impl Transport {
     /// Sends a request, retrying as the module documentation says; returns the JSON body (an
     /// empty object for an empty body).
     pub async fn send(&self, request: &Request) -> Result<Value, HttpError> {
-        self.retrying(request, || self.send_once(request)).await
+        self.send_for_answer(request).await?.json()
     }
 
-    /// Sends a request whose answer is not JSON (media), retrying like [`Transport::send`];
-    /// returns the body, with the same cap, and its `Content-Type`.
-    pub async fn send_for_bytes(&self, request: &Request) -> Result<(Vec<u8>, Option<String>), HttpError> {
-        self.retrying(request, || async {
-            let exchange = self.exchange(request).await?;
-            match (200..300).contains(&exchange.status) {
-                true => Ok((exchange.body, exchange.content_type)),
-                false => Err(exchange.error()),
-            }
-        })
-        .await
-    }
-
-    async fn retrying<T, F, Fut>(&self, request: &Request, once: F) -> Result<T, HttpError>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<T, HttpError>>,
-    {
+    /// Sends a request, retrying as the module documentation says; returns a successful answer
+    /// as it came (media is not JSON), its body read within the request's cap.
+    pub async fn send_for_answer(&self, request: &Request) -> Result<Answer, HttpError> {
         let mut attempt = 0;
         loop {
-            let result = once().await;
+            let result = self.send_once(request).await;
             let Err(error) = &result else { return result };
             let Some(wait) = self.retry_delay(request, error, attempt) else {
                 return result;
@@ -365,18 +350,17 @@ impl Transport {
         }
     }
 
-    async fn send_once(&self, request: &Request) -> Result<Value, HttpError> {
+    /// One attempt: the answer when it is a success, else the error it means.
+    async fn send_once(&self, request: &Request) -> Result<Answer, HttpError> {
         let exchange = self.exchange(request).await?;
         if !(200..300).contains(&exchange.status) {
             return Err(exchange.error());
         }
-        if exchange.body.is_empty() {
-            return Ok(Value::Object(Default::default()));
-        }
-        serde_json::from_slice(&exchange.body).map_err(|_| HttpError::UnexpectedResponse {
-            url: exchange.url_text,
+        Ok(Answer {
+            url_text: exchange.url_text,
             status: exchange.status,
-            message: "the body is not JSON".into(),
+            content_type: exchange.content_type,
+            body: exchange.body,
         })
     }
 
@@ -473,6 +457,30 @@ impl Transport {
             body.extend_from_slice(&chunk);
         }
         Ok(body)
+    }
+}
+
+/// A successful answer, read within its cap.
+#[derive(Debug)]
+pub struct Answer {
+    url_text: String,
+    status: u16,
+    /// Its `Content-Type`, if the server sent one.
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// The body as JSON (an empty object for an empty body).
+    pub fn json(self) -> Result<Value, HttpError> {
+        if self.body.is_empty() {
+            return Ok(Value::Object(Default::default()));
+        }
+        serde_json::from_slice(&self.body).map_err(|_| HttpError::UnexpectedResponse {
+            url: self.url_text,
+            status: self.status,
+            message: "the body is not JSON".into(),
+        })
     }
 }
 

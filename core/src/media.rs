@@ -77,11 +77,13 @@ pub async fn thumbnail(
         .append_pair("animated", "false");
     let request = Request::new(Method::Get, url).max_body(THUMBNAIL_MAX_BODY);
     // The deadline covers retries and the body too.
-    let fetched = tokio::time::timeout(deadline, session.send_request_for_bytes(request)).await;
-    let (bytes, content_type) = fetched.map_err(|_| MediaError::Deadline(deadline))??;
+    let fetched = tokio::time::timeout(deadline, session.send_request_for_answer(request)).await;
+    let answer = fetched.map_err(|_| MediaError::Deadline(deadline))??;
     let thumbnail = Thumbnail {
-        bytes,
-        content_type: content_type.unwrap_or_else(|| "application/octet-stream".into()),
+        bytes: answer.body,
+        content_type: answer
+            .content_type
+            .unwrap_or_else(|| "application/octet-stream".into()),
     };
     keep(store, &name, &thumbnail);
     Ok(thumbnail)

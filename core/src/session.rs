@@ -6,7 +6,7 @@
 //! processes sharing one session store (an app and its notification extension) take a
 //! cross-process lock and re-read the store first, so a refresh token is never spent twice.
 
-use crate::http::{HttpError, Method, Request, Transport};
+use crate::http::{Answer, HttpError, Method, Request, Transport};
 use crate::ids::server_name;
 use crate::secret::Secret;
 use crate::store::{StateStore, StoreError};
@@ -485,39 +485,19 @@ impl SessionClient {
 
     /// Sends an authenticated request; on `M_UNKNOWN_TOKEN` refreshes once and sends it again.
     pub async fn send_request(&self, request: Request) -> Result<Value, SessionError> {
-        self.authorized(
-            request,
-            |request| async move { self.transport.send(&request).await },
-        )
-        .await
+        Ok(self.send_request_for_answer(request).await?.json()?)
     }
 
     /// Like [`SessionClient::send_request`], for an answer that is not JSON (media): the body
     /// and its `Content-Type`.
-    pub async fn send_request_for_bytes(
-        &self,
-        request: Request,
-    ) -> Result<(Vec<u8>, Option<String>), SessionError> {
-        self.authorized(request, |request| async move {
-            self.transport.send_for_bytes(&request).await
-        })
-        .await
-    }
-
-    /// Sends `request` with the access token, refreshing it once when the server says it
-    /// expired.
-    async fn authorized<T, F, Fut>(&self, mut request: Request, send: F) -> Result<T, SessionError>
-    where
-        F: Fn(Request) -> Fut,
-        Fut: std::future::Future<Output = Result<T, HttpError>>,
-    {
+    pub async fn send_request_for_answer(&self, mut request: Request) -> Result<Answer, SessionError> {
         for attempt in 0..2 {
             let session = self.session().ok_or(SessionError::NotSignedIn)?;
             if is_soft_logged_out(&session) {
                 return Err(SessionError::SoftLoggedOut);
             }
             request.access_token = Some(session.access_token.clone());
-            match send(request.clone()).await {
+            match self.transport.send_for_answer(&request).await {
                 Err(HttpError::Matrix(e)) if e.is("M_UNKNOWN_TOKEN") && attempt == 0 => {
                     self.refresh_after(&session.access_token, e.soft_logout).await?;
                 }
