@@ -337,6 +337,24 @@ pub async fn upload_media(hs: &Homeserver, token: &Secret, content_type: &str, b
     answer["content_uri"].as_str().unwrap().to_owned()
 }
 
+/// Gives `user_id` the power `level` in `room`, as `admin` (who must be allowed to).
+pub async fn set_power_level(admin: &Client, room: &str, user_id: &str, level: i64) {
+    let url = admin
+        .session_client()
+        .url_of(&["rooms", room, "state", "m.room.power_levels", ""]);
+    let mut levels = admin
+        .session_client()
+        .send_request(Request::new(Method::Get, url.clone()))
+        .await
+        .unwrap();
+    levels["users"][user_id] = json!(level);
+    admin
+        .session_client()
+        .send_request(Request::new(Method::Put, url).json(levels))
+        .await
+        .unwrap();
+}
+
 /// Joins `room` as `member`.
 pub async fn join(member: &Client, room: &str) {
     let url = member.session_client().url_of(&["join", room]);

@@ -19,7 +19,9 @@ use matrix_push::payload::{Provider, PushPayload, decode};
 use matrix_push::pushers::Pusher;
 use matrix_push::settings::RoomNotificationMode;
 use matrix_push_tests::gateway::Gateway;
-use matrix_push_tests::{Homeserver, cli, create_room, join, send_event, set_display_name, temp_dir};
+use matrix_push_tests::{
+    Homeserver, cli, create_room, join, send_event, set_display_name, set_power_level, temp_dir,
+};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -408,22 +410,7 @@ async fn every_push_is_judged_on_state_and_rules_as_of_the_push() {
         show_with(|_, sender, _, _, highlight| sender == "Carol" && !highlight),
     )
     .await;
-    let url = s
-        .alice
-        .session_client()
-        .url_of(&["rooms", &s.room, "state", "m.room.power_levels", ""]);
-    let mut levels = s
-        .alice
-        .session_client()
-        .send_request(Request::new(Method::Get, url.clone()))
-        .await
-        .unwrap();
-    levels["users"][&carol_id] = json!(50);
-    s.alice
-        .session_client()
-        .send_request(Request::new(Method::Put, url).json(levels))
-        .await
-        .unwrap();
+    set_power_level(&s.alice, &s.room, &carol_id, 50).await;
     s.expect(
         &carol,
         at_room,

@@ -10,7 +10,9 @@ use matrix_push::pushers::Pusher;
 use matrix_push::session::{MemorySessionStore, SessionStore};
 use matrix_push::settings::RoomNotificationMode;
 use matrix_push_tests::gateway::{Delivery, Gateway};
-use matrix_push_tests::{Homeserver, create_room, join, send_event, set_display_name, temp_dir};
+use matrix_push_tests::{
+    Homeserver, create_room, join, send_event, set_display_name, set_power_level, temp_dir,
+};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -227,22 +229,7 @@ async fn group_mentions_room_mentions_and_power() {
     assert!(n.highlight, "the creator may @room");
     assert_eq!(n.rule_id.as_deref(), Some(".m.rule.is_room_mention"));
     // Carol gets power level 50.
-    let url = s
-        .alice
-        .session_client()
-        .url_of(&["rooms", &room, "state", "m.room.power_levels", ""]);
-    let mut levels = s
-        .alice
-        .session_client()
-        .send_request(Request::new(Method::Get, url.clone()))
-        .await
-        .unwrap();
-    levels["users"][&carol_id] = json!(50);
-    s.alice
-        .session_client()
-        .send_request(Request::new(Method::Put, url).json(levels))
-        .await
-        .unwrap();
+    set_power_level(&s.alice, &room, &carol_id, 50).await;
     // The phone's cached power levels are old: a fresh store sees the new ones.
     let phone = fresh_phone(&s).await;
     let event_id = send_event(&carol, &room, "m.room.message", at_room).await;
