@@ -55,17 +55,19 @@ pub async fn mark_read(
 
 /// Accepts an invite: joins the room.
 pub async fn accept_invite(client: &SessionClient, room_id: &str) -> Result<(), ActionError> {
-    let room = RoomId::parse(room_id)?;
-    let url = client.url_of(&["rooms", room.as_str(), "join"]);
-    let request = Request::new(Method::Post, url).json(json!({})).idempotent(true);
-    client.send_request(request).await?;
-    Ok(())
+    change_membership(client, room_id, "join").await
 }
 
 /// Declines an invite: leaves the room (the inviter sees the invite rejected).
 pub async fn decline_invite(client: &SessionClient, room_id: &str) -> Result<(), ActionError> {
+    change_membership(client, room_id, "leave").await
+}
+
+/// `POST /rooms/{id}/join` or `…/leave`.
+async fn change_membership(client: &SessionClient, room_id: &str, verb: &str) -> Result<(), ActionError> {
     let room = RoomId::parse(room_id)?;
-    let url = client.url_of(&["rooms", room.as_str(), "leave"]);
+    let url = client.url_of(&["rooms", room.as_str(), verb]);
+    // Joining or leaving twice is harmless: safe to retry.
     let request = Request::new(Method::Post, url).json(json!({})).idempotent(true);
     client.send_request(request).await?;
     Ok(())
