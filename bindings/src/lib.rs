@@ -556,10 +556,17 @@ impl Client {
             .await
     }
 
-    /// Moves to a new FCM/APNs token: sets `pusher`, then removes the one with `old_pushkey`.
-    pub async fn rotate_pusher(&self, old_pushkey: String, pusher: Pusher) -> Result<(), MatrixPushError> {
+    /// Moves to a new FCM/APNs token, registration kind or transport: sets `pusher`, then
+    /// removes the one with `old_app_id` and `old_pushkey` (the old app id differs when the kind
+    /// changed, e.g. an FCM token → a Firebase installation id, or FCM → UnifiedPush).
+    pub async fn rotate_pusher(
+        &self,
+        old_app_id: String,
+        old_pushkey: String,
+        pusher: Pusher,
+    ) -> Result<(), MatrixPushError> {
         let pusher = pusher.try_into()?;
-        self.run(|client| async move { Ok(client.rotate_pusher(&old_pushkey, &pusher).await?) })
+        self.run(|client| async move { Ok(client.rotate_pusher(&old_app_id, &old_pushkey, &pusher).await?) })
             .await
     }
 
@@ -706,6 +713,29 @@ pub async fn discover_homeserver(user_or_server: String) -> Result<String, Matri
         let transport = matrix_push::http::Transport::new(Default::default())?;
         Ok(
             matrix_push::session::discover_homeserver(&transport, &user_or_server)
+                .await?
+                .to_string(),
+        )
+    })
+    .await
+}
+
+/// The push gateway for a UnifiedPush endpoint (the pusher's pushkey), by UnifiedPush's Matrix
+/// gateway discovery: the endpoint's push server when it answers that it has a Matrix gateway,
+/// else `fallback_gateway` (the app's own, or
+/// `https://matrix.gateway.unifiedpush.org/_matrix/push/v1/notify`). Waits at most `deadline_ms`
+/// for the push server; fails only on an endpoint that is not a URL or an unusable fallback.
+#[uniffi::export]
+pub async fn discover_unified_push_gateway(
+    endpoint: String,
+    fallback_gateway: String,
+    deadline_ms: u64,
+) -> Result<String, MatrixPushError> {
+    on_runtime(async move {
+        let transport = matrix_push::http::Transport::new(Default::default())?;
+        let deadline = std::time::Duration::from_millis(deadline_ms);
+        Ok(
+            matrix_push::pushers::unified_push_gateway(&transport, &endpoint, &fallback_gateway, deadline)
                 .await?
                 .to_string(),
         )

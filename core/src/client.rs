@@ -294,8 +294,13 @@ impl Client {
         pushers::ensure(&self.session, pusher).await
     }
 
-    pub async fn rotate_pusher(&self, old_pushkey: &str, pusher: &Pusher) -> Result<(), PusherError> {
-        pushers::rotate(&self.session, old_pushkey, pusher).await
+    pub async fn rotate_pusher(
+        &self,
+        old_app_id: &str,
+        old_pushkey: &str,
+        pusher: &Pusher,
+    ) -> Result<(), PusherError> {
+        pushers::rotate(&self.session, old_app_id, old_pushkey, pusher).await
     }
 
     /// The rules saved by the last sync: what the push path evaluates with, offline.

@@ -68,7 +68,7 @@ class PushSetup(
         val registered = store.get(registeredKey(account))
         val pusher = pusherFor(account, token)
         val result = if (registered != null && registered != token) {
-            client.rotatePusher(registered, pusher)
+            client.rotatePusher(config.appId, registered, pusher)
             PushRegistration.Rotated(registered, token)
         } else {
             PushRegistration.Ensured(token, client.ensurePusher(pusher))

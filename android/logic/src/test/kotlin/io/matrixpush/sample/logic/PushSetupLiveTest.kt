@@ -33,7 +33,7 @@ class PushSetupLiveTest {
     )
 
     @Test
-    fun `ensure on start and rotate on a new token leave exactly one pusher, with the account routing secret`() = runBlocking {
+    fun `ensure on start and rotate on a new token leave exactly one pusher, with the account routing secret`() = runBlocking<Unit> {
         val user = Synapse.register("pushsetup")
         val client = signedInClient(dir, user).also { clients += it }
         val store = MemoryKeyValueStore()
@@ -72,7 +72,7 @@ class PushSetupLiveTest {
     }
 
     @Test
-    fun `a rotation that failed is redone on the next start`() = runBlocking {
+    fun `a rotation that failed is redone on the next start`() = runBlocking<Unit> {
         val user = Synapse.register("missedrotation")
         val client = signedInClient(dir, user).also { clients += it }
         val store = MemoryKeyValueStore()
@@ -85,7 +85,7 @@ class PushSetupLiveTest {
     }
 
     @Test
-    fun `a token that arrives before sign-in is registered by the first start after it`() = runBlocking {
+    fun `a token that arrives before sign-in is registered by the first start after it`() = runBlocking<Unit> {
         val user = Synapse.register("early")
         val store = MemoryKeyValueStore()
         val client = harnessClient(dir, MemorySessionStore()).also { clients += it }
@@ -100,7 +100,7 @@ class PushSetupLiveTest {
     }
 
     @Test
-    fun `each account gets its own routing secret`() = runBlocking {
+    fun `each account gets its own routing secret`() = runBlocking<Unit> {
         val store = MemoryKeyValueStore()
         val secrets = listOf("acct1", "acct2").map { label ->
             val user = Synapse.register(label)
