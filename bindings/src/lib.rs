@@ -317,12 +317,16 @@ pub trait SessionStore: Send + Sync {
     fn clear(&self);
 }
 
-/// Decrypts an encrypted event for a notification: the event as JSON in, the decrypted event
-/// (cleartext `type` and `content`) out, or null.
+/// Decrypts an encrypted event for a notification with the app's own crypto (the Matrix SDK the
+/// app is built on, which owns the device and its keys): the event as JSON in, the decrypted
+/// event (cleartext `type` and `content`) out, or null. A `suspend` function in Kotlin, `async`
+/// in Swift: it may fetch a missing key, within `time_left_ms` (what remains of the push's
+/// deadline; past it the notification says "Encrypted message").
 #[uniffi::export(with_foreign)]
+#[async_trait::async_trait]
 pub trait EventDecryptor: Send + Sync {
     /// The decrypted event as JSON, or null when it cannot be decrypted.
-    fn decrypt(&self, room_id: String, event_json: String) -> Option<String>;
+    async fn decrypt(&self, room_id: String, event_json: String, time_left_ms: u64) -> Option<String>;
 }
 
 /// Told about every new push-rule set while a sync runs.
@@ -352,9 +356,19 @@ impl matrix_push::session::SessionStore for ForeignSessionStore {
 
 struct ForeignDecryptor(Arc<dyn EventDecryptor>);
 
+#[async_trait::async_trait]
 impl matrix_push::notify::EventDecryptor for ForeignDecryptor {
-    fn decrypt(&self, room_id: &str, event: &serde_json::Value) -> Option<serde_json::Value> {
-        let clear = self.0.decrypt(room_id.to_owned(), event.to_string())?;
+    async fn decrypt(
+        &self,
+        room_id: &str,
+        event: &serde_json::Value,
+        time_left: std::time::Duration,
+    ) -> Option<serde_json::Value> {
+        let time_left_ms = u64::try_from(time_left.as_millis()).unwrap_or(u64::MAX);
+        let clear = self
+            .0
+            .decrypt(room_id.to_owned(), event.to_string(), time_left_ms)
+            .await?;
         serde_json::from_str(&clear).ok()
     }
 }
