@@ -220,6 +220,8 @@ impl From<SessionError> for MatrixPushError {
             SessionError::NotSignedIn => MatrixPushError::NotSignedIn,
             SessionError::SoftLoggedOut => MatrixPushError::SoftLoggedOut,
             SessionError::LoggedOut => MatrixPushError::LoggedOut,
+            // Signing in or out on a client that runs on the app's own session.
+            SessionError::OwnedByApp => invalid(error),
             SessionError::MalformedResponse(_) => MatrixPushError::UnexpectedResponse {
                 detail: error.to_string(),
             },
@@ -327,6 +329,36 @@ pub trait SessionStore: Send + Sync {
 pub trait EventDecryptor: Send + Sync {
     /// The decrypted event as JSON, or null when it cannot be decrypted.
     async fn decrypt(&self, room_id: String, event_json: String, time_left_ms: u64) -> Option<String>;
+}
+
+/// The access token of the session the app's own Matrix SDK owns (for `Client.forAppSession`):
+/// matrix-push never refreshes it, so that SDK stays the session's only refresher.
+#[uniffi::export(with_foreign)]
+#[async_trait::async_trait]
+pub trait TokenProvider: Send + Sync {
+    /// The app's current access token; null once the app is signed out.
+    fn access_token(&self) -> Option<String>;
+    /// The homeserver refused `failed_token` (`M_UNKNOWN_TOKEN`): the token to use now,
+    /// refreshed by the app's SDK (or the one it refreshed meanwhile); null when the session has
+    /// ended. A `suspend` function in Kotlin, `async` in Swift.
+    async fn refreshed_access_token(&self, failed_token: String) -> Option<String>;
+}
+
+/// Adapts the app's token provider to the core's.
+struct ForeignTokenProvider(Arc<dyn TokenProvider>);
+
+#[async_trait::async_trait]
+impl matrix_push::session::TokenProvider for ForeignTokenProvider {
+    fn access_token(&self) -> Option<matrix_push::secret::Secret> {
+        self.0.access_token().map(matrix_push::secret::Secret::new)
+    }
+    async fn refreshed_token(
+        &self,
+        failed: &matrix_push::secret::Secret,
+    ) -> Option<matrix_push::secret::Secret> {
+        let fresh = self.0.refreshed_access_token(failed.expose().to_owned()).await?;
+        Some(matrix_push::secret::Secret::new(fresh))
+    }
 }
 
 /// Told about every new push-rule set while a sync runs.
@@ -477,6 +509,32 @@ impl Client {
             builder = builder.session_store(Arc::new(ForeignSessionStore(store)));
         }
         let builder = with_options(builder, store_dir, device_display_name, event_decryptor);
+        Ok(Client::wrap(builder.build()?))
+    }
+
+    /// A client on the session of the app's own Matrix SDK (its user id, device id and tokens)
+    /// instead of a device of its own: no second device in the user's list, no refresh race, and
+    /// with `event_decryptor` on the same SDK, encrypted pushes show their cleartext. Signed in as
+    /// built; `loginPassword`/`logout` throw `InvalidInput` (the app's SDK signs in and out).
+    /// Throws `InvalidInput` for a homeserver URL or user id that is not one, `Storage` when the
+    /// store folder cannot be opened.
+    #[uniffi::constructor]
+    pub fn for_app_session(
+        homeserver_url: String,
+        user_id: String,
+        device_id: String,
+        token_provider: Arc<dyn TokenProvider>,
+        store_dir: String,
+        event_decryptor: Option<Arc<dyn EventDecryptor>>,
+    ) -> Result<Arc<Client>, MatrixPushError> {
+        let url =
+            url::Url::parse(&homeserver_url).map_err(|e| invalid(format!("{homeserver_url:?}: {e}")))?;
+        let builder = matrix_push::Client::builder(url).app_session(
+            &user_id,
+            &device_id,
+            Arc::new(ForeignTokenProvider(token_provider)),
+        );
+        let builder = with_options(builder, store_dir, None, event_decryptor);
         Ok(Client::wrap(builder.build()?))
     }
 
