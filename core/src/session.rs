@@ -579,11 +579,21 @@ impl SessionClient {
             request.access_token = Some(token.clone());
             match self.transport.send_for_answer(&request).await {
                 Err(HttpError::Matrix(e)) if e.is("M_UNKNOWN_TOKEN") && attempt == 0 => {
-                    tracing::debug!("the app's access token was refused: asking the app for a fresh one");
-                    token = tokens
-                        .refreshed_token(&token)
-                        .await
-                        .ok_or(SessionError::LoggedOut)?;
+                    // Requests in parallel (a push sends several) ask the app once between them:
+                    // the ones behind the first find its new token.
+                    let _one_at_a_time = self.refreshing.lock().await;
+                    token = match tokens.access_token() {
+                        Some(current) if current != token => current,
+                        _ => {
+                            tracing::debug!(
+                                "the app's access token was refused: asking the app for a fresh one"
+                            );
+                            tokens
+                                .refreshed_token(&token)
+                                .await
+                                .ok_or(SessionError::LoggedOut)?
+                        }
+                    };
                 }
                 Err(HttpError::Matrix(e)) if e.is("M_UNKNOWN_TOKEN") => return Err(SessionError::LoggedOut),
                 result => return Ok(result?),

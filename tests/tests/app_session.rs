@@ -82,9 +82,13 @@ async fn the_apps_session_is_used_and_refreshed_only_by_the_app() {
     assert_eq!(push.whoami().await.unwrap(), (user_id.clone(), Some(device_id)));
     assert_eq!(devices(&push).await, devices_before, "no device of its own");
 
-    // The token expires: the app's SDK is asked once and refreshes; matrix-push never does.
+    // The token expires: the app's SDK is asked once, for requests in parallel too, and
+    // refreshes; matrix-push never does.
     tokio::time::sleep(TOKEN_LIFETIME + Duration::from_secs(1)).await;
-    assert_eq!(push.whoami().await.unwrap().0, user_id);
+    let (a, b, c) = tokio::join!(push.whoami(), push.whoami(), push.whoami());
+    for answer in [a, b, c] {
+        assert_eq!(answer.unwrap().0, user_id);
+    }
     assert_eq!(sdk.refresh_requests.load(Ordering::SeqCst), 1);
     assert_eq!(
         sdk.client.session_client().refresh_count(),
