@@ -96,8 +96,8 @@ final class NotificationService: UNNotificationServiceExtension {
         response.content = hidden.notice(
             canFilter: SampleConfig.canFilterNotifications, payload: payloadSoFar(), badge: response.badge,
             style: SampleConfig.style)
-        SampleLog.nse.info(
-            "nothing to show (\(response.reason ?? "\(hidden)", privacy: .public)): \(response.content == nil ? "dropped" : "quiet notice", privacy: .public)")
+        let shown = response.content == nil ? "dropped (filtering entitlement)" : "a quiet notice"
+        SampleLog.nse.info("nothing to show (\(String(describing: hidden), privacy: .public)): \(shown, privacy: .public)")
         deliver(response)
     }
 
