@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/swift-test and scripts/ios-app-check: the Debian trixie chroot with `swiftlang`
 # (bookworm has no Swift), made on first use and reused, entered safely.
 #
