@@ -7,10 +7,12 @@ import UserNotifications
 /// buttons of each category — "Mark as Read" on messages, "Accept" and "Decline" on invites —
 /// which run in the background (iOS may have launched the app just for them), within a
 /// background task so that the request can finish, and then take the room's notifications away.
+/// Stateless, so one instance serves iOS's calls from any thread.
 final class NotificationResponder: NSObject, UNUserNotificationCenterDelegate, @unchecked Sendable {
     static let shared = NotificationResponder()
 
-    /// Every category the extension sets, with its buttons (SampleKit's `NotificationAction`).
+    /// The categories of the notifications the extension makes, with their buttons (SampleKit's
+    /// `NotificationAction`). Its quiet notices need none.
     static var categories: Set<UNNotificationCategory> {
         Set(NotificationCategory.allCases.map { category in
             UNNotificationCategory(
