@@ -115,6 +115,7 @@ fn outcome_json(outcome: &Outcome) -> Value {
                 "sender_id": n.sender_id,
                 "sender_name": n.sender_name,
                 "sender_avatar_url": n.sender_avatar_url,
+                "room_avatar_url": n.room_avatar_url,
                 "kind": kind_json(&n.kind),
                 "body": n.body,
                 "thread_id": n.thread_id,

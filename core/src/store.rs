@@ -303,8 +303,10 @@ impl StateStore {
     }
 }
 
-/// The room cache of the push path (see `notify`).
-pub const ROOMS: &str = "rooms.json";
+/// The room cache of the push path (see `notify`). Versioned with the push path's sync filter:
+/// a room cached under an older filter (its id is kept with the room) is fetched again. v2: the
+/// filter takes `m.room.avatar`.
+pub const ROOMS: &str = "rooms.v2.json";
 /// The rooms notified about and not read yet (see `notify`).
 pub const NOTIFIED_ROOMS: &str = "notified_rooms.json";
 /// How long a writer waits for another process's lock on the account state.

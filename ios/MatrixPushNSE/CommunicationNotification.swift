@@ -10,9 +10,12 @@ import UserNotifications
 /// is decided by SampleKit's `Conversation`; this is the Intents glue.
 enum CommunicationNotification {
     /// `content` updated from an `INSendMessageIntent` for `conversation`, with the sender's
-    /// avatar (thumbnail bytes) when it came in time; `content` unchanged when iOS refuses the
-    /// intent (e.g. the capability is missing), so the message is shown either way.
-    static func content(_ content: UNNotificationContent, for conversation: Conversation, avatar: Data?) async -> UNNotificationContent {
+    /// avatar and the group's picture (thumbnail bytes) when they came in time; `content`
+    /// unchanged when iOS refuses the intent (e.g. the capability is missing), so the message is
+    /// shown either way.
+    static func content(
+        _ content: UNNotificationContent, for conversation: Conversation, avatar: Data?, groupAvatar: Data?
+    ) async -> UNNotificationContent {
         // INImage keeps the encoded bytes (at most a 256 KiB thumbnail); iOS decodes them outside
         // the extension's memory.
         let image = avatar.map { INImage(imageData: $0) }
@@ -29,10 +32,10 @@ enum CommunicationNotification {
             serviceName: nil,
             sender: sender,
             attachments: nil)
-        if conversation.isGroup, let image {
-            // iOS draws a group's picture from this parameter, not from the sender. The library
-            // gives no room avatar yet, so the sender's face rather than a blank circle.
-            intent.setImage(image, forParameterNamed: \.speakableGroupName)
+        if conversation.isGroup, let groupImage = groupAvatar.map({ INImage(imageData: $0) }) ?? image {
+            // iOS draws a group's picture from this parameter, not from the sender: the room's
+            // avatar, else the sender's face rather than a blank circle.
+            intent.setImage(groupImage, forParameterNamed: \.speakableGroupName)
         }
         let interaction = INInteraction(intent: intent, response: nil)
         interaction.direction = .incoming

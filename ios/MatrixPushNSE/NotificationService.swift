@@ -79,14 +79,22 @@ final class NotificationService: UNNotificationServiceExtension {
     ) async {
         guard let plain = content(for: response) else { return }
         lock.withLock { best = plain }
-        var avatar: Data?
-        if let mxc = conversation.sender.avatarUrl,
-           let deadlineMs = AvatarBudget.deadlineMs(leftMs: budget.handlePushDeadlineMs),
-           let thumbnail = await client.avatar(mxc: mxc, deadlineMs: deadlineMs),
-           AvatarBudget.isUsable(thumbnail) {
-            avatar = thumbnail.bytes
-        }
-        deliver(await CommunicationNotification.content(plain, for: conversation, avatar: avatar))
+        // The sender's and the group's pictures at once, within the same budget.
+        let deadlineMs = AvatarBudget.deadlineMs(leftMs: budget.handlePushDeadlineMs)
+        async let avatar = Self.thumbnail(conversation.sender.avatarUrl, client: client, deadlineMs: deadlineMs)
+        async let groupAvatar = Self.thumbnail(conversation.groupAvatarUrl, client: client, deadlineMs: deadlineMs)
+        deliver(await CommunicationNotification.content(
+            plain, for: conversation, avatar: await avatar, groupAvatar: await groupAvatar))
+    }
+
+    /// A usable thumbnail of `mxc` (from the shared cache or the server), or nil: none, no time
+    /// left, or not in time.
+    private static func thumbnail(_ mxc: String?, client: Client, deadlineMs: UInt64?) async -> Data? {
+        guard let mxc, let deadlineMs,
+              let thumbnail = await client.avatar(mxc: mxc, deadlineMs: deadlineMs),
+              AvatarBudget.isUsable(thumbnail)
+        else { return nil }
+        return thumbnail.bytes
     }
 
     /// Nothing to show: with the filtering entitlement iOS drops the empty content; without it,

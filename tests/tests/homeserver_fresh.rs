@@ -8,7 +8,7 @@
 //!
 //! Between pushes the room, its members and Bob's settings change — from Alice's side, from
 //! Carol's, and from Bob's laptop (another device of his) — and every phone must decide on the
-//! new state: rename, alias and topic, display name and avatar, a member joining (DM → group)
+//! new state: rename, alias and topic, room avatar, display name and avatar, a member joining (DM → group)
 //! and leaving (group → DM), power levels, a keyword added and removed, the room's mode, the
 //! sender ignored and un-ignored, Bob's own display name (the legacy display-name mention).
 
@@ -36,6 +36,7 @@ enum Decision {
         room_name: String,
         sender_name: String,
         avatar: Option<String>,
+        room_avatar: Option<String>,
         body: String,
         rule: Option<String>,
         sound: Option<String>,
@@ -74,6 +75,7 @@ fn shown(n: Notification) -> Decision {
         room_name: n.room_name,
         sender_name: n.sender_name,
         avatar: n.sender_avatar_url,
+        room_avatar: n.room_avatar_url,
         body: n.body,
         rule: n.rule_id,
         sound: n.sound,
@@ -90,6 +92,7 @@ fn from_cli(json: &Value) -> Decision {
                 room_name: text(&n["room_name"]).unwrap_or_default(),
                 sender_name: text(&n["sender_name"]).unwrap_or_default(),
                 avatar: text(&n["sender_avatar_url"]),
+                room_avatar: text(&n["room_avatar_url"]),
                 body: text(&n["body"]).unwrap_or_default(),
                 rule: text(&n["rule_id"]),
                 sound: text(&n["sound"]),
@@ -366,6 +369,19 @@ async fn every_push_is_judged_on_state_and_rules_as_of_the_push() {
         text("renamed"),
         show_with(|room, _, _, _, _| room == "Lunch plans"),
     )
+    .await;
+
+    // The room's avatar.
+    s.put_state(
+        &s.alice,
+        "m.room.avatar",
+        "",
+        json!({"url": "mxc://localhost/lunch"}),
+    )
+    .await;
+    s.expect(&s.alice, text("pictured"), |d| {
+        matches!(d, Decision::Show { room_avatar, .. } if room_avatar.as_deref() == Some("mxc://localhost/lunch"))
+    })
     .await;
 
     // The sender's display name and avatar.

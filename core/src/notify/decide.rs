@@ -258,6 +258,7 @@ fn notification(
             .members
             .get(&shown.sender)
             .and_then(|member| member.avatar_url.clone()),
+        room_avatar_url: room.avatar_url.clone(),
         sender_name: room.member_name(&shown.sender),
         sender_id: shown.sender,
         kind: shown.kind,

@@ -71,6 +71,8 @@ pub struct Notification {
     pub sender_name: String,
     /// `mxc://` URL of the sender's avatar in the room.
     pub sender_avatar_url: Option<String>,
+    /// `mxc://` URL of the room's avatar (`m.room.avatar`), for a group conversation's picture.
+    pub room_avatar_url: Option<String>,
     pub kind: NotificationKind,
     pub body: String,
     /// The thread root, for a message in a thread.

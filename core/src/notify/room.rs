@@ -24,6 +24,9 @@ pub struct Member {
 pub struct RoomInfo {
     pub room_id: String,
     pub name: Option<String>,
+    /// `mxc://` URL of the room's avatar (`m.room.avatar`).
+    #[serde(default)]
+    pub avatar_url: Option<String>,
     pub canonical_alias: Option<String>,
     pub heroes: Vec<String>,
     pub joined_members: u64,
@@ -72,8 +75,9 @@ pub struct RoomSummary {
 const NAME_STATE: [&str; 3] = ["m.room.name", "m.room.canonical_alias", "m.room.member"];
 
 /// The state a push is judged with.
-pub const PUSH_STATE: [&str; 5] = [
+pub const PUSH_STATE: [&str; 6] = [
     "m.room.name",
+    "m.room.avatar",
     "m.room.canonical_alias",
     "m.room.member",
     "m.room.power_levels",
@@ -204,6 +208,7 @@ impl RoomInfo {
         let content = event.get("content").unwrap_or(&Value::Null);
         match event.get("type").and_then(Value::as_str).unwrap_or_default() {
             "m.room.name" => self.name = text("/content/name").filter(|n| !n.trim().is_empty()),
+            "m.room.avatar" => self.avatar_url = text("/content/url").filter(|url| !url.is_empty()),
             "m.room.canonical_alias" => {
                 self.canonical_alias = text("/content/alias").filter(|a| !a.is_empty())
             }

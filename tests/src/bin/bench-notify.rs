@@ -192,7 +192,7 @@ async fn main() {
     .await;
     // The floor of a fresh decision: the same incremental sync, raw (the warm phone's filter,
     // from its room's position), for a message just sent.
-    let rooms: Value = warm_phone.state().read("rooms.json").unwrap();
+    let rooms: Value = warm_phone.state().read(matrix_push::store::ROOMS).unwrap();
     let filter_id = rooms[&room]["filter_id"].as_str().unwrap().to_owned();
     let mut since = rooms[&room]["since"].as_str().unwrap().to_owned();
     warm_phone.whoami().await.unwrap();

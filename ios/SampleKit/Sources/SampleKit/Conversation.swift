@@ -23,6 +23,9 @@ public struct Conversation: Equatable, Sendable {
     /// The room's name for a group (iOS then lays the notification out as a group); nil for a
     /// direct chat, which iOS titles with the sender.
     public var groupName: String?
+    /// `mxc://` URL of a group's picture (the room's avatar); nil for a direct chat, or a room
+    /// without one (iOS then shows the sender's face).
+    public var groupAvatarUrl: String?
 
     public var isGroup: Bool { groupName != nil }
 
@@ -42,6 +45,7 @@ public struct Conversation: Equatable, Sendable {
         identifier = Self.key(roomId: notification.roomId, account: account)
         let roomName = notification.roomName.trimmingCharacters(in: .whitespaces)
         groupName = notification.isDm ? nil : (roomName.isEmpty ? notification.roomId : roomName)
+        groupAvatarUrl = notification.isDm ? nil : notification.roomAvatarUrl
     }
 
     /// The identifier of a room's conversation and notification thread (`threadIdentifier`):

@@ -19,6 +19,13 @@ final class ConversationTests: XCTestCase {
         XCTAssertEqual(unnamed.groupName, "!room:example.org", "iOS needs a name to draw a group")
     }
 
+    func testAGroupIsPicturedByTheRoomsAvatarAndADirectChatByTheSender() throws {
+        let room = try XCTUnwrap(Conversation(notification(roomAvatar: "mxc://example.org/club"), ownUserId: "@me:x"))
+        XCTAssertEqual(room.groupAvatarUrl, "mxc://example.org/club")
+        let chat = try XCTUnwrap(Conversation(notification(isDm: true, roomAvatar: "mxc://example.org/dm"), ownUserId: "@me:x"))
+        XCTAssertNil(chat.groupAvatarUrl, "a direct chat shows the sender's face")
+    }
+
     func testOnlyMessagesFromPeople() {
         XCTAssertNotNil(Conversation(notification(kind: .encrypted), ownUserId: "@me:x"))
         XCTAssertNil(Conversation(notification(kind: .invite(inviter: "@bob:example.org")), ownUserId: "@me:x"))

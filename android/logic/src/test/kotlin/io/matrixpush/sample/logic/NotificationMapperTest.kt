@@ -28,7 +28,7 @@ class NotificationMapperTest {
         body: String = "hello",
     ) = PushNotification(
         eventId = eventId, roomId = "!room:example.org", roomName = "Ops", isDm = isDm,
-        senderId = "@alice:example.org", senderName = "Alice", senderAvatarUrl = null, kind = kind,
+        senderId = "@alice:example.org", senderName = "Alice", senderAvatarUrl = null, roomAvatarUrl = null, kind = kind,
         body = body, threadId = null, isNoisy = isNoisy, sound = if (isNoisy) "default" else null,
         highlight = highlight, timestampMs = 1_700_000_000_000uL, unread = 3uL, ruleId = ".m.rule.message",
     )
