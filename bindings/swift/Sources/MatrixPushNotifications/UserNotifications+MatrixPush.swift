@@ -82,11 +82,4 @@ extension DeliveredNotification {
     }
 }
 
-extension NotificationCategory {
-    /// The categories, without actions (the sample opens the app on a tap); an app adds its
-    /// actions (answer, join, reply) here.
-    public static var unCategories: Set<UNNotificationCategory> {
-        Set(allCases.map { UNNotificationCategory(identifier: $0.rawValue, actions: [], intentIdentifiers: [], options: []) })
-    }
-}
 #endif
