@@ -375,6 +375,14 @@ impl SessionClient {
         &self.transport
     }
 
+    /// Whether `/sync` may be sent from a position (`since`). Not on the app's own session
+    /// ([`TokenProvider`]): an incremental sync acknowledges the device's to-device messages up
+    /// to that position, and the server deletes them — room keys the app's SDK has to receive.
+    /// There every sync starts from scratch (which acknowledges nothing).
+    pub fn may_sync_incrementally(&self) -> bool {
+        self.app_tokens.is_none()
+    }
+
     /// How many times this client spent a refresh token itself.
     pub fn refresh_count(&self) -> u64 {
         self.refreshes.load(std::sync::atomic::Ordering::Relaxed)

@@ -112,6 +112,7 @@ async fn sync_account(
     from_scratch: bool,
 ) -> Result<Option<PushRules>, SyncError> {
     let read = store.account().unwrap_or_default();
+    let from_scratch = from_scratch || !client.may_sync_incrementally();
     let since = read.since.as_ref().filter(|_| !from_scratch);
     let mut url = client.url("sync");
     {
@@ -139,6 +140,8 @@ async fn sync_account(
         false => read.clone(),
     };
     let rules = apply_account_data(&mut state, &body)?;
+    // From scratch the whole ruleset comes every time: new only when it differs.
+    let rules = rules.filter(|_| !from_scratch || state.push_rules != read.push_rules);
     state.since = Some(next_batch.to_owned());
     store.replace_account(read.generation, state).await?;
     Ok(rules)
@@ -157,9 +160,15 @@ pub async fn run_push_rules_sync(
     let mut backoff = Duration::from_secs(1);
     let mut fetched = false;
     loop {
-        let round = match fetched {
-            true => sync_account(client, store, poll_timeout, false).await,
-            false => sync_account(client, store, Duration::ZERO, true).await,
+        let round = match (fetched, client.may_sync_incrementally()) {
+            (true, true) => sync_account(client, store, poll_timeout, false).await,
+            // On the app's own session there is no long-poll (it would acknowledge the app's
+            // to-device messages): a sync from scratch every `poll_timeout`.
+            (true, false) => {
+                tokio::time::sleep(poll_timeout).await;
+                sync_account(client, store, Duration::ZERO, true).await
+            }
+            (false, _) => sync_account(client, store, Duration::ZERO, true).await,
         };
         match round {
             Ok(changed) => {

@@ -4,9 +4,13 @@
 
 use matrix_push::Client;
 use matrix_push::http::Method;
+use matrix_push::notify::Outcome;
+use matrix_push::payload::{Provider, decode_string_map};
 use matrix_push::secret::Secret;
 use matrix_push::session::{SessionError, TokenProvider};
-use matrix_push_tests::{Homeserver, temp_dir};
+use matrix_push_tests::{Homeserver, create_room, join, send_event, temp_dir};
+use serde_json::json;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -141,4 +145,80 @@ async fn a_user_id_that_is_not_one_is_refused_when_building() {
         built,
         Err(matrix_push::client::BuildError::InvalidUserId(_))
     ));
+}
+
+#[tokio::test]
+async fn pushes_and_rule_syncs_leave_the_apps_to_device_messages_to_the_app() {
+    let hs = Homeserver::main();
+    let (client, user_id, _) = hs.signed_in("apptodevice").await;
+    let (alice, _, _) = hs.signed_in("apptodevicealice").await;
+    let sdk = Arc::new(AppSdk {
+        client,
+        refresh_requests: AtomicU32::new(0),
+        ended: false,
+    });
+    let device_id = sdk.client.session().unwrap().device_id;
+    let room = create_room(&alice, json!({"invite": [user_id], "is_direct": true})).await;
+    join(&sdk.client, &room).await;
+    // The app's SDK has synced up to here.
+    let app_sync = |since: Option<String>| {
+        let sdk = sdk.clone();
+        async move {
+            let mut url = sdk.client.session_client().url("sync");
+            url.query_pairs_mut().append_pair("timeout", "0");
+            if let Some(since) = since {
+                url.query_pairs_mut().append_pair("since", &since);
+            }
+            let request = matrix_push::http::Request::new(Method::Get, url);
+            sdk.client.session_client().send_request(request).await.unwrap()
+        }
+    };
+    let position = app_sync(None).await["next_batch"].as_str().unwrap().to_owned();
+
+    // A room key (any to-device message) for the app's device, then two pushes and a rules
+    // sync on the app's session: each would acknowledge it from a position.
+    let to_device = json!({"messages": {user_id.clone(): {device_id.clone(): {"key": "for the app"}}}});
+    alice
+        .session_client()
+        .send(
+            Method::Put,
+            "sendToDevice/io.matrixpush.test/app-todevice-1",
+            Some(to_device),
+        )
+        .await
+        .unwrap();
+    let push = push_client(&hs, &sdk);
+    for text in ["one", "two"] {
+        let event_id = send_event(
+            &alice,
+            &room,
+            "m.room.message",
+            json!({"msgtype": "m.text", "body": text}),
+        )
+        .await;
+        let data = HashMap::from([
+            ("event_id".to_owned(), event_id),
+            ("room_id".to_owned(), room.clone()),
+            ("prio".to_owned(), "high".to_owned()),
+        ]);
+        let payload = decode_string_map(Provider::Fcm, &data).unwrap();
+        match push.handle_push(&payload, Duration::from_secs(10)).await {
+            Outcome::Show(n) => assert_eq!(n.body, text),
+            other => panic!("{other:?}"),
+        }
+        push.sync_push_rules_once(Duration::ZERO).await.unwrap();
+    }
+
+    // The app's SDK still receives it.
+    let answer = app_sync(Some(position)).await;
+    let events = answer["to_device"]["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        events
+            .iter()
+            .any(|event| event["content"]["key"] == "for the app"),
+        "the app's to-device message was acknowledged by matrix-push: {answer}"
+    );
 }

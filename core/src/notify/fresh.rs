@@ -69,10 +69,14 @@ pub(super) struct Base {
 }
 
 impl Base {
-    pub fn load(state: &StateStore, cached: Option<RoomInfo>) -> Base {
+    /// The stored account and `cached` room as the base for a sync from the room's position;
+    /// without `incremental` (or a position) the room is left out and the sync starts from
+    /// scratch.
+    pub fn load(state: &StateStore, cached: Option<RoomInfo>, incremental: bool) -> Base {
         let account = state.account().unwrap_or_default();
-        let room = cached
-            .filter(|room| room.membership == "join" && room.since.is_some() && account.since.is_some());
+        let room = cached.filter(|room| {
+            incremental && room.membership == "join" && room.since.is_some() && account.since.is_some()
+        });
         Base { account, room }
     }
 

@@ -256,7 +256,10 @@ impl<'a> Notifier<'a> {
             .as_ref()
             .filter(|room| room.room_version.is_some())
             .map(|room| (room.creators.clone(), room.room_version.clone()));
-        let base = Base::load(self.state, cached);
+        // On the app's own session every push syncs from scratch (see
+        // `SessionClient::may_sync_incrementally`): slower, but the app's room keys stay its own.
+        let incremental = self.session.may_sync_incrementally();
+        let base = Base::load(self.state, cached, incremental);
         let filter_id = base.room.as_ref().and_then(|room| room.filter_id.clone());
 
         // The one round: the sync (which usually brings the event), and what only a cold room
@@ -269,9 +272,10 @@ impl<'a> Notifier<'a> {
             }
         };
         let filter_request = async {
-            match &filter_id {
-                Some(_) => None,
-                None => fresh::upload_filter(self.session, &user_id, &room_id).await,
+            match (&filter_id, incremental) {
+                // Only an incremental sync goes by filter id.
+                (None, true) => fresh::upload_filter(self.session, &user_id, &room_id).await,
+                _ => None,
             }
         };
         let known = |sender: &String| {
