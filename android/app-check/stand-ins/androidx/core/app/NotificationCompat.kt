@@ -1,11 +1,12 @@
 // STAND-IN, for scripts/android-app-check only: never packaged, never run (bodies throw).
-// Mirrors androidx.core.app.NotificationCompat of androidx.core:core 1.16.0 (android/gradle/libs.versions.toml),
+// Mirrors androidx.core.app.NotificationCompat of androidx.core:core 1.17.0 (android/gradle/libs.versions.toml),
 // declaring only the members the app uses, with the real API's names, types and nullability.
 package androidx.core.app
 
 import android.app.Notification
 import android.app.PendingIntent
 import android.content.Context
+import androidx.core.content.LocusIdCompat
 
 open class NotificationCompat {
     open class Builder(context: Context, channelId: String) {
@@ -22,10 +23,26 @@ open class NotificationCompat {
         fun setStyle(style: Style?): Builder = throw UnsupportedOperationException()
         fun setWhen(`when`: Long): Builder = throw UnsupportedOperationException()
         fun setShowWhen(show: Boolean): Builder = throw UnsupportedOperationException()
+        fun setShortcutId(shortcutId: String?): Builder = throw UnsupportedOperationException()
+        fun setLocusId(locusId: LocusIdCompat?): Builder = throw UnsupportedOperationException()
+        fun addAction(action: Action?): Builder = throw UnsupportedOperationException()
         fun build(): Notification = throw UnsupportedOperationException()
     }
 
     abstract class Style
+
+    open class Action {
+        class Builder(icon: Int, title: CharSequence?, intent: PendingIntent?) {
+            fun setSemanticAction(semanticAction: Int): Builder = throw UnsupportedOperationException()
+            fun setShowsUserInterface(showsUserInterface: Boolean): Builder = throw UnsupportedOperationException()
+            fun build(): Action = throw UnsupportedOperationException()
+        }
+
+        companion object {
+            const val SEMANTIC_ACTION_NONE: Int = 0
+            const val SEMANTIC_ACTION_MARK_AS_READ: Int = 2
+        }
+    }
 
     open class BigTextStyle : Style() {
         fun bigText(cs: CharSequence?): BigTextStyle = throw UnsupportedOperationException()

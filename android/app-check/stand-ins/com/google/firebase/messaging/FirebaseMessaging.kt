@@ -10,6 +10,9 @@ class FirebaseMessaging private constructor() {
     @Deprecated("Firebase Installation ID registration: register()")
     val token: Task<String> get() = throw UnsupportedOperationException()
 
+    /** FID registration (manifest flag firebase_messaging_installation_id_enabled): the FID arrives in onRegistered. */
+    fun register(): Task<Void> = throw UnsupportedOperationException()
+
     companion object {
         @JvmStatic
         fun getInstance(): FirebaseMessaging = throw UnsupportedOperationException()

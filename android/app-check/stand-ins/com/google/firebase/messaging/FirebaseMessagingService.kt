@@ -12,4 +12,6 @@ open class FirebaseMessagingService : Service() {
     final override fun onBind(intent: Intent?): IBinder? = throw UnsupportedOperationException()
     open fun onMessageReceived(message: RemoteMessage): Unit = throw UnsupportedOperationException()
     open fun onNewToken(token: String): Unit = throw UnsupportedOperationException()
+    open fun onRegistered(installationId: String): Unit = throw UnsupportedOperationException()
+    open fun onUnregistered(installationId: String): Unit = throw UnsupportedOperationException()
 }
