@@ -2,7 +2,8 @@
 // (which has no Android SDK or Gradle):
 //  1. parses android/app/src/main/AndroidManifest.xml and every XML file under res/ (a file that
 //     is not well-formed fails the check);
-//  2. checks that every @type/name reference in them (not @android:…) names a resource the app has;
+//  2. checks that every @type/name reference in them (not @android:…) names a resource the app has,
+//     and every ${placeholder} in the manifest is a manifestPlaceholders entry of app/build.gradle.kts;
 //  3. writes what AGP would generate, so that the Kotlin compiler catches a misspelt name:
 //     - R.kt: R.string.app_name, R.xml.backup_rules, … (ids are made up: only the names matter);
 //     - BuildConfig.kt: DEBUG, APPLICATION_ID, …, and every buildConfigField of app/build.gradle.kts
@@ -34,6 +35,8 @@ public class AppResources {
     static final String ANDROID_NS = "http://schemas.android.com/apk/res/android";
     static final Pattern REFERENCE = Pattern.compile("^@(\\+)?([a-z]+)/([A-Za-z0-9_.]+)$");
     static final Pattern GRADLE_STRING = Pattern.compile("(namespace|applicationId)\\s*=\\s*\"([^\"]+)\"");
+    static final Pattern MANIFEST_PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z0-9_]+)\\}");
+    static final Pattern GRADLE_PLACEHOLDER = Pattern.compile("manifestPlaceholders\\[\"([A-Za-z0-9_]+)\"\\]");
     static final Pattern BUILD_CONFIG_FIELD = Pattern.compile("buildConfigField\\(\\s*\"([^\"]+)\"\\s*,\\s*\"([A-Z0-9_]+)\"");
 
     /** type → names, as R has them. */
@@ -97,6 +100,7 @@ public class AppResources {
         Files.createDirectories(out);
         writeR(out, namespace);
         writeBuildConfig(out, namespace, gradleStrings.getOrDefault("applicationId", namespace), gradle);
+        checkPlaceholders(manifestFile, gradle);
         Document manifest = parsed.get(manifestFile);
         if (manifest != null) writeManifestComponents(out, namespace, manifest);
         return xmlFiles.size();
@@ -162,6 +166,18 @@ public class AppResources {
         }
         if (!resources.getOrDefault(type, new TreeSet<>()).contains(name)) {
             problems.add(file + ": <" + element.getTagName() + "> refers to " + value + ", which the app does not have");
+        }
+    }
+
+    void checkPlaceholders(Path manifestFile, String gradle) throws IOException {
+        TreeSet<String> defined = new TreeSet<>();
+        Matcher g = GRADLE_PLACEHOLDER.matcher(gradle);
+        while (g.find()) defined.add(g.group(1));
+        Matcher m = MANIFEST_PLACEHOLDER.matcher(Files.readString(manifestFile));
+        while (m.find()) {
+            if (!defined.contains(m.group(1)) && !m.group(1).equals("applicationId")) {
+                problems.add(manifestFile + ": ${" + m.group(1) + "} is not a manifestPlaceholders entry of build.gradle.kts");
+            }
         }
     }
 
