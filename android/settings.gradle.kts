@@ -24,7 +24,10 @@ dependencyResolutionManagement {
 
 rootProject.name = "matrix-push-android"
 
-// The library: generated Kotlin bindings + libmatrix_push_ffi.so for each ABI (built with cargo-ndk).
+// The Kotlin API (uniffi-generated from the Rust library) as a JVM library, generated first.
+include(":bindings")
+// The Android library: :bindings + libmatrix_push_ffi.so for each ABI (built with cargo-ndk) +
+// JNA's Android build.
 include(":matrixpush")
 // The app's logic that needs no Android class: plain Kotlin/JVM, tested on the JVM (also with
 // Maven: android/logic/pom.xml, scripts/android-logic-test).

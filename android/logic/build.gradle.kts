@@ -2,10 +2,9 @@
 // settings, sign-in): plain Kotlin on the JVM, so it is compiled and tested on any machine.
 // The same sources also build with Maven (pom.xml beside this file; scripts/android-logic-test).
 //
-// It compiles against the generated bindings (io.matrixpush) without packaging them: the app gets
-// those from :matrixpush (with the Android JNA). Here they are a source set of their own, on the
-// compile classpath of main and on the classpath of the tests, which load the host-built
-// libmatrix_push_ffi.so and talk to the harness Synapse (see the pom and docs/android.md).
+// It compiles against the Kotlin API (:bindings, generated from the Rust library first); the
+// tests load the host-built libmatrix_push_ffi.so and talk to the harness Synapse (see the pom
+// and docs/android.md).
 plugins {
     alias(libs.plugins.kotlin.jvm)
 }
@@ -24,42 +23,23 @@ kotlin {
     }
 }
 
-sourceSets {
-    val bindings = create("bindings")
-    main {
-        compileClasspath += bindings.output
-    }
-    test {
-        compileClasspath += bindings.output
-        runtimeClasspath += bindings.output
-    }
-}
-kotlin.sourceSets.getByName("bindings").kotlin.srcDir(repoRoot.resolve("bindings/kotlin/src/main/kotlin"))
-
 dependencies {
-    "bindingsImplementation"(libs.jna)
-    "bindingsImplementation"(libs.kotlinx.coroutines.core)
-
+    // The bindings are part of this module's API (PushSetup takes a ClientInterface).
+    api(project(":bindings"))
     api(libs.kotlinx.coroutines.core)
     implementation(libs.kotlinx.serialization.json)
-    // Only to compile against the bindings; at run time the app has JNA's AAR from :matrixpush.
-    compileOnly(libs.jna)
 
     testImplementation(platform(libs.junit.bom))
     testImplementation(libs.junit.jupiter)
     testRuntimeOnly(libs.junit.platform.launcher)
+    // The desktop JNA for the tests on the JVM (the app has the Android AAR from :matrixpush).
     testImplementation(libs.jna)
-}
-
-tasks.named<org.jetbrains.kotlin.gradle.tasks.KotlinCompile>("compileBindingsKotlin") {
-    // The generated file warns a lot (unused, deprecated values()).
-    compilerOptions.suppressWarnings.set(true)
 }
 
 tasks.test {
     useJUnitPlatform()
-    // Run scripts/bindings first (the :matrixpush module's rustBindings task does) and
-    // `eval "$(scripts/synapse env)"`: the tests read MATRIX_PUSH_SYNAPSE_* from the environment.
+    // `eval "$(scripts/synapse env)"` first: the tests read MATRIX_PUSH_SYNAPSE_* from the
+    // environment and load the library :bindings built for this host.
     systemProperty("jna.library.path", repoRoot.resolve("target/debug").path)
     systemProperty("jna.nosys", "true")
     systemProperty("junit.jupiter.execution.timeout.default", "120 s")

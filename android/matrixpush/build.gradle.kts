@@ -1,7 +1,7 @@
-// io.matrixpush as an Android library: the uniffi-generated Kotlin (bindings/kotlin/src/main/kotlin,
-// written by scripts/bindings) and libmatrix_push_ffi.so for arm64-v8a, armeabi-v7a and x86_64
-// (built with cargo-ndk, profile `mobile`). Both are built before preBuild; -Pmatrixpush.skipRust=true
-// uses what is already there.
+// io.matrixpush as an Android library: the Kotlin API (:bindings, generated from the Rust library),
+// JNA's Android build, and libmatrix_push_ffi.so for arm64-v8a, armeabi-v7a and x86_64 (built with
+// cargo-ndk, profile `mobile`, before preBuild). -Pmatrixpush.skipRust=true uses what is already
+// there.
 //
 // Needs: rustup targets aarch64-linux-android armv7-linux-androideabi x86_64-linux-android,
 // `cargo install cargo-ndk`, and the NDK (Android Studio's SDK Manager; ANDROID_NDK_HOME, else the
@@ -29,7 +29,6 @@ android {
 
     sourceSets {
         getByName("main") {
-            kotlin.srcDir(repoRoot.resolve("bindings/kotlin/src/main/kotlin"))
             jniLibs.srcDir(rustJniLibs)
         }
     }
@@ -46,13 +45,15 @@ android {
     }
 
     lint {
-        // The generated bindings use java.lang.ref.Cleaner (API 33) only after checking at run
-        // time that it exists, and fall back to JNA's cleaner: lint cannot see the check.
+        // The generated bindings (in :bindings) use java.lang.ref.Cleaner (API 33) only after
+        // checking at run time that it exists, and fall back to JNA's cleaner: lint cannot see
+        // the check.
         disable += "NewApi"
     }
 }
 
 dependencies {
+    api(project(":bindings"))
     // The Android build of JNA (jna-5.19.1.aar, with libjnidispatch.so per ABI), not the desktop JAR.
     api(variantOf(libs.jna) { artifactType("aar") })
     api(libs.kotlinx.coroutines.android)
@@ -68,6 +69,9 @@ val cargoNdk = tasks.register<Exec>("cargoNdk") {
     val ndkDirectory = androidComponents.sdkComponents.ndkDirectory
     val outDir = rustJniLibs.get().asFile
     workingDir = repoRoot
+    // Android Studio on macOS starts Gradle without the login shell's PATH: add rustup's folder.
+    val cargoHome = System.getenv("CARGO_HOME") ?: "${System.getProperty("user.home")}/.cargo"
+    environment("PATH", "$cargoHome/bin${File.pathSeparator}${System.getenv("PATH")}")
     commandLine(
         buildList {
             addAll(listOf("cargo", "ndk"))
@@ -97,24 +101,6 @@ val cargoNdk = tasks.register<Exec>("cargoNdk") {
     outputs.dir(outDir)
 }
 
-// The Kotlin bindings, generated from a host build of the same library (scripts/bindings).
-val generatedBindings = listOf("matrix_push.kt", "core/matrix_push_core.kt")
-    .map { repoRoot.resolve("bindings/kotlin/src/main/kotlin/io/matrixpush/$it") }
-val rustBindings = tasks.register<Exec>("rustBindings") {
-    group = "rust"
-    description = "Generates the Kotlin bindings (scripts/bindings): $generatedBindings"
-    val skip = skipRust
-    onlyIf { !skip.get() }
-    workingDir = repoRoot
-    commandLine(repoRoot.resolve("scripts/bindings").path)
-    inputs.files(
-        fileTree(repoRoot.resolve("core")) { include("src/**", "Cargo.toml") },
-        fileTree(repoRoot.resolve("bindings")) { include("src/**", "Cargo.toml", "uniffi.toml", "uniffi-core.toml") },
-        repoRoot.resolve("Cargo.lock"),
-    )
-    outputs.files(generatedBindings)
-}
-
 tasks.named("preBuild") {
-    dependsOn(cargoNdk, rustBindings)
+    dependsOn(cargoNdk)
 }

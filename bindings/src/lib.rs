@@ -220,6 +220,8 @@ impl From<SessionError> for MatrixPushError {
             SessionError::NotSignedIn => MatrixPushError::NotSignedIn,
             SessionError::SoftLoggedOut => MatrixPushError::SoftLoggedOut,
             SessionError::LoggedOut => MatrixPushError::LoggedOut,
+            // Signing in or out on a client that runs on the app's own session.
+            SessionError::OwnedByApp => invalid(error),
             SessionError::MalformedResponse(_) => MatrixPushError::UnexpectedResponse {
                 detail: error.to_string(),
             },
@@ -317,12 +319,46 @@ pub trait SessionStore: Send + Sync {
     fn clear(&self);
 }
 
-/// Decrypts an encrypted event for a notification: the event as JSON in, the decrypted event
-/// (cleartext `type` and `content`) out, or null.
+/// Decrypts an encrypted event for a notification with the app's own crypto (the Matrix SDK the
+/// app is built on, which owns the device and its keys): the event as JSON in, the decrypted
+/// event (cleartext `type` and `content`) out, or null. A `suspend` function in Kotlin, `async`
+/// in Swift: it may fetch a missing key, within `time_left_ms` (what remains of the push's
+/// deadline; past it the notification says "Encrypted message").
 #[uniffi::export(with_foreign)]
+#[async_trait::async_trait]
 pub trait EventDecryptor: Send + Sync {
     /// The decrypted event as JSON, or null when it cannot be decrypted.
-    fn decrypt(&self, room_id: String, event_json: String) -> Option<String>;
+    async fn decrypt(&self, room_id: String, event_json: String, time_left_ms: u64) -> Option<String>;
+}
+
+/// The access token of the session the app's own Matrix SDK owns (for `Client.forAppSession`):
+/// matrix-push never refreshes it, so that SDK stays the session's only refresher.
+#[uniffi::export(with_foreign)]
+#[async_trait::async_trait]
+pub trait TokenProvider: Send + Sync {
+    /// The app's current access token; null once the app is signed out.
+    fn access_token(&self) -> Option<String>;
+    /// The homeserver refused `failed_token` (`M_UNKNOWN_TOKEN`): the token to use now,
+    /// refreshed by the app's SDK (or the one it refreshed meanwhile); null when the session has
+    /// ended. A `suspend` function in Kotlin, `async` in Swift.
+    async fn refreshed_access_token(&self, failed_token: String) -> Option<String>;
+}
+
+/// Adapts the app's token provider to the core's.
+struct ForeignTokenProvider(Arc<dyn TokenProvider>);
+
+#[async_trait::async_trait]
+impl matrix_push::session::TokenProvider for ForeignTokenProvider {
+    fn access_token(&self) -> Option<matrix_push::secret::Secret> {
+        self.0.access_token().map(matrix_push::secret::Secret::new)
+    }
+    async fn refreshed_token(
+        &self,
+        failed: &matrix_push::secret::Secret,
+    ) -> Option<matrix_push::secret::Secret> {
+        let fresh = self.0.refreshed_access_token(failed.expose().to_owned()).await?;
+        Some(matrix_push::secret::Secret::new(fresh))
+    }
 }
 
 /// Told about every new push-rule set while a sync runs.
@@ -352,9 +388,19 @@ impl matrix_push::session::SessionStore for ForeignSessionStore {
 
 struct ForeignDecryptor(Arc<dyn EventDecryptor>);
 
+#[async_trait::async_trait]
 impl matrix_push::notify::EventDecryptor for ForeignDecryptor {
-    fn decrypt(&self, room_id: &str, event: &serde_json::Value) -> Option<serde_json::Value> {
-        let clear = self.0.decrypt(room_id.to_owned(), event.to_string())?;
+    async fn decrypt(
+        &self,
+        room_id: &str,
+        event: &serde_json::Value,
+        time_left: std::time::Duration,
+    ) -> Option<serde_json::Value> {
+        let time_left_ms = u64::try_from(time_left.as_millis()).unwrap_or(u64::MAX);
+        let clear = self
+            .0
+            .decrypt(room_id.to_owned(), event.to_string(), time_left_ms)
+            .await?;
         serde_json::from_str(&clear).ok()
     }
 }
@@ -466,6 +512,32 @@ impl Client {
         Ok(Client::wrap(builder.build()?))
     }
 
+    /// A client on the session of the app's own Matrix SDK (its user id, device id and tokens)
+    /// instead of a device of its own: no second device in the user's list, no refresh race, and
+    /// with `event_decryptor` on the same SDK, encrypted pushes show their cleartext. Signed in as
+    /// built; `loginPassword`/`logout` throw `InvalidInput` (the app's SDK signs in and out).
+    /// Throws `InvalidInput` for a homeserver URL or user id that is not one, `Storage` when the
+    /// store folder cannot be opened.
+    #[uniffi::constructor]
+    pub fn for_app_session(
+        homeserver_url: String,
+        user_id: String,
+        device_id: String,
+        token_provider: Arc<dyn TokenProvider>,
+        store_dir: String,
+        event_decryptor: Option<Arc<dyn EventDecryptor>>,
+    ) -> Result<Arc<Client>, MatrixPushError> {
+        let url =
+            url::Url::parse(&homeserver_url).map_err(|e| invalid(format!("{homeserver_url:?}: {e}")))?;
+        let builder = matrix_push::Client::builder(url).app_session(
+            &user_id,
+            &device_id,
+            Arc::new(ForeignTokenProvider(token_provider)),
+        );
+        let builder = with_options(builder, store_dir, None, event_decryptor);
+        Ok(Client::wrap(builder.build()?))
+    }
+
     /// Restores the saved session; null when there is none. No request is made.
     pub fn restore_session(&self) -> Result<Option<SessionInfo>, MatrixPushError> {
         Ok(self.inner.restore_session()?.map(SessionInfo::from))
@@ -556,10 +628,17 @@ impl Client {
             .await
     }
 
-    /// Moves to a new FCM/APNs token: sets `pusher`, then removes the one with `old_pushkey`.
-    pub async fn rotate_pusher(&self, old_pushkey: String, pusher: Pusher) -> Result<(), MatrixPushError> {
+    /// Moves to a new FCM/APNs token, registration kind or transport: sets `pusher`, then
+    /// removes the one with `old_app_id` and `old_pushkey` (the old app id differs when the kind
+    /// changed, e.g. an FCM token → a Firebase installation id, or FCM → UnifiedPush).
+    pub async fn rotate_pusher(
+        &self,
+        old_app_id: String,
+        old_pushkey: String,
+        pusher: Pusher,
+    ) -> Result<(), MatrixPushError> {
         let pusher = pusher.try_into()?;
-        self.run(|client| async move { Ok(client.rotate_pusher(&old_pushkey, &pusher).await?) })
+        self.run(|client| async move { Ok(client.rotate_pusher(&old_app_id, &old_pushkey, &pusher).await?) })
             .await
     }
 
@@ -706,6 +785,29 @@ pub async fn discover_homeserver(user_or_server: String) -> Result<String, Matri
         let transport = matrix_push::http::Transport::new(Default::default())?;
         Ok(
             matrix_push::session::discover_homeserver(&transport, &user_or_server)
+                .await?
+                .to_string(),
+        )
+    })
+    .await
+}
+
+/// The push gateway for a UnifiedPush endpoint (the pusher's pushkey), by UnifiedPush's Matrix
+/// gateway discovery: the endpoint's push server when it answers that it has a Matrix gateway,
+/// else `fallback_gateway` (the app's own, or
+/// `https://matrix.gateway.unifiedpush.org/_matrix/push/v1/notify`). Waits at most `deadline_ms`
+/// for the push server; fails only on an endpoint that is not a URL or an unusable fallback.
+#[uniffi::export]
+pub async fn discover_unified_push_gateway(
+    endpoint: String,
+    fallback_gateway: String,
+    deadline_ms: u64,
+) -> Result<String, MatrixPushError> {
+    on_runtime(async move {
+        let transport = matrix_push::http::Transport::new(Default::default())?;
+        let deadline = std::time::Duration::from_millis(deadline_ms);
+        Ok(
+            matrix_push::pushers::unified_push_gateway(&transport, &endpoint, &fallback_gateway, deadline)
                 .await?
                 .to_string(),
         )

@@ -22,6 +22,10 @@ let package = Package(
         .target(
             name: "MatrixPush",
             dependencies: ["MatrixPushFFI"],
+            // The generated code is written for Swift 5 mode: in Swift 6 mode, Swift 6.0's
+            // region-isolation pass crashes on its glue for async foreign traits (the decryptor,
+            // the token provider). Apps in Swift 6 mode use it as they use any Swift 5 module.
+            swiftSettings: [.swiftLanguageMode(.v5)],
             linkerSettings: [.linkedLibrary("matrix_push_ffi")]
         ),
         .target(name: "MatrixPushNotifications", dependencies: ["MatrixPush"]),

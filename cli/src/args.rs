@@ -135,8 +135,10 @@ pub enum Command {
     /// The project's push gateway (what Sygnal + FCM/APNs would do), printing every payload.
     ///
     /// Set a pusher's URL to http://ADDR/_matrix/push/v1/notify. App ids ending in .fcm (or
-    /// listed in --fcm) get the FCM v1 data map, .apns (or --apns) the APNs payload; other app
-    /// ids and --reject pushkeys are answered as rejected. Runs until stopped (or --count).
+    /// listed in --fcm) get the FCM v1 data map, .apns (or --apns) the APNs payload, .up (or
+    /// --unified-push) the UnifiedPush body; other app ids and --reject pushkeys are answered as
+    /// rejected. A GET on the notify path answers UnifiedPush's Matrix gateway discovery. Runs
+    /// until stopped (or --count).
     Gateway(GatewayArgs),
     /// Prints a shell completion script (e.g. `matrix-push completions bash >
     /// ~/.local/share/bash-completion/completions/matrix-push`).
@@ -327,10 +329,14 @@ pub struct GatewayArgs {
     /// App ids (comma-separated) that get APNs payloads, whatever their suffix.
     #[arg(long, value_name = "APP_IDS")]
     pub apns: Option<String>,
+    /// App ids (comma-separated) that get the UnifiedPush body (the notify request as it came),
+    /// whatever their suffix.
+    #[arg(long, value_name = "APP_IDS")]
+    pub unified_push: Option<String>,
     /// Pushkeys (comma-separated) answered as rejected.
     #[arg(long, value_name = "PUSHKEYS")]
     pub reject: Option<String>,
-    /// Writes each payload to DIR/NNNN-fcm|apns.json (for `handle`).
+    /// Writes each payload to DIR/NNNN-fcm|apns|unifiedpush.json (for `handle`).
     #[arg(long, value_name = "DIR")]
     pub save: Option<PathBuf>,
     /// Hands each payload on to `sh -c COMMAND` (on stdin; MATRIX_PUSH_PROVIDER,

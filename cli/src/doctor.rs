@@ -548,7 +548,8 @@ fn judge_gateway_probe(pusher: &ListedPusher, url: &Url, answer: Result<Value, H
     let who = describe(pusher);
     let shown = redacted_url(url);
     let (status, message) = match http_status(&answer) {
-        // Sygnal and the project's gateway answer a GET with 405; 200 and 400 are gateways too.
+        // Sygnal answers a GET with 405, a UnifiedPush Matrix gateway (and the project's in the
+        // CLI) 200 with its discovery answer; 400 is a gateway too.
         Some(code @ (405 | 200 | 400)) => (
             Status::Ok,
             format!("{who}: the gateway {shown} answers (HTTP {code} to a GET, as push gateways do)"),

@@ -195,13 +195,18 @@ pub async fn gateway(context: &Context, args: GatewayArgs) -> Result<(), Failure
     for app_id in list(&args.apns) {
         gateway.route_app_id(&app_id, DeviceProvider::Apns);
     }
+    for app_id in list(&args.unified_push) {
+        gateway.route_app_id(&app_id, DeviceProvider::UnifiedPush);
+    }
+    // Endpoints on this gateway's origin find it as their Matrix gateway, as with ntfy.
+    gateway.serve_unified_push_discovery();
     for pushkey in list(&args.reject) {
         gateway.reject(&pushkey);
     }
     let mut answered = gateway.subscribe();
     context.print(json!({"listening": gateway.url()}), || {
         format!(
-            "push gateway listening: {}\n  app ids ending in .fcm get FCM v1 data maps, .apns get APNs payloads; Ctrl-C stops",
+            "push gateway listening: {}\n  app ids ending in .fcm get FCM v1 data maps, .apns APNs payloads, .up UnifiedPush bodies; Ctrl-C stops",
             gateway.url()
         )
     });
@@ -265,10 +270,7 @@ pub async fn gateway(context: &Context, args: GatewayArgs) -> Result<(), Failure
                 let mut text = format!(
                     "{} {} payload for pushkey {} (app {}):\n  {}",
                     timestamp(),
-                    match delivery.provider {
-                        DeviceProvider::Fcm => "FCM v1",
-                        DeviceProvider::Apns => "APNs",
-                    },
+                    delivery.provider.display_name(),
                     delivery.pushkey,
                     delivery.app_id,
                     delivery.payload

@@ -37,7 +37,7 @@ use crate::rules::PushRules;
 use crate::secret::Secret;
 use crate::session::{
     self, KeyringSessionStore, LoginFlow, LoginIdentifier, MemorySessionStore, Session, SessionClient,
-    SessionError, SessionStore,
+    SessionError, SessionStore, TokenProvider,
 };
 use crate::settings::{self, Position, RoomNotificationMode};
 use crate::store::{StateStore, StoreError};
@@ -58,6 +58,8 @@ pub struct ClientBuilder {
     http: HttpConfig,
     device_display_name: Option<String>,
     decryptor: Option<Arc<dyn EventDecryptor>>,
+    /// The app's own session: user id, device id, and its tokens.
+    app_session: Option<(String, String, Arc<dyn TokenProvider>)>,
 }
 
 /// Why a client could not be built.
@@ -76,6 +78,9 @@ pub enum BuildError {
     /// learns its homeserver from the saved session: finish it with [`ClientBuilder::restore`].
     #[error("a client for a saved session is made by restore(), which reads the homeserver from it")]
     NoHomeserver,
+    /// [`ClientBuilder::app_session`] with a user id that is not one.
+    #[error(transparent)]
+    InvalidUserId(#[from] crate::ids::IdError),
 }
 
 /// Why [`ClientBuilder::restore`] could not restore a client. (Nothing saved is not an error:
@@ -116,6 +121,7 @@ impl ClientBuilder {
             http: HttpConfig::default(),
             device_display_name: None,
             decryptor: None,
+            app_session: None,
         }
     }
 
@@ -154,6 +160,17 @@ impl ClientBuilder {
         self
     }
 
+    /// Runs on the session of the app's own Matrix SDK instead of signing in a device of its
+    /// own: `user_id` and `device_id` are that SDK's, and every request takes its access token
+    /// from `tokens`, which hands a fresh one when the server refuses it (see
+    /// [`TokenProvider`]). The client is signed in as soon as it is built; sign-in, sign-out and
+    /// the session store are the app SDK's business (they fail with `OwnedByApp` here). With an
+    /// [`EventDecryptor`] on the same SDK, encrypted pushes show their cleartext.
+    pub fn app_session(mut self, user_id: &str, device_id: &str, tokens: Arc<dyn TokenProvider>) -> Self {
+        self.app_session = Some((user_id.to_owned(), device_id.to_owned(), tokens));
+        self
+    }
+
     /// Builds the client (signed out: restore or sign in next). Fails with
     /// [`BuildError::NoHomeserver`] for a builder from [`ClientBuilder::for_saved_session`].
     pub fn build(self) -> Result<Client, BuildError> {
@@ -172,6 +189,10 @@ impl ClientBuilder {
             Some(state.clone()),
             self.device_display_name,
         );
+        let session = match self.app_session {
+            Some((user_id, device_id, tokens)) => session.with_app_session(&user_id, &device_id, tokens)?,
+            None => session,
+        };
         Ok(Client {
             session,
             state,
@@ -294,8 +315,13 @@ impl Client {
         pushers::ensure(&self.session, pusher).await
     }
 
-    pub async fn rotate_pusher(&self, old_pushkey: &str, pusher: &Pusher) -> Result<(), PusherError> {
-        pushers::rotate(&self.session, old_pushkey, pusher).await
+    pub async fn rotate_pusher(
+        &self,
+        old_app_id: &str,
+        old_pushkey: &str,
+        pusher: &Pusher,
+    ) -> Result<(), PusherError> {
+        pushers::rotate(&self.session, old_app_id, old_pushkey, pusher).await
     }
 
     /// The rules saved by the last sync: what the push path evaluates with, offline.

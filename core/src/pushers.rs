@@ -3,13 +3,15 @@
 //!
 //! [`ensure`] is the call an app makes on every start: it reads `GET /pushers` and sets the pusher
 //! only when it is missing or different, so it also restores a pusher the server dropped (a
-//! gateway rejection, a logout elsewhere). [`rotate`] moves to a new FCM/APNs token without
-//! leaving the old one behind.
+//! gateway rejection, a logout elsewhere). [`rotate`] moves to a new FCM/APNs token (or another
+//! registration kind or transport) without leaving the old one behind. [`unified_push_gateway`]
+//! finds the push gateway for a UnifiedPush endpoint.
 
-use crate::http::{Method, Request};
+use crate::http::{Method, Request, Transport};
 use crate::session::{SessionClient, SessionError};
 use crate::urls::is_loopback;
 use serde_json::{Map, Value, json};
+use std::time::Duration;
 use url::Url;
 
 /// The path every push gateway serves (the Push Gateway API).
@@ -166,6 +168,9 @@ pub enum PusherError {
     InvalidAppId { app_id: String },
     #[error("invalid push gateway URL {url:?}: {reason}")]
     InvalidGatewayUrl { url: String, reason: String },
+    /// A UnifiedPush endpoint that is not an http(s) URL (shown by its origin only).
+    #[error("a UnifiedPush endpoint must be an http(s) URL: {endpoint}")]
+    InvalidEndpoint { endpoint: String },
     #[error(transparent)]
     Session(#[from] SessionError),
 }
@@ -330,14 +335,99 @@ pub async fn ensure(client: &SessionClient, pusher: &Pusher) -> Result<EnsureOut
     Ok(outcome)
 }
 
-/// Moves from `old_pushkey` to `pusher.pushkey` (an FCM/APNs token change): the new pusher is
-/// set first, so pushes never stop, then the old one is removed.
-pub async fn rotate(client: &SessionClient, old_pushkey: &str, pusher: &Pusher) -> Result<(), PusherError> {
+/// Moves from the pusher (`old_app_id`, `old_pushkey`) to `pusher`: a new FCM/APNs token, or a
+/// change of registration kind or transport (an FCM token → a Firebase installation id, FCM →
+/// UnifiedPush), which comes with an app id of its own so the gateway knows how to deliver. The
+/// new pusher is set first, so pushes never stop, then the old one is removed.
+pub async fn rotate(
+    client: &SessionClient,
+    old_app_id: &str,
+    old_pushkey: &str,
+    pusher: &Pusher,
+) -> Result<(), PusherError> {
     set(client, pusher).await?;
-    if old_pushkey != pusher.pushkey {
-        remove(client, &pusher.app_id, old_pushkey).await?;
+    if (old_app_id, old_pushkey) != (pusher.app_id.as_str(), pusher.pushkey.as_str()) {
+        remove(client, old_app_id, old_pushkey).await?;
     }
     Ok(())
+}
+
+/// The public Matrix gateway of UnifiedPush, for endpoints whose push server has none of its own.
+pub const UNIFIED_PUSH_DEFAULT_GATEWAY: &str =
+    "https://matrix.gateway.unifiedpush.org/_matrix/push/v1/notify";
+/// The discovery answer is a few bytes; anything much larger is not one.
+const DISCOVERY_MAX_BODY: usize = 4 * 1024;
+
+/// Finds the push gateway for a UnifiedPush `endpoint` (the pusher's pushkey), by UnifiedPush's
+/// Matrix gateway discovery: `GET` the endpoint's origin with the path [`GATEWAY_PATH`] (path and
+/// query replaced); a push server with a Matrix gateway of its own answers
+/// `{"unifiedpush":{"gateway":"matrix"}}`, and that URL is the gateway. Anything else — another
+/// answer, an error status, no answer within `timeout`, a URL [`check_gateway_url`] refuses —
+/// means `fallback` (the app's own gateway, or [`UNIFIED_PUSH_DEFAULT_GATEWAY`]), as UnifiedPush
+/// prescribes. Fails only when `endpoint` is not an http(s) URL or `fallback` cannot be a gateway.
+pub async fn unified_push_gateway(
+    transport: &Transport,
+    endpoint: &str,
+    fallback: &str,
+    timeout: Duration,
+) -> Result<Url, PusherError> {
+    let fallback_url = Url::parse(fallback).map_err(|e| PusherError::InvalidGatewayUrl {
+        url: fallback.to_owned(),
+        reason: e.to_string(),
+    })?;
+    check_gateway_url(&fallback_url).map_err(|problem| PusherError::InvalidGatewayUrl {
+        url: fallback.to_owned(),
+        reason: problem.to_string(),
+    })?;
+    let candidate = Url::parse(endpoint)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
+        .map(|mut url| {
+            url.set_path(GATEWAY_PATH);
+            url.set_query(None);
+            url.set_fragment(None);
+            url
+        })
+        .ok_or_else(|| PusherError::InvalidEndpoint {
+            endpoint: redacted_url_text(endpoint),
+        })?;
+    if let Err(problem) = check_gateway_url(&candidate) {
+        tracing::info!(%problem, "the UnifiedPush endpoint cannot host a gateway: using the fallback");
+        return Ok(fallback_url);
+    }
+    let request = Request::new(Method::Get, candidate.clone())
+        .timeout(timeout)
+        .max_body(DISCOVERY_MAX_BODY);
+    let answer = tokio::time::timeout(timeout, transport.send(&request)).await;
+    match answer {
+        Ok(Ok(body)) if body.pointer("/unifiedpush/gateway").and_then(Value::as_str) == Some("matrix") => {
+            Ok(candidate)
+        }
+        Ok(Ok(_)) => {
+            tracing::info!("the UnifiedPush push server has no Matrix gateway: using the fallback");
+            Ok(fallback_url)
+        }
+        Ok(Err(error)) => {
+            tracing::info!(%error, "UnifiedPush gateway discovery failed: using the fallback");
+            Ok(fallback_url)
+        }
+        Err(_) => {
+            tracing::info!(
+                ?timeout,
+                "UnifiedPush gateway discovery timed out: using the fallback"
+            );
+            Ok(fallback_url)
+        }
+    }
+}
+
+/// An endpoint for an error message: its origin only (the path is the push server's secret
+/// for this app instance, and anyone holding it can push to the phone).
+fn redacted_url_text(endpoint: &str) -> String {
+    match Url::parse(endpoint) {
+        Ok(url) => format!("{}/…", url.origin().ascii_serialization()),
+        Err(_) => "<not a URL>".to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -42,6 +42,19 @@ pub trait SessionStore: Send + Sync {
     fn clear(&self) -> Result<(), StoreError>;
 }
 
+/// The access token of a session that another Matrix SDK in the app owns (the app's own device,
+/// with its keys): requests use the app's current token, and after `M_UNKNOWN_TOKEN` the app's
+/// SDK hands a fresh one. This crate never refreshes such a session, so the app's SDK stays its
+/// only refresher (no second device, no race for a single-use refresh token).
+#[async_trait::async_trait]
+pub trait TokenProvider: Send + Sync {
+    /// The app's current access token for the session; `None` once it is signed out.
+    fn access_token(&self) -> Option<Secret>;
+    /// The homeserver refused `failed` (`M_UNKNOWN_TOKEN`): the token to use now (refreshed by
+    /// the app's SDK, or the one it refreshed meanwhile), or `None` when the session has ended.
+    async fn refreshed_token(&self, failed: &Secret) -> Option<Secret>;
+}
+
 /// Keeps the session in memory only (tests, short-lived tools).
 #[derive(Debug, Default)]
 pub struct MemorySessionStore {
@@ -146,6 +159,10 @@ pub enum SessionError {
     NotAMatrixServer { url: String, reason: String },
     #[error("not signed in")]
     NotSignedIn,
+    /// The client runs on a session the app's own Matrix SDK owns (see [`TokenProvider`]):
+    /// signing in and out happens there, not here.
+    #[error("the app's Matrix SDK owns this session: sign in and out with it")]
+    OwnedByApp,
     /// The server ended the session but the device may be kept: sign in again with the same
     /// device (see [`SessionClient::login_password`], which reuses it).
     #[error("the session was logged out by the server; sign in again to keep this device")]
@@ -292,6 +309,8 @@ pub struct SessionClient {
     /// How many refreshes this client made itself (not counting ones it adopted).
     refreshes: std::sync::atomic::AtomicU64,
     device_display_name: Option<String>,
+    /// Set when the app's own SDK owns the session: its tokens, never refreshed here.
+    app_tokens: Option<Arc<dyn TokenProvider>>,
 }
 
 impl std::fmt::Debug for SessionClient {
@@ -320,7 +339,32 @@ impl SessionClient {
             refreshing: tokio::sync::Mutex::new(()),
             refreshes: Default::default(),
             device_display_name,
+            app_tokens: None,
         }
+    }
+
+    /// Runs on a session the app's own Matrix SDK owns: `user_id` and `device_id` are its
+    /// device's, and every request takes its token from `tokens` (see [`TokenProvider`]).
+    /// Nothing is saved to the session store.
+    pub fn with_app_session(
+        mut self,
+        user_id: &str,
+        device_id: &str,
+        tokens: Arc<dyn TokenProvider>,
+    ) -> Result<SessionClient, crate::ids::IdError> {
+        let user_id = crate::ids::UserId::parse(user_id)?;
+        let session = Session {
+            homeserver: self.homeserver.to_string(),
+            user_id: user_id.as_str().to_owned(),
+            device_id: device_id.to_owned(),
+            // Never sent: requests take the provider's token.
+            access_token: Secret::new("<owned by the app>"),
+            refresh_token: None,
+            soft_logged_out: false,
+        };
+        self.session = Mutex::new(Some(session));
+        self.app_tokens = Some(tokens);
+        Ok(self)
     }
 
     pub fn homeserver(&self) -> &Url {
@@ -360,6 +404,9 @@ impl SessionClient {
     /// Restores the saved session, if there is one. No request is made: an expired token is
     /// refreshed on first use.
     pub fn restore(&self) -> Result<Option<Session>, SessionError> {
+        if self.app_tokens.is_some() {
+            return Ok(self.session());
+        }
         let session = self.store.load()?;
         *lock(&self.session) = session.clone();
         Ok(session)
@@ -411,6 +458,9 @@ impl SessionClient {
     }
 
     async fn login(&self, mut body: Value) -> Result<Session, SessionError> {
+        if self.app_tokens.is_some() {
+            return Err(SessionError::OwnedByApp);
+        }
         body["refresh_token"] = json!(true);
         if let Some(name) = &self.device_display_name {
             body["initial_device_display_name"] = json!(name);
@@ -458,6 +508,10 @@ impl SessionClient {
 
     /// Signs out: the server deletes the device (and its pushers); the saved session is removed.
     pub async fn logout(&self) -> Result<(), SessionError> {
+        if self.app_tokens.is_some() {
+            // Logging out would delete the app's own device.
+            return Err(SessionError::OwnedByApp);
+        }
         let result = self.send(Method::Post, "logout", None).await;
         match result {
             Ok(_) | Err(SessionError::LoggedOut | SessionError::SoftLoggedOut) => {}
@@ -491,6 +545,9 @@ impl SessionClient {
     /// Like [`SessionClient::send_request`], for an answer that is not JSON (media): the body
     /// and its `Content-Type`.
     pub async fn send_request_for_answer(&self, mut request: Request) -> Result<Answer, SessionError> {
+        if let Some(tokens) = &self.app_tokens {
+            return self.send_with_app_tokens(tokens.as_ref(), request).await;
+        }
         for attempt in 0..2 {
             let session = self.session().ok_or(SessionError::NotSignedIn)?;
             if is_soft_logged_out(&session) {
@@ -504,6 +561,41 @@ impl SessionClient {
                 Err(HttpError::Matrix(e)) if e.is("M_UNKNOWN_TOKEN") => {
                     return Err(self.logged_out(e.soft_logout));
                 }
+                result => return Ok(result?),
+            }
+        }
+        unreachable!("the loop returns on its second pass")
+    }
+
+    /// [`SessionClient::send_request_for_answer`] on the app's session: its current token, and
+    /// once more with the one its SDK hands after `M_UNKNOWN_TOKEN`.
+    async fn send_with_app_tokens(
+        &self,
+        tokens: &dyn TokenProvider,
+        mut request: Request,
+    ) -> Result<Answer, SessionError> {
+        let mut token = tokens.access_token().ok_or(SessionError::NotSignedIn)?;
+        for attempt in 0..2 {
+            request.access_token = Some(token.clone());
+            match self.transport.send_for_answer(&request).await {
+                Err(HttpError::Matrix(e)) if e.is("M_UNKNOWN_TOKEN") && attempt == 0 => {
+                    // Requests in parallel (a push sends several) ask the app once between them:
+                    // the ones behind the first find its new token.
+                    let _one_at_a_time = self.refreshing.lock().await;
+                    token = match tokens.access_token() {
+                        Some(current) if current != token => current,
+                        _ => {
+                            tracing::debug!(
+                                "the app's access token was refused: asking the app for a fresh one"
+                            );
+                            tokens
+                                .refreshed_token(&token)
+                                .await
+                                .ok_or(SessionError::LoggedOut)?
+                        }
+                    };
+                }
+                Err(HttpError::Matrix(e)) if e.is("M_UNKNOWN_TOKEN") => return Err(SessionError::LoggedOut),
                 result => return Ok(result?),
             }
         }

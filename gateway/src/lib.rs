@@ -68,17 +68,34 @@ pub enum DeviceProvider {
     Fcm,
     /// Apple Push Notification service (iOS).
     Apns,
+    /// UnifiedPush through a push server with a Matrix gateway built in (as ntfy has): the
+    /// notify request's body goes to the endpoint (the pushkey) as it came, and the distributor
+    /// app hands those bytes to the phone's app.
+    UnifiedPush,
 }
 
 impl DeviceProvider {
-    /// By the app id's suffix: `….fcm` or `….apns`.
+    /// By the app id's suffix: `….fcm`, `….apns` or `….up`.
     pub fn for_app_id(app_id: &str) -> Option<DeviceProvider> {
         if app_id.ends_with(".fcm") {
             Some(DeviceProvider::Fcm)
         } else if app_id.ends_with(".apns") {
             Some(DeviceProvider::Apns)
+        } else if app_id.ends_with(".up") {
+            Some(DeviceProvider::UnifiedPush)
         } else {
             None
+        }
+    }
+}
+
+impl DeviceProvider {
+    /// The provider's name for people: `FCM v1`, `APNs`, `UnifiedPush`.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            DeviceProvider::Fcm => "FCM v1",
+            DeviceProvider::Apns => "APNs",
+            DeviceProvider::UnifiedPush => "UnifiedPush",
         }
     }
 }
@@ -89,6 +106,7 @@ impl From<DeviceProvider> for matrix_push::payload::Provider {
         match provider {
             DeviceProvider::Fcm => matrix_push::payload::Provider::Fcm,
             DeviceProvider::Apns => matrix_push::payload::Provider::Apns,
+            DeviceProvider::UnifiedPush => matrix_push::payload::Provider::UnifiedPush,
         }
     }
 }
@@ -138,6 +156,8 @@ pub fn convert(provider: DeviceProvider, notification: &Value, device: &Value) -
     match provider {
         DeviceProvider::Fcm => fcm_v1_data(notification, device),
         DeviceProvider::Apns => apns_payload(notification, device),
+        // A Matrix gateway for UnifiedPush forwards the request body untouched.
+        DeviceProvider::UnifiedPush => Conversion::Deliver(json!({ "notification": notification })),
     }
 }
 
@@ -518,6 +538,8 @@ struct Shared {
     reject: Mutex<HashSet<String>>,
     routes: Mutex<HashMap<String, DeviceProvider>>,
     requests: Mutex<Vec<NotifyRecord>>,
+    /// Answer UnifiedPush's Matrix gateway discovery instead of Sygnal's 405.
+    unified_push_discovery: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -591,6 +613,22 @@ impl Gateway {
     /// Sends devices with exactly this app id to `provider`, whatever its suffix.
     pub fn route_app_id(&self, app_id: &str, provider: DeviceProvider) {
         lock(&self.shared.routes).insert(app_id.to_owned(), provider);
+    }
+
+    /// From now on, answers `GET` on the notify path as a UnifiedPush push server with a Matrix
+    /// gateway built in does (`{"unifiedpush":{"gateway":"matrix"}}`), so that
+    /// `pushers::unified_push_gateway` finds this gateway for endpoints on its origin. Without
+    /// it, `GET` answers 405, as Sygnal does.
+    pub fn serve_unified_push_discovery(&self) {
+        self.shared
+            .unified_push_discovery
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// An endpoint URL on this gateway's origin, as a UnifiedPush push server hands a phone:
+    /// the pushkey of a UnifiedPush pusher (its app id ending in `.up`, or routed there).
+    pub fn unified_push_endpoint(&self, topic: &str) -> String {
+        format!("http://{}/up/{topic}", self.addr)
     }
 
     /// Every notify request answered so far, oldest first.
@@ -710,6 +748,15 @@ async fn handle(
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let received_at = Instant::now();
+    let discovery = shared
+        .unified_push_discovery
+        .load(std::sync::atomic::Ordering::Relaxed);
+    if request.uri().path() == NOTIFY_PATH && request.method() == Method::GET && discovery {
+        return Ok(answer(
+            StatusCode::OK,
+            json!({"unifiedpush": {"gateway": "matrix"}}),
+        ));
+    }
     if request.uri().path() == NOTIFY_PATH && request.method() != Method::POST {
         return Ok(answer(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -1,20 +1,28 @@
 import Foundation
 import MatrixPush
 import MatrixPushNotifications
+import SampleKit
 import UserNotifications
 
 /// The Notification Service Extension: iOS runs it for every push whose `aps` has a visible alert
 /// and `mutable-content: 1` (the pusher's default_payload, see PushSetup), with ~30 s and ~24 MB.
 ///
-/// It decodes the push, lets the library fetch the event and evaluate the rules within the
-/// budget, and replaces the alert with the real notification — or with the generic fallback when
-/// time runs out. All decisions are made in MatrixPushNotifications (tested on Linux); this file
-/// only connects them to UserNotifications.
+/// For each push: decode it, let the library fetch the event and evaluate the rules within the
+/// budget, and replace the push's own alert with
+/// - a message as a communication notification (the sender's avatar, the room's name), with the
+///   "Mark as Read" button; other notifications (invites with Accept/Decline, calls) as they are;
+/// - the generic notification when the push cannot be resolved in time — never silence;
+/// - for a push with nothing to show (rules, duplicate, read elsewhere): an empty content, which
+///   iOS drops only with the filtering entitlement — without it, a quiet notice (`HiddenPush`).
+/// The decisions are made in MatrixPushNotifications and SampleKit (tested on Linux); this file
+/// connects them to UserNotifications.
 final class NotificationService: UNNotificationServiceExtension {
     private let lock = NSLock()
     private var contentHandler: ((UNNotificationContent) -> Void)?
     private var original: UNNotificationContent?
     private var payload: PushPayload?
+    /// The best content so far (the resolved notification, before its avatar), for the expiry.
+    private var best: UNNotificationContent?
 
     override func didReceive(_ request: UNNotificationRequest, withContentHandler contentHandler: @escaping (UNNotificationContent) -> Void) {
         let budget = ExtensionBudget()   // the clock starts now
@@ -23,17 +31,17 @@ final class NotificationService: UNNotificationServiceExtension {
             SampleLog.nse.debug("userInfo: \(json, privacy: .public)")
         }
         let payload = try? APNs.decode(userInfo: request.content.userInfo)
-        lock.lock()
-        self.contentHandler = contentHandler
-        self.original = request.content
-        self.payload = payload
-        lock.unlock()
+        lock.withLock {
+            self.contentHandler = contentHandler
+            self.original = request.content
+            self.payload = payload
+        }
 
         guard let payload else {
             SampleLog.nse.error("a push that is not a Matrix push")
             return deliver(.fallback(for: nil, style: SampleConfig.style))
         }
-        guard let client = ExtensionClient.shared.client() else {
+        guard let account = ExtensionClient.shared.account() else {
             SampleLog.nse.error("no signed-in account: showing the generic notification")
             return deliver(.fallback(for: payload, style: SampleConfig.style))
         }
@@ -41,37 +49,88 @@ final class NotificationService: UNNotificationServiceExtension {
         let route = SampleConfig.pushSetup(deviceDisplayName: "")?.route(accountId: "account")
         if let route, routeAccount(payload, among: [route]) == nil {
             SampleLog.nse.info("a push for an account no longer signed in here")
-            return deliver(PushResponse(content: nil, badge: nil, reason: "unknown account"))
+            return deliverHidden(.otherAccount, PushResponse(content: nil, badge: nil))
         }
 
+        let client = account.client
         Task {
-            let response = await budget.handle(payload, with: client, style: SampleConfig.style)
-            if let reason = response.reason {
-                SampleLog.nse.info("nothing to show: \(reason, privacy: .public)")
+            guard let outcome = await budget.outcome({ deadlineMs in
+                try await client.handlePush(payload: payload, deadlineMs: deadlineMs)
+            }) else {
+                SampleLog.nse.error("no answer within the budget: showing the generic notification")
+                return self.deliver(.fallback(for: payload, style: SampleConfig.style))
             }
+            let response = PushResponse(outcome, payload: payload, style: SampleConfig.style)
             await response.removeDelivered(from: UNUserNotificationCenter.current())
-            self.deliver(response)
+            if let hidden = HiddenPush(outcome) {
+                return self.deliverHidden(hidden, response)
+            }
+            guard case .show(let notification) = outcome,
+                  let conversation = Conversation(notification, ownUserId: account.userId)
+            else { return self.deliver(response) }
+            await self.deliverMessage(response, conversation, client: client, budget: budget)
         }
     }
 
-    /// iOS is about to give up on the extension: the generic notification, now.
+    /// A message: first the plain notification as the best so far, then, with the sender's
+    /// avatar if it comes in time, the communication notification.
+    private func deliverMessage(
+        _ response: PushResponse, _ conversation: Conversation, client: Client, budget: ExtensionBudget
+    ) async {
+        guard let plain = content(for: response) else { return }
+        lock.withLock { best = plain }
+        var avatar: Data?
+        if let mxc = conversation.sender.avatarUrl,
+           let deadlineMs = AvatarBudget.deadlineMs(leftMs: budget.handlePushDeadlineMs),
+           let thumbnail = await client.avatar(mxc: mxc, deadlineMs: deadlineMs),
+           AvatarBudget.isUsable(thumbnail) {
+            avatar = thumbnail.bytes
+        }
+        deliver(await CommunicationNotification.content(plain, for: conversation, avatar: avatar))
+    }
+
+    /// Nothing to show: with the filtering entitlement iOS drops the empty content; without it,
+    /// the quiet notice stands in for the push's own loud alert.
+    private func deliverHidden(_ hidden: HiddenPush, _ response: PushResponse) {
+        var response = response
+        response.content = hidden.notice(
+            canFilter: SampleConfig.canFilterNotifications, payload: payloadSoFar(), badge: response.badge,
+            style: SampleConfig.style)
+        let shown = response.content == nil ? "dropped (filtering entitlement)" : "a quiet notice"
+        SampleLog.nse.info("nothing to show (\(String(describing: hidden), privacy: .public)): \(shown, privacy: .public)")
+        deliver(response)
+    }
+
+    /// iOS is about to give up on the extension: the best content so far, or the generic
+    /// notification, now.
     override func serviceExtensionTimeWillExpire() {
-        lock.lock()
-        let payload = self.payload
-        lock.unlock()
-        SampleLog.nse.error("out of time: showing the generic notification")
-        deliver(.fallback(for: payload, style: SampleConfig.style))
+        let best = lock.withLock { self.best }
+        SampleLog.nse.error("out of time: showing \(best == nil ? "the generic notification" : "it without the avatar", privacy: .public)")
+        if let best { return deliver(best) }
+        deliver(.fallback(for: payloadSoFar(), style: SampleConfig.style))
+    }
+
+    private func payloadSoFar() -> PushPayload? {
+        lock.withLock { payload }
+    }
+
+    /// The response as notification content for the push being handled (nil once delivered).
+    private func content(for response: PushResponse) -> UNNotificationContent? {
+        lock.withLock { original }.map { response.unContent(replacing: $0) }
+    }
+
+    private func deliver(_ response: PushResponse) {
+        guard let content = content(for: response) else { return }
+        deliver(content)
     }
 
     /// Hands the content to iOS, once (whichever of the answer and the expiry comes first).
-    private func deliver(_ response: PushResponse) {
-        lock.lock()
-        let handler = contentHandler
-        let original = self.original
-        contentHandler = nil
-        lock.unlock()
-        guard let handler, let original else { return }
-        handler(response.unContent(replacing: original))
+    private func deliver(_ content: UNNotificationContent) {
+        let handler = lock.withLock {
+            defer { contentHandler = nil; original = nil }
+            return contentHandler
+        }
+        handler?(content)
     }
 }
 
@@ -82,14 +141,21 @@ final class ExtensionClient: @unchecked Sendable {
     static let shared = ExtensionClient()
 
     private let lock = NSLock()
-    private var current: (account: String, client: Client)?
+    /// The signed-in account as the extension needs it.
+    struct Account {
+        let client: Client
+        let userId: String
+    }
 
-    func client() -> Client? {
+    private var current: (routingSecret: String, account: Account)?
+
+    /// The signed-in account, or nil when nobody is (or the app group is missing).
+    func account() -> Account? {
         lock.lock()
         defer { lock.unlock() }
         guard let storeDir = SampleConfig.storeDir else { return nil }
-        let account = SampleConfig.pushSetup(deviceDisplayName: "")?.loadState()?.accountSecret ?? ""
-        if let current, current.account == account { return current.client }
+        let secret = SampleConfig.pushSetup(deviceDisplayName: "")?.loadState()?.accountSecret ?? ""
+        if let current, current.routingSecret == secret { return current.account }
         if self.current == nil {
             SampleLog.installLibraryLogger(category: "nse")
         }
@@ -98,10 +164,12 @@ final class ExtensionClient: @unchecked Sendable {
             guard let client = try restoreClient(
                 storeDir: storeDir.path,
                 sessionStore: KeychainSessionStore(accessGroup: SampleConfig.keychainAccessGroup),
-                deviceDisplayName: nil, eventDecryptor: nil)
+                deviceDisplayName: nil, eventDecryptor: nil),
+                let session = client.session()
             else { return nil }
-            current = (account, client)
-            return client
+            let account = Account(client: client, userId: session.userId)
+            current = (secret, account)
+            return account
         } catch {
             SampleLog.nse.error("cannot restore the session: \(String(describing: error), privacy: .public)")
             return nil

@@ -2,6 +2,7 @@ import Combine
 import Foundation
 import MatrixPush
 import MatrixPushNotifications
+import SampleKit
 import UIKit
 import UserNotifications
 
@@ -33,7 +34,10 @@ final class AccountModel: ObservableObject {
     /// Pusher changes run one after the other (an `ensure` must not re-create a pusher that a
     /// concurrent rotation just removed).
     private var pushQueue: Task<Void, Never>?
-    private let deviceName = UIDevice.current.name
+    /// The pusher's and the device's name on the homeserver: the phone's own name when iOS
+    /// gives it (the user-assigned-device-name entitlement), else "matrix-push sample on
+    /// iPhone 16 Pro (iOS 26.1)" (SampleKit's `DeviceName`).
+    private let deviceName = DeviceName.current.displayName(appName: SampleConfig.appNameForDevices)
     private var pushSetup: PushSetup? { SampleConfig.pushSetup(deviceDisplayName: deviceName) }
 
     // MARK: start, sign-in, sign-out
@@ -120,10 +124,16 @@ final class AccountModel: ObservableObject {
             }
         }
         Task {
-            let center = UNUserNotificationCenter.current()
-            _ = try? await center.requestAuthorization(options: [.alert, .sound, .badge])
+            await Self.requestNotificationPermission()
             registerForRemoteNotifications()
         }
+    }
+
+    /// Asks once (iOS remembers the answer). Off the main actor: the notification center is
+    /// not Sendable, so it stays in the context that fetched it.
+    private nonisolated static func requestNotificationPermission() async {
+        let center = UNUserNotificationCenter.current()
+        _ = try? await center.requestAuthorization(options: [.alert, .sound, .badge])
     }
 
     // MARK: push
@@ -173,7 +183,40 @@ final class AccountModel: ObservableObject {
     }
 
     func scenePhaseChanged(active: Bool) {
-        if active { resumeSync() } else { pauseSync() }
+        if active {
+            resumeSync()
+            Task { await NotificationResponder.removeQuietNotices() }
+        } else {
+            pauseSync()
+        }
+    }
+
+    // MARK: notification buttons
+
+    /// Does what a notification's button asks; false when it could not be done (signed out, or
+    /// the server refused: see the log and `message`).
+    func perform(_ request: NotificationActionRequest) async -> Bool {
+        guard let client else {
+            SampleLog.app.error("a notification button while signed out")
+            return false
+        }
+        do {
+            switch request {
+            case .markRead(let roomId, let eventId):
+                // A public receipt, as Matrix clients send by default; `true` sends a private
+                // one (m.read.private) that only the user's own devices see.
+                try await client.markRead(roomId: roomId, eventId: eventId, privateReceipt: false)
+            case .acceptInvite(let roomId):
+                try await client.acceptInvite(roomId: roomId)
+            case .declineInvite(let roomId):
+                try await client.declineInvite(roomId: roomId)
+            }
+            SampleLog.app.info("notification button done: \(String(describing: request), privacy: .public)")
+            return true
+        } catch {
+            report(error)
+            return false
+        }
     }
 
     func addKeyword(_ keyword: String) async {

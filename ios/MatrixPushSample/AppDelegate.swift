@@ -2,13 +2,16 @@ import MatrixPushNotifications
 import UIKit
 import UserNotifications
 
-/// The UIKit side: APNs registration callbacks and the notification center's delegate.
-final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCenterDelegate {
+/// The UIKit side: launch (the notification categories and their buttons, the account) and the
+/// APNs registration callbacks. Notification taps and buttons: `NotificationResponder`.
+final class AppDelegate: NSObject, UIApplicationDelegate {
     func application(_ application: UIApplication,
                      didFinishLaunchingWithOptions launchOptions: [UIApplication.LaunchOptionsKey: Any]? = nil) -> Bool {
+        // Before launch ends: iOS hands a pressed button to the delegate once the app is up,
+        // also when it launched the app in the background just for that button.
         let center = UNUserNotificationCenter.current()
-        center.delegate = self
-        center.setNotificationCategories(NotificationCategory.unCategories)
+        center.delegate = NotificationResponder.shared
+        center.setNotificationCategories(NotificationResponder.categories)
         let model = AccountModel.shared
         model.registerForRemoteNotifications = { application.registerForRemoteNotifications() }
         model.start()
@@ -24,19 +27,5 @@ final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCent
     func application(_ application: UIApplication, didFailToRegisterForRemoteNotificationsWithError error: Error) {
         SampleLog.app.error("APNs registration failed: \(error.localizedDescription, privacy: .public)")
         AccountModel.shared.pushRegistrationFailed(error)
-    }
-
-    /// In the foreground too: the extension has already made the notification.
-    func userNotificationCenter(_ center: UNUserNotificationCenter, willPresent notification: UNNotification,
-                                withCompletionHandler completionHandler: @escaping (UNNotificationPresentationOptions) -> Void) {
-        completionHandler([.banner, .list, .sound, .badge])
-    }
-
-    /// A tap: the notification's room (a real app opens it).
-    func userNotificationCenter(_ center: UNUserNotificationCenter, didReceive response: UNNotificationResponse,
-                                withCompletionHandler completionHandler: @escaping () -> Void) {
-        let roomId = response.notification.request.content.userInfo[NotificationContent.UserInfoKey.roomId] as? String
-        AccountModel.shared.openedRoom = roomId
-        completionHandler()
     }
 }

@@ -40,4 +40,14 @@ enum SampleConfig {
     }
 
     static let style = NotificationStyle(appName: "Matrix Push")
+
+    /// Whether the extension holds `com.apple.developer.usernotifications.filtering` (Apple
+    /// grants it on request), set with MATRIX_PUSH_NSE_FILTERING in project.yml together with the
+    /// entitlement: only then does iOS drop a push the extension answers with an empty content.
+    /// Without it the extension shows a quiet notice instead (SampleKit's `HiddenPush`).
+    static var canFilterNotifications: Bool { info("MatrixPushNSEFiltering") == "YES" }
+
+    /// How the pusher and the device name the app on the homeserver, when iOS withholds the
+    /// phone's own name (SampleKit's `DeviceName`).
+    static let appNameForDevices = "matrix-push sample"
 }

@@ -418,8 +418,9 @@ async fn invites_come_from_the_stripped_state() {
 /// Decrypts the test's "encrypted" events: the ciphertext is the cleartext JSON.
 struct PlainDecryptor;
 
+#[async_trait::async_trait]
 impl EventDecryptor for PlainDecryptor {
-    fn decrypt(&self, _room_id: &str, event: &Value) -> Option<Value> {
+    async fn decrypt(&self, _room_id: &str, event: &Value, _time_left: Duration) -> Option<Value> {
         let clear: Value = serde_json::from_str(event.pointer("/content/ciphertext")?.as_str()?).ok()?;
         let mut decrypted = event.clone();
         decrypted["type"] = clear["type"].clone();
@@ -458,6 +459,37 @@ async fn encrypted_events_with_and_without_a_decryptor() {
     let n = shown(with_crypto.handle_push(&payload, DEADLINE).await);
     assert_eq!(n.body, "secret hi");
     assert!(n.highlight, "rules evaluated again on the cleartext");
+
+    // A decryptor that outlives the deadline (a key fetch that hangs) costs the cleartext, not
+    // the notification: it is shown as encrypted, with its room and sender, in time.
+    let store: Arc<dyn SessionStore> = Arc::new(MemorySessionStore::default());
+    store.save(&s.bob.session().unwrap()).unwrap();
+    let hanging = Client::builder(s.hs.url.clone())
+        .store_dir(temp_dir("crypto-hangs"))
+        .session_store(store)
+        .event_decryptor(Arc::new(HangingDecryptor))
+        .build()
+        .unwrap();
+    hanging.restore_session().unwrap();
+    let deadline = Duration::from_secs(2);
+    let started = Instant::now();
+    let n = shown(hanging.handle_push(&payload, deadline).await);
+    assert!(started.elapsed() < deadline, "{:?}", started.elapsed());
+    assert_eq!(
+        (n.kind, n.body.as_str(), n.sender_name.as_str()),
+        (NotificationKind::Encrypted, "Encrypted message", "Alice Liddell")
+    );
+}
+
+/// Never answers (after checking it was given what remains of a 2 s deadline).
+struct HangingDecryptor;
+
+#[async_trait::async_trait]
+impl EventDecryptor for HangingDecryptor {
+    async fn decrypt(&self, _room_id: &str, _event: &Value, time_left: Duration) -> Option<Value> {
+        assert!(time_left < Duration::from_secs(2) && time_left > Duration::from_millis(500));
+        std::future::pending().await
+    }
 }
 
 #[tokio::test]

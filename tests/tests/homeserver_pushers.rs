@@ -1,5 +1,6 @@
 //! Pushers against a real Synapse: set, list, remove, `ensure` (idempotent, restores a pusher
-//! removed behind the app's back), `rotate` (no stale pusher), and validation before any request.
+//! removed behind the app's back), `rotate` (no stale pusher, also across registration kinds),
+//! and validation before any request.
 
 use matrix_push::Client;
 use matrix_push::http::Method;
@@ -91,13 +92,13 @@ async fn rotate_leaves_no_stale_pusher() {
     let (client, _, _) = Homeserver::main().signed_in("rotate").await;
     client.ensure_pusher(&pusher("old-token")).await.unwrap();
     client
-        .rotate_pusher("old-token", &pusher("new-token"))
+        .rotate_pusher(APP_ID, "old-token", &pusher("new-token"))
         .await
         .unwrap();
     assert_eq!(pushkeys(&client).await, ["new-token"]);
     // Rotating from a token the server no longer has is fine too.
     client
-        .rotate_pusher("gone-token", &pusher("newer-token"))
+        .rotate_pusher(APP_ID, "gone-token", &pusher("newer-token"))
         .await
         .unwrap();
     let mut keys = pushkeys(&client).await;
@@ -107,6 +108,36 @@ async fn rotate_leaves_no_stale_pusher() {
         ["new-token", "newer-token"],
         "only the named old token is removed"
     );
+}
+
+#[tokio::test]
+async fn rotate_across_registration_kinds_removes_the_old_app_ids_pusher() {
+    let (client, _, _) = Homeserver::main().signed_in("rotate-kinds").await;
+    let token = pusher("fcm-token");
+    client.ensure_pusher(&token).await.unwrap();
+    // FCM token → Firebase installation id: same device, another app id (the gateway sends
+    // FCM v1 `message.fid` instead of `message.token`).
+    let mut fid = pusher("fid-cXk3");
+    fid.app_id = format!("{APP_ID}.fid");
+    client.rotate_pusher(APP_ID, "fcm-token", &fid).await.unwrap();
+    let listed = client.pushers().await.unwrap();
+    assert_eq!(listed, vec![fid.clone()], "the token's pusher is gone");
+    // FCM → UnifiedPush: the endpoint is the pushkey, under its own app id again.
+    let mut unified = pusher("https://ntfy.example.org/upAbC?up=1");
+    unified.app_id = format!("{APP_ID}.up");
+    client
+        .rotate_pusher(&fid.app_id, &fid.pushkey, &unified)
+        .await
+        .unwrap();
+    assert_eq!(client.pushers().await.unwrap(), vec![unified.clone()]);
+    // The same pushkey under a new app id is a move too, not a no-op.
+    let mut renamed = unified.clone();
+    renamed.app_id = format!("{APP_ID}.up2");
+    client
+        .rotate_pusher(&unified.app_id, &unified.pushkey, &renamed)
+        .await
+        .unwrap();
+    assert_eq!(client.pushers().await.unwrap(), vec![renamed]);
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@
 
 use super::render::{NotificationKind, describe};
 use super::room::RoomInfo;
-use super::{EventDecryptor, Notification, Outcome, SuppressReason};
+use super::{Notification, Outcome, SuppressReason};
 use crate::payload::{Priority, PushPayload};
 use crate::rules::{
     Action, CompiledRuleset, Evaluation, PowerLevels, PushContext, PushRules, Tweak, server_default_rules,
@@ -25,8 +25,6 @@ pub(super) struct Judgement<'a> {
     ignored_users: &'a [String],
     /// The push named the event: the server's rules said notify.
     server_notified: bool,
-    /// The app's crypto, for encrypted events.
-    decryptor: Option<&'a dyn EventDecryptor>,
 }
 
 impl<'a> Judgement<'a> {
@@ -37,7 +35,6 @@ impl<'a> Judgement<'a> {
         ignored_users: &'a [String],
         user_id: &str,
         payload: &PushPayload,
-        decryptor: Option<&'a dyn EventDecryptor>,
     ) -> Judgement<'a> {
         let (rules, doubt) = match rules {
             Some((rules, false)) => (rules.global.clone(), None),
@@ -55,7 +52,6 @@ impl<'a> Judgement<'a> {
             doubt,
             ignored_users,
             server_notified: payload.event_id.is_some(),
-            decryptor,
         }
     }
 
@@ -134,7 +130,8 @@ struct Shown {
 }
 
 impl Judgement<'_> {
-    /// Judges the (decrypted) event sent by `sender` in `room` and builds the notification.
+    /// Judges the event (its cleartext, when it could be decrypted) sent by `sender` in `room`
+    /// and builds the notification.
     pub(super) fn event(
         &self,
         payload: &PushPayload,
@@ -153,12 +150,6 @@ impl Judgement<'_> {
         if judgement.ignores(sender) {
             return judgement.suppressed(SuppressReason::IgnoredSender);
         }
-        let event = match (self.decryptor, event.get("type").and_then(Value::as_str)) {
-            (Some(decryptor), Some("m.room.encrypted")) => {
-                decryptor.decrypt(&room.room_id, &event).unwrap_or(event)
-            }
-            _ => event,
-        };
         let relation = |key: &str| {
             event
                 .pointer(&format!("/content/m.relates_to/{key}"))
@@ -358,7 +349,7 @@ mod tests {
         event: Value,
     ) -> Outcome {
         let sender = event_sender(&event).unwrap();
-        Judgement::new(rules, ignored, ME, payload, None).event(payload, &dm(), event, &sender, ME)
+        Judgement::new(rules, ignored, ME, payload).event(payload, &dm(), event, &sender, ME)
     }
 
     fn shown(outcome: Outcome) -> Notification {
@@ -504,24 +495,16 @@ mod tests {
     }
 
     #[test]
-    fn encrypted_events_are_judged_again_on_the_cleartext() {
-        struct Plain;
-        impl EventDecryptor for Plain {
-            fn decrypt(&self, _room_id: &str, event: &Value) -> Option<Value> {
-                let mut clear = event.clone();
-                clear["type"] = json!("m.room.message");
-                clear["content"] =
-                    json!({"msgtype": "m.text", "body": "secret", "m.mentions": {"user_ids": [ME]}});
-                Some(clear)
-            }
-        }
+    fn an_encrypted_event_is_judged_on_its_cleartext_and_else_shown_as_encrypted() {
         let defaults = rules(json!({}));
+        let payload = pushed(Priority::High);
+        // What the decryptor hands back: the cleartext in place of the ciphertext.
+        let clear = json!({"type": "m.room.message", "sender": ALICE, "event_id": "$e",
+                           "content": {"msgtype": "m.text", "body": "secret", "m.mentions": {"user_ids": [ME]}}});
+        let n = shown(judge(Some(&defaults), &[], &payload, clear));
+        assert!(n.highlight && n.body == "secret");
         let encrypted = json!({"type": "m.room.encrypted", "sender": ALICE, "event_id": "$e",
                                "content": {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "…"}});
-        let payload = pushed(Priority::High);
-        let judgement = Judgement::new(Some(&defaults), &[], ME, &payload, Some(&Plain));
-        let n = shown(judgement.event(&payload, &dm(), encrypted.clone(), ALICE, ME));
-        assert!(n.highlight && n.body == "secret");
         let without = shown(judge(Some(&defaults), &[], &payload, encrypted));
         assert_eq!(
             (without.kind, without.body.as_str()),
@@ -537,12 +520,12 @@ mod tests {
         invite.inviter = Some(ALICE.into());
         invite.is_direct = true;
         let payload = pushed(Priority::High);
-        let judgement = Judgement::new(Some(&defaults), &[], ME, &payload, None);
+        let judgement = Judgement::new(Some(&defaults), &[], ME, &payload);
         let n = shown(judgement.invite(&payload, &invite, "$e", ME));
         assert_eq!(n.body, "Alice wants to chat");
         assert_eq!(n.rule_id.as_deref(), Some(".m.rule.invite_for_me"));
         let ignored = [ALICE.to_owned()];
-        let judgement = Judgement::new(Some(&defaults), &ignored, ME, &payload, None);
+        let judgement = Judgement::new(Some(&defaults), &ignored, ME, &payload);
         assert!(matches!(
             judgement.invite(&payload, &invite, "$e", ME),
             Outcome::Suppressed {

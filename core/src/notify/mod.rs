@@ -53,7 +53,7 @@ use fresh::{Base, Fresh, FreshError};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A notification ready to show. (The bindings call it `PushNotification`, clear of
 /// Foundation's `Notification`.)
@@ -144,11 +144,15 @@ pub enum Outcome {
     Duplicate,
 }
 
-/// Decrypts encrypted events for the notification (the app's crypto, e.g. matrix-sdk-crypto).
+/// Decrypts encrypted events for the notification: the app's own crypto (the device and keys of
+/// the Matrix SDK the app is built on). The push rules are evaluated again on the cleartext.
+#[async_trait::async_trait]
 pub trait EventDecryptor: Send + Sync {
     /// The decrypted event (`type` and `content` of the cleartext, other fields as the original),
-    /// or `None` when it cannot be decrypted.
-    fn decrypt(&self, room_id: &str, event: &Value) -> Option<Value>;
+    /// or `None` when it cannot be decrypted. `time_left` is what remains of the push's deadline
+    /// (fetching a missing key has to fit in it); past it the notification says "Encrypted
+    /// message".
+    async fn decrypt(&self, room_id: &str, event: &Value, time_left: Duration) -> Option<Value>;
 }
 
 const HANDLED: &str = "handled_events.json";
@@ -156,6 +160,8 @@ const HANDLED: &str = "handled_events.json";
 const MAX_ROOMS: usize = 200;
 const MAX_HANDLED: usize = 500;
 const LOCK_TIMEOUT: Duration = Duration::from_secs(2);
+/// Kept from the deadline when decrypting: building the notification after it takes a moment.
+const AFTER_DECRYPTION: Duration = Duration::from_millis(20);
 
 /// Resolves pushes for one signed-in account.
 pub struct Notifier<'a> {
@@ -193,7 +199,8 @@ impl<'a> Notifier<'a> {
     /// Resolves a push within `deadline`, all of it. Never fails: what cannot be resolved in
     /// time becomes a [`Outcome::Fallback`] (a badge update without rooms to clear).
     pub async fn handle(&self, payload: &PushPayload, deadline: Duration) -> Outcome {
-        match tokio::time::timeout(deadline, self.handle_unbounded(payload)).await {
+        let until = Instant::now() + deadline;
+        match tokio::time::timeout(deadline, self.handle_unbounded(payload, until)).await {
             Ok(outcome) => outcome,
             Err(_) if payload.badge_only || payload.event_id.is_none() => Outcome::BadgeUpdate {
                 unread: payload.unread.unwrap_or(0),
@@ -203,7 +210,7 @@ impl<'a> Notifier<'a> {
         }
     }
 
-    async fn handle_unbounded(&self, payload: &PushPayload) -> Outcome {
+    async fn handle_unbounded(&self, payload: &PushPayload, until: Instant) -> Outcome {
         if payload.badge_only || payload.event_id.is_none() {
             let unread = payload.unread.unwrap_or(0);
             let read_rooms = self.read_rooms().await;
@@ -211,7 +218,7 @@ impl<'a> Notifier<'a> {
         }
         let event_id = payload.event_id.clone().unwrap_or_default();
         // Resolution starts first; the duplicate check reads and writes the store meanwhile.
-        let (resolved, first_time) = tokio::join!(self.resolve(payload), self.first_time(&event_id));
+        let (resolved, first_time) = tokio::join!(self.resolve(payload, until), self.first_time(&event_id));
         if !first_time {
             return Outcome::Duplicate;
         }
@@ -228,7 +235,7 @@ impl<'a> Notifier<'a> {
         outcome
     }
 
-    async fn resolve(&self, payload: &PushPayload) -> Result<Outcome, ResolveError> {
+    async fn resolve(&self, payload: &PushPayload, until: Instant) -> Result<Outcome, ResolveError> {
         // Checked once here: what goes into URLs and the store has the spec's shape.
         let room_id = payload
             .room_id
@@ -340,6 +347,7 @@ impl<'a> Notifier<'a> {
             fresh.room.apply_state(&member, &user_id);
         }
         self.store_fresh(&base, &fresh).await;
+        let event = self.decrypted(&room_id, event, until).await;
         let judgement = self.judgement(&fresh, &user_id, payload);
         let outcome = judgement.event(payload, &fresh.room, event, &sender, &user_id);
         // It would show, but freshly synced counts say the room was read elsewhere since. (An
@@ -354,14 +362,37 @@ impl<'a> Notifier<'a> {
 
     /// What the push is judged with: the rules and ignored users the sync brought.
     fn judgement<'f>(&'f self, fresh: &'f Fresh, user_id: &str, payload: &PushPayload) -> Judgement<'f> {
-        let decryptor = self.decryptor.as_deref();
         Judgement::new(
             fresh.rules.as_ref(),
             &fresh.account.ignored_users,
             user_id,
             payload,
-            decryptor,
         )
+    }
+
+    /// The cleartext of an encrypted event when the decryptor gives it before `until`; the event
+    /// as it came otherwise (it shows as "Encrypted message").
+    async fn decrypted(&self, room_id: &str, event: Value, until: Instant) -> Value {
+        let Some(decryptor) = &self.decryptor else {
+            return event;
+        };
+        if event.get("type").and_then(Value::as_str) != Some("m.room.encrypted") {
+            return event;
+        }
+        let time_left = until
+            .saturating_duration_since(Instant::now())
+            .saturating_sub(AFTER_DECRYPTION);
+        match tokio::time::timeout(time_left, decryptor.decrypt(room_id, &event, time_left)).await {
+            Ok(Some(clear)) => clear,
+            Ok(None) => event,
+            Err(_) => {
+                tracing::info!(
+                    ?time_left,
+                    "the event was not decrypted within the push's deadline"
+                );
+                event
+            }
+        }
     }
 
     /// The push's sync: by the room's filter id when it has one; should the server not know

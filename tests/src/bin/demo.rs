@@ -148,7 +148,7 @@ fn judge(outcome: &Outcome, expect: &Expect, room_names: &dyn Fn(&str) -> String
 fn describe_payload(delivery: &Delivery) -> String {
     let provider = match delivery.provider {
         DeviceProvider::Fcm => "FCM v1 data",
-        DeviceProvider::Apns => "APNs",
+        other => other.display_name(),
     };
     // Ids shortened: the shape of the payload is the point, not 44 characters of hash.
     let mut payload = delivery.payload.clone();
@@ -513,6 +513,7 @@ async fn run(
     let (app_id, provider_name) = match provider {
         DeviceProvider::Apns => ("io.matrixpush.sample.apns", "APNs"),
         DeviceProvider::Fcm => ("io.matrixpush.sample.fcm", "FCM v1"),
+        DeviceProvider::UnifiedPush => ("io.matrixpush.sample.up", "UnifiedPush"),
     };
     let pushkey = unique("demo-token");
     let mut pusher = Pusher::new(&pushkey, app_id, gateway.url());
@@ -779,7 +780,8 @@ impl Demo {
         }
         let every_room_cleared = read.iter().all(|room| cleared.contains(room));
         let (ok, verdict) = match self.provider {
-            DeviceProvider::Apns => (
+            // UnifiedPush hands on every request, badge 0 included, as APNs does.
+            DeviceProvider::Apns | DeviceProvider::UnifiedPush => (
                 all_badges && badges.last() == Some(&0) && every_room_cleared,
                 "badge 0, every notified room cleared",
             ),

@@ -1,23 +1,29 @@
 import Foundation
 import MatrixPush
 
-/// What `PushSetup` remembers per account: the routing secret of its pusher and the pushkey it
-/// last registered (to rotate away from it when APNs hands out a new token).
+/// What `PushSetup` remembers per account: the routing secret of its pusher and the pusher it
+/// last registered (app id and pushkey: to rotate away from it when APNs hands out a new token
+/// or the app's pusher app id changed, e.g. from a development to a production gateway app).
 public struct PushSetupState: Codable, Equatable, Sendable {
     /// Random, per account, sent with every push as `cs` (a routing key, not a credential: the
     /// homeserver and the gateway see it).
     public var accountSecret: String
     /// The base64 APNs token the pusher was last set with.
     public var pushkey: String?
+    /// The app id the pusher was last set with (nil in state saved before it was remembered:
+    /// then it is the current one).
+    public var appId: String?
 
-    public init(accountSecret: String, pushkey: String? = nil) {
+    public init(accountSecret: String, pushkey: String? = nil, appId: String? = nil) {
         self.accountSecret = accountSecret
         self.pushkey = pushkey
+        self.appId = appId
     }
 
     enum CodingKeys: String, CodingKey {
         case accountSecret = "account_secret"
         case pushkey
+        case appId = "app_id"
     }
 
     /// 16 random bytes, base64url without padding (22 characters: pushes are capped at 4 KiB).
@@ -136,8 +142,9 @@ public struct PushSetup: Sendable {
         var state = try state()
         let pusher = pusher(pushkey: pushkey, accountSecret: state.accountSecret)
         let result: PushRegistration
-        if let old = state.pushkey, old != pushkey {
-            try await client.rotatePusher(oldPushkey: old, pusher: pusher)
+        let oldAppId = state.appId ?? appId
+        if let old = state.pushkey, old != pushkey || oldAppId != appId {
+            try await client.rotatePusher(oldAppId: oldAppId, oldPushkey: old, pusher: pusher)
             result = .rotated(oldPushkey: old)
         } else {
             switch try await client.ensurePusher(pusher: pusher) {
@@ -147,6 +154,7 @@ public struct PushSetup: Sendable {
             }
         }
         state.pushkey = pushkey
+        state.appId = appId
         try save(state)
         return result
     }
@@ -161,8 +169,8 @@ public struct PushSetup: Sendable {
     /// Removes the pusher (push off for this account) and forgets the state. A logout removes the
     /// device's pushers on the server by itself: then call `forget()` only.
     public func unregister(client: Client) async throws {
-        if let pushkey = loadState()?.pushkey {
-            try await client.removePusher(appId: appId, pushkey: pushkey)
+        if let state = loadState(), let pushkey = state.pushkey {
+            try await client.removePusher(appId: state.appId ?? appId, pushkey: pushkey)
         }
         try forget()
     }

@@ -83,10 +83,19 @@ final class PushSetupTests: XCTestCase {
         pushers = try await client.pushers()
         XCTAssertEqual(pushers.count, 1)
 
-        try await restarted.unregister(client: client)
+        // A release under another app id (a production gateway app, say), same token: the pusher
+        // moves to the new app id and the old one is removed.
+        var production = restarted
+        production.appId = "io.matrixpush.sample.ios.production"
+        let moved = try await production.register(deviceToken: tokenB, client: client)
+        XCTAssertEqual(moved, .rotated(oldPushkey: APNs.pushkey(deviceToken: tokenB)))
+        pushers = try await client.pushers()
+        XCTAssertEqual(pushers.map(\.appId), ["io.matrixpush.sample.ios.production"])
+
+        try await production.unregister(client: client)
         pushers = try await client.pushers()
         XCTAssertEqual(pushers, [])
-        XCTAssertNil(restarted.loadState())
+        XCTAssertNil(production.loadState())
     }
 
     /// Synapse → a push gateway on loopback (standing in for Sygnal) → the APNs payload Sygnal

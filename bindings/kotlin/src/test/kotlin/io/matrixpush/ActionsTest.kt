@@ -34,7 +34,7 @@ class ActionsTest {
     }
 
     @Test
-    fun `invites are accepted and declined, and a missing avatar is null`() = runBlocking {
+    fun `invites are accepted and declined, and a missing avatar is null`() = runBlocking<Unit> {
         val alice = Synapse.register("actinviter")
         val bob = Synapse.register("actinvitee")
         val yes = Synapse.createGroup(alice, "Yes", bob)

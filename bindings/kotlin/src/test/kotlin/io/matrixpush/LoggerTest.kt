@@ -26,7 +26,7 @@ class LoggerTest {
     }
 
     @Test
-    fun `debug logging during a login carries no password or token`() = runBlocking {
+    fun `debug logging during a login carries no password or token`() = runBlocking<Unit> {
         val user = Synapse.register("logger")
         val logger = CollectingLogger()
         setLogger(logger, LogLevel.DEBUG)

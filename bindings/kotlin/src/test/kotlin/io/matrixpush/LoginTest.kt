@@ -20,7 +20,7 @@ class LoginTest {
     lateinit var dir: Path
 
     @Test
-    fun `password login, whoami, and a second client restores the saved session`() = runBlocking {
+    fun `password login, whoami, and a second client restores the saved session`() = runBlocking<Unit> {
         val bob = Synapse.register("bob")
         val store = MemorySessionStore()
         val info = harnessClient(dir.resolve("first"), store).use { client ->
@@ -54,7 +54,7 @@ class LoginTest {
     }
 
     @Test
-    fun `a wrong password is a Matrix error with M_FORBIDDEN`() = runBlocking {
+    fun `a wrong password is a Matrix error with M_FORBIDDEN`() = runBlocking<Unit> {
         val bob = Synapse.register("wrongpw")
         harnessClient(dir).use { client ->
             val error = assertThrows<MatrixPushException.Matrix> {

@@ -43,7 +43,7 @@ class PushTest {
     }
 
     @Test
-    fun `handlePush resolves a live DM message, and the same push again is a duplicate`() = runBlocking {
+    fun `handlePush resolves a live DM message, and the same push again is a duplicate`() = runBlocking<Unit> {
         val alice = Synapse.register("alice", displayName = "Alice Kotlin")
         val bobRaw = Synapse.register("bob")   // the registration's device: joins the room
         val roomId = Synapse.createDm(alice, bobRaw)

@@ -28,7 +28,7 @@ class PusherTest {
     )
 
     @Test
-    fun `ensurePusher creates once, then is unchanged, and pushers() lists it`() = runBlocking {
+    fun `ensurePusher creates once, then is unchanged, and pushers() lists it`() = runBlocking<Unit> {
         val user = Synapse.register("pusher")
         harnessClient(dir).use { client ->
             client.loginPassword(LoginIdentifier.User(user.userId), user.password)
@@ -46,7 +46,7 @@ class PusherTest {
     }
 
     @Test
-    fun `a pusher read with pushers() and passed back to ensurePusher is unchanged and keeps its extra data`() = runBlocking {
+    fun `a pusher read with pushers() and passed back to ensurePusher is unchanged and keeps its extra data`() = runBlocking<Unit> {
         val user = Synapse.register("pusherdata")
         harnessClient(dir).use { client ->
             client.loginPassword(LoginIdentifier.User(user.userId), user.password)
@@ -65,7 +65,7 @@ class PusherTest {
     }
 
     @Test
-    fun `a pusher whose gateway path is wrong is InvalidInput`() = runBlocking {
+    fun `a pusher whose gateway path is wrong is InvalidInput`() = runBlocking<Unit> {
         val user = Synapse.register("badpusher")
         harnessClient(dir).use { client ->
             client.loginPassword(LoginIdentifier.User(user.localpart), user.password)
@@ -74,6 +74,28 @@ class PusherTest {
             }
             assertTrue(error.message.isNotEmpty(), "a reason")
             assertEquals(emptyList<Pusher>(), client.pushers(), "nothing was registered")
+        }
+    }
+
+    @Test
+    fun `rotatePusher moves across app ids, as when FCM tokens give way to installation ids`() = runBlocking<Unit> {
+        val user = Synapse.register("pusherkind")
+        harnessClient(dir).use { client ->
+            client.loginPassword(LoginIdentifier.User(user.userId), user.password)
+            client.ensurePusher(pusher())
+            val fid = pusher().copy(pushkey = "kotlin-fid", appId = "io.matrixpush.tests.fcm.fid")
+            client.rotatePusher("io.matrixpush.tests.fcm", "kotlin-token", fid)
+            assertEquals(listOf("io.matrixpush.tests.fcm.fid" to "kotlin-fid"), client.pushers().map { it.appId to it.pushkey })
+        }
+    }
+
+    @Test
+    fun `UnifiedPush gateway discovery falls back when the push server has no Matrix gateway`() = runBlocking<Unit> {
+        val fallback = "https://matrix.gateway.unifiedpush.org/_matrix/push/v1/notify"
+        // Nothing answers on port 9 of loopback: the fallback, within the deadline.
+        assertEquals(fallback, discoverUnifiedPushGateway("http://127.0.0.1:9/up/topic?up=1", fallback, 2_000uL))
+        assertThrows<MatrixPushException.InvalidInput> {
+            runBlocking { discoverUnifiedPushGateway("not an endpoint", fallback, 2_000uL) }
         }
     }
 }

@@ -17,7 +17,7 @@ class RestoreAndRouteTest {
     lateinit var dir: Path
 
     @Test
-    fun `restoreClient needs no homeserver, returns null when nothing is saved`() = runBlocking {
+    fun `restoreClient needs no homeserver, returns null when nothing is saved`() = runBlocking<Unit> {
         val store = MemorySessionStore()
         assertNull(restoreClient(dir.resolve("empty").toString(), store, "Kotlin tests", null), "nothing saved")
 

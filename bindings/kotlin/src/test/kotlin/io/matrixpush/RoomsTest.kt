@@ -15,7 +15,7 @@ class RoomsTest {
     lateinit var dir: Path
 
     @Test
-    fun `rooms lists every joined room by name with its mode`() = runBlocking {
+    fun `rooms lists every joined room by name with its mode`() = runBlocking<Unit> {
         val alice = Synapse.register("roomsalice", displayName = "Alice Rooms")
         val bob = Synapse.register("roomsbob")
         val dm = Synapse.createDm(alice, bob)

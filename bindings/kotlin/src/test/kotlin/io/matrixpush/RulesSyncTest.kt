@@ -25,7 +25,7 @@ class RulesSyncTest {
     }
 
     @Test
-    fun `the rules sync reports a new keyword`() = runBlocking {
+    fun `the rules sync reports a new keyword`() = runBlocking<Unit> {
         val user = Synapse.register("rules")
         harnessClient(dir).use { client ->
             client.loginPassword(LoginIdentifier.User(user.localpart), user.password)

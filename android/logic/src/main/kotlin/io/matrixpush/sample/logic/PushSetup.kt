@@ -132,18 +132,10 @@ class PushSetup(
     fun routingSecret(): String? = client.session()?.userId?.let(::secretFor)
 
     /**
-     * Sets [pusher], then removes [old]. `rotatePusher(oldPushkey, pusher)` removes the old pushkey
-     * under the NEW app id, so it serves only a move within one kind; across kinds the old pusher
-     * is removed under its own app id.
+     * Sets [pusher], then removes [old] under its own app id (which differs from the new one when
+     * the kind changed: token → FID, FCM → UnifiedPush), so pushes never stop.
      */
-    private suspend fun move(old: RegisteredPusher, pusher: Pusher) {
-        if (old.appId == pusher.appId) {
-            client.rotatePusher(old.pushkey, pusher)
-        } else {
-            client.ensurePusher(pusher)
-            client.removePusher(old.appId, old.pushkey)
-        }
-    }
+    private suspend fun move(old: RegisteredPusher, pusher: Pusher) = client.rotatePusher(old.appId, old.pushkey, pusher)
 
     private fun pusherFor(account: String, address: PushAddress) = Pusher(
         pushkey = address.pushkey,

@@ -34,7 +34,7 @@ class ActionRunnerLiveTest {
     }
 
     @Test
-    fun `mark as read drops the room's unread count on the server`() = runBlocking {
+    fun `mark as read drops the room's unread count on the server`() = runBlocking<Unit> {
         val alice = Synapse.register("alice")
         val bob = Synapse.register("bob")
         val roomId = Synapse.createDm(alice, bob)
@@ -50,7 +50,7 @@ class ActionRunnerLiveTest {
     }
 
     @Test
-    fun `accept joins the invited room, decline leaves it`() = runBlocking {
+    fun `accept joins the invited room, decline leaves it`() = runBlocking<Unit> {
         val alice = Synapse.register("alice")
         val bob = Synapse.register("bob")
         val yes = Synapse.createGroup(alice, "Party", bob)
@@ -65,7 +65,7 @@ class ActionRunnerLiveTest {
     }
 
     @Test
-    fun `a failure is a sentence for the notification, not an exception`() = runBlocking {
+    fun `a failure is a sentence for the notification, not an exception`() = runBlocking<Unit> {
         val bob = Synapse.register("bob")
         val runner = ActionRunner(signedInClient(dir, bob).also { clients += it })
         // A room that does not exist: the server refuses the join.

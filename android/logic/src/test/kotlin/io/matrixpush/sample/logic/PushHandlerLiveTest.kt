@@ -49,7 +49,7 @@ class PushHandlerLiveTest {
         assertInstanceOf(NotificationAction.Post::class.java, action, "action: $action").content
 
     @Test
-    fun `a DM message is noisy, titled by the sender, grouped by room, and lines accumulate`() = runBlocking {
+    fun `a DM message is noisy, titled by the sender, grouped by room, and lines accumulate`() = runBlocking<Unit> {
         val alice = Synapse.register("alice", displayName = "Alice Android")
         val bobRaw = Synapse.register("bob")
         val roomId = Synapse.createDm(alice, bobRaw)
@@ -88,7 +88,7 @@ class PushHandlerLiveTest {
     }
 
     @Test
-    fun `in a group room a plain message is silent and a mention goes to the mentions channel`() = runBlocking {
+    fun `in a group room a plain message is silent and a mention goes to the mentions channel`() = runBlocking<Unit> {
         val alice = Synapse.register("alice", displayName = "Alice")
         val bobRaw = Synapse.register("bob", displayName = "Bob")
         val carol = Synapse.register("carol")
@@ -114,7 +114,7 @@ class PushHandlerLiveTest {
     }
 
     @Test
-    fun `a badge push after the room was read elsewhere cancels that room's notifications`() = runBlocking {
+    fun `a badge push after the room was read elsewhere cancels that room's notifications`() = runBlocking<Unit> {
         val alice = Synapse.register("alice")
         val bobRaw = Synapse.register("bob")
         val roomId = Synapse.createDm(alice, bobRaw)
@@ -132,7 +132,7 @@ class PushHandlerLiveTest {
     }
 
     @Test
-    fun `a push for a room already read elsewhere is a dismissal`() = runBlocking {
+    fun `a push for a room already read elsewhere is a dismissal`() = runBlocking<Unit> {
         val alice = Synapse.register("alice")
         val bobRaw = Synapse.register("bob")
         val roomId = Synapse.createDm(alice, bobRaw)
@@ -147,7 +147,7 @@ class PushHandlerLiveTest {
     }
 
     @Test
-    fun `a push that cannot be resolved becomes the generic notification, never nothing`() = runBlocking {
+    fun `a push that cannot be resolved becomes the generic notification, never nothing`() = runBlocking<Unit> {
         val bobRaw = Synapse.register("bob")
         val (_, phone) = phoneOf(bobRaw)
         val roomId = "!nowhere:${Env.serverName}"
@@ -178,7 +178,7 @@ class PushHandlerLiveTest {
     }
 
     @Test
-    fun `pushes for another account or unusable ones are ignored`() = runBlocking {
+    fun `pushes for another account or unusable ones are ignored`() = runBlocking<Unit> {
         val bobRaw = Synapse.register("bob")
         val client = signedInClient(dir, bobRaw).also { clients += it }
         val phone = PushHandler({ listOf(PushAccount(client, AccountRoute(bobRaw.userId, secret = "bob-secret"))) })
@@ -191,7 +191,7 @@ class PushHandlerLiveTest {
     }
 
     @Test
-    fun `a DM's notification carries the sender's avatar, fetched within the push's deadline`() = runBlocking {
+    fun `a DM's notification carries the sender's avatar, fetched within the push's deadline`() = runBlocking<Unit> {
         val alice = Synapse.register("alice", displayName = "Alice")
         val mxc = setAvatar(alice)
         val bobRaw = Synapse.register("bob")

@@ -38,7 +38,7 @@ class PushSetupLiveTest {
     private suspend fun Client.pusherKeys() = pushers().map { RegisteredPusher(it.appId, it.pushkey) }
 
     @Test
-    fun `token, then FID, then UnifiedPush leave exactly one pusher each time, with the kind's app id`() = runBlocking {
+    fun `token, then FID, then UnifiedPush leave exactly one pusher each time, with the kind's app id`() = runBlocking<Unit> {
         val user = Synapse.register("kinds")
         val client = signedInClient(dir, user).also { clients += it }
         val store = MemoryKeyValueStore()
@@ -87,7 +87,7 @@ class PushSetupLiveTest {
     }
 
     @Test
-    fun `a move that never reached the server is redone by the next sync`() = runBlocking {
+    fun `a move that never reached the server is redone by the next sync`() = runBlocking<Unit> {
         val user = Synapse.register("missedmove")
         val client = signedInClient(dir, user).also { clients += it }
         val store = MemoryKeyValueStore()
@@ -104,7 +104,7 @@ class PushSetupLiveTest {
     }
 
     @Test
-    fun `an address removed by its provider takes its pusher along, and no other`() = runBlocking {
+    fun `an address removed by its provider takes its pusher along, and no other`() = runBlocking<Unit> {
         val user = Synapse.register("unregistered")
         val client = signedInClient(dir, user).also { clients += it }
         val store = MemoryKeyValueStore()
@@ -120,7 +120,7 @@ class PushSetupLiveTest {
     }
 
     @Test
-    fun `an address that arrives before sign-in is registered by the first sync after it`() = runBlocking {
+    fun `an address that arrives before sign-in is registered by the first sync after it`() = runBlocking<Unit> {
         val user = Synapse.register("early")
         val store = MemoryKeyValueStore()
         val client = harnessClient(dir, MemorySessionStore()).also { clients += it }
@@ -138,7 +138,7 @@ class PushSetupLiveTest {
     }
 
     @Test
-    fun `each account gets its own routing secret`() = runBlocking {
+    fun `each account gets its own routing secret`() = runBlocking<Unit> {
         val store = MemoryKeyValueStore()
         val secrets = listOf("acct1", "acct2").map { label ->
             val user = Synapse.register(label)

@@ -24,7 +24,7 @@ class SettingsPresenterLiveTest {
     fun closeClients() = clients.forEach { it.close() }
 
     @Test
-    fun `joined rooms are listed by name, and their modes set on the server and read back`() = runBlocking {
+    fun `joined rooms are listed by name, and their modes set on the server and read back`() = runBlocking<Unit> {
         val alice = Synapse.register("alice", displayName = "Alice")
         val bobRaw = Synapse.register("bob")
         val ops = Synapse.createGroup(alice, "Ops room", bobRaw)
@@ -95,7 +95,7 @@ class SettingsPresenterLiveTest {
     }
 
     @Test
-    fun `keywords are added and removed, blank ones refused, failures shown`() = runBlocking {
+    fun `keywords are added and removed, blank ones refused, failures shown`() = runBlocking<Unit> {
         val bobRaw = Synapse.register("bob")
         val client = signedInClient(dir, bobRaw).also { clients += it }
         val presenter = SettingsPresenter(client)

@@ -18,7 +18,7 @@ class SignInLiveTest {
     private val signIn = SignIn(newClient = { url -> Client(url, dir.toString(), sessions, "Pixel (logic tests)", null) })
 
     @Test
-    fun `a user id finds its homeserver and signs in, and the session can be restored`() = runBlocking {
+    fun `a user id finds its homeserver and signs in, and the session can be restored`() = runBlocking<Unit> {
         val user = Synapse.register("signin")
         val result = signIn.signIn(user.userId, user.password)
         val signedIn = assertInstanceOf(SignInResult.SignedIn::class.java, result, "$result")
@@ -34,7 +34,7 @@ class SignInLiveTest {
     }
 
     @Test
-    fun `a wrong password and bad input are explained`() = runBlocking {
+    fun `a wrong password and bad input are explained`() = runBlocking<Unit> {
         val user = Synapse.register("wrongpw")
         assertEquals(
             SignInResult.Failed("Wrong user name or password."),

@@ -4,13 +4,14 @@ import com.sun.net.httpserver.HttpServer
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
-import org.junit.jupiter.api.Assertions.assertFalse
-import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import java.net.InetSocketAddress
 
-/** Gateway discovery against a real HTTP server on loopback, standing for a distributor's server. */
+/**
+ * Gateway discovery through the library, against a real HTTP server on loopback standing for a
+ * distributor's push server (ntfy answers the same request).
+ */
 class UnifiedPushGatewayTest {
     private var server: HttpServer? = null
 
@@ -33,13 +34,16 @@ class UnifiedPushGatewayTest {
     }
 
     @Test
-    fun `the endpoint's own server is the gateway when it says it is a Matrix one`() = runBlocking {
+    fun `the endpoint's own server is the gateway when it says it is a Matrix one`() = runBlocking<Unit> {
         val base = serve(200, """{"unifiedpush":{"gateway":"matrix"}}""")
-        assertEquals("$base/_matrix/push/v1/notify", UnifiedPushGateway.discover("$base/upAbC?up=1", fallback = "https://fallback/_matrix/push/v1/notify"))
+        assertEquals(
+            "$base/_matrix/push/v1/notify",
+            UnifiedPushGateway.discover("$base/upAbC?up=1", fallback = UnifiedPushGateway.FALLBACK_GATEWAY),
+        )
     }
 
     @Test
-    fun `otherwise the fallback gateway`() = runBlocking {
+    fun `otherwise the fallback gateway, within the deadline`() = runBlocking<Unit> {
         val fallback = UnifiedPushGateway.FALLBACK_GATEWAY
         val notMatrix = serve(200, """{"unifiedpush":{"gateway":"webpush"}}""")
         assertEquals(fallback, UnifiedPushGateway.discover("$notMatrix/up"))
@@ -47,19 +51,10 @@ class UnifiedPushGatewayTest {
         val missing = serve(404, """{"errcode":"M_UNRECOGNIZED"}""")
         assertEquals(fallback, UnifiedPushGateway.discover("$missing/up"))
         stop()
-        // Nothing listens there any more: refused, so the fallback.
+        // Nothing listens there any more.
+        val started = System.currentTimeMillis()
         assertEquals(fallback, UnifiedPushGateway.discover("$missing/up", deadlineMs = 2_000))
+        assertTrue(System.currentTimeMillis() - started < 3_000)
         assertEquals(fallback, UnifiedPushGateway.discover("not a url"))
-        assertEquals(fallback, UnifiedPushGateway.discover("content://x/y"))
-    }
-
-    @Test
-    fun `the discovery URL and answer`() {
-        assertEquals("https://ntfy.sh/_matrix/push/v1/notify", UnifiedPushGateway.candidateFor("https://ntfy.sh/upAbC123?up=1"))
-        assertEquals("https://push.example.org:8443/_matrix/push/v1/notify", UnifiedPushGateway.candidateFor("https://push.example.org:8443/a/b"))
-        assertNull(UnifiedPushGateway.candidateFor("ftp://x/y"))
-        assertTrue(UnifiedPushGateway.isMatrixGatewayAnswer("""{"unifiedpush": {"gateway": "matrix"}}"""))
-        assertFalse(UnifiedPushGateway.isMatrixGatewayAnswer("""{"gateway": "matrix"}"""))
-        assertFalse(UnifiedPushGateway.isMatrixGatewayAnswer("<html>"))
     }
 }
