@@ -3,6 +3,7 @@ package io.matrixpush.sample.push
 import android.content.BroadcastReceiver
 import android.content.Context
 import android.content.Intent
+import android.net.Uri
 import android.util.Log
 import io.matrixpush.sample.SampleApp
 import io.matrixpush.sample.logic.ActionRequest
@@ -42,8 +43,15 @@ class ActionReceiver : BroadcastReceiver() {
         }
     }
 
-    private companion object {
-        const val TAG = "ActionReceiver"
-        const val LIMIT_MS = 8_000L
+    companion object {
+        private const val TAG = "ActionReceiver"
+        private const val LIMIT_MS = 8_000L
+
+        /**
+         * The explicit intent of a button's PendingIntent: the request is its data, so each account,
+         * room and action gets its own PendingIntent (Android compares intents without extras).
+         */
+        fun intentFor(context: Context, request: ActionRequest): Intent =
+            Intent(context, ActionReceiver::class.java).setData(Uri.parse(request.toUri()))
     }
 }

@@ -7,7 +7,6 @@ import android.app.NotificationManager
 import android.app.PendingIntent
 import android.content.Context
 import android.content.Intent
-import android.net.Uri
 import android.service.notification.StatusBarNotification
 import android.util.Log
 import androidx.core.app.NotificationCompat
@@ -203,9 +202,9 @@ class Notifier(private val context: Context) {
     /** A button: a broadcast to ActionReceiver, its request in the data (unique per room and action), immutable. */
     private fun action(content: NotificationContent, roomId: String, kind: ActionKind): NotificationCompat.Action {
         val request = ActionRequest(kind, content.accountId, roomId, content.eventId)
-        val intent = Intent(context, ActionReceiver::class.java).setData(Uri.parse(request.toUri()))
         val pending = PendingIntent.getBroadcast(
-            context, 0, intent, PendingIntent.FLAG_IMMUTABLE or PendingIntent.FLAG_UPDATE_CURRENT,
+            context, 0, ActionReceiver.intentFor(context, request),
+            PendingIntent.FLAG_IMMUTABLE or PendingIntent.FLAG_UPDATE_CURRENT,
         )
         return NotificationCompat.Action.Builder(0, kind.label, pending)
             .setSemanticAction(
