@@ -1,6 +1,8 @@
-// The sample app io.matrixpush.sample: sign-in, the FCM service, notifications and settings.
+// The sample app io.matrixpush.sample: sign-in, FCM and UnifiedPush, notifications and settings.
 // Thin on purpose: what it decides lives in :logic (tested on the JVM); this module only talks
-// to Android (NotificationManager, Keystore, SharedPreferences, Firebase, views).
+// to Android (NotificationManager, shortcuts, Keystore, SharedPreferences, WorkManager, Firebase,
+// the UnifiedPush connector, views). scripts/android-app-check compiles it without the Android
+// SDK (docs/android.md, "What is built and tested here").
 plugins {
     alias(libs.plugins.android.application)
     // Reads app/google-services.json (a placeholder in the repository: replace it with your
@@ -10,6 +12,20 @@ plugins {
 
 val gatewayUrl = providers.gradleProperty("matrixpush.gatewayUrl")
     .orElse("https://push.example.org/_matrix/push/v1/notify")
+
+// How FCM registers this install: "token" (the legacy registration token, pusher app id
+// io.matrixpush.sample.android) or "fid" (the Firebase Installation ID, app id
+// io.matrixpush.sample.android.fid). Firebase switches for the whole app with a manifest flag, so
+// this is a build choice: -Pmatrixpush.fcmRegistration=fid. docs/android.md says what the push
+// gateway must send for each.
+val fcmRegistration = providers.gradleProperty("matrixpush.fcmRegistration").orElse("token").get()
+require(fcmRegistration == "token" || fcmRegistration == "fid") {
+    "matrixpush.fcmRegistration must be token or fid, not $fcmRegistration"
+}
+
+// The repository's google-services.json is a placeholder (format-valid, so the build works): with
+// it the app does not try FCM and says "push not configured" or uses UnifiedPush.
+val firebaseConfigured = !file("google-services.json").readText().contains("\"matrix-push-placeholder\"")
 
 android {
     namespace = "io.matrixpush.sample"
@@ -21,8 +37,13 @@ android {
         targetSdk = libs.versions.targetSdk.get().toInt()
         versionCode = 1
         versionName = "0.1.0"
-        // Where the pusher sends pushes: -Pmatrixpush.gatewayUrl=… or gradle.properties.
+        // Where the FCM pusher sends pushes: -Pmatrixpush.gatewayUrl=… or gradle.properties.
         buildConfigField("String", "PUSH_GATEWAY_URL", "\"${gatewayUrl.get()}\"")
+        buildConfigField("boolean", "FCM_INSTALLATION_ID", (fcmRegistration == "fid").toString())
+        buildConfigField("boolean", "FIREBASE_CONFIGURED", firebaseConfigured.toString())
+        // firebase-messaging reads this manifest flag: true = FID registration (register(),
+        // onRegistered), false = tokens (getToken(), onNewToken).
+        manifestPlaceholders["fcmInstallationIdEnabled"] = (fcmRegistration == "fid").toString()
     }
 
     buildFeatures {
@@ -58,4 +79,6 @@ dependencies {
     implementation(libs.androidx.core.ktx)
     implementation(libs.androidx.activity.ktx)
     implementation(libs.androidx.lifecycle.runtime.ktx)
+    implementation(libs.androidx.work.runtime.ktx)
+    implementation(libs.unifiedpush.connector)
 }

@@ -3,7 +3,6 @@ package io.matrixpush.sample
 import android.content.Context
 import android.os.Build
 import android.util.Log
-import com.google.firebase.messaging.FirebaseMessaging
 import io.matrixpush.Client
 import io.matrixpush.MatrixPushException
 import io.matrixpush.SessionInfo
@@ -11,12 +10,14 @@ import io.matrixpush.restoreClient
 import io.matrixpush.sample.logic.AccountRoute
 import io.matrixpush.sample.logic.KeyValueStore
 import io.matrixpush.sample.logic.PushAccount
+import io.matrixpush.sample.logic.PushAddress
 import io.matrixpush.sample.logic.PushConfig
+import io.matrixpush.sample.logic.PushKind
 import io.matrixpush.sample.logic.PushRegistration
 import io.matrixpush.sample.logic.PushSetup
 import io.matrixpush.sample.logic.SignIn
 import io.matrixpush.sample.logic.SignInResult
-import kotlinx.coroutines.tasks.await
+import io.matrixpush.sample.push.Notifier
 import java.io.File
 
 /** The signed-in account: its client (kept for the process's lifetime) and its push setup. */
@@ -24,21 +25,23 @@ class Account(val client: Client, val session: SessionInfo, val pushSetup: PushS
 
 /**
  * The app's account: one here (slot [SLOT]); an app with several gives each its own slot — store
- * folder, session store and routing secret — and passes them all to `PushHandler` (see
- * docs/android.md, "Several accounts").
+ * folder, session store and routing secret — and returns them all from [pushAccounts] (see
+ * docs/android.md, "Several accounts"). Nothing here runs on a push's cold start but [restore],
+ * which makes no request: the pusher and the rules are checked by PusherWorker.
  */
 class Accounts(private val context: Context) {
-    val store: KeyValueStore = PrefsKeyValueStore(context, "matrix-push-sample")
-    private val pushConfig = PushConfig(gatewayUrl = BuildConfig.PUSH_GATEWAY_URL, deviceDisplayName = Build.MODEL)
+    val store: KeyValueStore = PrefsKeyValueStore(context, AppStorage.PUSH_PREFS)
+    private val pushConfig = PushConfig(fcmGatewayUrl = BuildConfig.PUSH_GATEWAY_URL, deviceDisplayName = Build.MODEL)
+    private val notifier = Notifier(context)
 
-    /** The signed-in account, or null. Read by the FCM service's thread too. */
+    /** The signed-in account, or null. Read by the push services' threads too. */
     @Volatile
     var current: Account? = null
         private set
 
     val signIn = SignIn(newClient = ::newClient)
 
-    private val storeDir: String get() = File(context.filesDir, "matrix-push/$SLOT").path
+    private val storeDir: String get() = File(context.filesDir, "${AppStorage.FFI_STORE_DIR}/$SLOT").path
 
     /** The client for a homeserver: its state in the app's files, its session in the Keystore. */
     private fun newClient(homeserverUrl: String): Client = Client(
@@ -63,47 +66,46 @@ class Accounts(private val context: Context) {
             client.close()
             return null
         }
+        notifier.createChannels(session.userId)
         return Account(client, session, PushSetup(client, store, pushConfig)).also { current = it }
     }
 
-    suspend fun onSignedIn(result: SignInResult.SignedIn) {
+    fun onSignedIn(result: SignInResult.SignedIn) {
         synchronized(this) {
             current?.client?.close()
             current = Account(result.client, result.session, PushSetup(result.client, store, pushConfig))
         }
-        checkPusher()
+        notifier.createChannels(result.session.userId)
     }
 
-    /** Every start and after sign-in: ensure (or rotate) the pusher, refresh the push rules. */
-    suspend fun checkPusher(): PushRegistration? {
+    /** The push provider handed out [address]: kept at once (the process may die); PusherWorker registers it. */
+    fun rememberAddress(address: PushAddress) = PushSetup.saveAddress(store, address)
+
+    /** The device's address, as remembered. */
+    fun address(): PushAddress? = PushSetup.loadAddress(store)
+
+    /** PusherWorker: ensure (or move) the pusher, then refresh the push rules the push path evaluates with. */
+    suspend fun syncPusher(): PushRegistration? {
         val account = current ?: return null
-        val registration = try {
-            account.pushSetup.onAppStart(fcmToken()).also { logRegistration(it) }
-        } catch (e: MatrixPushException) {
-            onFailure(account, e, "checking the pusher")
-            null
-        }
-        try {
-            // The push path evaluates the rules saved here; refresh them while the app runs.
-            account.client.fetchPushRules()
-        } catch (e: MatrixPushException) {
-            onFailure(account, e, "fetching the push rules")
-        }
+        val registration = account.pushSetup.sync().also(::logRegistration)
+        // What `curl` to the gateway needs (docs/android.md, "Check that it works"); never in release.
+        if (BuildConfig.DEBUG) Log.d(TAG, "pushkey (debug builds only): ${address()?.pushkey}")
+        account.client.fetchPushRules()
         return registration
     }
 
-    /** From FirebaseMessagingService.onNewToken. */
-    suspend fun onNewToken(token: String) {
+    /** The provider took the address back (FID or UnifiedPush unregistered). */
+    suspend fun onAddressRemoved(kind: PushKind, pushkey: String) {
         val account = current
         if (account == null) {
-            store.put(PushSetup.KEY_FCM_TOKEN, token)   // registered at the next sign-in
+            // Signed out: only forget the address.
+            if (address()?.let { it.kind == kind && it.pushkey == pushkey } == true) store.put(PushSetup.KEY_ADDRESS, null)
             return
         }
         try {
-            logRegistration(account.pushSetup.onNewToken(token))
+            account.pushSetup.onAddressRemoved(kind, pushkey)
         } catch (e: MatrixPushException) {
-            // The next start redoes the rotation (PushSetup remembers the registered token).
-            onFailure(account, e, "rotating the pusher")
+            onFailure(account, e, "removing the pusher")
         }
     }
 
@@ -120,28 +122,25 @@ class Accounts(private val context: Context) {
             Log.w(TAG, "logout failed; forgetting the session here anyway", e)
             KeystoreSessionStore(context, SLOT).clear()
         }
+        notifier.forgetAccount(account.session.userId)
         forget(account)
     }
 
-    /** The accounts the FCM service routes pushes to. */
+    /** The accounts the push services route pushes to. */
     fun pushAccounts(): List<PushAccount> = listOfNotNull(
         current?.let { PushAccount(it.client, AccountRoute(it.session.userId, it.pushSetup.routingSecret())) },
     )
 
-    private suspend fun fcmToken(): String? = try {
-        FirebaseMessaging.getInstance().token.await()
-    } catch (e: Exception) {
-        // With the placeholder app/google-services.json there is no token (see docs/android.md).
-        Log.w(TAG, "no FCM token", e)
-        null
-    }
+    /** The account with this user id, for a notification's button. */
+    fun byId(userId: String): Account? = current?.takeIf { it.session.userId == userId }
 
-    /** The token only in debug builds (it is what `curl` to the gateway needs, see docs/android.md). */
+    /** The outcome; its pushkeys are shortened (PushRegistration's toString). */
     private fun logRegistration(registration: PushRegistration) {
-        if (BuildConfig.DEBUG) Log.d(TAG, "pusher: $registration") else Log.i(TAG, "pusher: ${registration::class.simpleName}")
+        Log.i(TAG, "pusher: $registration")
     }
 
-    private fun onFailure(account: Account, e: MatrixPushException, what: String) {
+    /** A session the server ended is forgotten; other failures are the caller's to retry. */
+    fun onFailure(account: Account, e: MatrixPushException, what: String) {
         when (e) {
             is MatrixPushException.LoggedOut, is MatrixPushException.SoftLoggedOut -> {
                 Log.w(TAG, "$what: the server ended the session; sign in again")

@@ -24,7 +24,7 @@ import javax.crypto.spec.GCMParameterSpec
  * after a restore on another device) reads as none, which means "sign in again".
  */
 class KeystoreSessionStore(context: Context, account: String) : SessionStore {
-    private val prefs = context.getSharedPreferences("matrix-push-session", Context.MODE_PRIVATE)
+    private val prefs = context.getSharedPreferences(AppStorage.SESSION_PREFS, Context.MODE_PRIVATE)
     private val prefKey = "session:$account"
     private val keyAlias = "io.matrixpush.sample.session.$account"
 

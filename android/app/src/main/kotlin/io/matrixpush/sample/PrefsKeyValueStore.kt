@@ -4,9 +4,9 @@ import android.content.Context
 import io.matrixpush.sample.logic.KeyValueStore
 
 /**
- * The logic module's small, non-secret state (FCM token, routing secrets, known rooms) in
- * SharedPreferences. Written with commit(): the FCM service's process can be frozen right after
- * it returns, and a token it just received must not be lost.
+ * The logic module's small state (push address, registered pushers, routing secrets) in
+ * SharedPreferences. Written with commit(): the push services' process can be frozen right after
+ * they return, and an address just received must not be lost.
  */
 class PrefsKeyValueStore(context: Context, name: String) : KeyValueStore {
     private val prefs = context.getSharedPreferences(name, Context.MODE_PRIVATE)

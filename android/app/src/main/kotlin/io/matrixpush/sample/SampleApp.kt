@@ -2,16 +2,17 @@ package io.matrixpush.sample
 
 import android.app.Application
 import io.matrixpush.LogLevel
-import io.matrixpush.sample.push.Notifier
+import io.matrixpush.sample.push.PushTransports
 import io.matrixpush.setLogger
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
-import kotlinx.coroutines.launch
 
 /**
- * Runs before any activity or the FCM service: sets up logging and the notification channels,
- * restores the saved session, and re-checks the pusher on every start.
+ * Runs before any activity, push service or receiver: sets up logging and restores the saved
+ * session — and nothing that talks to the network, because a push may have started the process
+ * and has only seconds (the pusher and rules are checked by PusherWorker, queued when the app
+ * comes to the foreground and when the push address changes).
  *
  * TLS needs no setup: the library speaks HTTPS through rustls with the Mozilla root certificates
  * bundled into it (webpki-roots), so there is no platform verifier to initialise and no
@@ -19,21 +20,24 @@ import kotlinx.coroutines.launch
  * through Android's user certificates.)
  */
 class SampleApp : Application() {
-    /** Work that outlives a screen (pusher checks); cancelled only with the process. */
+    /**
+     * Work that outlives the component that started it — a push being resolved after the push
+     * service returned, a notification button's request — cancelled only with the process.
+     */
     val appScope = CoroutineScope(SupervisorJob() + Dispatchers.IO)
 
     lateinit var accounts: Accounts
         private set
 
+    lateinit var transports: PushTransports
+        private set
+
     override fun onCreate() {
         super.onCreate()
         setLogger(LogcatLogger(), if (BuildConfig.DEBUG) LogLevel.DEBUG else LogLevel.INFO)
-        Notifier(this).createChannels()
         accounts = Accounts(this)
-        // No request: reads the session from the Keystore-encrypted store.
+        transports = PushTransports(this)
+        // No request: reads the session from the Keystore-encrypted store, creates its channels.
         accounts.restore()
-        // Every start: set the pusher again if the server dropped it, move it to a new FCM token
-        // if one was missed, and refresh the push rules the push path evaluates with.
-        appScope.launch { accounts.checkPusher() }
     }
 }

@@ -9,19 +9,29 @@ import android.text.InputType
 import android.view.View
 import android.widget.Button
 import android.widget.EditText
+import android.widget.RadioButton
+import android.widget.RadioGroup
 import androidx.activity.ComponentActivity
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.lifecycle.lifecycleScope
 import io.matrixpush.sample.Account
 import io.matrixpush.sample.SampleApp
 import io.matrixpush.sample.logic.SignInResult
+import io.matrixpush.sample.logic.Transport
+import io.matrixpush.sample.logic.TransportPreference
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 
-/** Sign-in, or who is signed in with the pusher's state, settings and sign-out. */
+/**
+ * Sign-in, or who is signed in with the push transport (FCM or UnifiedPush, and the user's pick),
+ * settings and sign-out. Coming to the foreground registers with the transport and queues the
+ * pusher check (PusherWorker): the app's foreground start, not a push's cold start, does that.
+ */
 class MainActivity : ComponentActivity() {
-    private val accounts get() = (application as SampleApp).accounts
+    private val app get() = application as SampleApp
+    private val accounts get() = app.accounts
+    private var transport: Transport? = null
 
     private val askForNotifications =
         registerForActivityResult(ActivityResultContracts.RequestPermission()) { render() }
@@ -35,9 +45,17 @@ class MainActivity : ComponentActivity() {
         }
     }
 
-    override fun onResume() {
-        super.onResume()
+    override fun onStart() {
+        super.onStart()
         render()
+        if (accounts.current != null) registerForPushes()
+    }
+
+    private fun registerForPushes() {
+        lifecycleScope.launch {
+            transport = withContext(Dispatchers.IO) { app.transports.register() }
+            render()
+        }
     }
 
     private fun render() {
@@ -70,9 +88,9 @@ class MainActivity : ComponentActivity() {
                 }
                 when (result) {
                     is SignInResult.SignedIn -> {
-                        status.text = "Registering for pushes…"
                         withContext(Dispatchers.IO) { accounts.onSignedIn(result) }
                         render()
+                        registerForPushes()
                     }
                     is SignInResult.Failed -> {
                         status.text = result.message
@@ -85,15 +103,7 @@ class MainActivity : ComponentActivity() {
     }
 
     private fun accountView(account: Account): View {
-        val pusher = label("Pusher: checked at every start")
-        val check = Button(this).apply { text = "Check the pusher now" }
-        check.setOnClickListener {
-            lifecycleScope.launch {
-                pusher.text = "Pusher: checking…"
-                val result = withContext(Dispatchers.IO) { accounts.checkPusher() }
-                pusher.text = "Pusher: ${result ?: "not registered (see Logcat: no FCM token, or no network)"}"
-            }
-        }
+        val session = account.session
         val settings = Button(this).apply {
             text = "Notification settings"
             setOnClickListener { startActivity(Intent(this@MainActivity, SettingsActivity::class.java)) }
@@ -106,11 +116,48 @@ class MainActivity : ComponentActivity() {
                 render()
             }
         }
-        val session = account.session
         return column(
             heading("Signed in"),
             label("${session.userId}\ndevice ${session.deviceId}\non ${session.homeserver}"),
-            pusher, check, settings, signOut,
+            heading("Pushes"),
+            label(describe(transport)),
+            transportChoice(),
+            settings, signOut,
         )
+    }
+
+    /** Automatic (FCM where Google Play services is, else UnifiedPush), FCM, or one of the installed distributors. */
+    private fun transportChoice(): View {
+        val transports = app.transports
+        val options = transports.options()
+        val preference = transports.preference
+        val choices = buildList {
+            add("Automatic" to { transports.preference = TransportPreference.AUTOMATIC })
+            if (options.fcmAvailable) add("Firebase Cloud Messaging" to { transports.preference = TransportPreference.FCM })
+            options.distributors.forEach { d -> add("UnifiedPush: $d" to { transports.useDistributor(d) }) }
+        }
+        val current = when (preference) {
+            TransportPreference.AUTOMATIC -> 0
+            TransportPreference.FCM -> if (options.fcmAvailable) 1 else -1
+            TransportPreference.UNIFIED_PUSH ->
+                choices.indexOfFirst { it.first == "UnifiedPush: ${options.savedDistributor}" }
+        }
+        val group = RadioGroup(this)
+        choices.forEachIndexed { index, (text, _) ->
+            group.addView(RadioButton(this).apply { id = index + 1; this.text = text; isChecked = index == current })
+        }
+        // Listen only after the current choice is checked.
+        group.setOnCheckedChangeListener { _, checkedId ->
+            choices[checkedId - 1].second()
+            registerForPushes()
+        }
+        return group
+    }
+
+    private fun describe(transport: Transport?): String = when (transport) {
+        null -> "Registering…"
+        is Transport.Fcm -> "Firebase Cloud Messaging (${transport.kind.name.lowercase().replace('_', ' ')})"
+        is Transport.UnifiedPush -> "UnifiedPush through ${transport.distributor}"
+        is Transport.None -> transport.reason
     }
 }

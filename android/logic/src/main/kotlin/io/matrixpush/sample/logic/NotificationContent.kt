@@ -4,12 +4,15 @@ import io.matrixpush.core.FallbackNotification
 import io.matrixpush.core.NotificationKind
 import io.matrixpush.core.Outcome
 import io.matrixpush.core.PushNotification
+import io.matrixpush.core.Thumbnail
 
 /**
- * The app's notification channels. Android lets the user change a channel's sound and importance
- * after it is created, so the app only picks the channel; [importance] is what it is created with.
+ * The app's notification channels. Each account has its own set, in a channel group named after
+ * the account ([idFor], [groupIdFor]), so a user can silence one account and not the other.
+ * Android lets the user change a channel's sound and importance after it is created, so the app
+ * only picks the channel; [importance] is what it is created with.
  */
-enum class Channel(val id: String, val title: String, val description: String, val importance: Importance) {
+enum class Channel(val key: String, val title: String, val description: String, val importance: Importance) {
     /** Messages whose rule plays a sound (DMs, by the server-default rules). */
     NOISY("messages_noisy", "Messages", "Messages that play a sound", Importance.HIGH),
 
@@ -17,7 +20,15 @@ enum class Channel(val id: String, val title: String, val description: String, v
     SILENT("messages_silent", "Silent messages", "Messages that notify without a sound", Importance.LOW),
 
     /** Highlights: mentions of you, @room and your keywords. */
-    MENTIONS("mentions", "Mentions and keywords", "Mentions of you, @room and your keywords", Importance.HIGH),
+    MENTIONS("mentions", "Mentions and keywords", "Mentions of you, @room and your keywords", Importance.HIGH);
+
+    /** This channel's id for [account]. */
+    fun idFor(account: String): String = "$key:$account"
+
+    companion object {
+        /** The id of [account]'s channel group (its name is the account's user id). */
+        fun groupIdFor(account: String): String = "account:$account"
+    }
 }
 
 /** Channel importance, mapped by the app to `NotificationManager.IMPORTANCE_*`. */
@@ -33,19 +44,26 @@ data class MessageLine(
     val senderName: String,
     val text: String,
     val timestampMs: Long,
+    /** The sender's avatar (`mxc://…`) for the `Person` icon; null when none or read back. */
+    val senderAvatarUrl: String? = null,
 )
 
 /**
- * A notification ready to post. Identity on Android is (tag, id):
- * - [tag] is the room (so a room's notifications can be found and cancelled together),
- * - [id] is the event (each event is its own notification, so a duplicate push replaces itself),
- * - [groupKey] groups a room's notifications under one summary, posted as ([tag], [SUMMARY_ID]),
- *   whose MessagingStyle shows the room's recent [lines].
+ * One conversation's notification, ready to post: one per room and account, replaced as messages
+ * arrive (its [lines] are the room's recent ones, read back from the posted notification so they
+ * survive process death). Identity on Android is (tag, id): [tag] names the account and room,
+ * [id] is [CONVERSATION_ID]. Every conversation of an account is in the account's group
+ * ([groupKey]), under a summary posted as ([summaryTagFor], [SUMMARY_ID]).
  */
 data class NotificationContent(
+    val accountId: String,
+    /** Null only for a generic notification of a push that named no room. */
+    val roomId: String?,
     val tag: String,
     val id: Int,
     val groupKey: String,
+    /** The conversation's long-lived shortcut (and locus id): what puts it under Conversations. */
+    val shortcutId: String?,
     val channel: Channel,
     val category: Category,
     /** The room's name, or the sender's for a DM. */
@@ -57,63 +75,79 @@ data class NotificationContent(
     val message: MessageLine,
     /** The room's recent lines, oldest first, ending with [message] (at most [MAX_LINES]). */
     val lines: List<MessageLine>,
-    val roomId: String?,
     val eventId: String?,
     val threadId: String?,
     /** The badge count sent with the push, when there was one. */
     val unread: Long?,
     /** Built from the payload alone (the event could not be fetched in time). */
     val isFallback: Boolean,
+    /** The buttons the notification offers. */
+    val actions: List<ActionKind>,
+    /** The conversation's icon (`mxc://…`): the other person's avatar in a DM; null for rooms. */
+    val iconAvatarUrl: String?,
 ) {
+    /** The avatars this notification can show, conversation icon first. */
+    val avatarUrls: List<String> get() = (listOfNotNull(iconAvatarUrl) + lines.mapNotNull { it.senderAvatarUrl }).distinct()
+
     companion object {
-        /** The id of a room's group summary (event ids never map to it). */
+        /** The id of every conversation notification (the tag tells them apart). */
+        const val CONVERSATION_ID = 1
+
+        /** The id of an account's group summary. */
         const val SUMMARY_ID = 0
 
-        /** Lines kept in a room's summary. */
+        /** Lines kept in a conversation. */
         const val MAX_LINES = 8
-
-        /** The tag of notifications that have no room (a fallback for a push without room id). */
-        const val NO_ROOM_TAG = "matrix-push:no-room"
     }
 }
 
 /** What the app does with the outcome of a push. */
 sealed interface NotificationAction {
-    /** Post (or replace) this notification and its room's summary. */
-    data class Post(val content: NotificationContent) : NotificationAction
+    /**
+     * Post (or replace) this conversation's notification and its account's summary. [avatars]
+     * holds the thumbnails fetched in time, by `mxc://` URL (those missing are shown without).
+     */
+    data class Post(val content: NotificationContent, val avatars: Map<String, Thumbnail> = emptyMap()) : NotificationAction
 
     /**
-     * Remove every notification whose tag is in [tags] (one tag per room: the room's events and
-     * its summary). [badge] is the new unread count when the push carried one.
+     * Remove the conversations whose tag is in [tags] (read elsewhere). [badge] is the new unread
+     * count when the push carried one.
      */
-    data class Cancel(val tags: List<String>, val badge: Long?) : NotificationAction
+    data class Cancel(val accountId: String, val tags: List<String>, val badge: Long?) : NotificationAction
 
     /** Nothing to show or remove (suppressed by the rules, a duplicate, a push for no known account). */
     data class Ignore(val reason: String) : NotificationAction
 }
 
 /**
- * Maps [Outcome]s to what the app shows: no Android classes, no I/O.
+ * Maps [Outcome]s to what the app shows, for one account: no Android classes, no I/O.
  *
  * @param appName the title of a generic notification that knows no room or sender name.
  */
 class NotificationMapper(private val appName: String = "Matrix") {
 
     /**
-     * @param previousLines the room's lines already on screen (read back from its summary
-     *   notification by the app), oldest first; the new line is appended to them.
+     * @param previousLines the room's lines already on screen (read back from its notification
+     *   by the app), oldest first; the new line is appended to them.
      */
-    fun map(outcome: Outcome, previousLines: (roomId: String) -> List<MessageLine> = { emptyList() }): NotificationAction =
-        when (outcome) {
-            is Outcome.Show -> NotificationAction.Post(show(outcome.notification, previousLines(outcome.notification.roomId)))
-            is Outcome.Fallback -> NotificationAction.Post(
-                fallback(outcome.notification, outcome.notification.roomId?.let(previousLines).orEmpty()),
-            )
-            is Outcome.BadgeUpdate -> NotificationAction.Cancel(outcome.readRooms.map(::tagFor), outcome.unread.toLong())
-            is Outcome.Dismiss -> NotificationAction.Cancel(outcome.roomIds.map(::tagFor), null)
-            is Outcome.Suppressed -> NotificationAction.Ignore("suppressed: ${outcome.reason}")
-            Outcome.Duplicate -> NotificationAction.Ignore("duplicate")
-        }
+    fun map(
+        account: String,
+        outcome: Outcome,
+        previousLines: (roomId: String) -> List<MessageLine> = { emptyList() },
+    ): NotificationAction = when (outcome) {
+        is Outcome.Show -> NotificationAction.Post(
+            show(account, outcome.notification, previousLines(outcome.notification.roomId)),
+        )
+        is Outcome.Fallback -> NotificationAction.Post(
+            fallback(account, outcome.notification, outcome.notification.roomId?.let(previousLines).orEmpty()),
+        )
+        is Outcome.BadgeUpdate -> NotificationAction.Cancel(
+            account, outcome.readRooms.map { conversationTagFor(account, it) }, outcome.unread.toLong(),
+        )
+        is Outcome.Dismiss -> NotificationAction.Cancel(account, outcome.roomIds.map { conversationTagFor(account, it) }, null)
+        is Outcome.Suppressed -> NotificationAction.Ignore("suppressed: ${outcome.reason}")
+        Outcome.Duplicate -> NotificationAction.Ignore("duplicate")
+    }
 
     /** The channel a notification goes to: highlights first, then by sound. */
     fun channelFor(n: PushNotification): Channel = when {
@@ -122,29 +156,35 @@ class NotificationMapper(private val appName: String = "Matrix") {
         else -> Channel.SILENT
     }
 
-    fun show(n: PushNotification, previousLines: List<MessageLine> = emptyList()): NotificationContent {
-        val line = MessageLine(n.senderId, n.senderName, n.body, n.timestampMs.toLong())
+    fun show(account: String, n: PushNotification, previousLines: List<MessageLine> = emptyList()): NotificationContent {
+        val line = MessageLine(n.senderId, n.senderName, n.body, n.timestampMs.toLong(), n.senderAvatarUrl)
+        val isInvite = n.kind is NotificationKind.Invite
         return NotificationContent(
-            tag = tagFor(n.roomId),
-            id = idFor(n.eventId),
-            groupKey = groupKeyFor(n.roomId),
+            accountId = account,
+            roomId = n.roomId,
+            tag = conversationTagFor(account, n.roomId),
+            id = NotificationContent.CONVERSATION_ID,
+            groupKey = groupKeyFor(account),
+            shortcutId = shortcutIdFor(account, n.roomId),
             channel = channelFor(n),
             category = when (n.kind) {
                 is NotificationKind.Call -> Category.CALL
                 is NotificationKind.Invite -> Category.INVITE
                 is NotificationKind.Message, NotificationKind.Encrypted -> Category.MESSAGE
-                is NotificationKind.Other -> Category.OTHER
+                else -> Category.OTHER
             },
             title = if (n.isDm) n.senderName else n.roomName,
             conversationTitle = if (n.isDm) null else n.roomName,
             isGroupConversation = !n.isDm,
             message = line,
             lines = appendLine(previousLines, line),
-            roomId = n.roomId,
             eventId = n.eventId,
             threadId = n.threadId,
             unread = n.unread?.toLong(),
             isFallback = false,
+            // An invite is answered; a message is read. (An invite's room cannot be read before joining.)
+            actions = if (isInvite) listOf(ActionKind.ACCEPT, ActionKind.DECLINE) else listOf(ActionKind.MARK_READ),
+            iconAvatarUrl = if (n.isDm) n.senderAvatarUrl else null,
         )
     }
 
@@ -152,14 +192,18 @@ class NotificationMapper(private val appName: String = "Matrix") {
      * The generic notification: never silent (the server thought it worth a push, and the rules
      * could not be checked), titled with what the payload named, else the app's name.
      */
-    fun fallback(f: FallbackNotification, previousLines: List<MessageLine> = emptyList()): NotificationContent {
+    fun fallback(account: String, f: FallbackNotification, previousLines: List<MessageLine> = emptyList()): NotificationContent {
         val title = f.title?.takeIf { it.isNotBlank() } ?: appName
         val line = MessageLine("", title, f.body, System.currentTimeMillis())
         val roomId = f.roomId
         return NotificationContent(
-            tag = roomId?.let(::tagFor) ?: NotificationContent.NO_ROOM_TAG,
-            id = f.eventId?.let(::idFor) ?: idFor("fallback:${f.unread}:${f.body}"),
-            groupKey = roomId?.let(::groupKeyFor) ?: NotificationContent.NO_ROOM_TAG,
+            accountId = account,
+            roomId = roomId,
+            tag = roomId?.let { conversationTagFor(account, it) } ?: "$account/$NO_ROOM",
+            // Without a room there is no conversation to replace: one notification per event.
+            id = if (roomId != null) NotificationContent.CONVERSATION_ID else idFor(f.eventId ?: "fallback:${f.body}"),
+            groupKey = groupKeyFor(account),
+            shortcutId = roomId?.let { shortcutIdFor(account, it) },
             channel = Channel.NOISY,
             category = Category.MESSAGE,
             title = title,
@@ -167,29 +211,39 @@ class NotificationMapper(private val appName: String = "Matrix") {
             isGroupConversation = false,
             message = line,
             lines = appendLine(previousLines, line),
-            roomId = roomId,
             eventId = f.eventId,
             threadId = null,
             unread = f.unread?.toLong(),
             isFallback = true,
+            actions = if (roomId != null && f.eventId != null) listOf(ActionKind.MARK_READ) else emptyList(),
+            iconAvatarUrl = null,
         )
     }
 
     companion object {
-        /** One tag per room. */
-        fun tagFor(roomId: String): String = roomId
+        private const val NO_ROOM = "no-room"
 
-        /** One group per room. */
-        fun groupKeyFor(roomId: String): String = "room:$roomId"
+        /** One conversation notification per account and room. */
+        fun conversationTagFor(account: String, roomId: String): String = "$account/$roomId"
 
-        /** One id per event; never [NotificationContent.SUMMARY_ID]. */
-        fun idFor(eventId: String): Int {
-            val id = eventId.hashCode() and Int.MAX_VALUE
-            return if (id == NotificationContent.SUMMARY_ID) 1 else id
-        }
+        /** The tag of an account's group summary (a room id never is "summary"). */
+        fun summaryTagFor(account: String): String = "$account/summary"
+
+        /** One notification group per account. */
+        fun groupKeyFor(account: String): String = "account:$account"
+
+        /** The conversation's shortcut and locus id. */
+        fun shortcutIdFor(account: String, roomId: String): String = "$account/$roomId"
+
+        /** A notification id for an event, never [NotificationContent.SUMMARY_ID] or [NotificationContent.CONVERSATION_ID]. */
+        fun idFor(eventId: String): Int = (eventId.hashCode() and Int.MAX_VALUE).coerceAtLeast(2)
 
         /** Appends [line] unless it is already there (a replaced notification), keeping the last [NotificationContent.MAX_LINES]. */
         fun appendLine(previous: List<MessageLine>, line: MessageLine): List<MessageLine> =
-            (previous.filterNot { it == line } + line).takeLast(NotificationContent.MAX_LINES)
+            (previous.filterNot { it.sameAs(line) } + line).takeLast(NotificationContent.MAX_LINES)
+
+        /** Lines read back from a notification lose their avatar URL: compare what is kept. */
+        private fun MessageLine.sameAs(other: MessageLine) =
+            senderKey == other.senderKey && text == other.text && timestampMs == other.timestampMs
     }
 }

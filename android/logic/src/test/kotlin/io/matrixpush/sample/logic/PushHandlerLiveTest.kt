@@ -12,6 +12,10 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
 import java.nio.file.Path
+import kotlinx.serialization.json.buildJsonObject
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
+import kotlinx.serialization.json.put
 
 /**
  * The push path of the app, end to end short of Android: real messages on the harness Synapse,
@@ -60,19 +64,20 @@ class PushHandlerLiveTest {
         assertFalse(one.isGroupConversation)
         assertFalse(one.isFallback)
         assertEquals(Category.MESSAGE, one.category)
-        assertEquals(roomId, one.tag)
-        assertEquals(NotificationMapper.groupKeyFor(roomId), one.groupKey)
-        assertEquals(NotificationMapper.idFor(first), one.id)
+        assertEquals(NotificationMapper.conversationTagFor(bobRaw.userId, roomId), one.tag)
+        assertEquals(NotificationMapper.groupKeyFor(bobRaw.userId), one.groupKey)
+        assertEquals(NotificationContent.CONVERSATION_ID, one.id)
+        assertEquals(NotificationMapper.shortcutIdFor(bobRaw.userId, roomId), one.shortcutId)
+        assertEquals(listOf(ActionKind.MARK_READ), one.actions)
         assertEquals(MessageLine(alice.userId, "Alice Android", "Are you there?", one.message.timestampMs), one.message)
         assertTrue(one.message.timestampMs > 0)
 
-        // The app hands back the lines of the room's summary notification.
-        val two = post(phone.handleFcm(fcmData(second, roomId, unread = 2)) { room ->
-            if (room == roomId) one.lines else emptyList()
+        // The app hands back the lines of the conversation's notification.
+        val two = post(phone.handleFcm(fcmData(second, roomId, unread = 2)) { account, room ->
+            if (account == bobRaw.userId && room == roomId) one.lines else emptyList()
         })
         assertEquals(one.groupKey, two.groupKey)
-        assertEquals(one.tag, two.tag)
-        assertEquals(NotificationMapper.idFor(second), two.id)
+        assertEquals(one.tag to one.id, two.tag to two.id, "one notification per conversation, replaced")
         assertEquals(listOf("Are you there?", "Lunch at noon"), two.lines.map { it.text })
         assertEquals(listOf("Alice Android", "Alice Android"), two.lines.map { it.senderName })
         assertEquals(2L, two.unread)
@@ -123,7 +128,7 @@ class PushHandlerLiveTest {
 
         // Synapse's badge push through Sygnal to FCM: no event id, an empty sender.
         val action = phone.handleFcm(mapOf("sender" to "", "prio" to "high", "unread" to "1"))
-        assertEquals(NotificationAction.Cancel(listOf(NotificationMapper.tagFor(roomId)), 1L), action)
+        assertEquals(NotificationAction.Cancel(bobRaw.userId, listOf(NotificationMapper.conversationTagFor(bobRaw.userId, roomId)), 1L), action)
     }
 
     @Test
@@ -138,7 +143,7 @@ class PushHandlerLiveTest {
         val (_, phone) = phoneOf(bobRaw)
 
         val action = phone.handleFcm(fcmData(eventId, roomId))
-        assertEquals(NotificationAction.Cancel(listOf(roomId), null), action)
+        assertEquals(NotificationAction.Cancel(bobRaw.userId, listOf(NotificationMapper.conversationTagFor(bobRaw.userId, roomId)), null), action)
     }
 
     @Test
@@ -152,8 +157,7 @@ class PushHandlerLiveTest {
         assertEquals("Sample", bare.title, "no name in an event_id_only push: the app's name")
         assertEquals("New message", bare.message.text)
         assertEquals(Channel.NOISY, bare.channel)
-        assertEquals(roomId, bare.tag)
-        assertEquals(NotificationMapper.idFor("\$missing1"), bare.id)
+        assertEquals(NotificationMapper.conversationTagFor(bobRaw.userId, roomId), bare.tag)
         assertEquals(5L, bare.unread)
 
         // A full-format push (Sygnal FCM v1 flattens content to content_<key>) names room and body.
@@ -180,9 +184,63 @@ class PushHandlerLiveTest {
         val phone = PushHandler({ listOf(PushAccount(client, AccountRoute(bobRaw.userId, secret = "bob-secret"))) })
 
         val other = phone.handleFcm(mapOf("event_id" to "\$x", "room_id" to "!r:x", "unread" to "1", "cs" to "someone-else"))
-        assertEquals(NotificationAction.Ignore("the push is for no signed-in account"), other)
+        assertEquals(NotificationAction.Ignore(PushHandler.NO_ACCOUNT), other)
 
         val unusable = phone.handleFcm(mapOf("hello" to "world"))
         assertTrue((unusable as NotificationAction.Ignore).reason.startsWith("unusable push"), "$unusable")
+    }
+
+    @Test
+    fun `a DM's notification carries the sender's avatar, fetched within the push's deadline`() = runBlocking<Unit> {
+        val alice = Synapse.register("alice", displayName = "Alice")
+        val mxc = setAvatar(alice)
+        val bobRaw = Synapse.register("bob")
+        val roomId = Synapse.createDm(alice, bobRaw)
+        Synapse.join(bobRaw, roomId)
+        val eventId = Synapse.sendText(alice, roomId, "look at my face")
+        val (_, phone) = phoneOf(bobRaw)
+
+        val action = assertInstanceOf(NotificationAction.Post::class.java, phone.handleFcm(fcmData(eventId, roomId)))
+        assertEquals(mxc, action.content.iconAvatarUrl, "a DM's icon is the other person's avatar")
+        assertEquals(mxc, action.content.message.senderAvatarUrl)
+        val thumbnail = assertPresent(action.avatars[mxc], "the avatar, fetched in time: ${action.avatars.keys}")
+        assertTrue(thumbnail.bytes.isNotEmpty())
+        assertTrue(thumbnail.contentType.startsWith("image/"), thumbnail.contentType)
+
+        // No time left after resolving the push (a clock that jumps to the deadline): no avatar
+        // is fetched, and the notification is shown all the same.
+        val bobAgain = signedInClient(dir.resolve("late"), bobRaw).also { clients += it }
+        var calls = 0
+        val late = PushHandler(
+            accounts = { listOf(PushAccount(bobAgain, AccountRoute(bobRaw.userId, secret = null))) },
+            clock = { if (calls++ == 0) 0L else PushHandler.DEFAULT_DEADLINE_MS.toLong() },
+        )
+        val second = Synapse.sendText(alice, roomId, "again")
+        val shown = assertInstanceOf(NotificationAction.Post::class.java, late.handleFcm(fcmData(second, roomId)))
+        assertFalse(shown.content.isFallback)
+        assertEquals(emptyMap<String, Any>(), shown.avatars, "nothing fetched past the deadline")
+    }
+
+    /** Uploads a small PNG and makes it [user]'s avatar; returns its mxc URL. */
+    private fun setAvatar(user: TestUser): String {
+        val image = java.awt.image.BufferedImage(64, 64, java.awt.image.BufferedImage.TYPE_INT_RGB)
+        for (x in 0 until 64) for (y in 0 until 64) image.setRGB(x, y, if ((x / 8 + y / 8) % 2 == 0) 0xCC3366 else 0x3366CC)
+        val png = java.io.ByteArrayOutputStream().also { javax.imageio.ImageIO.write(image, "png", it) }.toByteArray()
+        val response = java.net.http.HttpClient.newHttpClient().send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create("${Env.synapseUrl}/_matrix/media/v3/upload?filename=face.png"))
+                .header("Authorization", "Bearer ${user.accessToken}")
+                .header("Content-Type", "image/png")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(png))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString(),
+        )
+        assertEquals(200, response.statusCode(), response.body())
+        val mxc = kotlinx.serialization.json.Json.parseToJsonElement(response.body())
+            .jsonObject["content_uri"]!!.jsonPrimitive.content
+        Synapse.request(
+            "PUT", "/_matrix/client/v3/profile/${java.net.URLEncoder.encode(user.userId, Charsets.UTF_8)}/avatar_url",
+            buildJsonObject { put("avatar_url", mxc) }, token = user.accessToken,
+        )
+        return mxc
     }
 }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.io.TempDir
 import java.nio.file.Path
 
+/** PushSetup against the harness Synapse: the server's pushers after each step. */
 class PushSetupLiveTest {
     @TempDir
     lateinit var dir: Path
@@ -26,40 +27,54 @@ class PushSetupLiveTest {
     @AfterEach
     fun closeClients() = clients.forEach { it.close() }
 
-    // Synapse accepts the pusher; delivery to this closed port just fails in the background.
-    private val config = PushConfig(
-        gatewayUrl = "http://127.0.0.1:9/_matrix/push/v1/notify",
-        deviceDisplayName = "Pixel (logic tests)",
-    )
+    // Synapse accepts these pushers; delivery to this closed loopback port just fails in the background.
+    private val gateway = "http://127.0.0.1:9/_matrix/push/v1/notify"
+    private val config = PushConfig(fcmGatewayUrl = gateway, deviceDisplayName = "Pixel (logic tests)")
+
+    private fun token(value: String) = PushAddress(PushKind.FCM_TOKEN, value, gateway)
+    private fun fid(value: String) = PushAddress(PushKind.FCM_INSTALLATION, value, gateway)
+    private fun endpoint(value: String) = PushAddress(PushKind.UNIFIED_PUSH, value, gateway)
+
+    private suspend fun Client.pusherKeys() = pushers().map { RegisteredPusher(it.appId, it.pushkey) }
 
     @Test
-    fun `ensure on start and rotate on a new token leave exactly one pusher, with the account routing secret`() = runBlocking<Unit> {
-        val user = Synapse.register("pushsetup")
+    fun `token, then FID, then UnifiedPush leave exactly one pusher each time, with the kind's app id`() = runBlocking<Unit> {
+        val user = Synapse.register("kinds")
         val client = signedInClient(dir, user).also { clients += it }
         val store = MemoryKeyValueStore()
         val setup = PushSetup(client, store, config)
+        val tokenPusher = RegisteredPusher("io.matrixpush.sample.android", "token-1")
+        val fidPusher = RegisteredPusher("io.matrixpush.sample.android.fid", "fid-1")
+        val upPusher = RegisteredPusher("io.matrixpush.sample.android.up", "https://ntfy.example.org/upAbC123?up=1")
 
-        assertEquals(PushRegistration.Ensured("token-1", EnsureOutcome.CREATED), setup.onAppStart("token-1"))
-        assertEquals(PushRegistration.Ensured("token-1", EnsureOutcome.UNCHANGED), setup.onAppStart("token-1"))
+        assertEquals(PushRegistration.Ensured(tokenPusher, EnsureOutcome.CREATED), setup.onNewAddress(token("token-1")))
+        assertEquals(PushRegistration.Ensured(tokenPusher, EnsureOutcome.UNCHANGED), setup.sync())
+        assertEquals(listOf(tokenPusher), client.pusherKeys())
 
-        assertEquals(PushRegistration.Rotated("token-1", "token-2"), setup.onNewToken("token-2"))
-        val pushers = client.pushers()
-        assertEquals(listOf("token-2"), pushers.map { it.pushkey }, "only the new token's pusher: $pushers")
-        val pusher = pushers.single()
-        assertEquals(PushConfig.APP_ID, pusher.appId)
-        assertEquals("io.matrixpush.sample.android", pusher.appId)
+        // The build switched to FID registration: the token's pusher goes, under its own app id.
+        assertEquals(PushRegistration.Moved(tokenPusher, fidPusher), setup.onNewAddress(fid("fid-1")))
+        assertEquals(listOf(fidPusher), client.pusherKeys())
+
+        // The phone lost Google services: UnifiedPush, its endpoint URL as the pushkey.
+        assertEquals(PushRegistration.Moved(fidPusher, upPusher), setup.onNewAddress(endpoint(upPusher.pushkey)))
+        assertEquals(listOf(upPusher), client.pusherKeys())
+        val pusher = client.pushers().single()
         assertEquals("event_id_only", pusher.format)
-        assertEquals(config.gatewayUrl, pusher.gatewayUrl)
+        assertEquals(gateway, pusher.gatewayUrl)
         assertEquals("Pixel (logic tests)", pusher.deviceDisplayName)
         val secret = assertPresent(setup.routingSecret(), "a routing secret once signed in")
-        val defaultPayload = Json.parseToJsonElement(pusher.defaultPayloadJson!!).jsonObject
-        assertEquals(secret, defaultPayload["cs"]!!.jsonPrimitive.content)
+        assertEquals(secret, Json.parseToJsonElement(pusher.defaultPayloadJson!!).jsonObject["cs"]!!.jsonPrimitive.content)
 
-        // The next start (a new process): the token comes from the store; nothing to change.
+        // Back to a token; and a new token within the kind (rotatePusher).
+        assertEquals(PushRegistration.Moved(upPusher, tokenPusher), setup.onNewAddress(token("token-1")))
+        val token2 = tokenPusher.copy(pushkey = "token-2")
+        assertEquals(PushRegistration.Moved(tokenPusher, token2), setup.onNewAddress(token("token-2")))
+        assertEquals(listOf(token2), client.pusherKeys())
+
+        // The next start (a new process): everything from the store; nothing to change.
         val restarted = PushSetup(client, store, config)
-        assertEquals(PushRegistration.Ensured("token-2", EnsureOutcome.UNCHANGED), restarted.onAppStart(null))
+        assertEquals(PushRegistration.Ensured(token2, EnsureOutcome.UNCHANGED), restarted.sync())
         assertEquals(secret, restarted.routingSecret(), "the secret is kept per account")
-        assertEquals(1, client.pushers().size)
 
         // The secret the gateway copies into every push routes it back to this account.
         val push = decodeFcm(mapOf("event_id" to "\$e", "room_id" to "!r:x", "unread" to "1", "cs" to secret))
@@ -68,34 +83,57 @@ class PushSetupLiveTest {
 
         setup.onSignOut()
         assertEquals(emptyList<Any>(), client.pushers(), "sign-out removes the pusher")
-        assertNull(store.get(PushSetup.registeredKey(user.userId)))
+        assertNull(setup.registered())
     }
 
     @Test
-    fun `a rotation that failed is redone on the next start`() = runBlocking<Unit> {
-        val user = Synapse.register("missedrotation")
+    fun `a move that never reached the server is redone by the next sync`() = runBlocking<Unit> {
+        val user = Synapse.register("missedmove")
         val client = signedInClient(dir, user).also { clients += it }
         val store = MemoryKeyValueStore()
-        PushSetup(client, store, config).onAppStart("old-token")
+        PushSetup(client, store, config).onNewAddress(token("old-token"))
 
-        // onNewToken never reached the server (say, no network); FCM now reports the new token.
-        val outcome = PushSetup(client, store, config).onAppStart("new-token")
-        assertEquals(PushRegistration.Rotated("old-token", "new-token"), outcome)
-        assertEquals(listOf("new-token"), client.pushers().map { it.pushkey })
+        // onRegistered saved the FID, then the process died before the homeserver heard of it.
+        PushSetup.saveAddress(store, fid("new-fid"))
+        val outcome = PushSetup(client, store, config).sync()
+        assertEquals(
+            PushRegistration.Moved(RegisteredPusher(PushConfig.BASE_APP_ID, "old-token"), RegisteredPusher("${PushConfig.BASE_APP_ID}.fid", "new-fid")),
+            outcome,
+        )
+        assertEquals(listOf(RegisteredPusher("${PushConfig.BASE_APP_ID}.fid", "new-fid")), client.pusherKeys())
     }
 
     @Test
-    fun `a token that arrives before sign-in is registered by the first start after it`() = runBlocking<Unit> {
+    fun `an address removed by its provider takes its pusher along, and no other`() = runBlocking<Unit> {
+        val user = Synapse.register("unregistered")
+        val client = signedInClient(dir, user).also { clients += it }
+        val store = MemoryKeyValueStore()
+        val setup = PushSetup(client, store, config)
+        setup.onNewAddress(endpoint("https://up.example.org/abc"))
+
+        setup.onAddressRemoved(PushKind.UNIFIED_PUSH, "https://up.example.org/other")
+        assertEquals(1, client.pushers().size, "another endpoint's removal leaves this pusher")
+        setup.onAddressRemoved(PushKind.UNIFIED_PUSH, "https://up.example.org/abc")
+        assertEquals(emptyList<Any>(), client.pushers())
+        assertNull(setup.address())
+        assertEquals(PushRegistration.NoAddress, setup.sync())
+    }
+
+    @Test
+    fun `an address that arrives before sign-in is registered by the first sync after it`() = runBlocking<Unit> {
         val user = Synapse.register("early")
         val store = MemoryKeyValueStore()
         val client = harnessClient(dir, MemorySessionStore()).also { clients += it }
         val setup = PushSetup(client, store, config)
-        assertEquals(PushRegistration.NoToken, setup.onAppStart(null))
-        assertEquals(PushRegistration.NotSignedIn, setup.onNewToken("early-token"))
+        assertEquals(PushRegistration.NoAddress, setup.sync())
+        assertEquals(PushRegistration.NotSignedIn, setup.onNewAddress(token("early-token")))
         assertNull(setup.routingSecret())
 
         client.loginPassword(io.matrixpush.core.LoginIdentifier.User(user.localpart), user.password)
-        assertEquals(PushRegistration.Ensured("early-token", EnsureOutcome.CREATED), setup.onAppStart(null))
+        assertEquals(
+            PushRegistration.Ensured(RegisteredPusher(PushConfig.BASE_APP_ID, "early-token"), EnsureOutcome.CREATED),
+            setup.sync(),
+        )
         assertEquals(listOf("early-token"), client.pushers().map { it.pushkey })
     }
 

@@ -1,0 +1,8 @@
+// STAND-IN, for scripts/android-app-check only: never packaged, never run (bodies throw).
+// Mirrors androidx.core.content.LocusIdCompat of androidx.core:core 1.17.0 (android/gradle/libs.versions.toml),
+// declaring only the members the app uses, with the real API's names, types and nullability.
+package androidx.core.content
+
+class LocusIdCompat(id: String) {
+    val id: String get() = throw UnsupportedOperationException()
+}

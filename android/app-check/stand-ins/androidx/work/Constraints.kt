@@ -1,0 +1,11 @@
+// STAND-IN, for scripts/android-app-check only: never packaged, never run (bodies throw).
+// Mirrors androidx.work.Constraints of androidx.work:work-runtime 2.11.0 (through work-runtime-ktx) (android/gradle/libs.versions.toml),
+// declaring only the members the app uses, with the real API's names, types and nullability.
+package androidx.work
+
+class Constraints private constructor() {
+    class Builder {
+        fun setRequiredNetworkType(networkType: NetworkType): Builder = throw UnsupportedOperationException()
+        fun build(): Constraints = throw UnsupportedOperationException()
+    }
+}

@@ -1,0 +1,6 @@
+// STAND-IN, for scripts/android-app-check only: never packaged, never run (bodies throw).
+// Mirrors androidx.work.ExistingWorkPolicy of androidx.work:work-runtime 2.11.0 (through work-runtime-ktx) (android/gradle/libs.versions.toml),
+// declaring only the members the app uses, with the real API's names, types and nullability.
+package androidx.work
+
+enum class ExistingWorkPolicy { REPLACE, KEEP, APPEND, APPEND_OR_REPLACE }
