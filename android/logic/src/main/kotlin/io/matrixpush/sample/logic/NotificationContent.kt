@@ -83,7 +83,7 @@ data class NotificationContent(
     val isFallback: Boolean,
     /** The buttons the notification offers. */
     val actions: List<ActionKind>,
-    /** The conversation's icon (`mxc://…`): the other person's avatar in a DM; null for rooms. */
+    /** The conversation's icon (`mxc://…`): the other person's avatar in a DM, the room's avatar in a room (null when it has none). */
     val iconAvatarUrl: String?,
 ) {
     /** The avatars this notification can show, conversation icon first. */
@@ -184,7 +184,7 @@ class NotificationMapper(private val appName: String = "Matrix") {
             isFallback = false,
             // An invite is answered; a message is read. (An invite's room cannot be read before joining.)
             actions = if (isInvite) listOf(ActionKind.ACCEPT, ActionKind.DECLINE) else listOf(ActionKind.MARK_READ),
-            iconAvatarUrl = if (n.isDm) n.senderAvatarUrl else null,
+            iconAvatarUrl = if (n.isDm) n.senderAvatarUrl else n.roomAvatarUrl,
         )
     }
 

@@ -30,9 +30,10 @@ class NotificationMapperTest {
         kind: NotificationKind = NotificationKind.Message("m.text"),
         body: String = "hello",
         avatar: String? = "mxc://example.org/alice",
+        roomAvatar: String? = null,
     ) = PushNotification(
         eventId = eventId, roomId = roomId, roomName = "Ops", isDm = isDm,
-        senderId = "@alice:example.org", senderName = "Alice", senderAvatarUrl = avatar, roomAvatarUrl = null, kind = kind,
+        senderId = "@alice:example.org", senderName = "Alice", senderAvatarUrl = avatar, roomAvatarUrl = roomAvatar, kind = kind,
         body = body, threadId = null, isNoisy = isNoisy, sound = if (isNoisy) "default" else null,
         highlight = highlight, timestampMs = 1_700_000_000_000uL, unread = 3uL, ruleId = ".m.rule.message",
     )
@@ -54,8 +55,16 @@ class NotificationMapperTest {
         assertEquals("Ops", room.title)
         assertEquals("Ops", room.conversationTitle)
         assertTrue(room.isGroupConversation)
-        assertNull(room.iconAvatarUrl, "a room has no person's face")
+        assertNull(room.iconAvatarUrl, "a room without an avatar has no person's face either")
         assertEquals(listOf("mxc://example.org/alice"), room.avatarUrls, "the sender's, for the line")
+        val pictured = mapper.show(me, notification(roomAvatar = "mxc://example.org/ops"))
+        assertEquals("mxc://example.org/ops", pictured.iconAvatarUrl, "a room's icon is its avatar")
+        assertEquals(listOf("mxc://example.org/ops", "mxc://example.org/alice"), pictured.avatarUrls, "icon first")
+        assertEquals(
+            "mxc://example.org/alice",
+            mapper.show(me, notification(isDm = true, roomAvatar = "mxc://example.org/dm")).iconAvatarUrl,
+            "a DM's icon is the other person",
+        )
         val dm = mapper.show(me, notification(isDm = true))
         assertEquals("Alice", dm.title)
         assertNull(dm.conversationTitle)
