@@ -277,22 +277,22 @@ pub async fn gateway(context: &Context, args: GatewayArgs) -> Result<(), Failure
                     delivery.payload
                 );
                 if let Some(path) = &saved {
-                    text += &format!("\n  saved to {path}");
+                    text.push_str(&format!("\n  saved to {path}"));
                 }
                 match &exec {
                     Some(Ok(Some(0))) | None => {}
                     Some(Ok(code)) => {
-                        text += &format!("\n  --exec command exited with {code:?}");
+                        text.push_str(&format!("\n  --exec command exited with {code:?}"));
                     }
-                    Some(Err(error)) => text += &format!("\n  --exec: {error}"),
+                    Some(Err(error)) => text.push_str(&format!("\n  --exec: {error}")),
                 }
                 match &handled {
                     Some(Ok(outcome)) => {
                         for line in describe_outcome(outcome).lines() {
-                            text += &format!("\n  {line}");
+                            text.push_str(&format!("\n  {line}"));
                         }
                     }
-                    Some(Err(error)) => text += &format!("\n  the SDK cannot decode it: {error}"),
+                    Some(Err(error)) => text.push_str(&format!("\n  the SDK cannot decode it: {error}")),
                     None => {}
                 }
                 text

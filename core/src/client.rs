@@ -60,6 +60,9 @@ pub struct ClientBuilder {
     decryptor: Option<Arc<dyn EventDecryptor>>,
     /// The app's own session: user id, device id, and its tokens.
     app_session: Option<(String, String, Arc<dyn TokenProvider>)>,
+    /// Built-in end-to-end encryption (feature `e2ee`).
+    #[cfg(feature = "e2ee")]
+    encryption: bool,
 }
 
 /// Why a client could not be built.
@@ -122,6 +125,8 @@ impl ClientBuilder {
             device_display_name: None,
             decryptor: None,
             app_session: None,
+            #[cfg(feature = "e2ee")]
+            encryption: false,
         }
     }
 
@@ -171,6 +176,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Built-in end-to-end encryption: the SDK's device becomes a full E2EE device (its keys
+    /// uploaded at sign-in, room keys taken from every sync), and encrypted pushes show their
+    /// cleartext. Its crypto store lives in the store folder, shared with the extension.
+    #[cfg(feature = "e2ee")]
+    pub fn encryption(mut self, on: bool) -> Self {
+        self.encryption = on;
+        self
+    }
+
     /// Builds the client (signed out: restore or sign in next). Fails with
     /// [`BuildError::NoHomeserver`] for a builder from [`ClientBuilder::for_saved_session`].
     pub fn build(self) -> Result<Client, BuildError> {
@@ -193,10 +207,20 @@ impl ClientBuilder {
             Some((user_id, device_id, tokens)) => session.with_app_session(&user_id, &device_id, tokens)?,
             None => session,
         };
+        #[cfg(feature = "e2ee")]
+        let (session, encryption) = match self.encryption {
+            true => {
+                let encryption = Arc::new(crate::crypto::Encryption::new(state.clone()));
+                (session.with_sync_observer(encryption.clone()), Some(encryption))
+            }
+            false => (session, None),
+        };
         Ok(Client {
             session,
             state,
             decryptor: self.decryptor,
+            #[cfg(feature = "e2ee")]
+            encryption,
         })
     }
 
@@ -234,6 +258,8 @@ pub struct Client {
     session: SessionClient,
     state: StateStore,
     decryptor: Option<Arc<dyn EventDecryptor>>,
+    #[cfg(feature = "e2ee")]
+    encryption: Option<Arc<crate::crypto::Encryption>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -284,11 +310,32 @@ impl Client {
         identifier: &LoginIdentifier,
         password: &Secret,
     ) -> Result<Session, SessionError> {
-        self.session.login_password(identifier, password).await
+        let session = self.session.login_password(identifier, password).await?;
+        self.publish_device().await;
+        Ok(session)
     }
 
     pub async fn login_token(&self, token: &Secret) -> Result<Session, SessionError> {
-        self.session.login_token(token).await
+        let session = self.session.login_token(token).await?;
+        self.publish_device().await;
+        Ok(session)
+    }
+
+    /// With built-in encryption, uploads the new device's keys. Should that fail, the next push
+    /// or sync does it (the machine keeps asking until the server has them).
+    async fn publish_device(&self) {
+        #[cfg(feature = "e2ee")]
+        if let Some(encryption) = &self.encryption
+            && let Err(error) = encryption.publish_device(&self.session).await
+        {
+            tracing::warn!(%error, "the device's encryption keys are not uploaded yet");
+        }
+    }
+
+    /// The built-in encryption, when it is on (feature `e2ee`).
+    #[cfg(feature = "e2ee")]
+    pub fn encryption(&self) -> Option<&crate::crypto::Encryption> {
+        self.encryption.as_deref()
     }
 
     pub async fn whoami(&self) -> Result<(String, Option<String>), SessionError> {
@@ -480,9 +527,10 @@ impl Client {
 
     /// Resolves a push into what to show, within `deadline` (see [`crate::notify`]).
     pub async fn handle_push(&self, payload: &PushPayload, deadline: Duration) -> Outcome {
-        Notifier::new(&self.session, &self.state, self.decryptor.clone())
-            .handle(payload, deadline)
-            .await
+        let notifier = Notifier::new(&self.session, &self.state, self.decryptor.clone());
+        #[cfg(feature = "e2ee")]
+        let notifier = notifier.with_encryption(self.encryption.as_deref());
+        notifier.handle(payload, deadline).await
     }
 
     /// Marks `room_id` read up to `event_id`: the read receipt (`m.read.private` with

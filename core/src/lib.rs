@@ -26,6 +26,8 @@ uniffi::setup_scaffolding!("matrix_push_core");
 
 pub mod actions;
 pub mod client;
+#[cfg(feature = "e2ee")]
+pub mod crypto;
 pub mod http;
 pub mod ids;
 pub mod media;

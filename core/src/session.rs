@@ -55,6 +55,14 @@ pub trait TokenProvider: Send + Sync {
     async fn refreshed_token(&self, failed: &Secret) -> Option<Secret>;
 }
 
+/// Shown every `/sync` answer that comes from a position before that answer's own position is
+/// used: the next sync from it acknowledges the answer's to-device messages, and the server
+/// deletes them (built-in encryption takes its room keys from them).
+#[async_trait::async_trait]
+pub trait SyncObserver: Send + Sync {
+    async fn observe(&self, session: &SessionClient, sync: &Value) -> Result<(), SessionError>;
+}
+
 /// Keeps the session in memory only (tests, short-lived tools).
 #[derive(Debug, Default)]
 pub struct MemorySessionStore {
@@ -172,6 +180,9 @@ pub enum SessionError {
     LoggedOut,
     #[error("the server's answer is missing {0}")]
     MalformedResponse(&'static str),
+    /// A [`SyncObserver`] could not take a sync's answer (its position is not used then).
+    #[error("a sync answer could not be taken in: {0}")]
+    Observer(String),
 }
 
 /// How the user names themselves for password login.
@@ -311,6 +322,7 @@ pub struct SessionClient {
     device_display_name: Option<String>,
     /// Set when the app's own SDK owns the session: its tokens, never refreshed here.
     app_tokens: Option<Arc<dyn TokenProvider>>,
+    sync_observer: Option<Arc<dyn SyncObserver>>,
 }
 
 impl std::fmt::Debug for SessionClient {
@@ -340,6 +352,21 @@ impl SessionClient {
             refreshes: Default::default(),
             device_display_name,
             app_tokens: None,
+            sync_observer: None,
+        }
+    }
+
+    /// Shows every `/sync` answer from a position to `observer` (see [`SyncObserver`]).
+    pub fn with_sync_observer(mut self, observer: Arc<dyn SyncObserver>) -> SessionClient {
+        self.sync_observer = Some(observer);
+        self
+    }
+
+    /// Shows a `/sync` answer to the observer, if there is one; call before using its position.
+    pub async fn observe_sync(&self, sync: &Value) -> Result<(), SessionError> {
+        match &self.sync_observer {
+            Some(observer) => observer.observe(self, sync).await,
+            None => Ok(()),
         }
     }
 

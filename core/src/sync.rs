@@ -128,6 +128,8 @@ async fn sync_account(
         .timeout(request_timeout)
         .max_body(crate::http::SYNC_MAX_BODY);
     let body = client.send_request(request).await?;
+    // Before the position is stored: the next sync from it acknowledges its to-device messages.
+    client.observe_sync(&body).await?;
     let next_batch = body
         .get("next_batch")
         .and_then(Value::as_str)

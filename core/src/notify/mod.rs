@@ -170,6 +170,8 @@ pub struct Notifier<'a> {
     session: &'a SessionClient,
     state: &'a StateStore,
     decryptor: Option<Arc<dyn EventDecryptor>>,
+    #[cfg(feature = "e2ee")]
+    encryption: Option<&'a crate::crypto::Encryption>,
 }
 
 /// Why resolving stopped short (the caller turns it into a fallback).
@@ -195,7 +197,16 @@ impl<'a> Notifier<'a> {
             session,
             state,
             decryptor,
+            #[cfg(feature = "e2ee")]
+            encryption: None,
         }
+    }
+
+    /// Decrypts with the built-in encryption (which also took the push's sync in).
+    #[cfg(feature = "e2ee")]
+    pub fn with_encryption(mut self, encryption: Option<&'a crate::crypto::Encryption>) -> Self {
+        self.encryption = encryption;
+        self
     }
 
     /// Resolves a push within `deadline`, all of it. Never fails: what cannot be resolved in
@@ -292,7 +303,11 @@ impl<'a> Notifier<'a> {
         };
         let (sync, create, uploaded_filter, member) =
             tokio::join!(sync_request, create_request, filter_request, member_request);
-        let mut fresh = fresh::apply(&base, &sync?, &room_id, &user_id)?;
+        let sync = sync?;
+        // Before the position is stored: the next sync from it acknowledges its to-device
+        // messages (room keys for built-in encryption).
+        self.session.observe_sync(&sync).await?;
+        let mut fresh = fresh::apply(&base, &sync, &room_id, &user_id)?;
         match (create, &creators) {
             (Some(Ok(create)), _) => fresh.room.apply_create(&create),
             (_, Some((creators, version))) => {
@@ -379,12 +394,20 @@ impl<'a> Notifier<'a> {
     /// The cleartext of an encrypted event when the decryptor gives it before `until`; the event
     /// as it came otherwise (it shows as "Encrypted message").
     async fn decrypted(&self, room_id: &str, event: Value, until: Instant) -> Value {
-        let Some(decryptor) = &self.decryptor else {
-            return event;
-        };
         if event.get("type").and_then(Value::as_str) != Some("m.room.encrypted") {
             return event;
         }
+        #[cfg(feature = "e2ee")]
+        if let Some(encryption) = self.encryption {
+            // The push's sync brought any key that arrived since: no waiting to do.
+            return encryption
+                .decrypt(self.session, room_id, &event)
+                .await
+                .unwrap_or(event);
+        }
+        let Some(decryptor) = &self.decryptor else {
+            return event;
+        };
         let time_left = until
             .saturating_duration_since(Instant::now())
             .saturating_sub(AFTER_DECRYPTION);

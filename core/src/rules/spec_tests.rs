@@ -379,7 +379,7 @@ fn deeply_nested_events_are_rejected_without_overflow() {
     let json = format!(
         "{}{}",
         "{\"a\":".repeat(depth),
-        "1".to_owned() + &"}".repeat(depth)
+        "1".to_owned() + "}".repeat(depth).as_str()
     );
     let error = serde_json::from_str::<Value>(&json).unwrap_err();
     assert!(error.to_string().contains("recursion limit"), "{error}");

@@ -1,0 +1,162 @@
+//! Built-in encryption against a real Synapse, with a real crypto sender: Alice's device is an
+//! `OlmMachine` of the same crates (no canned ciphertext). She shares a Megolm room key with
+//! Bob's SDK device by to-device while his app is not running, then sends an encrypted message;
+//! the push is resolved by a fresh, extension-like client on Bob's store, which takes the key
+//! from the push's own sync and shows the cleartext.
+
+use matrix_push::Client;
+use matrix_push::crypto::{send_outgoing, send_request, send_to_device};
+use matrix_push::notify::{NotificationKind, Outcome};
+use matrix_push::payload::{Provider, decode_string_map};
+use matrix_push::session::{MemorySessionStore, SessionStore};
+use matrix_push_tests::{Homeserver, create_room, join, temp_dir};
+use matrix_sdk_common::ruma::events::room::message::RoomMessageEventContent;
+use matrix_sdk_common::ruma::{OwnedRoomId, OwnedUserId};
+use matrix_sdk_crypto::types::requests::AnyOutgoingRequest;
+use matrix_sdk_crypto::{EncryptionSettings, OlmMachine};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Alice: a signed-in client and her device's crypto.
+struct Sender {
+    client: Client,
+    machine: OlmMachine,
+}
+
+impl Sender {
+    async fn new(hs: &Homeserver, name: &str) -> Sender {
+        let (client, _, _) = hs.signed_in(name).await;
+        let session = client.session().unwrap();
+        let user_id = OwnedUserId::try_from(session.user_id.as_str()).unwrap();
+        let machine = OlmMachine::new(&user_id, session.device_id.as_str().into()).await;
+        send_outgoing(&machine, client.session_client()).await.unwrap();
+        Sender { client, machine }
+    }
+
+    /// Shares the room's Megolm key with every device of `users`, then sends `text` encrypted.
+    async fn send_encrypted(&self, room_id: &str, users: &[&str], text: &str) -> String {
+        let room = OwnedRoomId::try_from(room_id).unwrap();
+        let users: Vec<OwnedUserId> = users.iter().map(|u| OwnedUserId::try_from(*u).unwrap()).collect();
+        let session = self.client.session_client();
+        self.machine
+            .update_tracked_users(users.iter().map(|u| u.as_ref()))
+            .await
+            .unwrap();
+        send_outgoing(&self.machine, session).await.unwrap();
+        if let Some((id, claim)) = self
+            .machine
+            .get_missing_sessions(users.iter().map(|u| u.as_ref()))
+            .await
+            .unwrap()
+        {
+            send_request(&self.machine, session, &id, &AnyOutgoingRequest::KeysClaim(claim))
+                .await
+                .unwrap();
+        }
+        let shares = self
+            .machine
+            .share_room_key(
+                &room,
+                users.iter().map(|u| u.as_ref()),
+                EncryptionSettings::default(),
+            )
+            .await
+            .unwrap();
+        for share in shares {
+            let answer = send_to_device(session, &share).await.unwrap();
+            self.machine
+                .mark_request_as_sent(&share.txn_id, &answer)
+                .await
+                .unwrap();
+        }
+        let encrypted = self
+            .machine
+            .encrypt_room_event(&room, RoomMessageEventContent::text_plain(text))
+            .await
+            .unwrap();
+        let content: Value = serde_json::from_str(encrypted.content.json().get()).unwrap();
+        matrix_push_tests::send_event(&self.client, room_id, "m.room.encrypted", content).await
+    }
+}
+
+/// Bob: his laptop (a plain client), and his phone, whose app signs in (its device publishes
+/// its keys) and stops: its user id, store folder and session store.
+async fn bob(hs: &Homeserver, name: &str) -> (Client, String, PathBuf, Arc<dyn SessionStore>) {
+    let (laptop, user_id, password) = hs.signed_in(name).await;
+    let store_dir = temp_dir("e2ee-phone");
+    let sessions: Arc<dyn SessionStore> = Arc::new(MemorySessionStore::default());
+    let app = Client::builder(hs.url.clone())
+        .store_dir(&store_dir)
+        .session_store(sessions.clone())
+        .encryption(true)
+        .build()
+        .unwrap();
+    app.login_password(
+        &matrix_push::session::LoginIdentifier::User(user_id.clone()),
+        &matrix_push::secret::Secret::new(password),
+    )
+    .await
+    .unwrap();
+    (laptop, user_id, store_dir, sessions)
+}
+
+/// A fresh client on the phone's store: what a notification extension starts with.
+fn extension(hs: &Homeserver, store_dir: &PathBuf, sessions: &Arc<dyn SessionStore>) -> Client {
+    let client = Client::builder(hs.url.clone())
+        .store_dir(store_dir)
+        .session_store(sessions.clone())
+        .encryption(true)
+        .build()
+        .unwrap();
+    client.restore_session().unwrap().unwrap();
+    client
+}
+
+fn push(room_id: &str, event_id: &str) -> matrix_push::payload::PushPayload {
+    let data = HashMap::from([
+        ("event_id".to_owned(), event_id.to_owned()),
+        ("room_id".to_owned(), room_id.to_owned()),
+        ("prio".to_owned(), "high".to_owned()),
+    ]);
+    decode_string_map(Provider::Fcm, &data).unwrap()
+}
+
+#[tokio::test]
+async fn a_key_sent_while_the_app_was_not_running_decrypts_the_push_in_a_fresh_extension() {
+    let hs = Homeserver::main();
+    let alice = Sender::new(&hs, "e2eealice").await;
+    let (bob_laptop, bob_id, store_dir, sessions) = bob(&hs, "e2eebob").await;
+    let alice_id = alice.client.session().unwrap().user_id;
+    let room = create_room(
+        &alice.client,
+        json!({"invite": [bob_id], "is_direct": true, "preset": "private_chat",
+               "initial_state": [{"type": "m.room.encryption", "state_key": "",
+                                  "content": {"algorithm": "m.megolm.v1.aes-sha2"}}]}),
+    )
+    .await;
+    // Bob joins on his laptop (the app on the phone is not running).
+    join(&bob_laptop, &room).await;
+
+    let text = format!("the falcon lands at dawn {}", matrix_push_tests::unique("t"));
+    let event_id = alice.send_encrypted(&room, &[&alice_id, &bob_id], &text).await;
+
+    let phone = extension(&hs, &store_dir, &sessions);
+    match phone
+        .handle_push(&push(&room, &event_id), Duration::from_secs(10))
+        .await
+    {
+        Outcome::Show(n) => {
+            assert_eq!(n.body, text);
+            assert_eq!(
+                n.kind,
+                NotificationKind::Message {
+                    msgtype: "m.text".into()
+                }
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
