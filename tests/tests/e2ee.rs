@@ -82,6 +82,19 @@ impl Sender {
     }
 }
 
+/// An encrypted DM from Alice to Bob (joined on his laptop).
+async fn encrypted_dm(alice: &Sender, bob_laptop: &Client, bob_id: &str) -> String {
+    let room = create_room(
+        &alice.client,
+        json!({"invite": [bob_id], "is_direct": true, "preset": "private_chat",
+               "initial_state": [{"type": "m.room.encryption", "state_key": "",
+                                  "content": {"algorithm": "m.megolm.v1.aes-sha2"}}]}),
+    )
+    .await;
+    join(bob_laptop, &room).await;
+    room
+}
+
 /// Bob: his laptop (a plain client), and his phone, whose app signs in (its device publishes
 /// its keys) and stops: its user id, store folder and session store.
 async fn bob(hs: &Homeserver, name: &str) -> (Client, String, PathBuf, Arc<dyn SessionStore>) {
@@ -130,15 +143,8 @@ async fn a_key_sent_while_the_app_was_not_running_decrypts_the_push_in_a_fresh_e
     let alice = Sender::new(&hs, "e2eealice").await;
     let (bob_laptop, bob_id, store_dir, sessions) = bob(&hs, "e2eebob").await;
     let alice_id = alice.client.session().unwrap().user_id;
-    let room = create_room(
-        &alice.client,
-        json!({"invite": [bob_id], "is_direct": true, "preset": "private_chat",
-               "initial_state": [{"type": "m.room.encryption", "state_key": "",
-                                  "content": {"algorithm": "m.megolm.v1.aes-sha2"}}]}),
-    )
-    .await;
     // Bob joins on his laptop (the app on the phone is not running).
-    join(&bob_laptop, &room).await;
+    let room = encrypted_dm(&alice, &bob_laptop, &bob_id).await;
 
     let text = format!("the falcon lands at dawn {}", matrix_push_tests::unique("t"));
     let event_id = alice.send_encrypted(&room, &[&alice_id, &bob_id], &text).await;
@@ -156,6 +162,83 @@ async fn a_key_sent_while_the_app_was_not_running_decrypts_the_push_in_a_fresh_e
                     msgtype: "m.text".into()
                 }
             );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_key_the_app_already_took_in_decrypts_from_the_shared_store() {
+    let hs = Homeserver::main();
+    let alice = Sender::new(&hs, "e2eewarmalice").await;
+    let (bob_laptop, bob_id, store_dir, sessions) = bob(&hs, "e2eewarmbob").await;
+    let alice_id = alice.client.session().unwrap().user_id;
+    let room = encrypted_dm(&alice, &bob_laptop, &bob_id).await;
+    let text = format!("warm {}", matrix_push_tests::unique("t"));
+    let event_id = alice.send_encrypted(&room, &[&alice_id, &bob_id], &text).await;
+
+    // The app is open: its rules sync takes the to-device key in (and its position acknowledges
+    // it, so the server will not hand it out again).
+    let app = extension(&hs, &store_dir, &sessions);
+    app.sync_push_rules_once(Duration::ZERO).await.unwrap();
+    app.sync_push_rules_once(Duration::ZERO).await.unwrap();
+
+    // The extension finds the key in the store both processes share.
+    let phone = extension(&hs, &store_dir, &sessions);
+    match phone
+        .handle_push(&push(&room, &event_id), Duration::from_secs(10))
+        .await
+    {
+        Outcome::Show(n) => assert_eq!(n.body, text),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_mention_inside_the_ciphertext_is_decided_on_the_cleartext() {
+    let hs = Homeserver::main();
+    let alice = Sender::new(&hs, "e2eementionalice").await;
+    let (bob_laptop, bob_id, store_dir, sessions) = bob(&hs, "e2eementionbob").await;
+    let alice_id = alice.client.session().unwrap().user_id;
+    let room = encrypted_dm(&alice, &bob_laptop, &bob_id).await;
+    // The legacy display-name mention: the server cannot see it, the phone can.
+    let text = format!("{bob_id}, look at this");
+    let event_id = alice.send_encrypted(&room, &[&alice_id, &bob_id], &text).await;
+    let phone = extension(&hs, &store_dir, &sessions);
+    match phone
+        .handle_push(&push(&room, &event_id), Duration::from_secs(10))
+        .await
+    {
+        Outcome::Show(n) => {
+            assert_eq!(n.body, text);
+            assert!(n.highlight, "judged on the cleartext: {n:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_key_never_shared_shows_the_encrypted_notification_never_silence() {
+    let hs = Homeserver::main();
+    let alice = Sender::new(&hs, "e2eewithheldalice").await;
+    let (bob_laptop, bob_id, store_dir, sessions) = bob(&hs, "e2eewithheldbob").await;
+    let alice_id = alice.client.session().unwrap().user_id;
+    let room = encrypted_dm(&alice, &bob_laptop, &bob_id).await;
+    // Shared with Alice's own devices only.
+    let event_id = alice
+        .send_encrypted(&room, &[&alice_id], "not for the phone")
+        .await;
+    let phone = extension(&hs, &store_dir, &sessions);
+    match phone
+        .handle_push(&push(&room, &event_id), Duration::from_secs(10))
+        .await
+    {
+        Outcome::Show(n) => {
+            assert_eq!(
+                (n.kind, n.body.as_str()),
+                (NotificationKind::Encrypted, "Encrypted message")
+            );
+            assert!(n.is_noisy, "an encrypted DM still rings");
         }
         other => panic!("{other:?}"),
     }
