@@ -460,7 +460,8 @@ fn with_options(
     store_dir: String,
     device_display_name: Option<String>,
     event_decryptor: Option<Arc<dyn EventDecryptor>>,
-) -> matrix_push::ClientBuilder {
+    encryption: bool,
+) -> Result<matrix_push::ClientBuilder, MatrixPushError> {
     let mut builder = builder.store_dir(store_dir);
     if let Some(name) = device_display_name {
         builder = builder.device_display_name(name);
@@ -468,7 +469,17 @@ fn with_options(
     if let Some(decryptor) = event_decryptor {
         builder = builder.event_decryptor(Arc::new(ForeignDecryptor(decryptor)));
     }
-    builder
+    #[cfg(feature = "e2ee")]
+    {
+        builder = builder.encryption(encryption);
+    }
+    #[cfg(not(feature = "e2ee"))]
+    if encryption {
+        return Err(invalid(
+            "this build of the library has no built-in encryption (cargo feature e2ee)",
+        ));
+    }
+    Ok(builder)
 }
 
 /// The client for the account saved in `session_store`, signed in again without a request;
@@ -476,15 +487,23 @@ fn with_options(
 /// saved session names, so the app need not keep it. Throws `Storage` when the store cannot be
 /// read or the saved session is damaged (its homeserver is no http(s) URL): sign in again.
 /// (A free function, not a constructor: uniffi constructors cannot return null.)
-#[uniffi::export]
+/// `encryption`: as for `Client(…)`.
+#[uniffi::export(default(encryption = false))]
 pub fn restore_client(
     store_dir: String,
     session_store: Arc<dyn SessionStore>,
     device_display_name: Option<String>,
     event_decryptor: Option<Arc<dyn EventDecryptor>>,
+    encryption: bool,
 ) -> Result<Option<Arc<Client>>, MatrixPushError> {
     let builder = matrix_push::ClientBuilder::for_saved_session(Arc::new(ForeignSessionStore(session_store)));
-    let builder = with_options(builder, store_dir, device_display_name, event_decryptor);
+    let builder = with_options(
+        builder,
+        store_dir,
+        device_display_name,
+        event_decryptor,
+        encryption,
+    )?;
     Ok(builder.restore()?.map(Client::wrap))
 }
 
@@ -492,15 +511,20 @@ pub fn restore_client(
 impl Client {
     /// A client for the homeserver at `homeserver_url`, keeping its state in `store_dir` (shared
     /// with the notification extension) and its session in `session_store` (in memory when null).
+    /// With `encryption`, the built-in end-to-end encryption: this device becomes a full E2EE
+    /// device (its keys uploaded at sign-in, room keys taken from every sync; its crypto store
+    /// in `store_dir`, shared with the extension) and encrypted pushes show their cleartext —
+    /// in a library built with the `e2ee` feature (else `InvalidInput`).
     /// Throws `InvalidInput` for a URL that is not http(s), `Storage` when the store folder
     /// cannot be opened.
-    #[uniffi::constructor]
+    #[uniffi::constructor(default(encryption = false))]
     pub fn new(
         homeserver_url: String,
         store_dir: String,
         session_store: Option<Arc<dyn SessionStore>>,
         device_display_name: Option<String>,
         event_decryptor: Option<Arc<dyn EventDecryptor>>,
+        encryption: bool,
     ) -> Result<Arc<Client>, MatrixPushError> {
         let url =
             url::Url::parse(&homeserver_url).map_err(|e| invalid(format!("{homeserver_url:?}: {e}")))?;
@@ -508,7 +532,13 @@ impl Client {
         if let Some(store) = session_store {
             builder = builder.session_store(Arc::new(ForeignSessionStore(store)));
         }
-        let builder = with_options(builder, store_dir, device_display_name, event_decryptor);
+        let builder = with_options(
+            builder,
+            store_dir,
+            device_display_name,
+            event_decryptor,
+            encryption,
+        )?;
         Ok(Client::wrap(builder.build()?))
     }
 
@@ -534,7 +564,7 @@ impl Client {
             &device_id,
             Arc::new(ForeignTokenProvider(token_provider)),
         );
-        let builder = with_options(builder, store_dir, None, event_decryptor);
+        let builder = with_options(builder, store_dir, None, event_decryptor, false)?;
         Ok(Client::wrap(builder.build()?))
     }
 
