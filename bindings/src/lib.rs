@@ -975,7 +975,7 @@ mod tests {
             .join(format!("matrix-push-ffi-restore-{}", std::process::id()))
             .to_string_lossy()
             .into_owned();
-        let restore = |store: Arc<SavedJson>| restore_client(dir.clone(), store, None, None);
+        let restore = |store: Arc<SavedJson>| restore_client(dir.clone(), store, None, None, false);
         assert!(matches!(restore(Arc::new(SavedJson::default())), Ok(None)));
         let garbage = Arc::new(SavedJson(std::sync::Mutex::new(Some("{not json".into()))));
         assert!(
@@ -1059,12 +1059,30 @@ mod tests {
         };
         assert!(evaluate_push_rules("{}".into(), "{}".into(), bad_context).is_err());
         assert!(matches!(
-            Client::new("not a url".into(), "/tmp".into(), None, None, None),
+            Client::new("not a url".into(), "/tmp".into(), None, None, None, false),
             Err(MatrixPushError::InvalidInput { .. })
         ));
         assert!(matches!(
-            Client::new("mailto:a@b".into(), "/tmp".into(), None, None, None),
+            Client::new("mailto:a@b".into(), "/tmp".into(), None, None, None, false),
             Err(MatrixPushError::InvalidInput { .. })
         ));
+    }
+
+    #[test]
+    fn encryption_is_there_exactly_when_the_library_is_built_with_it() {
+        let dir = std::env::temp_dir().join(format!("matrix-push-ffi-e2ee-{}", std::process::id()));
+        let built = Client::new(
+            "https://matrix.example.org".into(),
+            dir.to_string_lossy().into_owned(),
+            None,
+            None,
+            None,
+            true,
+        );
+        #[cfg(feature = "e2ee")]
+        assert!(built.is_ok());
+        #[cfg(not(feature = "e2ee"))]
+        assert!(matches!(built, Err(MatrixPushError::InvalidInput { .. })));
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
