@@ -112,7 +112,10 @@ async fn sync_account(
     from_scratch: bool,
 ) -> Result<Option<PushRules>, SyncError> {
     let read = store.account().unwrap_or_default();
-    let from_scratch = from_scratch || !client.may_sync_incrementally();
+    // On the app's own session a round from the position is a poll from scratch (see
+    // `SessionClient::may_sync_incrementally`).
+    let polled = !from_scratch && !client.may_sync_incrementally();
+    let from_scratch = from_scratch || polled;
     let since = read.since.as_ref().filter(|_| !from_scratch);
     let mut url = client.url("sync");
     {
@@ -142,8 +145,8 @@ async fn sync_account(
         false => read.clone(),
     };
     let rules = apply_account_data(&mut state, &body)?;
-    // From scratch the whole ruleset comes every time: new only when it differs.
-    let rules = rules.filter(|_| !from_scratch || state.push_rules != read.push_rules);
+    // A poll brings the whole ruleset every time: new only when it differs.
+    let rules = rules.filter(|_| !polled || state.push_rules != read.push_rules);
     state.since = Some(next_batch.to_owned());
     store.replace_account(read.generation, state).await?;
     Ok(rules)
@@ -168,7 +171,7 @@ pub async fn run_push_rules_sync(
             // to-device messages): a sync from scratch every `poll_timeout`.
             (true, false) => {
                 tokio::time::sleep(poll_timeout).await;
-                sync_account(client, store, Duration::ZERO, true).await
+                sync_account(client, store, Duration::ZERO, false).await
             }
             (false, _) => sync_account(client, store, Duration::ZERO, true).await,
         };
