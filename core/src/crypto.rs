@@ -114,14 +114,6 @@ impl Encryption {
             .await
     }
 
-    /// The device's identity key (curve25519, base64), as other devices see it.
-    pub async fn identity_key(&self, session: &SessionClient) -> Result<String, CryptoError> {
-        self.with_machine(session, async |machine| {
-            Ok(machine.identity_keys().curve25519.to_base64())
-        })
-        .await
-    }
-
     /// The cleartext of `event`, an encrypted event of `room_id`, with the keys the device has;
     /// `None` (logged with the reason) when it cannot be decrypted.
     pub async fn decrypt(&self, session: &SessionClient, room_id: &str, event: &Value) -> Option<Value> {
@@ -157,35 +149,33 @@ impl SyncObserver for Encryption {
     }
 }
 
+/// A notification decrypts from any sender's device (MSC4153's checks are the app's to show).
+const NOTIFICATION_DECRYPTION: DecryptionSettings = DecryptionSettings {
+    sender_device_trust_requirement: TrustRequirement::Untrusted,
+};
+
+/// The part of a `/sync` answer at `pointer` as `T`; `None` when the answer has none. Read from
+/// its text: ruma's `Raw` keeps JSON as text and cannot be read from a `Value`.
+fn sync_part<T: serde::de::DeserializeOwned>(sync: &Value, pointer: &str) -> Result<Option<T>, CryptoError> {
+    sync.pointer(pointer)
+        .map(|part| {
+            serde_json::from_str(&part.to_string())
+                .map_err(|e| CryptoError::Response(format!("{pointer}: {e}")))
+        })
+        .transpose()
+}
+
 /// Takes the encryption parts of a `/sync` answer into the machine: to-device messages (room
 /// keys), device-list changes and one-time key counts.
 pub async fn receive_sync(machine: &OlmMachine, sync: &Value) -> Result<(), CryptoError> {
-    let part = |pointer: &str| sync.pointer(pointer).map(Value::to_string);
-    let to_device: Vec<Raw<ruma::events::AnyToDeviceEvent>> = match part("/to_device/events") {
-        Some(text) => {
-            serde_json::from_str(&text).map_err(|e| CryptoError::Response(format!("to_device: {e}")))?
-        }
-        None => Vec::new(),
-    };
-    let device_lists: ruma::api::client::sync::sync_events::DeviceLists = match part("/device_lists") {
-        Some(text) => {
-            serde_json::from_str(&text).map_err(|e| CryptoError::Response(format!("device_lists: {e}")))?
-        }
-        None => Default::default(),
-    };
+    let to_device: Vec<Raw<ruma::events::AnyToDeviceEvent>> =
+        sync_part(sync, "/to_device/events")?.unwrap_or_default();
+    let device_lists: ruma::api::client::sync::sync_events::DeviceLists =
+        sync_part(sync, "/device_lists")?.unwrap_or_default();
     let counts: std::collections::BTreeMap<ruma::OneTimeKeyAlgorithm, ruma::UInt> =
-        match part("/device_one_time_keys_count") {
-            Some(text) => serde_json::from_str(&text)
-                .map_err(|e| CryptoError::Response(format!("device_one_time_keys_count: {e}")))?,
-            None => Default::default(),
-        };
-    let fallback: Option<Vec<ruma::OneTimeKeyAlgorithm>> = match part("/device_unused_fallback_key_types") {
-        Some(text) => Some(
-            serde_json::from_str(&text)
-                .map_err(|e| CryptoError::Response(format!("device_unused_fallback_key_types: {e}")))?,
-        ),
-        None => None,
-    };
+        sync_part(sync, "/device_one_time_keys_count")?.unwrap_or_default();
+    let fallback: Option<Vec<ruma::OneTimeKeyAlgorithm>> =
+        sync_part(sync, "/device_unused_fallback_key_types")?;
     let changes = EncryptionSyncChanges {
         to_device_events: to_device,
         changed_devices: &device_lists,
@@ -193,11 +183,8 @@ pub async fn receive_sync(machine: &OlmMachine, sync: &Value) -> Result<(), Cryp
         unused_fallback_keys: fallback.as_deref(),
         next_batch_token: sync.get("next_batch").and_then(Value::as_str).map(str::to_owned),
     };
-    let settings = DecryptionSettings {
-        sender_device_trust_requirement: TrustRequirement::Untrusted,
-    };
     let (events, keys) = machine
-        .receive_sync_changes(changes, &settings)
+        .receive_sync_changes(changes, &NOTIFICATION_DECRYPTION)
         .await
         .map_err(store_error)?;
     if !events.is_empty() || !keys.is_empty() {
@@ -215,12 +202,8 @@ pub async fn receive_sync(machine: &OlmMachine, sync: &Value) -> Result<(), Cryp
 pub async fn decrypt(machine: &OlmMachine, room_id: &str, event: &Value) -> Result<Value, String> {
     let room_id = OwnedRoomId::try_from(room_id).map_err(|e| e.to_string())?;
     let raw = serde_json::from_str(&event.to_string()).map_err(|e| e.to_string())?;
-    // A notification decrypts from any sender's device (MSC4153's checks are the app's to show).
-    let settings = DecryptionSettings {
-        sender_device_trust_requirement: TrustRequirement::Untrusted,
-    };
     match machine
-        .try_decrypt_room_event(&raw, &room_id, &settings)
+        .try_decrypt_room_event(&raw, &room_id, &NOTIFICATION_DECRYPTION)
         .await
         .map_err(|e| e.to_string())?
     {

@@ -26,6 +26,17 @@ struct AppSdk {
     ended: bool,
 }
 
+impl AppSdk {
+    /// `ended`: answer every refresh request with "the session has ended".
+    fn new(client: Client, ended: bool) -> Arc<AppSdk> {
+        Arc::new(AppSdk {
+            client,
+            refresh_requests: AtomicU32::new(0),
+            ended,
+        })
+    }
+}
+
 #[async_trait::async_trait]
 impl TokenProvider for AppSdk {
     fn access_token(&self) -> Option<Secret> {
@@ -73,11 +84,7 @@ async fn devices(client: &Client) -> Vec<String> {
 async fn the_apps_session_is_used_and_refreshed_only_by_the_app() {
     let hs = Homeserver::main();
     let (client, user_id, _) = hs.signed_in("appsdk").await;
-    let sdk = Arc::new(AppSdk {
-        client,
-        refresh_requests: AtomicU32::new(0),
-        ended: false,
-    });
+    let sdk = AppSdk::new(client, false);
     let device_id = sdk.client.session().unwrap().device_id;
     let devices_before = devices(&sdk.client).await;
     let push = push_client(&hs, &sdk);
@@ -116,11 +123,7 @@ async fn the_apps_session_is_used_and_refreshed_only_by_the_app() {
 async fn a_session_the_app_ended_is_logged_out_here_too() {
     let hs = Homeserver::main();
     let (client, _, _) = hs.signed_in("appended").await;
-    let sdk = Arc::new(AppSdk {
-        client,
-        refresh_requests: AtomicU32::new(0),
-        ended: true,
-    });
+    let sdk = AppSdk::new(client, true);
     let push = push_client(&hs, &sdk);
     push.whoami().await.unwrap();
     tokio::time::sleep(TOKEN_LIFETIME + Duration::from_secs(1)).await;
@@ -132,11 +135,7 @@ async fn a_session_the_app_ended_is_logged_out_here_too() {
 async fn a_user_id_that_is_not_one_is_refused_when_building() {
     let hs = Homeserver::main();
     let (client, _, _) = hs.signed_in("appbadid").await;
-    let sdk = Arc::new(AppSdk {
-        client,
-        refresh_requests: AtomicU32::new(0),
-        ended: false,
-    });
+    let sdk = AppSdk::new(client, false);
     let built = Client::builder(hs.url.clone())
         .store_dir(temp_dir("app-session-bad"))
         .app_session("alice", "DEVICE", sdk)
@@ -152,11 +151,7 @@ async fn pushes_and_rule_syncs_leave_the_apps_to_device_messages_to_the_app() {
     let hs = Homeserver::main();
     let (client, user_id, _) = hs.signed_in("apptodevice").await;
     let (alice, _, _) = hs.signed_in("apptodevicealice").await;
-    let sdk = Arc::new(AppSdk {
-        client,
-        refresh_requests: AtomicU32::new(0),
-        ended: false,
-    });
+    let sdk = AppSdk::new(client, false);
     let device_id = sdk.client.session().unwrap().device_id;
     let room = create_room(&alice, json!({"invite": [user_id], "is_direct": true})).await;
     join(&sdk.client, &room).await;

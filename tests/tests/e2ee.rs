@@ -6,7 +6,7 @@
 
 use matrix_push::Client;
 use matrix_push::crypto::{send_outgoing, send_request, send_to_device};
-use matrix_push::notify::{NotificationKind, Outcome};
+use matrix_push::notify::{Notification, NotificationKind, Outcome};
 use matrix_push::payload::{Provider, decode_string_map};
 use matrix_push::session::{MemorySessionStore, SessionStore};
 use matrix_push_tests::{Homeserver, create_room, join, temp_dir};
@@ -82,164 +82,145 @@ impl Sender {
     }
 }
 
-/// An encrypted DM from Alice to Bob (joined on his laptop).
-async fn encrypted_dm(alice: &Sender, bob_laptop: &Client, bob_id: &str) -> String {
-    let room = create_room(
-        &alice.client,
-        json!({"invite": [bob_id], "is_direct": true, "preset": "private_chat",
-               "initial_state": [{"type": "m.room.encryption", "state_key": "",
-                                  "content": {"algorithm": "m.megolm.v1.aes-sha2"}}]}),
-    )
-    .await;
-    join(bob_laptop, &room).await;
-    room
+/// Alice, Bob (his laptop a plain client, his phone an app with built-in encryption that signed
+/// in — publishing its device's keys — and stopped), and an encrypted DM between them that Bob
+/// joined on his laptop.
+struct Scene {
+    hs: Homeserver,
+    alice: Sender,
+    alice_id: String,
+    bob_id: String,
+    store_dir: PathBuf,
+    sessions: Arc<dyn SessionStore>,
+    room: String,
 }
 
-/// Bob: his laptop (a plain client), and his phone, whose app signs in (its device publishes
-/// its keys) and stops: its user id, store folder and session store.
-async fn bob(hs: &Homeserver, name: &str) -> (Client, String, PathBuf, Arc<dyn SessionStore>) {
-    let (laptop, user_id, password) = hs.signed_in(name).await;
-    let store_dir = temp_dir("e2ee-phone");
-    let sessions: Arc<dyn SessionStore> = Arc::new(MemorySessionStore::default());
-    let app = Client::builder(hs.url.clone())
-        .store_dir(&store_dir)
-        .session_store(sessions.clone())
-        .encryption(true)
-        .build()
+impl Scene {
+    async fn new(name: &str) -> Scene {
+        let hs = Homeserver::main();
+        let alice = Sender::new(&hs, &format!("{name}alice")).await;
+        let alice_id = alice.client.session().unwrap().user_id;
+        let (laptop, bob_id, password) = hs.signed_in(&format!("{name}bob")).await;
+        let store_dir = temp_dir("e2ee-phone");
+        let sessions: Arc<dyn SessionStore> = Arc::new(MemorySessionStore::default());
+        let app = phone_client(&hs, &store_dir, &sessions);
+        app.login_password(
+            &matrix_push::session::LoginIdentifier::User(bob_id.clone()),
+            &matrix_push::secret::Secret::new(password),
+        )
+        .await
         .unwrap();
-    app.login_password(
-        &matrix_push::session::LoginIdentifier::User(user_id.clone()),
-        &matrix_push::secret::Secret::new(password),
-    )
-    .await
-    .unwrap();
-    (laptop, user_id, store_dir, sessions)
+        let room = create_room(
+            &alice.client,
+            json!({"invite": [bob_id], "is_direct": true, "preset": "private_chat",
+                   "initial_state": [{"type": "m.room.encryption", "state_key": "",
+                                      "content": {"algorithm": "m.megolm.v1.aes-sha2"}}]}),
+        )
+        .await;
+        join(&laptop, &room).await;
+        Scene {
+            hs,
+            alice,
+            alice_id,
+            bob_id,
+            store_dir,
+            sessions,
+            room,
+        }
+    }
+
+    /// Alice sends `text` encrypted, sharing the room key with the devices of `users`.
+    async fn send(&self, users: &[&str], text: &str) -> String {
+        self.alice.send_encrypted(&self.room, users, text).await
+    }
+
+    /// A fresh client on the phone's store: what a notification extension starts with.
+    fn extension(&self) -> Client {
+        let client = phone_client(&self.hs, &self.store_dir, &self.sessions);
+        client.restore_session().unwrap().unwrap();
+        client
+    }
+
+    /// What a fresh extension shows for the push of `event_id`.
+    async fn shown(&self, event_id: &str) -> Notification {
+        let data = HashMap::from([
+            ("event_id".to_owned(), event_id.to_owned()),
+            ("room_id".to_owned(), self.room.clone()),
+            ("prio".to_owned(), "high".to_owned()),
+        ]);
+        let payload = decode_string_map(Provider::Fcm, &data).unwrap();
+        match self
+            .extension()
+            .handle_push(&payload, Duration::from_secs(10))
+            .await
+        {
+            Outcome::Show(n) => n,
+            other => panic!("{other:?}"),
+        }
+    }
 }
 
-/// A fresh client on the phone's store: what a notification extension starts with.
-fn extension(hs: &Homeserver, store_dir: &PathBuf, sessions: &Arc<dyn SessionStore>) -> Client {
-    let client = Client::builder(hs.url.clone())
+/// A client on the phone's store and session store, with built-in encryption.
+fn phone_client(hs: &Homeserver, store_dir: &PathBuf, sessions: &Arc<dyn SessionStore>) -> Client {
+    Client::builder(hs.url.clone())
         .store_dir(store_dir)
         .session_store(sessions.clone())
         .encryption(true)
         .build()
-        .unwrap();
-    client.restore_session().unwrap().unwrap();
-    client
-}
-
-fn push(room_id: &str, event_id: &str) -> matrix_push::payload::PushPayload {
-    let data = HashMap::from([
-        ("event_id".to_owned(), event_id.to_owned()),
-        ("room_id".to_owned(), room_id.to_owned()),
-        ("prio".to_owned(), "high".to_owned()),
-    ]);
-    decode_string_map(Provider::Fcm, &data).unwrap()
+        .unwrap()
 }
 
 #[tokio::test]
 async fn a_key_sent_while_the_app_was_not_running_decrypts_the_push_in_a_fresh_extension() {
-    let hs = Homeserver::main();
-    let alice = Sender::new(&hs, "e2eealice").await;
-    let (bob_laptop, bob_id, store_dir, sessions) = bob(&hs, "e2eebob").await;
-    let alice_id = alice.client.session().unwrap().user_id;
-    // Bob joins on his laptop (the app on the phone is not running).
-    let room = encrypted_dm(&alice, &bob_laptop, &bob_id).await;
-
+    let s = Scene::new("e2ee").await;
     let text = format!("the falcon lands at dawn {}", matrix_push_tests::unique("t"));
-    let event_id = alice.send_encrypted(&room, &[&alice_id, &bob_id], &text).await;
-
-    let phone = extension(&hs, &store_dir, &sessions);
-    match phone
-        .handle_push(&push(&room, &event_id), Duration::from_secs(10))
-        .await
-    {
-        Outcome::Show(n) => {
-            assert_eq!(n.body, text);
-            assert_eq!(
-                n.kind,
-                NotificationKind::Message {
-                    msgtype: "m.text".into()
-                }
-            );
+    let event_id = s.send(&[&s.alice_id, &s.bob_id], &text).await;
+    let n = s.shown(&event_id).await;
+    assert_eq!(n.body, text);
+    assert_eq!(
+        n.kind,
+        NotificationKind::Message {
+            msgtype: "m.text".into()
         }
-        other => panic!("{other:?}"),
-    }
+    );
 }
 
 #[tokio::test]
 async fn a_key_the_app_already_took_in_decrypts_from_the_shared_store() {
-    let hs = Homeserver::main();
-    let alice = Sender::new(&hs, "e2eewarmalice").await;
-    let (bob_laptop, bob_id, store_dir, sessions) = bob(&hs, "e2eewarmbob").await;
-    let alice_id = alice.client.session().unwrap().user_id;
-    let room = encrypted_dm(&alice, &bob_laptop, &bob_id).await;
+    let s = Scene::new("e2eewarm").await;
     let text = format!("warm {}", matrix_push_tests::unique("t"));
-    let event_id = alice.send_encrypted(&room, &[&alice_id, &bob_id], &text).await;
+    let event_id = s.send(&[&s.alice_id, &s.bob_id], &text).await;
 
     // The app is open: its rules sync takes the to-device key in (and its position acknowledges
     // it, so the server will not hand it out again).
-    let app = extension(&hs, &store_dir, &sessions);
+    let app = s.extension();
     app.sync_push_rules_once(Duration::ZERO).await.unwrap();
     app.sync_push_rules_once(Duration::ZERO).await.unwrap();
 
     // The extension finds the key in the store both processes share.
-    let phone = extension(&hs, &store_dir, &sessions);
-    match phone
-        .handle_push(&push(&room, &event_id), Duration::from_secs(10))
-        .await
-    {
-        Outcome::Show(n) => assert_eq!(n.body, text),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(s.shown(&event_id).await.body, text);
 }
 
 #[tokio::test]
 async fn a_mention_inside_the_ciphertext_is_decided_on_the_cleartext() {
-    let hs = Homeserver::main();
-    let alice = Sender::new(&hs, "e2eementionalice").await;
-    let (bob_laptop, bob_id, store_dir, sessions) = bob(&hs, "e2eementionbob").await;
-    let alice_id = alice.client.session().unwrap().user_id;
-    let room = encrypted_dm(&alice, &bob_laptop, &bob_id).await;
+    let s = Scene::new("e2eemention").await;
     // The legacy display-name mention: the server cannot see it, the phone can.
-    let text = format!("{bob_id}, look at this");
-    let event_id = alice.send_encrypted(&room, &[&alice_id, &bob_id], &text).await;
-    let phone = extension(&hs, &store_dir, &sessions);
-    match phone
-        .handle_push(&push(&room, &event_id), Duration::from_secs(10))
-        .await
-    {
-        Outcome::Show(n) => {
-            assert_eq!(n.body, text);
-            assert!(n.highlight, "judged on the cleartext: {n:?}");
-        }
-        other => panic!("{other:?}"),
-    }
+    let text = format!("{}, look at this", s.bob_id);
+    let event_id = s.send(&[&s.alice_id, &s.bob_id], &text).await;
+    let n = s.shown(&event_id).await;
+    assert_eq!(n.body, text);
+    assert!(n.highlight, "judged on the cleartext: {n:?}");
 }
 
 #[tokio::test]
 async fn a_key_never_shared_shows_the_encrypted_notification_never_silence() {
-    let hs = Homeserver::main();
-    let alice = Sender::new(&hs, "e2eewithheldalice").await;
-    let (bob_laptop, bob_id, store_dir, sessions) = bob(&hs, "e2eewithheldbob").await;
-    let alice_id = alice.client.session().unwrap().user_id;
-    let room = encrypted_dm(&alice, &bob_laptop, &bob_id).await;
+    let s = Scene::new("e2eewithheld").await;
     // Shared with Alice's own devices only.
-    let event_id = alice
-        .send_encrypted(&room, &[&alice_id], "not for the phone")
-        .await;
-    let phone = extension(&hs, &store_dir, &sessions);
-    match phone
-        .handle_push(&push(&room, &event_id), Duration::from_secs(10))
-        .await
-    {
-        Outcome::Show(n) => {
-            assert_eq!(
-                (n.kind, n.body.as_str()),
-                (NotificationKind::Encrypted, "Encrypted message")
-            );
-            assert!(n.is_noisy, "an encrypted DM still rings");
-        }
-        other => panic!("{other:?}"),
-    }
+    let event_id = s.send(&[&s.alice_id], "not for the phone").await;
+    let n = s.shown(&event_id).await;
+    assert_eq!(
+        (n.kind, n.body.as_str()),
+        (NotificationKind::Encrypted, "Encrypted message")
+    );
+    assert!(n.is_noisy, "an encrypted DM still rings");
 }

@@ -98,6 +98,20 @@ impl Scene {
             .await
     }
 
+    /// Another client on Bob's phone session (its own store folder), with the app's decryptor.
+    fn bob_with_decryptor(&self, decryptor: Arc<dyn EventDecryptor>) -> Client {
+        let store: Arc<dyn SessionStore> = Arc::new(MemorySessionStore::default());
+        store.save(&self.bob.session().unwrap()).unwrap();
+        let client = Client::builder(self.hs.url.clone())
+            .store_dir(temp_dir("crypto"))
+            .session_store(store)
+            .event_decryptor(decryptor)
+            .build()
+            .unwrap();
+        client.restore_session().unwrap();
+        client
+    }
+
     /// Waits for the next push to Bob's phone through FCM and decodes it.
     async fn fcm_push(&self) -> PushPayload {
         let delivery = self
@@ -447,30 +461,14 @@ async fn encrypted_events_with_and_without_a_decryptor() {
     );
     assert!(n.is_noisy && !n.highlight, "encrypted DM rule");
     // With the app's decryptor the cleartext decides: a mention.
-    let store: Arc<dyn SessionStore> = Arc::new(MemorySessionStore::default());
-    store.save(&s.bob.session().unwrap()).unwrap();
-    let with_crypto = Client::builder(s.hs.url.clone())
-        .store_dir(temp_dir("crypto"))
-        .session_store(store)
-        .event_decryptor(Arc::new(PlainDecryptor))
-        .build()
-        .unwrap();
-    with_crypto.restore_session().unwrap();
+    let with_crypto = s.bob_with_decryptor(Arc::new(PlainDecryptor));
     let n = shown(with_crypto.handle_push(&payload, DEADLINE).await);
     assert_eq!(n.body, "secret hi");
     assert!(n.highlight, "rules evaluated again on the cleartext");
 
     // A decryptor that outlives the deadline (a key fetch that hangs) costs the cleartext, not
     // the notification: it is shown as encrypted, with its room and sender, in time.
-    let store: Arc<dyn SessionStore> = Arc::new(MemorySessionStore::default());
-    store.save(&s.bob.session().unwrap()).unwrap();
-    let hanging = Client::builder(s.hs.url.clone())
-        .store_dir(temp_dir("crypto-hangs"))
-        .session_store(store)
-        .event_decryptor(Arc::new(HangingDecryptor))
-        .build()
-        .unwrap();
-    hanging.restore_session().unwrap();
+    let hanging = s.bob_with_decryptor(Arc::new(HangingDecryptor));
     let deadline = Duration::from_secs(2);
     let started = Instant::now();
     let n = shown(hanging.handle_push(&payload, deadline).await);
