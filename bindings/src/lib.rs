@@ -46,6 +46,7 @@ pub use matrix_push::settings::RoomNotificationMode;
 
 use matrix_push::actions::{ActionError, ReceiptVisibility};
 use matrix_push::client::{BuildError, RestoreError};
+use matrix_push::decryption::Recovery;
 use matrix_push::http::HttpError;
 use matrix_push::payload;
 use matrix_push::pushers::PusherError;
@@ -159,6 +160,13 @@ pub enum MatrixPushError {
     #[error("unexpected answer from the server: {detail}")]
     UnexpectedResponse {
         /// What was wrong with it.
+        detail: String,
+    },
+    /// `recover`: the recovery key does not open the account's secret storage, or the account
+    /// has none (recovery is set up on another client first).
+    #[error("recovery: {detail}")]
+    RecoveryKeyRejected {
+        /// Which of the two.
         detail: String,
     },
 }
@@ -290,6 +298,28 @@ impl From<payload::PayloadError> for MatrixPushError {
     fn from(error: payload::PayloadError) -> Self {
         MatrixPushError::InvalidPayload {
             detail: error.to_string(),
+        }
+    }
+}
+
+#[cfg(feature = "e2ee")]
+impl From<matrix_push::crypto::CryptoError> for MatrixPushError {
+    fn from(error: matrix_push::crypto::CryptoError) -> Self {
+        use matrix_push::crypto::CryptoError;
+        match error {
+            CryptoError::Session(e) => e.into(),
+            CryptoError::Store(_) => MatrixPushError::Storage {
+                detail: error.to_string(),
+            },
+            CryptoError::NoSecretStorage | CryptoError::WrongRecoveryKey => {
+                MatrixPushError::RecoveryKeyRejected {
+                    detail: error.to_string(),
+                }
+            }
+            CryptoError::Off | CryptoError::Id(_) => invalid(error),
+            _ => MatrixPushError::UnexpectedResponse {
+                detail: error.to_string(),
+            },
         }
     }
 }
@@ -769,6 +799,29 @@ impl Client {
     pub async fn decline_invite(&self, room_id: String) -> Result<(), MatrixPushError> {
         self.run(|client| async move { Ok(client.decline_invite(&room_id).await?) })
             .await
+    }
+
+    /// Recovers the account's encryption on this device with the user's recovery key (as
+    /// another client shows it, or its passphrase): imports the cross-signing keys from secret
+    /// storage and signs this device with them — so senders that share keys only with verified
+    /// devices share with it — and takes the key-backup key, so a room key this device missed
+    /// is read from the server-side backup when a push needs it. Needs a client built with
+    /// `encryption = true`. Throws `RecoveryKeyRejected` for a wrong key or an account without
+    /// secret storage. The key is not logged or kept: only what it opens is stored.
+    pub async fn recover(&self, recovery_key: String) -> Result<Recovery, MatrixPushError> {
+        #[cfg(feature = "e2ee")]
+        {
+            let key = matrix_push::secret::Secret::new(recovery_key);
+            self.run(|client| async move { Ok(client.recover(&key).await?) })
+                .await
+        }
+        #[cfg(not(feature = "e2ee"))]
+        {
+            drop(recovery_key);
+            Err(invalid(
+                "this build of the library has no built-in encryption (cargo feature e2ee)",
+            ))
+        }
     }
 
     /// A small thumbnail of the avatar at `mxc` (a notification's `senderAvatarUrl`) for the

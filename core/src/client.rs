@@ -338,6 +338,21 @@ impl Client {
         self.encryption.as_deref()
     }
 
+    /// Recovers the account's encryption on this device with the user's recovery key (or its
+    /// passphrase), as set up by another client: the device is cross-signed and reads room keys
+    /// it missed from the key backup. Needs built-in encryption.
+    #[cfg(feature = "e2ee")]
+    pub async fn recover(
+        &self,
+        recovery_key: &Secret,
+    ) -> Result<crate::decryption::Recovery, crate::crypto::CryptoError> {
+        let encryption = self
+            .encryption
+            .as_deref()
+            .ok_or(crate::crypto::CryptoError::Off)?;
+        encryption.recover(&self.session, recovery_key).await
+    }
+
     pub async fn whoami(&self) -> Result<(String, Option<String>), SessionError> {
         self.session.whoami().await
     }

@@ -15,17 +15,26 @@
 //! use, so each process sees what the other wrote. Requests the machine asks for (key uploads,
 //! queries, claims, to-device) go through the signed-in [`SessionClient`].
 
+use crate::decryption::{Recovery, UndecryptableReason};
+use crate::secret::Secret;
 use crate::session::{SessionClient, SessionError, SyncObserver};
 use crate::store::StateStore;
+use matrix_sdk_common::deserialized_responses::UnableToDecryptReason;
 use matrix_sdk_common::ruma;
+use matrix_sdk_crypto::olm::ExportedRoomKey;
+use matrix_sdk_crypto::secret_storage::{AesHmacSha2EncryptedData, SecretStorageKey};
+use matrix_sdk_crypto::store::types::{BackupDecryptionKey, CrossSigningKeyExport};
+use matrix_sdk_crypto::types::RoomKeyBackupInfo;
 use matrix_sdk_crypto::types::requests::{AnyOutgoingRequest, ToDeviceRequest};
 use matrix_sdk_crypto::{
     DecryptionSettings, EncryptionSyncChanges, OlmMachine, RoomEventDecryptionResult, TrustRequirement,
 };
 use matrix_sdk_sqlite::SqliteCryptoStore;
 use ruma::api::auth_scheme::{AccessToken, SendAccessToken};
+use ruma::api::client::backup::{add_backup_keys, get_backup_keys_for_session, get_latest_backup_info};
 use ruma::api::path_builder::VersionHistory;
 use ruma::api::{IncomingResponse, MatrixVersion, OutgoingRequest, SupportedVersions};
+use ruma::events::secret::request::SecretName;
 use ruma::serde::Raw;
 use ruma::{OwnedDeviceId, OwnedRoomId, OwnedUserId, TransactionId};
 use serde_json::Value;
@@ -39,6 +48,8 @@ const CRYPTO_DIR: &str = "crypto";
 const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// Rounds of requests per call: an answer can make new requests (a key query after an upload).
 const MAX_ROUNDS: usize = 4;
+/// Counts the uses of the crypto store, so a process knows when the other one changed it.
+const GENERATION: &str = "crypto-generation.json";
 
 /// Why the crypto machine could not do its part.
 #[derive(Debug, thiserror::Error)]
@@ -54,16 +65,29 @@ pub enum CryptoError {
     Response(String),
     #[error("the session's user or device id is not one: {0}")]
     Id(String),
+    #[error("the account has no secret storage (set up recovery on another device first)")]
+    NoSecretStorage,
+    #[error("the recovery key does not open the account's secret storage")]
+    WrongRecoveryKey,
+    #[error("built-in encryption is off for this client")]
+    Off,
 }
 
 fn store_error(error: impl std::fmt::Display) -> CryptoError {
     CryptoError::Store(error.to_string())
 }
 
-/// The device's crypto: where its store is. Cheap to keep; the machine itself is opened for each
-/// use (see the module docs), for the account signed in on the session it is given.
+/// The machine this process opened, and the store generation it matches.
+struct OpenMachine {
+    generation: u64,
+    machine: OlmMachine,
+}
+
+/// The device's crypto: where its store is, and the machine this process last opened on it.
+/// The machine is reused while no other process has changed the store (see the module docs).
 pub struct Encryption {
     state: StateStore,
+    open: tokio::sync::Mutex<Option<OpenMachine>>,
 }
 
 impl std::fmt::Debug for Encryption {
@@ -76,14 +100,19 @@ impl std::fmt::Debug for Encryption {
 
 impl Encryption {
     pub fn new(state: StateStore) -> Encryption {
-        Encryption { state }
+        Encryption {
+            state,
+            open: tokio::sync::Mutex::new(None),
+        }
     }
 
     fn dir(&self) -> PathBuf {
         self.state.dir().join(CRYPTO_DIR)
     }
 
-    /// Runs `work` on the device's machine, opened from the store under the cross-process lock.
+    /// Runs `work` on the device's machine under the cross-process lock. The machine this
+    /// process has open is used when the store's generation says no other process wrote since;
+    /// otherwise it is opened again from the store. Every use counts as a write.
     async fn with_machine<T>(
         &self,
         session: &SessionClient,
@@ -98,13 +127,34 @@ impl Encryption {
             .lock("crypto", LOCK_TIMEOUT)
             .await
             .map_err(store_error)?;
-        let store = SqliteCryptoStore::open(self.dir(), None)
-            .await
-            .map_err(store_error)?;
-        let machine = OlmMachine::with_store(&user_id, &device_id, store, None)
-            .await
-            .map_err(store_error)?;
-        work(&machine).await
+        let generation = self.state.read::<u64>(GENERATION).unwrap_or(0);
+        let mut open = self.open.lock().await;
+        let current = open.as_ref().filter(|open| {
+            open.generation == generation
+                && open.machine.user_id() == user_id
+                && open.machine.device_id() == device_id
+        });
+        let machine = match current {
+            Some(open) => open.machine.clone(),
+            None => {
+                let store = SqliteCryptoStore::open(self.dir(), None)
+                    .await
+                    .map_err(store_error)?;
+                OlmMachine::with_store(&user_id, &device_id, store, None)
+                    .await
+                    .map_err(store_error)?
+            }
+        };
+        // Whatever `work` does, the other process reloads before its next use.
+        *open = None;
+        let result = work(&machine).await;
+        let next = generation.wrapping_add(1);
+        self.state.write(GENERATION, &next).map_err(store_error)?;
+        *open = Some(OpenMachine {
+            generation: next,
+            machine,
+        });
+        result
     }
 
     /// Uploads the device's keys (identity, one-time, fallback) and answers whatever else the
@@ -115,37 +165,67 @@ impl Encryption {
     }
 
     /// The cleartext of `event`, an encrypted event of `room_id`, with the keys the device has;
-    /// `None` (logged with the reason) when it cannot be decrypted.
-    pub async fn decrypt(&self, session: &SessionClient, room_id: &str, event: &Value) -> Option<Value> {
-        let outcome = self
-            .with_machine(
-                session,
-                async |machine| Ok(decrypt(machine, room_id, event).await),
-            )
-            .await;
-        match outcome {
-            Ok(Ok(clear)) => Some(clear),
-            Ok(Err(reason)) => {
-                tracing::info!(%reason, "the event could not be decrypted");
-                None
-            }
-            Err(error) => {
+    /// when the key is missing and the account's backup is known here, with that one key
+    /// fetched from the backup. Else why not. Bounded by `time_left`.
+    pub async fn decrypt(
+        &self,
+        session: &SessionClient,
+        room_id: &str,
+        event: &Value,
+        time_left: Duration,
+    ) -> Result<Value, UndecryptableReason> {
+        let work = self.with_machine(session, async |machine| {
+            Ok(decrypt_or_restore(machine, session, room_id, event).await)
+        });
+        match tokio::time::timeout(time_left, work).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(error)) => {
                 tracing::warn!(%error, "the crypto store could not be used");
-                None
+                Err(UndecryptableReason::Unavailable {
+                    message: error.to_string(),
+                })
             }
+            Err(_) => Err(UndecryptableReason::OutOfTime),
         }
+    }
+
+    /// Sends what the machine has waiting (new one-time keys, key queries and claims, backups
+    /// of new room keys), for at most `time_left`. After a push's decision: none of it changes
+    /// what this push shows, and what is not sent now is asked for again next time.
+    pub async fn send_pending(&self, session: &SessionClient, time_left: Duration) {
+        let work = self.with_machine(session, async |machine| send_outgoing(machine, session).await);
+        match tokio::time::timeout(time_left, work).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::info!(%error, "the device's crypto requests wait for next time"),
+            Err(_) => tracing::info!("the device's crypto requests ran out of time; next time"),
+        }
+    }
+
+    /// Recovers the account's encryption on this device with the user's recovery key (the
+    /// secret-storage key, base58 as clients show it, or its passphrase): imports the
+    /// cross-signing keys and signs this device with them, and takes the key backup's key so
+    /// room keys missing here are read from the backup.
+    pub async fn recover(
+        &self,
+        session: &SessionClient,
+        recovery_key: &Secret,
+    ) -> Result<Recovery, CryptoError> {
+        let secrets = read_secret_storage(session, recovery_key.expose()).await?;
+        self.with_machine(session, async |machine| recover(machine, session, secrets).await)
+            .await
     }
 }
 
 #[async_trait::async_trait]
 impl SyncObserver for Encryption {
     async fn observe(&self, session: &SessionClient, sync: &Value) -> Result<(), SessionError> {
-        self.with_machine(session, async |machine| {
-            receive_sync(machine, sync).await?;
-            send_outgoing(machine, session).await
-        })
-        .await
-        .map_err(|e| SessionError::Observer(e.to_string()))
+        self.with_machine(session, async |machine| receive_sync(machine, sync).await)
+            .await
+            .map_err(|e| SessionError::Observer(e.to_string()))
+    }
+
+    async fn settle(&self, session: &SessionClient, time_left: Duration) {
+        self.send_pending(session, time_left).await
     }
 }
 
@@ -199,35 +279,301 @@ pub async fn receive_sync(machine: &OlmMachine, sync: &Value) -> Result<(), Cryp
 
 /// The cleartext of an encrypted room event: the event with the decrypted `type` and `content`,
 /// or why it cannot be decrypted.
-pub async fn decrypt(machine: &OlmMachine, room_id: &str, event: &Value) -> Result<Value, String> {
-    let room_id = OwnedRoomId::try_from(room_id).map_err(|e| e.to_string())?;
-    let raw = serde_json::from_str(&event.to_string()).map_err(|e| e.to_string())?;
-    match machine
+pub async fn decrypt(
+    machine: &OlmMachine,
+    room_id: &str,
+    event: &Value,
+) -> Result<Value, UndecryptableReason> {
+    let room_id = OwnedRoomId::try_from(room_id).map_err(|_| UndecryptableReason::Malformed)?;
+    let raw = serde_json::from_str(&event.to_string()).map_err(|_| UndecryptableReason::Malformed)?;
+    let result = machine
         .try_decrypt_room_event(&raw, &room_id, &NOTIFICATION_DECRYPTION)
         .await
-        .map_err(|e| e.to_string())?
-    {
+        .map_err(|e| UndecryptableReason::Unavailable {
+            message: e.to_string(),
+        })?;
+    match result {
         RoomEventDecryptionResult::Decrypted(decrypted) => {
-            let clear: Value =
-                serde_json::from_str(decrypted.event.json().get()).map_err(|e| e.to_string())?;
+            let clear: Value = serde_json::from_str(decrypted.event.json().get())
+                .map_err(|_| UndecryptableReason::Malformed)?;
             let mut shown = event.clone();
             shown["type"] = clear.get("type").cloned().unwrap_or(Value::Null);
             shown["content"] = clear.get("content").cloned().unwrap_or(Value::Null);
             Ok(shown)
         }
-        RoomEventDecryptionResult::UnableToDecrypt(info) => Err(format!("{:?}", info.reason)),
+        RoomEventDecryptionResult::UnableToDecrypt(info) => Err(undecryptable(info.reason)),
     }
+}
+
+/// The notification's reason for the machine's.
+fn undecryptable(reason: UnableToDecryptReason) -> UndecryptableReason {
+    match reason {
+        UnableToDecryptReason::MissingMegolmSession { withheld_code } => {
+            UndecryptableReason::MissingRoomKey {
+                withheld_code: withheld_code.map(|code| code.to_string()),
+            }
+        }
+        UnableToDecryptReason::UnknownMegolmMessageIndex => UndecryptableReason::UnknownMessageIndex,
+        UnableToDecryptReason::SenderIdentityNotTrusted(_)
+        | UnableToDecryptReason::MismatchedIdentityKeys => UndecryptableReason::UntrustedSender,
+        UnableToDecryptReason::MalformedEncryptedEvent
+        | UnableToDecryptReason::PayloadDeserializationFailure
+        | UnableToDecryptReason::MegolmDecryptionFailure => UndecryptableReason::Malformed,
+        other => UndecryptableReason::Unavailable {
+            message: format!("{other:?}"),
+        },
+    }
+}
+
+/// [`decrypt`], and when the key is missing and this device knows the account's key backup,
+/// once more after fetching that one room key from the backup.
+async fn decrypt_or_restore(
+    machine: &OlmMachine,
+    session: &SessionClient,
+    room_id: &str,
+    event: &Value,
+) -> Result<Value, UndecryptableReason> {
+    let reason = match decrypt(machine, room_id, event).await {
+        Ok(clear) => return Ok(clear),
+        Err(reason) if reason.key_may_be_in_backup() => reason,
+        Err(reason) => return Err(reason),
+    };
+    let Some(session_id) = event.pointer("/content/session_id").and_then(Value::as_str) else {
+        return Err(reason);
+    };
+    match restore_room_key(machine, session, room_id, session_id).await {
+        Ok(true) => decrypt(machine, room_id, event).await,
+        Ok(false) => Err(reason),
+        Err(error) => {
+            tracing::info!(%error, "the room key could not be read from the key backup");
+            Err(reason)
+        }
+    }
+}
+
+/// Fetches one room key from the account's server-side backup into the machine. `false` when
+/// this device has no backup key, or the backup does not hold that key.
+async fn restore_room_key(
+    machine: &OlmMachine,
+    session: &SessionClient,
+    room_id: &str,
+    session_id: &str,
+) -> Result<bool, CryptoError> {
+    let keys = machine
+        .backup_machine()
+        .get_backup_keys()
+        .await
+        .map_err(store_error)?;
+    let (Some(key), Some(version)) = (keys.decryption_key, keys.backup_version) else {
+        return Ok(false);
+    };
+    let room = OwnedRoomId::try_from(room_id).map_err(|e| CryptoError::Id(e.to_string()))?;
+    let request =
+        get_backup_keys_for_session::v3::Request::new(version.clone(), room.clone(), session_id.to_owned());
+    let response = match send_ruma(session, request).await {
+        Ok(response) => response,
+        Err(CryptoError::Session(SessionError::Http(crate::http::HttpError::Matrix(e))))
+            if e.status == 404 =>
+        {
+            return Ok(false);
+        }
+        Err(error) => return Err(error),
+    };
+    let data = response
+        .key_data
+        .deserialize()
+        .map_err(|e| CryptoError::Response(e.to_string()))?;
+    let backed_up = key
+        .decrypt_session_data(data.session_data)
+        .map_err(|e| CryptoError::Response(format!("the backed-up key does not decrypt: {e}")))?;
+    let exported = ExportedRoomKey::from_backed_up_room_key(room, session_id.to_owned(), backed_up);
+    let imported = machine
+        .store()
+        .import_room_keys(vec![exported], Some(&version), |_, _| {})
+        .await
+        .map_err(store_error)?;
+    tracing::debug!(
+        imported = imported.imported_count,
+        "took a room key from the key backup"
+    );
+    Ok(imported.imported_count > 0)
+}
+
+/// The secrets the account keeps in secret storage (base64, as stored), opened with the
+/// recovery key.
+struct StoredSecrets {
+    master: Option<String>,
+    self_signing: Option<String>,
+    user_signing: Option<String>,
+    backup: Option<String>,
+}
+
+/// One global account-data event's content; `None` when the account has none of that type.
+async fn account_data(session: &SessionClient, event_type: &str) -> Result<Option<Value>, CryptoError> {
+    let user_id = session.user_id()?;
+    let url = session.url_of(&["user", user_id.as_str(), "account_data", event_type]);
+    match session
+        .send_request(crate::http::Request::new(crate::http::Method::Get, url))
+        .await
+    {
+        Ok(content) => Ok(Some(content)),
+        Err(SessionError::Http(crate::http::HttpError::Matrix(e))) if e.status == 404 => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Opens the account's secret storage (its default key) with `recovery_key` and reads the
+/// cross-signing and backup secrets from it.
+async fn read_secret_storage(
+    session: &SessionClient,
+    recovery_key: &str,
+) -> Result<StoredSecrets, CryptoError> {
+    let default = account_data(session, "m.secret_storage.default_key")
+        .await?
+        .ok_or(CryptoError::NoSecretStorage)?;
+    let key_id = default
+        .get("key")
+        .and_then(Value::as_str)
+        .ok_or(CryptoError::NoSecretStorage)?
+        .to_owned();
+    let description = account_data(session, &format!("m.secret_storage.key.{key_id}"))
+        .await?
+        .ok_or(CryptoError::NoSecretStorage)?;
+    let event = serde_json::json!({"type": format!("m.secret_storage.key.{key_id}"), "content": description});
+    let content = match serde_json::from_value::<ruma::events::AnyGlobalAccountDataEvent>(event) {
+        Ok(ruma::events::AnyGlobalAccountDataEvent::SecretStorageKey(event)) => event.content,
+        _ => {
+            return Err(CryptoError::Response(
+                "the secret storage key's description".into(),
+            ));
+        }
+    };
+    let key = SecretStorageKey::from_account_data(recovery_key.trim(), content)
+        .map_err(|_| CryptoError::WrongRecoveryKey)?;
+    let secret = async |name: SecretName| -> Result<Option<String>, CryptoError> {
+        let Some(stored) = account_data(session, name.as_str()).await? else {
+            return Ok(None);
+        };
+        let Some(encrypted) = stored.pointer(&format!("/encrypted/{key_id}")) else {
+            return Ok(None);
+        };
+        let encrypted: AesHmacSha2EncryptedData = serde_json::from_value(encrypted.clone())
+            .map_err(|e| CryptoError::Response(format!("{}: {e}", name.as_str())))?;
+        let clear = key
+            .decrypt(&encrypted, &name)
+            .map_err(|_| CryptoError::WrongRecoveryKey)?;
+        String::from_utf8(clear)
+            .map(Some)
+            .map_err(|e| CryptoError::Response(format!("{}: {e}", name.as_str())))
+    };
+    Ok(StoredSecrets {
+        master: secret(SecretName::CrossSigningMasterKey).await?,
+        self_signing: secret(SecretName::CrossSigningSelfSigningKey).await?,
+        user_signing: secret(SecretName::CrossSigningUserSigningKey).await?,
+        backup: secret(SecretName::RecoveryKey).await?,
+    })
+}
+
+/// Takes the secrets into the machine: cross-signs this device, and enables the backup whose
+/// public key matches the stored backup key.
+async fn recover(
+    machine: &OlmMachine,
+    session: &SessionClient,
+    secrets: StoredSecrets,
+) -> Result<Recovery, CryptoError> {
+    let mut recovery = Recovery {
+        cross_signed: false,
+        backup_version: None,
+    };
+    if secrets.master.is_some() || secrets.self_signing.is_some() {
+        // The imported keys are checked against the account's published identity: fetch it.
+        machine
+            .update_tracked_users([machine.user_id()])
+            .await
+            .map_err(store_error)?;
+        machine
+            .mark_all_tracked_users_as_dirty()
+            .await
+            .map_err(store_error)?;
+        send_outgoing(machine, session).await?;
+        let status = machine
+            .import_cross_signing_keys(CrossSigningKeyExport {
+                master_key: secrets.master,
+                self_signing_key: secrets.self_signing,
+                user_signing_key: secrets.user_signing,
+            })
+            .await
+            .map_err(|e| CryptoError::Response(format!("the stored cross-signing keys: {e}")))?;
+        if status.has_self_signing {
+            let device = machine
+                .get_device(machine.user_id(), machine.device_id(), None)
+                .await
+                .map_err(store_error)?
+                .ok_or_else(|| CryptoError::Store("this device is not in its own store".into()))?;
+            let signature = device
+                .verify()
+                .await
+                .map_err(|e| CryptoError::Request(format!("signing this device: {e}")))?;
+            send_ruma(session, signature).await?;
+            recovery.cross_signed = true;
+        }
+    }
+    if let Some(backup) = secrets.backup {
+        let key = BackupDecryptionKey::from_base64(&backup)
+            .map_err(|e| CryptoError::Response(format!("the stored backup key: {e}")))?;
+        let latest = match send_ruma(session, get_latest_backup_info::v3::Request::new()).await {
+            Ok(latest) => Some(latest),
+            Err(CryptoError::Session(SessionError::Http(crate::http::HttpError::Matrix(e))))
+                if e.status == 404 =>
+            {
+                None
+            }
+            Err(error) => return Err(error),
+        };
+        if let Some(latest) = latest {
+            let info: RoomKeyBackupInfo = serde_json::from_str(latest.algorithm.json().get())
+                .map_err(|e| CryptoError::Response(e.to_string()))?;
+            if key.backup_key_matches(&info) {
+                let public = key.megolm_v1_public_key();
+                public.set_version(latest.version.clone());
+                machine
+                    .backup_machine()
+                    .save_decryption_key(Some(key), Some(latest.version.clone()))
+                    .await
+                    .map_err(store_error)?;
+                machine
+                    .backup_machine()
+                    .enable_backup_v1(public)
+                    .await
+                    .map_err(store_error)?;
+                recovery.backup_version = Some(latest.version);
+            } else {
+                tracing::warn!("the stored backup key is not the current backup's: backup left off");
+            }
+        }
+    }
+    send_outgoing(machine, session).await?;
+    Ok(recovery)
 }
 
 /// Sends every request the machine has waiting and hands it the answers, for a few rounds.
 pub async fn send_outgoing(machine: &OlmMachine, session: &SessionClient) -> Result<(), CryptoError> {
     for _ in 0..MAX_ROUNDS {
         let requests = machine.outgoing_requests().await.map_err(store_error)?;
-        if requests.is_empty() {
+        let backup = machine.backup_machine().backup().await.map_err(store_error)?;
+        if requests.is_empty() && backup.is_none() {
             return Ok(());
         }
         for request in requests {
             send_request(machine, session, request.request_id(), request.request()).await?;
+        }
+        if let Some((request_id, backup)) = backup {
+            let upload = add_backup_keys::v3::Request::new(backup.version.clone(), backup.rooms.clone());
+            let response = send_ruma(session, upload).await?;
+            machine
+                .mark_request_as_sent(&request_id, &response)
+                .await
+                .map_err(store_error)?;
         }
     }
     Ok(())

@@ -15,8 +15,8 @@
 //!    [`actions`] — what a notification's buttons do (mark read, accept or decline an invite);
 //!    [`media`] — avatars: thumbnails, cached, within a deadline.
 //!
-//! [`urls`] builds the API's URLs for all of them and [`ids`] checks identifiers where they come
-//! in (both pure). [`Client`] ties them together; [`secret::Secret`] keeps tokens and passwords
+//! [`urls`] builds the API's URLs for all of them, [`ids`] checks identifiers where they come
+//! in and [`decryption`] says why an event stayed encrypted (all three pure). [`Client`] ties them together; [`secret::Secret`] keeps tokens and passwords
 //! out of logs. The project's local push gateway (for the command line, the demo and the
 //! end-to-end suites) is the crate `matrix-push-gateway`, and the `matrix-push` command line the
 //! crate `matrix-push-cli`: neither ships in the mobile library.
@@ -28,6 +28,7 @@ pub mod actions;
 pub mod client;
 #[cfg(feature = "e2ee")]
 pub mod crypto;
+pub mod decryption;
 pub mod http;
 pub mod ids;
 pub mod media;

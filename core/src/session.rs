@@ -60,7 +60,11 @@ pub trait TokenProvider: Send + Sync {
 /// deletes them (built-in encryption takes its room keys from them).
 #[async_trait::async_trait]
 pub trait SyncObserver: Send + Sync {
+    /// Takes the answer in; its position is not used when this fails.
     async fn observe(&self, session: &SessionClient, sync: &Value) -> Result<(), SessionError>;
+    /// Sends what the observed answers asked for (key uploads, …), within `time_left`: after
+    /// the answer has been used, off a push's critical path.
+    async fn settle(&self, _session: &SessionClient, _time_left: Duration) {}
 }
 
 /// Keeps the session in memory only (tests, short-lived tools).
@@ -367,6 +371,13 @@ impl SessionClient {
         match &self.sync_observer {
             Some(observer) => observer.observe(self, sync).await,
             None => Ok(()),
+        }
+    }
+
+    /// Lets the observer send what the answers it saw asked for (see [`SyncObserver::settle`]).
+    pub async fn settle_sync(&self, time_left: Duration) {
+        if let Some(observer) = &self.sync_observer {
+            observer.settle(self, time_left).await
         }
     }
 

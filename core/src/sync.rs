@@ -149,8 +149,12 @@ async fn sync_account(
     let rules = rules.filter(|_| !polled || state.push_rules != read.push_rules);
     state.since = Some(next_batch.to_owned());
     store.replace_account(read.generation, state).await?;
+    client.settle_sync(SETTLE_TIME).await;
     Ok(rules)
 }
+
+/// How long a rules sync waits for the requests its answer asked for (built-in encryption's).
+const SETTLE_TIME: Duration = Duration::from_secs(10);
 
 /// Keeps the rules in sync until the returned future is dropped: one sync from scratch (which
 /// brings the whole ruleset), then long-polls, calling `on_change` with every new ruleset (the

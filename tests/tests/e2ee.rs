@@ -6,6 +6,7 @@
 
 use matrix_push::Client;
 use matrix_push::crypto::{send_outgoing, send_request, send_to_device};
+use matrix_push::decryption::UndecryptableReason;
 use matrix_push::notify::{Notification, NotificationKind, Outcome};
 use matrix_push::payload::{Provider, decode_string_map};
 use matrix_push::session::{MemorySessionStore, SessionStore};
@@ -221,6 +222,10 @@ async fn a_key_never_shared_shows_the_encrypted_notification_never_silence() {
     assert_eq!(
         (n.kind, n.body.as_str()),
         (NotificationKind::Encrypted, "Encrypted message")
+    );
+    assert_eq!(
+        n.undecryptable,
+        Some(UndecryptableReason::MissingRoomKey { withheld_code: None })
     );
     assert!(n.is_noisy, "an encrypted DM still rings");
 }

@@ -270,6 +270,7 @@ fn notification(
         timestamp_ms: shown.timestamp_ms,
         unread: payload.unread,
         rule_id: evaluation.rule_id.clone(),
+        undecryptable: None,
     }
 }
 

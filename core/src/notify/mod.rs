@@ -43,6 +43,7 @@ pub use fresh::{push_sync_filter, sync_url};
 pub use render::{NotificationKind, describe, html_to_text, strip_reply_fallback};
 pub use room::{Member, RoomInfo, RoomSummary, room_filter, room_list_filter};
 
+use crate::decryption::UndecryptableReason;
 use crate::http::{EVENT_MAX_BODY, HttpError, Method, Request, SYNC_MAX_BODY};
 use crate::ids::{EventId, IdError, RoomId};
 use crate::payload::PushPayload;
@@ -88,6 +89,9 @@ pub struct Notification {
     pub unread: Option<u64>,
     /// The rule that decided.
     pub rule_id: Option<String>,
+    /// Why the event stayed encrypted, for a notification of kind `Encrypted`.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub undecryptable: Option<UndecryptableReason>,
 }
 
 /// A notification made only from the payload, when the rest could not be fetched in time.
@@ -125,6 +129,8 @@ pub enum SuppressReason {
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[non_exhaustive]
+// One per push, and uniffi hands records over by value: boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Outcome {
     /// Show this notification.
     Show(#[cfg_attr(feature = "uniffi", uniffi(name = "notification"))] Notification),
@@ -368,9 +374,22 @@ impl<'a> Notifier<'a> {
             fresh.room.apply_state(&member, &user_id);
         }
         self.store_fresh(&base, &fresh).await;
-        let event = self.decrypted(&room_id, event, until).await;
+        let (event, undecryptable) = match self.decrypted(&room_id, event, until).await {
+            Ok(clear) => (clear, None),
+            Err((event, reason)) => (event, reason),
+        };
         let judgement = self.judgement(&fresh, &user_id, payload);
-        let outcome = judgement.event(payload, &fresh.room, event, &sender, &user_id);
+        let mut outcome = judgement.event(payload, &fresh.room, event, &sender, &user_id);
+        if let Outcome::Show(notification) = &mut outcome
+            && notification.kind == NotificationKind::Encrypted
+        {
+            notification.undecryptable = undecryptable;
+        }
+        // What the push's sync asked of the device's crypto (new one-time keys, …), after the
+        // decision and within what is left of the deadline.
+        self.session
+            .settle_sync(until.saturating_duration_since(Instant::now()))
+            .await;
         // It would show, but freshly synced counts say the room was read elsewhere since. (An
         // event the rules keep silent stays `Suppressed`: that says why.)
         if matches!(outcome, Outcome::Show(_)) && fresh.room.notification_count == Some(0) {
@@ -391,35 +410,42 @@ impl<'a> Notifier<'a> {
         )
     }
 
-    /// The cleartext of an encrypted event when the decryptor gives it before `until`; the event
-    /// as it came otherwise (it shows as "Encrypted message").
-    async fn decrypted(&self, room_id: &str, event: Value, until: Instant) -> Value {
+    /// The cleartext of an encrypted event when it can be decrypted before `until`; else the
+    /// event as it came (it shows as "Encrypted message") and why. An event that was not
+    /// encrypted is `Err` without a reason.
+    async fn decrypted(
+        &self,
+        room_id: &str,
+        event: Value,
+        until: Instant,
+    ) -> Result<Value, (Value, Option<UndecryptableReason>)> {
         if event.get("type").and_then(Value::as_str) != Some("m.room.encrypted") {
-            return event;
+            return Err((event, None));
         }
-        #[cfg(feature = "e2ee")]
-        if let Some(encryption) = self.encryption {
-            // The push's sync brought any key that arrived since: no waiting to do.
-            return encryption
-                .decrypt(self.session, room_id, &event)
-                .await
-                .unwrap_or(event);
-        }
-        let Some(decryptor) = &self.decryptor else {
-            return event;
-        };
         let time_left = until
             .saturating_duration_since(Instant::now())
             .saturating_sub(AFTER_DECRYPTION);
+        #[cfg(feature = "e2ee")]
+        if let Some(encryption) = self.encryption {
+            // The push's sync brought any key that arrived since; a key still missing may be
+            // in the account's backup.
+            return encryption
+                .decrypt(self.session, room_id, &event, time_left)
+                .await
+                .map_err(|reason| (event, Some(reason)));
+        }
+        let Some(decryptor) = &self.decryptor else {
+            return Err((event, Some(UndecryptableReason::NoDecryption)));
+        };
         match tokio::time::timeout(time_left, decryptor.decrypt(room_id, &event, time_left)).await {
-            Ok(Some(clear)) => clear,
-            Ok(None) => event,
+            Ok(Some(clear)) => Ok(clear),
+            Ok(None) => Err((event, Some(UndecryptableReason::AppDecryptorFailed))),
             Err(_) => {
                 tracing::info!(
                     ?time_left,
                     "the event was not decrypted within the push's deadline"
                 );
-                event
+                Err((event, Some(UndecryptableReason::OutOfTime)))
             }
         }
     }
