@@ -310,7 +310,7 @@ fn undecryptable(reason: UnableToDecryptReason) -> UndecryptableReason {
     match reason {
         UnableToDecryptReason::MissingMegolmSession { withheld_code } => {
             UndecryptableReason::MissingRoomKey {
-                withheld_code: withheld_code.map(|code| code.to_string()),
+                withheld_code: withheld_code.map(|code| code.as_str().to_owned()),
             }
         }
         UnableToDecryptReason::UnknownMegolmMessageIndex => UndecryptableReason::UnknownMessageIndex,

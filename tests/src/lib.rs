@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The project's push gateway (crate `matrix-push-gateway`), under the name the suites use.
 pub use matrix_push_gateway as gateway;
 pub mod cli;
+pub mod e2ee;
 pub mod homeservers;
 pub mod hostile;
 

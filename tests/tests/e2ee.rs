@@ -1,94 +1,33 @@
-//! Built-in encryption against a real Synapse, with a real crypto sender: Alice's device is an
-//! `OlmMachine` of the same crates (no canned ciphertext). She shares a Megolm room key with
-//! Bob's SDK device by to-device while his app is not running, then sends an encrypted message;
-//! the push is resolved by a fresh, extension-like client on Bob's store, which takes the key
-//! from the push's own sync and shows the cleartext.
+//! Built-in encryption against a real Synapse, with real crypto clients: Alice's device and
+//! Bob's laptop are `OlmMachine`s of the same crates (no canned ciphertext). Alice shares a
+//! Megolm room key with Bob's SDK device by to-device while his app is not running, then sends
+//! an encrypted message; the push is resolved by a fresh, extension-like client on Bob's store,
+//! which takes the key from the push's own sync (or, after recovery, from the key backup his
+//! laptop keeps) and shows the cleartext.
 
 use matrix_push::Client;
-use matrix_push::crypto::{send_outgoing, send_request, send_to_device};
+use matrix_push::crypto::CryptoError;
 use matrix_push::decryption::UndecryptableReason;
 use matrix_push::notify::{Notification, NotificationKind, Outcome};
 use matrix_push::payload::{Provider, decode_string_map};
+use matrix_push::secret::Secret;
 use matrix_push::session::{MemorySessionStore, SessionStore};
+use matrix_push_tests::e2ee::CryptoDevice;
 use matrix_push_tests::{Homeserver, create_room, join, temp_dir};
-use matrix_sdk_common::ruma::events::room::message::RoomMessageEventContent;
-use matrix_sdk_common::ruma::{OwnedRoomId, OwnedUserId};
-use matrix_sdk_crypto::types::requests::AnyOutgoingRequest;
-use matrix_sdk_crypto::{EncryptionSettings, OlmMachine};
-use serde_json::{Value, json};
+use matrix_sdk_crypto::CollectStrategy;
+use serde_json::json;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Alice: a signed-in client and her device's crypto.
-struct Sender {
-    client: Client,
-    machine: OlmMachine,
-}
-
-impl Sender {
-    async fn new(hs: &Homeserver, name: &str) -> Sender {
-        let (client, _, _) = hs.signed_in(name).await;
-        let session = client.session().unwrap();
-        let user_id = OwnedUserId::try_from(session.user_id.as_str()).unwrap();
-        let machine = OlmMachine::new(&user_id, session.device_id.as_str().into()).await;
-        send_outgoing(&machine, client.session_client()).await.unwrap();
-        Sender { client, machine }
-    }
-
-    /// Shares the room's Megolm key with every device of `users`, then sends `text` encrypted.
-    async fn send_encrypted(&self, room_id: &str, users: &[&str], text: &str) -> String {
-        let room = OwnedRoomId::try_from(room_id).unwrap();
-        let users: Vec<OwnedUserId> = users.iter().map(|u| OwnedUserId::try_from(*u).unwrap()).collect();
-        let session = self.client.session_client();
-        self.machine
-            .update_tracked_users(users.iter().map(|u| u.as_ref()))
-            .await
-            .unwrap();
-        send_outgoing(&self.machine, session).await.unwrap();
-        if let Some((id, claim)) = self
-            .machine
-            .get_missing_sessions(users.iter().map(|u| u.as_ref()))
-            .await
-            .unwrap()
-        {
-            send_request(&self.machine, session, &id, &AnyOutgoingRequest::KeysClaim(claim))
-                .await
-                .unwrap();
-        }
-        let shares = self
-            .machine
-            .share_room_key(
-                &room,
-                users.iter().map(|u| u.as_ref()),
-                EncryptionSettings::default(),
-            )
-            .await
-            .unwrap();
-        for share in shares {
-            let answer = send_to_device(session, &share).await.unwrap();
-            self.machine
-                .mark_request_as_sent(&share.txn_id, &answer)
-                .await
-                .unwrap();
-        }
-        let encrypted = self
-            .machine
-            .encrypt_room_event(&room, RoomMessageEventContent::text_plain(text))
-            .await
-            .unwrap();
-        let content: Value = serde_json::from_str(encrypted.content.json().get()).unwrap();
-        matrix_push_tests::send_event(&self.client, room_id, "m.room.encrypted", content).await
-    }
-}
-
-/// Alice, Bob (his laptop a plain client, his phone an app with built-in encryption that signed
+/// Alice, Bob (his laptop a crypto client, his phone an app with built-in encryption that signed
 /// in — publishing its device's keys — and stopped), and an encrypted DM between them that Bob
 /// joined on his laptop.
 struct Scene {
     hs: Homeserver,
-    alice: Sender,
+    alice: CryptoDevice,
+    laptop: CryptoDevice,
     alice_id: String,
     bob_id: String,
     store_dir: PathBuf,
@@ -99,15 +38,15 @@ struct Scene {
 impl Scene {
     async fn new(name: &str) -> Scene {
         let hs = Homeserver::main();
-        let alice = Sender::new(&hs, &format!("{name}alice")).await;
-        let alice_id = alice.client.session().unwrap().user_id;
+        let alice = CryptoDevice::new(hs.signed_in(&format!("{name}alice")).await.0).await;
+        let alice_id = alice.user_id();
         let (laptop, bob_id, password) = hs.signed_in(&format!("{name}bob")).await;
         let store_dir = temp_dir("e2ee-phone");
         let sessions: Arc<dyn SessionStore> = Arc::new(MemorySessionStore::default());
         let app = phone_client(&hs, &store_dir, &sessions);
         app.login_password(
             &matrix_push::session::LoginIdentifier::User(bob_id.clone()),
-            &matrix_push::secret::Secret::new(password),
+            &Secret::new(password),
         )
         .await
         .unwrap();
@@ -122,6 +61,7 @@ impl Scene {
         Scene {
             hs,
             alice,
+            laptop: CryptoDevice::new(laptop).await,
             alice_id,
             bob_id,
             store_dir,
@@ -130,9 +70,24 @@ impl Scene {
         }
     }
 
-    /// Alice sends `text` encrypted, sharing the room key with the devices of `users`.
+    /// Alice sends `text` encrypted, sharing the room key with every device of `users`.
     async fn send(&self, users: &[&str], text: &str) -> String {
-        self.alice.send_encrypted(&self.room, users, text).await
+        self.alice
+            .send_encrypted(&self.room, users, text, CollectStrategy::AllDevices)
+            .await
+    }
+
+    /// Alice sends `text` encrypted to Bob and herself, sharing the room key only with devices
+    /// their owner cross-signed (MSC4153's "exclude insecure devices").
+    async fn send_to_verified(&self, text: &str) -> String {
+        self.alice
+            .send_encrypted(
+                &self.room,
+                &[&self.alice_id, &self.bob_id],
+                text,
+                CollectStrategy::IdentityBasedStrategy,
+            )
+            .await
     }
 
     /// A fresh client on the phone's store: what a notification extension starts with.
@@ -228,4 +183,54 @@ async fn a_key_never_shared_shows_the_encrypted_notification_never_silence() {
         Some(UndecryptableReason::MissingRoomKey { withheld_code: None })
     );
     assert!(n.is_noisy, "an encrypted DM still rings");
+}
+
+#[tokio::test]
+async fn after_recovery_a_key_only_in_the_backup_decrypts_and_senders_excluding_unverified_devices_share() {
+    let s = Scene::new("e2eerecover").await;
+    // Bob set up recovery on his laptop; Alice shares only with devices their owner verified.
+    let recovery_key = s.laptop.set_up_recovery().await;
+    s.alice.set_up_cross_signing().await;
+    let before = s
+        .send_to_verified(&format!("before {}", matrix_push_tests::unique("t")))
+        .await;
+    let in_backup = format!("kept in the backup {}", matrix_push_tests::unique("t"));
+    let backed_up = s.send_to_verified(&in_backup).await;
+    // The laptop receives the key and backs it up.
+    s.laptop.sync().await;
+
+    // Not verified yet: the phone was left out, and says so.
+    let n = s.shown(&before).await;
+    assert_eq!(n.kind, NotificationKind::Encrypted);
+    assert_eq!(
+        n.undecryptable,
+        Some(UndecryptableReason::MissingRoomKey {
+            withheld_code: Some("m.unverified".into())
+        })
+    );
+
+    let app = s.extension();
+    let wrong = app.recover(&Secret::new("EsTc not the key")).await;
+    assert!(matches!(wrong, Err(CryptoError::WrongRecoveryKey)), "{wrong:?}");
+    let recovery = app.recover(&Secret::new(recovery_key)).await.unwrap();
+    assert!(recovery.cross_signed, "{recovery:?}");
+    assert!(recovery.backup_version.is_some(), "{recovery:?}");
+
+    // The key never came to the phone: it is read from the backup for the push.
+    assert_eq!(s.shown(&backed_up).await.body, in_backup);
+
+    // Now cross-signed, the phone is one of the devices Alice shares with.
+    let after = format!("after recovery {}", matrix_push_tests::unique("t"));
+    let event_id = s.send_to_verified(&after).await;
+    assert_eq!(s.shown(&event_id).await.body, after);
+}
+
+#[tokio::test]
+async fn recovery_on_an_account_without_secret_storage_says_so() {
+    let s = Scene::new("e2eenostorage").await;
+    let outcome = s.extension().recover(&Secret::new("EsTc whatever")).await;
+    assert!(
+        matches!(outcome, Err(CryptoError::NoSecretStorage)),
+        "{outcome:?}"
+    );
 }
