@@ -8,10 +8,11 @@
 use matrix_push::Client;
 use matrix_push::crypto::CryptoError;
 use matrix_push::decryption::UndecryptableReason;
+use matrix_push::http::Method;
 use matrix_push::notify::{Notification, NotificationKind, Outcome};
 use matrix_push::payload::{Provider, decode_string_map};
 use matrix_push::secret::Secret;
-use matrix_push::session::{MemorySessionStore, SessionStore};
+use matrix_push::session::{KeyringSessionStore, SessionStore};
 use matrix_push_tests::e2ee::CryptoDevice;
 use matrix_push_tests::{Homeserver, create_room, join, temp_dir};
 use matrix_sdk_crypto::CollectStrategy;
@@ -32,17 +33,23 @@ struct Scene {
     bob_id: String,
     store_dir: PathBuf,
     sessions: Arc<dyn SessionStore>,
+    /// Where the phone's session is kept (`KeyringSessionStore`), for a process of its own.
+    keyring_account: String,
+    alice_password: String,
     room: String,
 }
 
 impl Scene {
     async fn new(name: &str) -> Scene {
         let hs = Homeserver::main();
-        let alice = CryptoDevice::new(hs.signed_in(&format!("{name}alice")).await.0).await;
+        let (alice, _, alice_password) = hs.signed_in(&format!("{name}alice")).await;
+        let alice = CryptoDevice::new(alice).await;
         let alice_id = alice.user_id();
         let (laptop, bob_id, password) = hs.signed_in(&format!("{name}bob")).await;
         let store_dir = temp_dir("e2ee-phone");
-        let sessions: Arc<dyn SessionStore> = Arc::new(MemorySessionStore::default());
+        let keyring_account = matrix_push_tests::unique("e2ee-phone");
+        let sessions: Arc<dyn SessionStore> =
+            Arc::new(KeyringSessionStore::new(KEYRING_SERVICE, &keyring_account));
         let app = phone_client(&hs, &store_dir, &sessions);
         app.login_password(
             &matrix_push::session::LoginIdentifier::User(bob_id.clone()),
@@ -66,6 +73,8 @@ impl Scene {
             bob_id,
             store_dir,
             sessions,
+            keyring_account,
+            alice_password,
             room,
         }
     }
@@ -97,6 +106,24 @@ impl Scene {
         client
     }
 
+    /// The push of `event_id` handled by a process of its own (an extension's launch): the
+    /// child, which prints one JSON line with its outcome (`show:<body>`).
+    fn extension_process(&self, event_id: &str) -> std::process::Child {
+        let payload = json!({"event_id": event_id, "room_id": self.room, "prio": "high"});
+        std::process::Command::new(env!("CARGO_BIN_EXE_nse-launch"))
+            .args([
+                self.hs.url.as_str(),
+                self.store_dir.to_str().unwrap(),
+                KEYRING_SERVICE,
+                &self.keyring_account,
+                &payload.to_string(),
+                "e2ee",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
     /// What a fresh extension shows for the push of `event_id`.
     async fn shown(&self, event_id: &str) -> Notification {
         let data = HashMap::from([
@@ -115,6 +142,8 @@ impl Scene {
         }
     }
 }
+
+const KEYRING_SERVICE: &str = "io.matrixpush.tests.e2ee";
 
 /// A client on the phone's store and session store, with built-in encryption.
 fn phone_client(hs: &Homeserver, store_dir: &PathBuf, sessions: &Arc<dyn SessionStore>) -> Client {
@@ -233,4 +262,71 @@ async fn recovery_on_an_account_without_secret_storage_says_so() {
         matches!(outcome, Err(CryptoError::NoSecretStorage)),
         "{outcome:?}"
     );
+}
+
+#[tokio::test]
+async fn the_app_and_extensions_at_once_lose_no_room_key_and_reuse_no_one_time_key() {
+    let s = Scene::new("e2eeprocs").await;
+    let app = s.extension();
+    let phone_device = app.session().unwrap().device_id;
+    for round in 0..2 {
+        // Most of the phone's one-time keys claimed (as many new senders would): every process
+        // that sees the low count next uploads new ones.
+        for _ in 0..30 {
+            s.alice
+                .client
+                .session_client()
+                .send(
+                    Method::Post,
+                    "keys/claim",
+                    Some(json!({"one_time_keys": {&s.bob_id: {&phone_device: "signed_curve25519"}}})),
+                )
+                .await
+                .unwrap();
+        }
+        // New devices of Alice: each claims one of the phone's one-time keys and shares a
+        // Megolm session of its own, so each push brings a new Olm session and a new room key.
+        let mut sent = Vec::new();
+        for device in 0..3 {
+            let alice = CryptoDevice::new(s.hs.another_device(&s.alice_id, &s.alice_password).await).await;
+            let text = format!("round {round} device {device} {}", matrix_push_tests::unique("t"));
+            let event_id = alice
+                .send_encrypted(&s.room, &[&s.bob_id], &text, CollectStrategy::AllDevices)
+                .await;
+            sent.push((event_id, text));
+        }
+        // Every push in a process of its own, while the app syncs in this one: all take the
+        // same to-device messages in, and all may upload one-time keys.
+        let children: Vec<_> = sent
+            .iter()
+            .map(|(event_id, _)| s.extension_process(event_id))
+            .collect();
+        app.sync_push_rules_once(Duration::ZERO).await.unwrap();
+        let outputs: Vec<_> = children
+            .into_iter()
+            .map(|child| child.wait_with_output().unwrap())
+            .collect();
+        // And once more after them, with what the app opened before they wrote.
+        app.sync_push_rules_once(Duration::ZERO).await.unwrap();
+        for (output, (_, text)) in outputs.into_iter().zip(&sent) {
+            let line = String::from_utf8(output.stdout).unwrap();
+            let report: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+            assert_eq!(
+                report["outcome"].as_str(),
+                Some(format!("show:{text}").as_str()),
+                "round {round}: {report}"
+            );
+        }
+    }
+    // Had a process uploaded one-time keys from a stale account (or saved one over the other's),
+    // a claim would get a key the phone no longer has, and that Olm session (and its room key)
+    // would fail: the newest keys are claimed next.
+    for late in 0..3 {
+        let alice = CryptoDevice::new(s.hs.another_device(&s.alice_id, &s.alice_password).await).await;
+        let text = format!("after the crowd {late} {}", matrix_push_tests::unique("t"));
+        let event_id = alice
+            .send_encrypted(&s.room, &[&s.bob_id], &text, CollectStrategy::AllDevices)
+            .await;
+        assert_eq!(s.shown(&event_id).await.body, text);
+    }
 }

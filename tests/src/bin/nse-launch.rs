@@ -1,8 +1,9 @@
 //! Models an iOS Notification Service Extension launch: a fresh process restores the session
 //! from the store, handles one push and reports. Used by `scripts/bench-notify`.
 //!
-//! Usage: nse-launch HOMESERVER_URL STORE_DIR KEYRING_SERVICE KEYRING_ACCOUNT PAYLOAD_JSON
-//! (PAYLOAD_JSON: an FCM v1 data map, e.g. {"event_id": "$e", "room_id": "!r", "unread": "1"}).
+//! Usage: nse-launch HOMESERVER_URL STORE_DIR KEYRING_SERVICE KEYRING_ACCOUNT PAYLOAD_JSON [e2ee]
+//! (PAYLOAD_JSON: an FCM v1 data map, e.g. {"event_id": "$e", "room_id": "!r", "unread": "1"};
+//! `e2ee`: with built-in encryption, its crypto store in STORE_DIR).
 //! Prints one JSON line: outcome, HTTP requests, microseconds from `main` to the outcome, and
 //! the process's peak RSS and anonymous (heap/stack) memory from /proc/self/status.
 
@@ -14,8 +15,14 @@ use std::time::{Duration, Instant};
 fn main() {
     let started = Instant::now();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [homeserver, store_dir, service, account, payload] = args.as_slice() else {
-        eprintln!("usage: nse-launch HOMESERVER_URL STORE_DIR KEYRING_SERVICE KEYRING_ACCOUNT PAYLOAD_JSON");
+    let (args, encryption) = match args.split_last() {
+        Some((last, rest)) if last == "e2ee" => (rest, true),
+        _ => (args.as_slice(), false),
+    };
+    let [homeserver, store_dir, service, account, payload] = args else {
+        eprintln!(
+            "usage: nse-launch HOMESERVER_URL STORE_DIR KEYRING_SERVICE KEYRING_ACCOUNT PAYLOAD_JSON [e2ee]"
+        );
         std::process::exit(2);
     };
     // One thread, as an extension would run it: the least memory.
@@ -28,6 +35,7 @@ fn main() {
         let client = Client::builder(homeserver.parse().unwrap())
             .store_dir(store_dir)
             .session_store(store)
+            .encryption(encryption)
             .build()
             .unwrap();
         client.restore_session().unwrap().expect("a saved session");
