@@ -149,7 +149,8 @@ impl Encryption {
         *open = None;
         let result = work(&machine).await;
         let next = generation.wrapping_add(1);
-        self.state.write(GENERATION, &next).map_err(store_error)?;
+        // Not flushed: the count only matters to processes alive now, and a power cut ends them.
+        self.state.write_cache(GENERATION, &next).map_err(store_error)?;
         *open = Some(OpenMachine {
             generation: next,
             machine,

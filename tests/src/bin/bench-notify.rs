@@ -5,7 +5,8 @@
 //! the warm push's incremental sync sent raw (the floor of a fresh decision on this server);
 //! warm after a state change (the room renamed before each message); an event far back in
 //! history; and an extension-like launch (`nse-launch`, a fresh process per push) with its time to
-//! outcome, requests and memory. Freshness is always on: every push syncs the room and the rules.
+//! outcome, requests and memory; and the same for encrypted rooms with built-in crypto (a real
+//! crypto sender; the key in the store, or arriving by to-device in the push). Freshness is always on: every push syncs the room and the rules.
 //! Each message is sent just before it is handled, as pushes arrive. Prints a table.
 
 use matrix_push::Client;
@@ -13,7 +14,9 @@ use matrix_push::http::{HttpConfig, Method, Request, Transport};
 use matrix_push::notify::Outcome;
 use matrix_push::payload::PushPayload;
 use matrix_push::session::{KeyringSessionStore, SessionStore};
+use matrix_push_tests::e2ee::CryptoDevice;
 use matrix_push_tests::{Homeserver, create_room, join, send_event, unique};
+use matrix_sdk_crypto::CollectStrategy;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -267,9 +270,13 @@ async fn main() {
         "{launches:?}"
     );
 
+    let encrypted = encrypted_rows(&hs, &bob_id, &bob_password, &launcher).await;
+
     let base_p50 = percentile(&mut baseline.clone(), 0.5);
     let changed_p50 = percentile(&mut changed.latencies.clone(), 0.5);
     let warm_bytes = warm.bytes;
+    let encrypted_p50 = percentile(&mut encrypted.warm.latencies.clone(), 0.5);
+    let encrypted_launch_p50 = percentile(&mut encrypted.launch_in_process.clone(), 0.5);
     let rows = [
         row("GET /event (one round trip)", baseline, 1.0, None, "the floor"),
         row(
@@ -307,6 +314,30 @@ async fn main() {
             None,
             "spawn to exit",
         ),
+        measured_row(
+            "e2ee: handle, warm, key in store",
+            encrypted.warm,
+            "built-in crypto; decrypted with the key the app took in",
+        ),
+        measured_row(
+            "e2ee: handle, warm, key by to-device",
+            encrypted.to_device,
+            "a new room key arrives in the push's own sync",
+        ),
+        row(
+            "e2ee: extension launch (in process)",
+            encrypted.launch_in_process,
+            encrypted.launch_requests,
+            None,
+            "fresh process, key in store",
+        ),
+        row(
+            "e2ee: extension launch, key by to-device",
+            encrypted.launch_to_device,
+            encrypted.launch_to_device_requests,
+            None,
+            "fresh process, new room key in the push's sync",
+        ),
     ];
     println!("\nnotify benchmark: {SAMPLES} pushes per row (event_id_only), loopback Synapse, freshness on");
     println!(
@@ -339,4 +370,137 @@ async fn main() {
         hwm_kib / 1024.0,
         anon_kib / 1024.0
     );
+    println!(
+        "e2ee: warm encrypted p50 / GET-event p50 = {:.2} (target ≤ 1.5); extension launch p50 {:.1} ms (target ≤ 25), peak RSS {:.1} MiB (target ≤ 16), peak anonymous {:.2} MiB (target ≤ 6)",
+        encrypted_p50 / base_p50,
+        encrypted_launch_p50,
+        encrypted.launch_hwm_kib / 1024.0,
+        encrypted.launch_anon_kib / 1024.0
+    );
+}
+
+/// The encrypted cases, measured like the others.
+struct EncryptedRows {
+    warm: Measured,
+    to_device: Measured,
+    launch_in_process: Vec<f64>,
+    launch_requests: f64,
+    launch_hwm_kib: f64,
+    launch_anon_kib: f64,
+    launch_to_device: Vec<f64>,
+    launch_to_device_requests: f64,
+}
+
+/// Bob's phone with built-in encryption in an encrypted room with Alice, a real crypto client:
+/// warm pushes decrypted with a key already in the store and with a new key that arrives by
+/// to-device in the push's own sync; then extension-like launches of both kinds.
+async fn encrypted_rows(
+    hs: &Homeserver,
+    bob_id: &str,
+    bob_password: &str,
+    launcher: &std::path::Path,
+) -> EncryptedRows {
+    let alice = CryptoDevice::new(hs.signed_in("benchcrypto").await.0).await;
+    let alice_id = alice.user_id();
+    let store_dir = matrix_push_tests::temp_dir("bench-e2ee");
+    let service = "io.matrixpush.bench";
+    let account = unique("bench-e2ee");
+    let keyring = std::sync::Arc::new(KeyringSessionStore::new(service, &account));
+    let phone = Client::builder(hs.url.clone())
+        .store_dir(&store_dir)
+        .session_store(keyring.clone())
+        .encryption(true)
+        .build()
+        .unwrap();
+    phone
+        .login_password(
+            &matrix_push::session::LoginIdentifier::User(bob_id.to_owned()),
+            &matrix_push::secret::Secret::new(bob_password),
+        )
+        .await
+        .unwrap();
+    let room = create_room(
+        &alice.client,
+        json!({"invite": [bob_id], "preset": "private_chat",
+               "initial_state": [{"type": "m.room.encryption", "state_key": "",
+                                  "content": {"algorithm": "m.megolm.v1.aes-sha2"}}]}),
+    )
+    .await;
+    join(&phone, &room).await;
+    let users = [alice_id.as_str(), bob_id];
+    let encrypted = |i: usize, new_key: bool| {
+        let (alice, room, users) = (&alice, &room, &users);
+        async move {
+            if new_key {
+                alice
+                    .machine
+                    .discard_room_key(&matrix_sdk_common::ruma::OwnedRoomId::try_from(room.as_str()).unwrap())
+                    .await
+                    .unwrap();
+            }
+            alice
+                .send_encrypted(room, users, &format!("secret {i}"), CollectStrategy::AllDevices)
+                .await
+        }
+    };
+    // The first push takes the room's key in; after it, the key is in the store.
+    measure(&phone, &room, 1, |i| encrypted(i, false)).await;
+    let warm = measure(&phone, &room, SAMPLES, |i| encrypted(i, false)).await;
+    let to_device = measure(&phone, &room, SAMPLES, |i| encrypted(i, true)).await;
+
+    let launch = async |new_key: bool| -> Vec<Value> {
+        let mut reports = Vec::new();
+        for i in 0..LAUNCHES {
+            let event = encrypted(i, new_key).await;
+            let data = json!({"event_id": event, "room_id": room, "unread": "1", "prio": "high"});
+            let output = std::process::Command::new(launcher)
+                .args([
+                    hs.url.as_str(),
+                    store_dir.to_str().unwrap(),
+                    service,
+                    &account,
+                    &data.to_string(),
+                    "e2ee",
+                ])
+                .output()
+                .expect("nse-launch is built next to this binary");
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+            assert_eq!(
+                report["outcome"].as_str(),
+                Some(format!("show:secret {i}").as_str()),
+                "{report}"
+            );
+            reports.push(report);
+        }
+        reports
+    };
+    let in_store = launch(false).await;
+    let by_to_device = launch(true).await;
+    keyring.clear().unwrap();
+    let field = |reports: &[Value], name: &str| -> Vec<f64> {
+        reports.iter().map(|l| l[name].as_f64().unwrap()).collect()
+    };
+    let mean = |v: Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
+    let max = |v: Vec<f64>| v.into_iter().fold(0.0, f64::max);
+    EncryptedRows {
+        warm,
+        to_device,
+        launch_in_process: field(&in_store, "elapsed_us")
+            .into_iter()
+            .map(|us| us / 1e3)
+            .collect(),
+        launch_requests: mean(field(&in_store, "requests")),
+        launch_hwm_kib: max(field(&in_store, "vm_hwm_kib")),
+        launch_anon_kib: max(field(&in_store, "rss_anon_kib")),
+        launch_to_device: field(&by_to_device, "elapsed_us")
+            .into_iter()
+            .map(|us| us / 1e3)
+            .collect(),
+        launch_to_device_requests: mean(field(&by_to_device, "requests")),
+    }
 }
