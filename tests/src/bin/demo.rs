@@ -18,8 +18,10 @@ use matrix_push::pushers::Pusher;
 use matrix_push::secret::Secret;
 use matrix_push::session::LoginIdentifier;
 use matrix_push::settings::RoomNotificationMode;
+use matrix_push_tests::e2ee::CryptoDevice;
 use matrix_push_tests::gateway::{Delivery, DeviceProvider, Gateway};
 use matrix_push_tests::{Homeserver, create_room, join, send_event, set_display_name, temp_dir, unique};
+use matrix_sdk_crypto::CollectStrategy;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -429,17 +431,33 @@ async fn sign_in(
     dir: PathBuf,
     device: &str,
 ) -> Result<Arc<Client>, String> {
+    signed_in_client(hs, user_id, password, dir, device, false)
+        .await
+        .map(Arc::new)
+}
+
+/// A client signed in as a new device of `user_id`; with `encryption`, the SDK's built-in
+/// end-to-end encryption.
+async fn signed_in_client(
+    hs: &Homeserver,
+    user_id: &str,
+    password: &str,
+    dir: PathBuf,
+    device: &str,
+    encryption: bool,
+) -> Result<Client, String> {
     let client = Client::builder(hs.url.clone())
         .store_dir(dir)
         .session_store(Arc::new(matrix_push::session::MemorySessionStore::default()))
         .device_display_name(device)
+        .encryption(encryption)
         .build()
         .map_err(|e| e.to_string())?;
     client
         .login_password(&LoginIdentifier::User(user_id.to_owned()), &Secret::new(password))
         .await
         .map_err(|e| format!("signing in {user_id}: {e}"))?;
-    Ok(Arc::new(client))
+    Ok(client)
 }
 
 async fn run(
@@ -455,14 +473,18 @@ async fn run(
     // Two users: Alice carries the phone, Bob writes to her.
     let (alice_id, alice_password) = hs.register("alice", false).await;
     let (bob_id, bob_password) = hs.register("bob", false).await;
-    let phone = sign_in(
-        &hs,
-        &alice_id,
-        &alice_password,
-        store.join("phone"),
-        "Alice's phone",
-    )
-    .await?;
+    // The phone's device has the SDK's built-in end-to-end encryption.
+    let phone = Arc::new(
+        signed_in_client(
+            &hs,
+            &alice_id,
+            &alice_password,
+            store.join("phone"),
+            "Alice's phone",
+            true,
+        )
+        .await?,
+    );
     devices.push(phone.clone());
     let bob = sign_in(&hs, &bob_id, &bob_password, store.join("bob"), "Bob's laptop").await?;
     devices.push(bob.clone());
@@ -650,35 +672,51 @@ async fn run(
     )
     .await;
 
-    let script = [
-        Scripted::new(
-            "Bob calls Alice",
-            &dm,
-            "m.call.invite",
-            json!({
+    let script = [Scripted::new(
+        "Bob calls Alice",
+        &dm,
+        "m.call.invite",
+        json!({
                 "call_id": unique("call"), "party_id": "bob", "version": "1", "lifetime": 60000,
                 "offer": {"type": "offer", "sdp": "v=0\r\n"}}),
-            show("call", ".m.rule.call", Some("ring"), false),
-        ),
-        // The demo has no decryptor: the SDK shows a generic text.
-        Scripted::new(
-            "Bob sends an encrypted message",
-            &dm,
-            "m.room.encrypted",
-            json!({
-                "algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgAEpAB…", "device_id": "BOBLAPTOP",
-                "sender_key": "c2VuZGVyIGtleQ", "session_id": "c2Vzc2lvbg"}),
-            show(
-                "encrypted",
-                ".m.rule.encrypted_room_one_to_one",
-                Some("default"),
-                false,
-            ),
-        ),
-    ];
+        show("call", ".m.rule.call", Some("ring"), false),
+    )];
     for scripted in script {
         demo.send(&bob, scripted, &mut last_event, &names).await;
     }
+
+    // Bob's phone is a real crypto client: real Megolm ciphertext, its room key sent to Alice's
+    // phone by to-device. The homeserver sees only `m.room.encrypted`; the phone decrypts it
+    // within the push and decides on the cleartext — here, the keyword the server cannot see.
+    let bob_phone = signed_in_client(
+        &hs,
+        &bob_id,
+        &bob_password,
+        store.join("bob-phone"),
+        "Bob's phone",
+        false,
+    )
+    .await?;
+    let bob_phone = CryptoDevice::new(bob_phone).await;
+    let sent = Instant::now();
+    let encrypted_id = bob_phone
+        .send_encrypted(
+            &dm,
+            &[&alice_id, &bob_id],
+            "Falcon lands at dawn (end-to-end encrypted)",
+            CollectStrategy::AllDevices,
+        )
+        .await;
+    last_event.insert(dm.clone(), encrypted_id.clone());
+    demo.step(
+        "Bob sends an end-to-end encrypted message with the keyword".into(),
+        sent,
+        move |d| d.payload["event_id"] == json!(encrypted_id),
+        None,
+        show("message", "falcon", Some("default"), false),
+        &names,
+    )
+    .await;
 
     // 11. Alice reads everything on her laptop: badge-only pushes follow.
     let laptop = sign_in(
