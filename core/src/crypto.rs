@@ -6,14 +6,23 @@
 //! - Every `/sync` answer this SDK receives is shown to the machine before its position is used
 //!   ([`SyncObserver`]): its to-device messages (room keys among them), device-list changes and
 //!   one-time key counts. The next sync from that position acknowledges the to-device messages
-//!   and the server deletes them, so none may go unseen.
-//! - A push's encrypted event is decrypted with the keys the machine has then ([`EventDecryptor`]),
-//!   which includes a key that arrived in the push's own sync.
+//!   and the server deletes them, so none may go unseen. What the answer makes the machine ask
+//!   for (new one-time keys, key queries, backups of new keys) is sent afterwards
+//!   ([`SyncObserver::settle`]): after a push's decision, within its deadline.
+//! - A push's encrypted event is decrypted with the keys the machine has then, which includes a
+//!   key that arrived in the push's own sync; a key still missing is fetched from the account's
+//!   server-side backup (that one session) when the device knows the backup key. Otherwise the
+//!   reason ([`UndecryptableReason`]) goes with the "Encrypted message" notification.
+//! - [`Encryption::recover`] opens secret storage with the user's recovery key: the device is
+//!   signed with the account's cross-signing keys (senders that share only with verified devices
+//!   share with it) and takes the backup key.
 //!
 //! Two processes (the app and its extension) share the store: everything that advances the Olm
-//! state runs under the store's cross-process lock, on a machine opened from the store for that
-//! use, so each process sees what the other wrote. Requests the machine asks for (key uploads,
-//! queries, claims, to-device) go through the signed-in [`SessionClient`].
+//! state runs under the store's cross-process lock. A process keeps the machine it opened while
+//! a counter in the store (the generation, bumped by every use) says no other process used the
+//! store since; otherwise it opens the machine again, so it never acts on a stale account (a
+//! one-time key spent twice, a room key overwritten). Requests the machine asks for go through
+//! the signed-in [`SessionClient`].
 
 use crate::decryption::{Recovery, UndecryptableReason};
 use crate::secret::Secret;
