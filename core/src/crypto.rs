@@ -226,6 +226,32 @@ impl Encryption {
     }
 }
 
+impl Drop for Encryption {
+    /// The crypto store's connection pool closes through a Tokio runtime (deadpool hands each
+    /// connection's close to it), and a client may be freed outside one: Kotlin's `close()`, a
+    /// garbage collector or Swift's last release run on the app's threads. Then a small runtime
+    /// of its own closes the store (waiting for the close, so nothing is cut short).
+    fn drop(&mut self) {
+        let Some(open) = self.open.get_mut().take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return drop(open);
+        }
+        match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => {
+                let _entered = runtime.enter();
+                drop(open);
+            }
+            Err(error) => {
+                // Leaking the pool beats aborting the app; the OS closes the files.
+                tracing::warn!(%error, "no runtime to close the crypto store on; left open");
+                std::mem::forget(open);
+            }
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl SyncObserver for Encryption {
     async fn observe(&self, session: &SessionClient, sync: &Value) -> Result<(), SessionError> {

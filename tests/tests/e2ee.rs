@@ -86,6 +86,16 @@ impl Scene {
             .await
     }
 
+    /// A new device of Alice sends `text` to Bob: it claims one of the phone's one-time keys and
+    /// shares a Megolm session of its own.
+    async fn send_from_a_new_device(&self, text: &str) -> String {
+        let device = self.hs.another_device(&self.alice_id, &self.alice_password).await;
+        CryptoDevice::new(device)
+            .await
+            .send_encrypted(&self.room, &[&self.bob_id], text, CollectStrategy::AllDevices)
+            .await
+    }
+
     /// Alice sends `text` encrypted to Bob and herself, sharing the room key only with devices
     /// their owner cross-signed (MSC4153's "exclude insecure devices").
     async fn send_to_verified(&self, text: &str) -> String {
@@ -288,12 +298,8 @@ async fn the_app_and_extensions_at_once_lose_no_room_key_and_reuse_no_one_time_k
         // Megolm session of its own, so each push brings a new Olm session and a new room key.
         let mut sent = Vec::new();
         for device in 0..3 {
-            let alice = CryptoDevice::new(s.hs.another_device(&s.alice_id, &s.alice_password).await).await;
             let text = format!("round {round} device {device} {}", matrix_push_tests::unique("t"));
-            let event_id = alice
-                .send_encrypted(&s.room, &[&s.bob_id], &text, CollectStrategy::AllDevices)
-                .await;
-            sent.push((event_id, text));
+            sent.push((s.send_from_a_new_device(&text).await, text));
         }
         // Every push in a process of its own, while the app syncs in this one: all take the
         // same to-device messages in, and all may upload one-time keys.
@@ -322,11 +328,33 @@ async fn the_app_and_extensions_at_once_lose_no_room_key_and_reuse_no_one_time_k
     // a claim would get a key the phone no longer has, and that Olm session (and its room key)
     // would fail: the newest keys are claimed next.
     for late in 0..3 {
-        let alice = CryptoDevice::new(s.hs.another_device(&s.alice_id, &s.alice_password).await).await;
         let text = format!("after the crowd {late} {}", matrix_push_tests::unique("t"));
-        let event_id = alice
-            .send_encrypted(&s.room, &[&s.bob_id], &text, CollectStrategy::AllDevices)
-            .await;
+        let event_id = s.send_from_a_new_device(&text).await;
         assert_eq!(s.shown(&event_id).await.body, text);
     }
+}
+
+/// Kotlin's `close()`, a garbage collector or Swift's last release frees a client on a thread of
+/// the app's, outside any runtime; the crypto store it opened must close there too.
+#[test]
+fn a_client_whose_crypto_store_is_open_can_be_dropped_outside_any_runtime() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = runtime.block_on(async {
+        let s = Scene::new("e2eedrop").await;
+        let event_id = s.send(&[&s.alice_id, &s.bob_id], "dropped after").await;
+        let client = s.extension();
+        let payload = decode_string_map(
+            Provider::Fcm,
+            &HashMap::from([
+                ("event_id".to_owned(), event_id),
+                ("room_id".to_owned(), s.room.clone()),
+            ]),
+        )
+        .unwrap();
+        let outcome = client.handle_push(&payload, Duration::from_secs(10)).await;
+        assert!(matches!(outcome, Outcome::Show(_)), "{outcome:?}");
+        client
+    });
+    drop(client);
+    drop(runtime);
 }

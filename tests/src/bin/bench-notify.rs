@@ -236,18 +236,16 @@ async fn main() {
     let mut wall = Vec::new();
     for i in 0..LAUNCHES {
         let event = message(i).await;
-        let data = json!({"event_id": event, "room_id": room, "unread": "1", "prio": "high"});
         let started = Instant::now();
-        let output = std::process::Command::new(&launcher)
-            .args([
-                hs.url.as_str(),
-                store_dir.to_str().unwrap(),
-                service,
-                &account,
-                &data.to_string(),
-            ])
-            .output()
-            .expect("nse-launch is built next to this binary");
+        let output = launch(
+            &launcher,
+            &hs,
+            &store_dir,
+            (service, &account),
+            &room,
+            &event,
+            false,
+        );
         wall.push(started.elapsed().as_secs_f64() * 1e3);
         assert!(
             output.status.success(),
@@ -379,6 +377,32 @@ async fn main() {
     );
 }
 
+/// One extension-like launch (`nse-launch`) for the push of `event` in `room`, on the store in
+/// `store_dir` and the session in the keyring's `(service, account)`.
+fn launch(
+    launcher: &std::path::Path,
+    hs: &Homeserver,
+    store_dir: &std::path::Path,
+    (service, account): (&str, &str),
+    room: &str,
+    event: &str,
+    encryption: bool,
+) -> std::process::Output {
+    let data = json!({"event_id": event, "room_id": room, "unread": "1", "prio": "high"});
+    let mut command = std::process::Command::new(launcher);
+    command.args([
+        hs.url.as_str(),
+        store_dir.to_str().unwrap(),
+        service,
+        account,
+        &data.to_string(),
+    ]);
+    if encryption {
+        command.arg("e2ee");
+    }
+    command.output().expect("nse-launch is built next to this binary")
+}
+
 /// The encrypted cases, measured like the others.
 struct EncryptedRows {
     warm: Measured,
@@ -452,18 +476,7 @@ async fn encrypted_rows(
         let mut reports = Vec::new();
         for i in 0..LAUNCHES {
             let event = encrypted(i, new_key).await;
-            let data = json!({"event_id": event, "room_id": room, "unread": "1", "prio": "high"});
-            let output = std::process::Command::new(launcher)
-                .args([
-                    hs.url.as_str(),
-                    store_dir.to_str().unwrap(),
-                    service,
-                    &account,
-                    &data.to_string(),
-                    "e2ee",
-                ])
-                .output()
-                .expect("nse-launch is built next to this binary");
+            let output = launch(launcher, hs, &store_dir, (service, &account), &room, &event, true);
             assert!(
                 output.status.success(),
                 "{}",
