@@ -60,7 +60,11 @@ final class NotificationService: UNNotificationServiceExtension {
                 SampleLog.nse.error("no answer within the budget: showing the generic notification")
                 return self.deliver(.fallback(for: payload, style: SampleConfig.style))
             }
-            let response = PushResponse(outcome, payload: payload, style: SampleConfig.style)
+            var response = PushResponse(outcome, payload: payload, style: SampleConfig.style)
+            // "Encrypted message", and under it what would make it readable.
+            if case .show(let notification) = outcome, let content = response.content {
+                response.content = EncryptedNotice.annotate(content, for: notification)
+            }
             await response.removeDelivered(from: UNUserNotificationCenter.current())
             if let hidden = HiddenPush(outcome) {
                 return self.deliverHidden(hidden, response)
@@ -143,7 +147,7 @@ final class NotificationService: UNNotificationServiceExtension {
 }
 
 /// One `Client` per extension process (iOS keeps the process for later pushes for a while), made
-/// on the first push; made again only if the account changed in the app meanwhile (a new sign-in
+/// on the first push, with the same built-in encryption as the app (`SampleConfig.encryption`); made again only if the account changed in the app meanwhile (a new sign-in
 /// has a new routing secret). No other cache: what outlives a push is in the shared store folder.
 final class ExtensionClient: @unchecked Sendable {
     static let shared = ExtensionClient()
@@ -172,7 +176,7 @@ final class ExtensionClient: @unchecked Sendable {
             guard let client = try restoreClient(
                 storeDir: storeDir.path,
                 sessionStore: KeychainSessionStore(accessGroup: SampleConfig.keychainAccessGroup),
-                deviceDisplayName: nil, eventDecryptor: nil),
+                deviceDisplayName: nil, eventDecryptor: nil, encryption: SampleConfig.encryption),
                 let session = client.session()
             else { return nil }
             let account = Account(client: client, userId: session.userId)

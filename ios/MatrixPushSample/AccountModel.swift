@@ -22,6 +22,8 @@ final class AccountModel: ObservableObject {
     @Published private(set) var keywords: [String] = []
     @Published private(set) var pushStatus = "Not registered yet"
     @Published private(set) var busy = false
+    /// What the last "Recover encrypted messages" did (never the key).
+    @Published private(set) var recoveryStatus: String?
     @Published var message: String?
     /// The room of the notification the user tapped last.
     @Published var openedRoom: String?
@@ -49,7 +51,7 @@ final class AccountModel: ObservableObject {
             // The saved session names its homeserver: nothing else to keep.
             if let client = try restoreClient(
                 storeDir: storeDir().path, sessionStore: sessionStore(),
-                deviceDisplayName: deviceName, eventDecryptor: nil),
+                deviceDisplayName: deviceName, eventDecryptor: nil, encryption: SampleConfig.encryption),
                let session = client.session() {
                 signedIn(client, session)
             } else {
@@ -91,6 +93,7 @@ final class AccountModel: ObservableObject {
         try? pushSetup?.forget()
         client = nil
         keywords = []
+        recoveryStatus = nil
         pushStatus = "Not registered yet"
         phase = .signedOut
     }
@@ -98,7 +101,7 @@ final class AccountModel: ObservableObject {
     private func makeClient(_ homeserver: String) throws -> Client {
         try Client(
             homeserverUrl: homeserver, storeDir: storeDir().path, sessionStore: sessionStore(),
-            deviceDisplayName: deviceName, eventDecryptor: nil)
+            deviceDisplayName: deviceName, eventDecryptor: nil, encryption: SampleConfig.encryption)
     }
 
     private func storeDir() throws -> URL {
@@ -271,6 +274,33 @@ final class AccountModel: ObservableObject {
         }
     }
 
+    // MARK: encryption
+
+    /// Recovers the account's encryption with the recovery key another client showed the user:
+    /// this device gets cross-signed and reads missing room keys from the key backup. The key
+    /// is only passed on: not logged, not kept (the library stores only what it opens).
+    /// True when recovered.
+    @discardableResult
+    func recover(recoveryKey: String) async -> Bool {
+        guard let client, RecoveryText.canSubmit(recoveryKey) else { return false }
+        busy = true
+        defer { busy = false }
+        recoveryStatus = "Recovering…"
+        do {
+            let recovery = try await client.recover(recoveryKey: recoveryKey)
+            recoveryStatus = RecoveryText.message(for: recovery)
+            SampleLog.app.info("recovered: \(String(describing: recovery), privacy: .public)")
+            return true
+        } catch MatrixPushError.RecoveryKeyRejected(let detail) {
+            recoveryStatus = RecoveryText.rejected(detail: detail)
+        } catch {
+            // Shown like every other failure; a session the server ended is handled there.
+            recoveryStatus = nil
+            report(error)
+        }
+        return false
+    }
+
     // MARK: errors
 
     private func report(_ error: Error) {
@@ -299,6 +329,7 @@ final class AccountModel: ObservableObject {
         case MatrixPushError.Timeout: return "The server did not answer in time."
         case MatrixPushError.NotAMatrixServer(let detail): return "Not a Matrix server: \(detail)"
         case MatrixPushError.InvalidInput(let detail): return detail
+        case MatrixPushError.RecoveryKeyRejected(let detail): return RecoveryText.rejected(detail: detail)
         default: return String(describing: error)
         }
     }

@@ -1,4 +1,5 @@
 import MatrixPush
+import SampleKit
 import SwiftUI
 
 struct SettingsView: View {
@@ -7,6 +8,8 @@ struct SettingsView: View {
     @State private var newKeyword = ""
     @State private var roomId = ""
     @State private var rooms: [RoomSummary] = []
+    /// The recovery key while it is typed; cleared once it has done its job.
+    @State private var recoveryKey = ""
 
     var body: some View {
         Form {
@@ -68,6 +71,26 @@ struct SettingsView: View {
                 Text("Rooms")
             } footer: {
                 Text("The rooms you have joined. For an invite, enter the room id.")
+            }
+            Section {
+                // A secret: masked, and kept in this view's state only until it has done its job.
+                SecureField("Recovery key (EsT…) or passphrase", text: $recoveryKey)
+                    .textInputAutocapitalization(.never)
+                    .autocorrectionDisabled()
+                Button("Recover") {
+                    let key = recoveryKey
+                    Task {
+                        if await model.recover(recoveryKey: key) { recoveryKey = "" }
+                    }
+                }
+                .disabled(model.busy || !RecoveryText.canSubmit(recoveryKey))
+                if let status = model.recoveryStatus {
+                    Text(status)
+                }
+            } header: {
+                Text("Recover encrypted messages")
+            } footer: {
+                Text("The recovery key another app (Element, say) showed you when you set up recovery. It verifies this device, so senders share their keys with it, and reads missing keys from the key backup.")
             }
             if let message = model.message {
                 Section { Text(message).foregroundStyle(.red) }

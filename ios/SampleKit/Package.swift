@@ -2,7 +2,8 @@
 // SampleKit: the iOS sample's own decisions, kept free of UIKit, UserNotifications and Intents so
 // that they compile and are unit tested on Linux (scripts/ios-app-check runs `swift test` here):
 // the pusher's device name, the notification actions, what a communication notification says,
-// what the extension shows for a push it would rather hide, and the avatar's time budget.
+// what the extension shows for a push it would rather hide, the avatar's time budget, the line
+// under an "Encrypted message" and what recovering the account's encryption says.
 // The app and its extension (ios/project.yml) link it; the Apple-framework glue stays in ios/.
 import PackageDescription
 

@@ -41,6 +41,12 @@ enum SampleConfig {
 
     static let style = NotificationStyle(appName: "Matrix Push")
 
+    /// The library's built-in end-to-end encryption, in the app and the extension alike: the
+    /// device is a full E2EE device whose keys are in the store folder (`crypto/`, in the App
+    /// Group), so the extension decrypts an encrypted push with the keys the app's syncs brought.
+    /// Settings › Recover verifies the device and opens the key backup.
+    static let encryption = true
+
     /// Whether the extension holds `com.apple.developer.usernotifications.filtering` (Apple
     /// grants it on request), set with MATRIX_PUSH_NSE_FILTERING in project.yml together with the
     /// entitlement: only then does iOS drop a push the extension answers with an empty content.

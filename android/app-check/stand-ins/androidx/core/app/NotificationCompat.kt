@@ -13,6 +13,7 @@ open class NotificationCompat {
         fun setSmallIcon(icon: Int): Builder = throw UnsupportedOperationException()
         fun setContentTitle(title: CharSequence?): Builder = throw UnsupportedOperationException()
         fun setContentText(text: CharSequence?): Builder = throw UnsupportedOperationException()
+        fun setSubText(text: CharSequence?): Builder = throw UnsupportedOperationException()
         fun setCategory(category: String?): Builder = throw UnsupportedOperationException()
         fun setGroup(groupKey: String?): Builder = throw UnsupportedOperationException()
         fun setGroupSummary(isGroupSummary: Boolean): Builder = throw UnsupportedOperationException()

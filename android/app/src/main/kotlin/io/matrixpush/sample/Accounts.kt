@@ -43,13 +43,17 @@ class Accounts(private val context: Context) {
 
     private val storeDir: String get() = File(context.filesDir, "${AppStorage.FFI_STORE_DIR}/$SLOT").path
 
-    /** The client for a homeserver: its state in the app's files, its session in the Keystore. */
+    /**
+     * The client for a homeserver: its state in the app's files, its session in the Keystore.
+     * No EventDecryptor: the library's own encryption decrypts (see [ENCRYPTION]).
+     */
     private fun newClient(homeserverUrl: String): Client = Client(
         homeserverUrl,
         storeDir,
         KeystoreSessionStore(context, SLOT),
         pushConfig.deviceDisplayName,
-        null,   // no EventDecryptor: encrypted events show as "Encrypted message"
+        null,
+        encryption = ENCRYPTION,
     )
 
     /** Restores the saved session (its homeserver comes with it); makes no request. */
@@ -57,7 +61,7 @@ class Accounts(private val context: Context) {
     fun restore(): Account? {
         current?.let { return it }
         val client = try {
-            restoreClient(storeDir, KeystoreSessionStore(context, SLOT), pushConfig.deviceDisplayName, null)
+            restoreClient(storeDir, KeystoreSessionStore(context, SLOT), pushConfig.deviceDisplayName, null, encryption = ENCRYPTION)
         } catch (e: MatrixPushException) {
             Log.w(TAG, "cannot restore the session", e)
             null
@@ -160,6 +164,14 @@ class Accounts(private val context: Context) {
 
     companion object {
         const val SLOT = "default"
+
+        /**
+         * The library's built-in end-to-end encryption: this device is a full E2EE device whose
+         * keys live in the store folder, so the push path (FCM, UnifiedPush: the same [restore]d
+         * client, in the same process) decrypts encrypted pushes. Settings › Recover verifies it.
+         * Used at sign-in and at every restore alike, so the device is the same E2EE device.
+         */
+        const val ENCRYPTION = true
         private const val TAG = "Accounts"
     }
 }

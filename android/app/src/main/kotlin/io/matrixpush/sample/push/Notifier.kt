@@ -132,6 +132,8 @@ class Notifier(private val context: Context) {
             .setAutoCancel(true)
             .setContentIntent(openConversation(content))
         content.shortcutId?.let { builder.setShortcutId(it).setLocusId(LocusIdCompat(it)) }
+        // Under "Encrypted message": what would make it readable. Set per post, so it goes with the next message.
+        content.hint?.let { builder.setSubText(it) }
         content.roomId?.let { roomId -> content.actions.forEach { kind -> builder.addAction(action(content, roomId, kind)) } }
         manager.notify(content.tag, content.id, builder.build())
         postSummary(content)

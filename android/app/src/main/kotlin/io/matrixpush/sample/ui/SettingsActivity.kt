@@ -16,6 +16,8 @@ import androidx.lifecycle.lifecycleScope
 import androidx.lifecycle.repeatOnLifecycle
 import io.matrixpush.core.RoomNotificationMode
 import io.matrixpush.sample.SampleApp
+import io.matrixpush.sample.logic.RecoveryPresenter
+import io.matrixpush.sample.logic.RecoveryState
 import io.matrixpush.sample.logic.RoomSetting
 import io.matrixpush.sample.logic.SettingsPresenter
 import io.matrixpush.sample.logic.SettingsState
@@ -24,21 +26,28 @@ import kotlinx.coroutines.launch
 /**
  * Keywords and room modes, through the logic module's [SettingsPresenter]: this screen only draws
  * its state and forwards taps. The rooms offered are the user's joined rooms (`Client.rooms()`),
- * plus any room id typed in (an invite, which the list leaves out).
+ * plus any room id typed in (an invite, which the list leaves out). Below them, "Recover
+ * encrypted messages" ([RecoveryPresenter]): the recovery key from another client verifies this
+ * device and opens the key backup.
  */
 class SettingsActivity : ComponentActivity() {
     private val accounts get() = (application as SampleApp).accounts
     private lateinit var presenter: SettingsPresenter
+    private lateinit var recovery: RecoveryPresenter
 
     private lateinit var keywords: LinearLayout
     private lateinit var rooms: LinearLayout
     private lateinit var error: TextView
     private lateinit var progress: ProgressBar
+    private lateinit var recoveryKey: EditText
+    private lateinit var recoverButton: Button
+    private lateinit var recoveryResult: TextView
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         val account = accounts.current ?: return finish()
         presenter = SettingsPresenter(account.client)
+        recovery = RecoveryPresenter(account.client::recover)
 
         val newKeyword = EditText(this).apply { hint = "New keyword, e.g. deploy*"; inputType = InputType.TYPE_CLASS_TEXT }
         val addKeyword = Button(this).apply {
@@ -63,6 +72,24 @@ class SettingsActivity : ComponentActivity() {
                 }
             }
         }
+        // A secret: masked, kept out of autofill (no offer to save it), never put in state or logs.
+        recoveryKey = EditText(this).apply {
+            hint = "Recovery key (EsT…) or passphrase"
+            inputType = InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_VARIATION_PASSWORD
+            importantForAutofill = View.IMPORTANT_FOR_AUTOFILL_NO
+        }
+        recoverButton = Button(this).apply {
+            text = "Recover"
+            setOnClickListener {
+                val key = recoveryKey.text.toString()
+                lifecycleScope.launch {
+                    recovery.submit(key)
+                    // Not left on screen once it has done its job.
+                    if (recovery.state.value is RecoveryState.Recovered) recoveryKey.text.clear()
+                }
+            }
+        }
+        recoveryResult = label()
         keywords = column().apply { setPadding(0, 0, 0, 0) }
         rooms = column().apply { setPadding(0, 0, 0, 0) }
         error = label()
@@ -73,12 +100,18 @@ class SettingsActivity : ComponentActivity() {
                     progress, error,
                     heading("Keywords"), keywords, newKeyword, addKeyword,
                     heading("Rooms"), rooms, newRoom, addRoom,
+                    heading("Recover encrypted messages"),
+                    label("Enter the recovery key another app (Element, say) showed you when you set up recovery."),
+                    recoveryKey, recoverButton, recoveryResult,
                 ),
             ),
         )
 
         lifecycleScope.launch {
             repeatOnLifecycle(Lifecycle.State.STARTED) { presenter.state.collect(::render) }
+        }
+        lifecycleScope.launch {
+            repeatOnLifecycle(Lifecycle.State.STARTED) { recovery.state.collect(::renderRecovery) }
         }
         lifecycleScope.launch { presenter.load() }
         // Not started here: Client.startPushRulesSync. It would pick up changes made on other
@@ -110,6 +143,16 @@ class SettingsActivity : ComponentActivity() {
         rooms.removeAllViews()
         if (state.rooms.isEmpty() && !state.busy) rooms.addView(label("No rooms joined yet."))
         state.rooms.forEach { rooms.addView(roomRow(it)) }
+    }
+
+    private fun renderRecovery(state: RecoveryState) {
+        recoverButton.isEnabled = state != RecoveryState.Working
+        recoveryResult.text = when (state) {
+            RecoveryState.Idle -> ""
+            RecoveryState.Working -> "Recovering…"
+            is RecoveryState.Recovered -> state.message
+            is RecoveryState.Failed -> state.message
+        }
     }
 
     private fun roomRow(room: RoomSetting): View {

@@ -22,5 +22,7 @@ fun userMessage(error: Throwable): String = when (error) {
     is MatrixPushException.InvalidPayload -> "Unusable push: ${error.detail}"
     is MatrixPushException.Storage -> "Could not save on this device: ${error.detail}"
     is MatrixPushException.UnexpectedResponse -> "Unexpected answer from the server: ${error.detail}"
+    // The detail says which: a wrong key, or an account whose recovery was never set up.
+    is MatrixPushException.RecoveryKeyRejected -> "Not recovered: ${error.detail}."
     else -> error.message ?: error.toString()
 }

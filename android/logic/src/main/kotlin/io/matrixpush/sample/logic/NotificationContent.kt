@@ -85,6 +85,11 @@ data class NotificationContent(
     val actions: List<ActionKind>,
     /** The conversation's icon (`mxc://…`): the other person's avatar in a DM, the room's avatar in a room (null when it has none). */
     val iconAvatarUrl: String?,
+    /**
+     * A short line under the message (the notification's sub-text): for an "Encrypted message",
+     * what would make it readable ([undecryptableHint]); null for none.
+     */
+    val hint: String? = null,
 ) {
     /** The avatars this notification can show, conversation icon first. */
     val avatarUrls: List<String> get() = (listOfNotNull(iconAvatarUrl) + lines.mapNotNull { it.senderAvatarUrl }).distinct()
@@ -185,6 +190,7 @@ class NotificationMapper(private val appName: String = "Matrix") {
             // An invite is answered; a message is read. (An invite's room cannot be read before joining.)
             actions = if (isInvite) listOf(ActionKind.ACCEPT, ActionKind.DECLINE) else listOf(ActionKind.MARK_READ),
             iconAvatarUrl = if (n.isDm) n.senderAvatarUrl else n.roomAvatarUrl,
+            hint = if (n.kind is NotificationKind.Encrypted) undecryptableHint(n.undecryptable) else null,
         )
     }
 

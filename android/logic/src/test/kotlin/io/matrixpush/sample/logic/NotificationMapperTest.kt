@@ -6,6 +6,7 @@ import io.matrixpush.core.NotificationKind
 import io.matrixpush.core.Outcome
 import io.matrixpush.core.PushNotification
 import io.matrixpush.core.SuppressReason
+import io.matrixpush.core.UndecryptableReason
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertInstanceOf
@@ -31,11 +32,13 @@ class NotificationMapperTest {
         body: String = "hello",
         avatar: String? = "mxc://example.org/alice",
         roomAvatar: String? = null,
+        undecryptable: UndecryptableReason? = null,
     ) = PushNotification(
         eventId = eventId, roomId = roomId, roomName = "Ops", isDm = isDm,
         senderId = "@alice:example.org", senderName = "Alice", senderAvatarUrl = avatar, roomAvatarUrl = roomAvatar, kind = kind,
         body = body, threadId = null, isNoisy = isNoisy, sound = if (isNoisy) "default" else null,
         highlight = highlight, timestampMs = 1_700_000_000_000uL, unread = 3uL, ruleId = ".m.rule.message",
+        undecryptable = undecryptable,
     )
 
     @Test
@@ -126,6 +129,24 @@ class NotificationMapperTest {
         assertEquals(Category.CALL, mapper.show(me, notification(kind = NotificationKind.Call(video = true))).category)
         assertEquals(Category.MESSAGE, mapper.show(me, notification(kind = NotificationKind.Encrypted)).category)
         assertEquals(Category.OTHER, mapper.show(me, notification(kind = NotificationKind.Other("m.poll.start"))).category)
+    }
+
+    @Test
+    fun `an encrypted message says why it stayed encrypted under its line, other messages say nothing more`() {
+        val unverified = mapper.show(
+            me,
+            notification(
+                kind = NotificationKind.Encrypted, body = "Encrypted message",
+                undecryptable = UndecryptableReason.MissingRoomKey("m.unverified"),
+            ),
+        )
+        assertEquals("Encrypted message", unverified.message.text)
+        assertEquals("Verify this device to read it — Settings › Recover", unverified.hint)
+        assertNull(mapper.show(me, notification(kind = NotificationKind.Encrypted)).hint, "no reason given: no line")
+        assertNull(
+            mapper.show(me, notification(undecryptable = UndecryptableReason.OutOfTime)).hint,
+            "only an encrypted notification gets the line",
+        )
     }
 
     @Test
