@@ -6,7 +6,10 @@
 #
 #   ios/build-xcframework.sh            # the `mobile` profile (what ships: small, fat LTO)
 #   PROFILE=release ios/build-xcframework.sh
+#   FEATURES= ios/build-xcframework.sh  # without built-in encryption (a smaller library)
 #
+# Built with the `e2ee` feature by default: the sample creates its clients with
+# `encryption: true`.
 # macOS only, with Xcode (xcodebuild, lipo) and rustup. Run it again after every change to the
 # Rust code. See docs/ios.md.
 set -euo pipefail
@@ -23,6 +26,7 @@ done
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 PROFILE=${PROFILE:-mobile}
+FEATURES=${FEATURES-e2ee}
 DEVICE=aarch64-apple-ios
 SIMULATORS=(aarch64-apple-ios-sim x86_64-apple-ios)
 OUT=ios/Frameworks/MatrixPushFFI.xcframework
@@ -33,7 +37,7 @@ export IPHONEOS_DEPLOYMENT_TARGET=${IPHONEOS_DEPLOYMENT_TARGET:-16.0}
 rustup target add "$DEVICE" "${SIMULATORS[@]}"
 for target in "$DEVICE" "${SIMULATORS[@]}"; do
     echo "== cargo build --profile $PROFILE --target $target"
-    cargo build --locked -p matrix-push-ffi --lib --profile "$PROFILE" --target "$target"
+    cargo build --locked -p matrix-push-ffi --lib --profile "$PROFILE" --target "$target" --features "$FEATURES"
 done
 
 # One library per platform in an XCFramework: the two simulator architectures together.
@@ -53,7 +57,7 @@ xcodebuild -create-xcframework \
 # The Swift bindings, generated from a host build of the same sources (uniffi reads the
 # interface from the compiled library).
 echo "== Swift bindings"
-cargo build --locked -q -p matrix-push-ffi --lib --profile "$PROFILE"
+cargo build --locked -q -p matrix-push-ffi --lib --profile "$PROFILE" --features "$FEATURES"
 host_lib="target/$PROFILE/libmatrix_push_ffi.dylib"
 gen=$(mktemp -d)
 trap 'rm -rf "$gen"' EXIT

@@ -77,7 +77,8 @@ val cargoNdk = tasks.register<Exec>("cargoNdk") {
             addAll(listOf("cargo", "ndk"))
             androidAbis.forEach { addAll(listOf("-t", it)) }
             addAll(listOf("--platform", libs.versions.minSdk.get(), "-o", outDir.path))
-            addAll(listOf("build", "--locked", "--profile", "mobile", "-p", "matrix-push-ffi"))
+            // e2ee: built-in encryption, which the sample turns on (Accounts.ENCRYPTION).
+            addAll(listOf("build", "--locked", "--profile", "mobile", "-p", "matrix-push-ffi", "--features", "e2ee"))
         },
     )
     // 16 KB page alignment (required for apps targeting Android 15+ on 16 KB devices). NDK r28+

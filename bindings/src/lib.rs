@@ -66,16 +66,18 @@ uniffi::setup_scaffolding!("matrix_push");
 /// this crate cannot size (default thread count and 2 MiB stacks). Here the foreign side polls
 /// a plain future that awaits a task spawned on this runtime (a `JoinHandle` needs no tokio
 /// context to be polled), so an iOS notification extension's memory budget is set in one
-/// place: two worker threads with 512 KiB stacks. Pushes resolve with a few parallel requests
-/// that are network-bound, so more threads buy nothing but memory, and two keep one request's
-/// JSON parsing from stalling another's I/O.
+/// place: two worker threads. Pushes resolve with a few parallel requests that are
+/// network-bound, so more threads buy nothing but memory, and two keep one request's JSON
+/// parsing from stalling another's I/O. A stack is address space, resident only as far as it is
+/// touched: 2 MiB (tokio's default; decrypting an Olm message with built-in encryption overflows
+/// 512 KiB in a debug build), 8 MiB in debug builds, whose frames are many times larger.
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("matrix-push")
-            .thread_stack_size(512 * 1024)
+            .thread_stack_size(if cfg!(debug_assertions) { 8 << 20 } else { 2 << 20 })
             .enable_all()
             .build()
             .expect("the tokio runtime starts")
