@@ -255,9 +255,20 @@ impl Drop for Encryption {
 #[async_trait::async_trait]
 impl SyncObserver for Encryption {
     async fn observe(&self, session: &SessionClient, sync: &Value) -> Result<(), SessionError> {
-        self.with_machine(session, async |machine| receive_sync(machine, sync).await)
-            .await
-            .map_err(|e| SessionError::Observer(e.to_string()))
+        if nothing_for_the_machine(sync, |_| true) {
+            return Ok(());
+        }
+        self.with_machine(session, async |machine| {
+            // Servers list users whose devices changed that this device does not track (it
+            // sends nothing to them): the machine would only store the answer's position.
+            let tracked = machine.tracked_users().await.map_err(store_error)?;
+            if nothing_for_the_machine(sync, |user| tracked.iter().any(|t| t.as_str() == user)) {
+                return Ok(());
+            }
+            receive_sync(machine, sync).await
+        })
+        .await
+        .map_err(|e| SessionError::Observer(e.to_string()))
     }
 
     async fn settle(&self, session: &SessionClient, time_left: Duration) {
@@ -279,6 +290,41 @@ fn sync_part<T: serde::de::DeserializeOwned>(sync: &Value, pointer: &str) -> Res
                 .map_err(|e| CryptoError::Response(format!("{pointer}: {e}")))
         })
         .transpose()
+}
+
+/// One-time keys the device keeps on the server (vodozemac's maximum): fewer means some were
+/// claimed, and the machine tops them up.
+const ONE_TIME_KEYS: u64 = 50;
+
+/// Whether a `/sync` answer has nothing the machine must take in: no to-device messages, no
+/// device-list changes of a user `tracked` says it follows, every one-time key still on the
+/// server and the fallback key unused. Most pushes' answers are like this; taking one in costs
+/// a few milliseconds of store writes.
+pub fn nothing_for_the_machine(sync: &Value, tracked: impl Fn(&str) -> bool) -> bool {
+    let is_empty = |pointer: &str| {
+        sync.pointer(pointer)
+            .and_then(Value::as_array)
+            .is_none_or(Vec::is_empty)
+    };
+    let none_tracked = |pointer: &str| {
+        sync.pointer(pointer)
+            .and_then(Value::as_array)
+            .is_none_or(|users| !users.iter().filter_map(Value::as_str).any(&tracked))
+    };
+    let keys_left = sync
+        .pointer("/device_one_time_keys_count/signed_curve25519")
+        .and_then(Value::as_u64);
+    let fallback_unused = match sync.get("device_unused_fallback_key_types") {
+        None => true,
+        Some(types) => types
+            .as_array()
+            .is_some_and(|types| types.iter().any(|t| t == "signed_curve25519")),
+    };
+    is_empty("/to_device/events")
+        && none_tracked("/device_lists/changed")
+        && none_tracked("/device_lists/left")
+        && keys_left.is_none_or(|left| left >= ONE_TIME_KEYS)
+        && fallback_unused
 }
 
 /// Takes the encryption parts of a `/sync` answer into the machine: to-device messages (room
@@ -702,4 +748,35 @@ where
         .body(bytes)
         .map_err(|e| CryptoError::Response(e.to_string()))?;
     R::IncomingResponse::try_from_http_response(response).map_err(|e| CryptoError::Response(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nothing_for_the_machine;
+    use serde_json::json;
+
+    #[test]
+    fn only_an_answer_without_anything_for_the_machine_skips_it() {
+        let quiet = json!({"next_batch": "s2", "to_device": {"events": []},
+                           "device_lists": {"changed": ["@stranger:x"], "left": []},
+                           "device_one_time_keys_count": {"signed_curve25519": 50},
+                           "device_unused_fallback_key_types": ["signed_curve25519"]});
+        let tracked = |user: &str| user == "@a:x";
+        assert!(nothing_for_the_machine(&quiet, tracked));
+        assert!(
+            !nothing_for_the_machine(&quiet, |_| true),
+            "every listed user may be tracked"
+        );
+        assert!(nothing_for_the_machine(&json!({"next_batch": "s2"}), |_| true));
+        let with = |pointer: &str, value| {
+            let mut answer = quiet.clone();
+            *answer.pointer_mut(pointer).unwrap() = value;
+            nothing_for_the_machine(&answer, tracked)
+        };
+        assert!(!with("/to_device/events", json!([{"type": "m.room.encrypted"}])));
+        assert!(!with("/device_lists/changed", json!(["@stranger:x", "@a:x"])));
+        assert!(!with("/device_lists/left", json!(["@a:x"])));
+        assert!(!with("/device_one_time_keys_count/signed_curve25519", json!(49)));
+        assert!(!with("/device_unused_fallback_key_types", json!([])));
+    }
 }
