@@ -29,7 +29,9 @@ pub trait MatrixPushLogger: Send + Sync {
 
 static LOGGER: RwLock<Option<(Arc<dyn MatrixPushLogger>, LogLevel)>> = RwLock::new(None);
 
-/// Sends log lines at `level` and above to `logger` (replacing any logger set before).
+/// Sends log lines at `level` and above to `logger` (replacing any logger set before). A release
+/// build of the library has no `Debug` or `Trace` lines (compiled out to keep it small); a debug
+/// build has them all.
 #[uniffi::export]
 pub fn set_logger(logger: Arc<dyn MatrixPushLogger>, level: LogLevel) {
     *LOGGER.write().unwrap_or_else(|e| e.into_inner()) = Some((logger, level));
