@@ -55,7 +55,13 @@ fn the_demo_decides_every_step_as_expected_with_apns() {
     assert_eq!(decision("reacts"), "no push; silent (rule .m.rule.reaction)");
     assert!(decision("invites").contains("invited you to Weekend plans"));
     assert!(decision("calls").contains("sound ring"));
-    assert!(decision("encrypted").contains("Encrypted message"));
+    // Real ciphertext, decrypted by the phone's built-in crypto and judged on the cleartext: the
+    // keyword the server could not see.
+    let encrypted = decision("end-to-end encrypted");
+    assert!(
+        encrypted.contains("Falcon lands at dawn") && encrypted.contains("rule falcon"),
+        "{encrypted}"
+    );
     let reads = decision("reads everything");
     assert!(
         reads.starts_with("badges [") && reads.contains(", 0]; cleared "),
