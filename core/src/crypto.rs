@@ -154,12 +154,13 @@ impl Encryption {
                     .map_err(store_error)?
             }
         };
-        // Whatever `work` does, the other process reloads before its next use.
+        // Counted before `work` runs: should it be cut short (a push's deadline) after writing,
+        // the other process still reloads, and so does this one (nothing stays open).
         *open = None;
-        let result = work(&machine).await;
         let next = generation.wrapping_add(1);
         // Not flushed: the count only matters to processes alive now, and a power cut ends them.
         self.state.write_cache(GENERATION, &next).map_err(store_error)?;
+        let result = work(&machine).await;
         *open = Some(OpenMachine {
             generation: next,
             machine,

@@ -16,6 +16,18 @@ use matrix_sdk_crypto::{CollectStrategy, EncryptionSettings, OlmMachine};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
+/// Creates an encrypted direct chat (Megolm from its first event) as `creator`, inviting
+/// `invitee`; its room id.
+pub async fn create_encrypted_dm(creator: &Client, invitee: &str) -> String {
+    crate::create_room(
+        creator,
+        json!({"invite": [invitee], "is_direct": true, "preset": "private_chat",
+               "initial_state": [{"type": "m.room.encryption", "state_key": "",
+                                  "content": {"algorithm": "m.megolm.v1.aes-sha2"}}]}),
+    )
+    .await
+}
+
 /// A signed-in client and its device's crypto (kept in memory).
 pub struct CryptoDevice {
     pub client: Client,

@@ -13,8 +13,8 @@ use matrix_push::notify::{Notification, NotificationKind, Outcome};
 use matrix_push::payload::{Provider, decode_string_map};
 use matrix_push::secret::Secret;
 use matrix_push::session::{KeyringSessionStore, SessionStore};
-use matrix_push_tests::e2ee::CryptoDevice;
-use matrix_push_tests::{Homeserver, create_room, join, temp_dir};
+use matrix_push_tests::e2ee::{CryptoDevice, create_encrypted_dm};
+use matrix_push_tests::{Homeserver, join, temp_dir};
 use matrix_sdk_crypto::CollectStrategy;
 use serde_json::json;
 use std::collections::HashMap;
@@ -57,13 +57,7 @@ impl Scene {
         )
         .await
         .unwrap();
-        let room = create_room(
-            &alice.client,
-            json!({"invite": [bob_id], "is_direct": true, "preset": "private_chat",
-                   "initial_state": [{"type": "m.room.encryption", "state_key": "",
-                                      "content": {"algorithm": "m.megolm.v1.aes-sha2"}}]}),
-        )
-        .await;
+        let room = create_encrypted_dm(&alice.client, &bob_id).await;
         join(&laptop, &room).await;
         Scene {
             hs,

@@ -168,8 +168,15 @@ const HANDLED: &str = "handled_events.json";
 const MAX_ROOMS: usize = 200;
 const MAX_HANDLED: usize = 500;
 const LOCK_TIMEOUT: Duration = Duration::from_secs(2);
-/// Kept from the deadline when decrypting: building the notification after it takes a moment.
-const AFTER_DECRYPTION: Duration = Duration::from_millis(20);
+/// Kept from the deadline by the steps bounded on their own (decrypting, the crypto requests
+/// after the decision): what follows them takes a moment, and the push's own deadline must not
+/// fire first and turn a decided notification into a fallback.
+const FOR_WHAT_FOLLOWS: Duration = Duration::from_millis(20);
+
+/// What is left until `until`.
+fn time_left(until: Instant) -> Duration {
+    until.saturating_duration_since(Instant::now())
+}
 
 /// Resolves pushes for one signed-in account.
 pub struct Notifier<'a> {
@@ -374,10 +381,7 @@ impl<'a> Notifier<'a> {
             fresh.room.apply_state(&member, &user_id);
         }
         self.store_fresh(&base, &fresh).await;
-        let (event, undecryptable) = match self.decrypted(&room_id, event, until).await {
-            Ok(clear) => (clear, None),
-            Err((event, reason)) => (event, reason),
-        };
+        let (event, undecryptable) = self.decrypted(&room_id, event, until).await;
         let judgement = self.judgement(&fresh, &user_id, payload);
         let mut outcome = judgement.event(payload, &fresh.room, event, &sender, &user_id);
         if let Outcome::Show(notification) = &mut outcome
@@ -388,7 +392,7 @@ impl<'a> Notifier<'a> {
         // What the push's sync asked of the device's crypto (new one-time keys, …), after the
         // decision and within what is left of the deadline.
         self.session
-            .settle_sync(until.saturating_duration_since(Instant::now()))
+            .settle_sync(time_left(until).saturating_sub(FOR_WHAT_FOLLOWS))
             .await;
         // It would show, but freshly synced counts say the room was read elsewhere since. (An
         // event the rules keep silent stays `Suppressed`: that says why.)
@@ -410,42 +414,39 @@ impl<'a> Notifier<'a> {
         )
     }
 
-    /// The cleartext of an encrypted event when it can be decrypted before `until`; else the
-    /// event as it came (it shows as "Encrypted message") and why. An event that was not
-    /// encrypted is `Err` without a reason.
+    /// The event to judge and, when it stays encrypted, why: its cleartext when it can be
+    /// decrypted before `until`, else the event as it came (it shows as "Encrypted message").
     async fn decrypted(
         &self,
         room_id: &str,
         event: Value,
         until: Instant,
-    ) -> Result<Value, (Value, Option<UndecryptableReason>)> {
+    ) -> (Value, Option<UndecryptableReason>) {
         if event.get("type").and_then(Value::as_str) != Some("m.room.encrypted") {
-            return Err((event, None));
+            return (event, None);
         }
-        let time_left = until
-            .saturating_duration_since(Instant::now())
-            .saturating_sub(AFTER_DECRYPTION);
+        let time_left = time_left(until).saturating_sub(FOR_WHAT_FOLLOWS);
         #[cfg(feature = "e2ee")]
         if let Some(encryption) = self.encryption {
             // The push's sync brought any key that arrived since; a key still missing may be
             // in the account's backup.
-            return encryption
-                .decrypt(self.session, room_id, &event, time_left)
-                .await
-                .map_err(|reason| (event, Some(reason)));
+            return match encryption.decrypt(self.session, room_id, &event, time_left).await {
+                Ok(clear) => (clear, None),
+                Err(reason) => (event, Some(reason)),
+            };
         }
         let Some(decryptor) = &self.decryptor else {
-            return Err((event, Some(UndecryptableReason::NoDecryption)));
+            return (event, Some(UndecryptableReason::NoDecryption));
         };
         match tokio::time::timeout(time_left, decryptor.decrypt(room_id, &event, time_left)).await {
-            Ok(Some(clear)) => Ok(clear),
-            Ok(None) => Err((event, Some(UndecryptableReason::AppDecryptorFailed))),
+            Ok(Some(clear)) => (clear, None),
+            Ok(None) => (event, Some(UndecryptableReason::AppDecryptorFailed)),
             Err(_) => {
                 tracing::info!(
                     ?time_left,
                     "the event was not decrypted within the push's deadline"
                 );
-                Err((event, Some(UndecryptableReason::OutOfTime)))
+                (event, Some(UndecryptableReason::OutOfTime))
             }
         }
     }

@@ -14,7 +14,7 @@ use matrix_push::http::{HttpConfig, Method, Request, Transport};
 use matrix_push::notify::Outcome;
 use matrix_push::payload::PushPayload;
 use matrix_push::session::{KeyringSessionStore, SessionStore};
-use matrix_push_tests::e2ee::CryptoDevice;
+use matrix_push_tests::e2ee::{CryptoDevice, create_encrypted_dm};
 use matrix_push_tests::{Homeserver, create_room, join, send_event, unique};
 use matrix_sdk_crypto::CollectStrategy;
 use serde_json::{Value, json};
@@ -443,13 +443,7 @@ async fn encrypted_rows(
         )
         .await
         .unwrap();
-    let room = create_room(
-        &alice.client,
-        json!({"invite": [bob_id], "preset": "private_chat",
-               "initial_state": [{"type": "m.room.encryption", "state_key": "",
-                                  "content": {"algorithm": "m.megolm.v1.aes-sha2"}}]}),
-    )
-    .await;
+    let room = create_encrypted_dm(&alice.client, bob_id).await;
     join(&phone, &room).await;
     let users = [alice_id.as_str(), bob_id];
     let encrypted = |i: usize, new_key: bool| {

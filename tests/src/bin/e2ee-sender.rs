@@ -7,8 +7,8 @@
 //! Prints two JSON lines: `{"room_id": …, "sender": …}` once the invite is out, and
 //! `{"event_id": …}` once the message is sent. Exits 1 when RECIPIENT does not join in 60 s.
 
-use matrix_push_tests::e2ee::CryptoDevice;
-use matrix_push_tests::{Homeserver, create_room};
+use matrix_push_tests::Homeserver;
+use matrix_push_tests::e2ee::{CryptoDevice, create_encrypted_dm};
 use matrix_sdk_crypto::CollectStrategy;
 use serde_json::json;
 use std::io::Write;
@@ -24,13 +24,7 @@ async fn main() {
     let hs = Homeserver::main();
     let (client, sender, _) = hs.signed_in("e2eesender").await;
     let device = CryptoDevice::new(client).await;
-    let room = create_room(
-        &device.client,
-        json!({"invite": [recipient], "is_direct": true, "preset": "private_chat",
-               "initial_state": [{"type": "m.room.encryption", "state_key": "",
-                                  "content": {"algorithm": "m.megolm.v1.aes-sha2"}}]}),
-    )
-    .await;
+    let room = create_encrypted_dm(&device.client, recipient).await;
     say(json!({"room_id": room, "sender": sender}));
 
     let session = device.client.session_client();
