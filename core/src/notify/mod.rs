@@ -39,7 +39,7 @@ mod fresh;
 mod render;
 mod room;
 
-pub use fresh::{push_sync_filter, sync_url};
+pub use fresh::{PUSH_TIMELINE_LIMIT, push_sync_filter, sync_url};
 pub use render::{NotificationKind, describe, html_to_text, strip_reply_fallback};
 pub use room::{Member, RoomInfo, RoomSummary, room_filter, room_list_filter};
 

@@ -1,8 +1,9 @@
 //! Benchmark of push handling against the loopback Synapse (`scripts/bench-notify` runs it):
 //! `handle` for `event_id_only` pushes on a cold and a warm store — p50/p95 latency, HTTP
 //! requests and bytes received per push — next to a single `GET /rooms/{id}/event/{id}` round
-//! trip measured in the same run (the floor: no SDK can show a message without fetching it) and
-//! the warm push's incremental sync sent raw (the floor of a fresh decision on this server);
+//! trip sampled in turn with the warm pushes (the floor: no SDK can show a message without
+//! fetching it), the warm push's incremental sync sent raw (the floor of a fresh decision on this
+//! server) and simplified sliding sync asked the same (for comparison; not used);
 //! warm after a state change (the room renamed before each message); an event far back in
 //! history; and an extension-like launch (`nse-launch`, a fresh process per push) with its time to
 //! outcome, requests and memory; and the same for encrypted rooms with built-in crypto (a real
@@ -13,6 +14,7 @@ use matrix_push::Client;
 use matrix_push::http::{HttpConfig, Method, Request, Transport};
 use matrix_push::notify::Outcome;
 use matrix_push::payload::PushPayload;
+use matrix_push::secret::Secret;
 use matrix_push::session::{KeyringSessionStore, SessionStore};
 use matrix_push_tests::e2ee::{CryptoDevice, create_encrypted_dm};
 use matrix_push_tests::{Homeserver, create_room, join, send_event, unique};
@@ -65,10 +67,85 @@ async fn phone(hs: &Homeserver, bob_id: &str, password: &str) -> Client {
 }
 
 /// What handling a series of pushes cost: latencies (ms), requests and bytes per push.
+#[derive(Default)]
 struct Measured {
     latencies: Vec<f64>,
     requests: f64,
     bytes: f64,
+}
+
+impl Measured {
+    /// Takes in the pushes of `other` (requests and bytes stay per push).
+    fn add(&mut self, other: Measured) {
+        let (n, m) = (self.latencies.len() as f64, other.latencies.len() as f64);
+        self.requests = (self.requests * n + other.requests * m) / (n + m);
+        self.bytes = (self.bytes * n + other.bytes * m) / (n + m);
+        self.latencies.extend(other.latencies);
+    }
+}
+
+/// `client`'s access token, refreshed first when it expired (by a request through the client).
+async fn fresh_token(client: &Client) -> Secret {
+    client.whoami().await.unwrap();
+    client.session().unwrap().access_token
+}
+
+/// Simplified sliding sync (MSC4186, Synapse's `org.matrix.simplified_msc3575`) asked what a
+/// push's `/sync` asks — the room's state of `PUSH_STATE` with lazy-loaded members, its latest
+/// events, the account data — on a connection of its own, from its last position. Measured
+/// raw, for comparison only: the push path does not use it (see `matrix_push::notify::fresh`).
+struct Sliding {
+    url: url::Url,
+    body: Value,
+    pos: String,
+}
+
+impl Sliding {
+    async fn start(transport: &Transport, phone: &Client, room: &str) -> Sliding {
+        let mut url = phone.session_client().url("sync");
+        url.set_path("/_matrix/client/unstable/org.matrix.simplified_msc3575/sync");
+        url.query_pairs_mut().append_pair("timeout", "0");
+        let state = [
+            "m.room.name",
+            "m.room.avatar",
+            "m.room.canonical_alias",
+            "m.room.power_levels",
+            "m.room.create",
+        ];
+        let mut required: Vec<Value> = state.iter().map(|kind| json!([kind, ""])).collect();
+        required.extend([json!(["m.room.member", "$LAZY"]), json!(["m.room.member", "$ME"])]);
+        let body = json!({
+            "conn_id": "bench",
+            "room_subscriptions": {room: {
+                "required_state": required,
+                "timeline_limit": matrix_push::notify::PUSH_TIMELINE_LIMIT,
+            }},
+            "extensions": {"account_data": {"enabled": true, "lists": [], "rooms": []}},
+        });
+        let request = Request::new(Method::Post, url.clone())
+            .json(body.clone())
+            .bearer(Some(fresh_token(phone).await));
+        let answer = transport.send(&request).await.unwrap();
+        let pos = answer["pos"]
+            .as_str()
+            .expect("the server speaks MSC4186")
+            .to_owned();
+        Sliding { url, body, pos }
+    }
+
+    /// One request from the last position; its time in ms.
+    async fn next(&mut self, transport: &Transport, token: Secret) -> f64 {
+        let mut url = self.url.clone();
+        url.query_pairs_mut().append_pair("pos", &self.pos);
+        let request = Request::new(Method::Post, url)
+            .json(self.body.clone())
+            .bearer(Some(token));
+        let started = Instant::now();
+        let answer = transport.send(&request).await.unwrap();
+        let elapsed = started.elapsed().as_secs_f64() * 1e3;
+        self.pos = answer["pos"].as_str().unwrap().to_owned();
+        elapsed
+    }
 }
 
 /// Handles a push for each event of `events`, which `before` produces just before it is handled
@@ -145,22 +222,23 @@ async fn main() {
         async move { send(alice, room, &format!("fresh {i}")).await }
     };
 
-    // A single GET /event round trip, raw, for a message just sent (the token is read after a
-    // request through the client, which refreshes it when it expired).
+    // The floor, a single GET /event round trip, raw, for a message just sent. It is sampled in
+    // turn with the warm pushes below.
     let transport = Transport::new(HttpConfig::default()).unwrap();
-    bob.whoami().await.unwrap();
-    let token = bob.session().unwrap().access_token;
-    let mut baseline = Vec::new();
-    for i in 0..SAMPLES {
-        let event = message(i).await;
-        let url = bob.session_client().url_of(&["rooms", &room, "event", &event]);
-        let started = Instant::now();
-        transport
-            .send(&Request::new(Method::Get, url).bearer(Some(token.clone())))
-            .await
-            .unwrap();
-        baseline.push(started.elapsed().as_secs_f64() * 1e3);
-    }
+    let event_round_trip = |event: String, token: Secret| {
+        let (transport, url) = (
+            &transport,
+            bob.session_client().url_of(&["rooms", &room, "event", &event]),
+        );
+        async move {
+            let started = Instant::now();
+            transport
+                .send(&Request::new(Method::Get, url).bearer(Some(token)))
+                .await
+                .unwrap();
+            started.elapsed().as_secs_f64() * 1e3
+        }
+    };
 
     // Cold: a new phone (empty store: no rules, no room) for every push.
     let (mut cold, mut cold_requests, mut cold_bytes) = (Vec::new(), 0.0, 0.0);
@@ -172,10 +250,42 @@ async fn main() {
         cold_bytes += measured.bytes / SAMPLES as f64;
     }
 
-    // Warm: one store, after a first push; each message is new since the last push.
+    // Warm: one store, after a first push; each message is new since the last push. The floors
+    // are sampled in turn with it, a message each, so that whatever drifts over the run (the
+    // database growing, the server's caches) weighs on all of them alike: GET /event; the same
+    // incremental sync sent raw (the warm phone's filter, from its room's position: the floor of
+    // a fresh decision); and simplified sliding sync (MSC4186) asked the same (see `sliding`).
     let warm_phone = phone(&hs, &bob_id, &bob_password).await;
     measure(&warm_phone, &room, 1, message).await;
-    let warm = measure(&warm_phone, &room, SAMPLES, message).await;
+    let rooms: Value = warm_phone.state().read(matrix_push::store::ROOMS).unwrap();
+    let filter_id = rooms[&room]["filter_id"].as_str().unwrap().to_owned();
+    let mut since = rooms[&room]["since"].as_str().unwrap().to_owned();
+    let mut sliding = Sliding::start(&transport, &warm_phone, &room).await;
+    let (mut baseline, mut sync_floor, mut sliding_floor) = (Vec::new(), Vec::new(), Vec::new());
+    let mut warm = Measured::default();
+    for i in 0..SAMPLES {
+        // Tokens live 15 s on the test server: taken fresh each round, before its messages.
+        let (bob_token, phone_token) = (fresh_token(&bob).await, fresh_token(&warm_phone).await);
+        baseline.push(event_round_trip(message(i).await, bob_token).await);
+        warm.add(measure(&warm_phone, &room, 1, |_| message(i)).await);
+
+        message(i).await;
+        let mut url = warm_phone.session_client().url("sync");
+        url.query_pairs_mut()
+            .append_pair("filter", &filter_id)
+            .append_pair("since", &since)
+            .append_pair("timeout", &(1 + i % 8).to_string());
+        let started = Instant::now();
+        let answer = transport
+            .send(&Request::new(Method::Get, url).bearer(Some(phone_token.clone())))
+            .await
+            .unwrap();
+        sync_floor.push(started.elapsed().as_secs_f64() * 1e3);
+        since = answer["next_batch"].as_str().unwrap().to_owned();
+
+        message(i).await;
+        sliding_floor.push(sliding.next(&transport, phone_token).await);
+    }
     let warm_p50 = percentile(&mut warm.latencies.clone(), 0.5);
     // Warm after a state change: the room is renamed before each message.
     let changed = measure(&warm_phone, &room, SAMPLES, |i| {
@@ -193,29 +303,6 @@ async fn main() {
         }
     })
     .await;
-    // The floor of a fresh decision: the same incremental sync, raw (the warm phone's filter,
-    // from its room's position), for a message just sent.
-    let rooms: Value = warm_phone.state().read(matrix_push::store::ROOMS).unwrap();
-    let filter_id = rooms[&room]["filter_id"].as_str().unwrap().to_owned();
-    let mut since = rooms[&room]["since"].as_str().unwrap().to_owned();
-    warm_phone.whoami().await.unwrap();
-    let phone_token = warm_phone.session().unwrap().access_token;
-    let mut sync_floor = Vec::new();
-    for i in 0..SAMPLES {
-        message(i).await;
-        let mut url = warm_phone.session_client().url("sync");
-        url.query_pairs_mut()
-            .append_pair("filter", &filter_id)
-            .append_pair("since", &since)
-            .append_pair("timeout", &(1 + i % 8).to_string());
-        let started = Instant::now();
-        let answer = transport
-            .send(&Request::new(Method::Get, url).bearer(Some(phone_token.clone())))
-            .await
-            .unwrap();
-        sync_floor.push(started.elapsed().as_secs_f64() * 1e3);
-        since = answer["next_batch"].as_str().unwrap().to_owned();
-    }
     let mut history_iter = history.iter();
     let far_back = measure(&warm_phone, &room, SAMPLES, |_| {
         let event = history_iter.next().unwrap().clone();
@@ -274,6 +361,7 @@ async fn main() {
     let changed_p50 = percentile(&mut changed.latencies.clone(), 0.5);
     let warm_bytes = warm.bytes;
     let encrypted_p50 = percentile(&mut encrypted.warm.latencies.clone(), 0.5);
+    let encrypted_base_p50 = percentile(&mut encrypted.floor.clone(), 0.5);
     let encrypted_launch_p50 = percentile(&mut encrypted.launch_in_process.clone(), 0.5);
     let rows = [
         row("GET /event (one round trip)", baseline, 1.0, None, "the floor"),
@@ -283,6 +371,13 @@ async fn main() {
             1.0,
             None,
             "the warm push's sync alone",
+        ),
+        row(
+            "sliding sync (MSC4186), raw",
+            sliding_floor.clone(),
+            1.0,
+            None,
+            "asked the same; not used (see fresh.rs)",
         ),
         row(
             "handle, cold store",
@@ -311,6 +406,13 @@ async fn main() {
             launch_requests,
             None,
             "spawn to exit",
+        ),
+        row(
+            "e2ee: GET /event (one round trip)",
+            encrypted.floor.clone(),
+            1.0,
+            None,
+            "the floor, in turn with the next row",
         ),
         measured_row(
             "e2ee: handle, warm, key in store",
@@ -357,9 +459,10 @@ async fn main() {
     );
     let sync_p50 = percentile(&mut sync_floor.clone(), 0.5);
     println!(
-        "the raw incremental sync alone is {:.2} × GET /event; the SDK adds {:.2} ms to it (store, rules, decision)",
+        "the raw incremental sync alone is {:.2} × GET /event; the SDK adds {:.2} ms to it (store, rules, decision); sliding sync asked the same, {:.2} ×",
         sync_p50 / base_p50,
-        warm_p50 - sync_p50
+        warm_p50 - sync_p50,
+        percentile(&mut sliding_floor.clone(), 0.5) / base_p50
     );
     println!(
         "extension launch: p50 {:.1} ms in process, {:.1} requests, peak RSS {:.1} MiB (VmHWM), peak anonymous {:.2} MiB (RssAnon)",
@@ -370,7 +473,7 @@ async fn main() {
     );
     println!(
         "e2ee: warm encrypted p50 / GET-event p50 = {:.2} (target ≤ 1.5); extension launch p50 {:.1} ms (target ≤ 25), peak RSS {:.1} MiB (target ≤ 16), peak anonymous {:.2} MiB (target ≤ 6)",
-        encrypted_p50 / base_p50,
+        encrypted_p50 / encrypted_base_p50,
         encrypted_launch_p50,
         encrypted.launch_hwm_kib / 1024.0,
         encrypted.launch_anon_kib / 1024.0
@@ -405,6 +508,8 @@ fn launch(
 
 /// The encrypted cases, measured like the others.
 struct EncryptedRows {
+    /// GET /event, raw, sampled in turn with `warm`.
+    floor: Vec<f64>,
     warm: Measured,
     to_device: Measured,
     launch_in_process: Vec<f64>,
@@ -463,7 +568,22 @@ async fn encrypted_rows(
     };
     // The first push takes the room's key in; after it, the key is in the store.
     measure(&phone, &room, 1, |i| encrypted(i, false)).await;
-    let warm = measure(&phone, &room, SAMPLES, |i| encrypted(i, false)).await;
+    // The floor (GET /event, raw, for an encrypted message just sent) in turn with the warm
+    // pushes, as for the plain rows.
+    let transport = Transport::new(HttpConfig::default()).unwrap();
+    let (mut floor, mut warm) = (Vec::new(), Measured::default());
+    for i in 0..SAMPLES {
+        let token = fresh_token(&phone).await;
+        let event = encrypted(i, false).await;
+        let url = phone.session_client().url_of(&["rooms", &room, "event", &event]);
+        let started = Instant::now();
+        transport
+            .send(&Request::new(Method::Get, url).bearer(Some(token)))
+            .await
+            .unwrap();
+        floor.push(started.elapsed().as_secs_f64() * 1e3);
+        warm.add(measure(&phone, &room, 1, |_| encrypted(i, false)).await);
+    }
     let to_device = measure(&phone, &room, SAMPLES, |i| encrypted(i, true)).await;
 
     let launch = async |new_key: bool| -> Vec<Value> {
@@ -495,6 +615,7 @@ async fn encrypted_rows(
     let mean = |v: Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
     let max = |v: Vec<f64>| v.into_iter().fold(0.0, f64::max);
     EncryptedRows {
+        floor,
         warm,
         to_device,
         launch_in_process: field(&in_store, "elapsed_us")
