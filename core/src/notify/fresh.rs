@@ -23,11 +23,13 @@
 //! Why `/sync` and not simplified sliding sync (MSC4186), which Synapse answers faster: asked the
 //! same (this state, lazy-loaded members, the latest events, the account data) from a connection
 //! position, Synapse 1.163 takes 1.1–1.3× a `GET /event` where this sync takes 1.4–1.7× (the
-//! raw rows of `scripts/bench-notify`). But its answers were seen to leave out what a
-//! decision needs: a sender's new display name (the member event in neither the timeline nor the
-//! state of the next answers), the user's own new display name until one answer later; a
-//! position stops working as soon as another position of the connection is used (the app and
-//! its extension share the device), and without a position an answer costs 2×. Correct first.
+//! raw rows of `scripts/bench-notify`), and its deltas carried every change tried here (renames,
+//! members' and the user's own display names, joins, leaves, power levels, rules). But the
+//! server keeps what each connection was sent, and one position at a time: using a position
+//! drops the connection's others (`M_UNKNOWN_POS`), so the app and its extension, one device,
+//! must share a connection and store its position only after the rooms it covers; a dropped
+//! position makes the next answer start over (2×). Servers without it need this path anyway.
+//! A switch worth making, with that bookkeeping and its own tests; not a swap.
 //!
 //! What comes back is stored again so that positions only move forward (see `store`): the
 //! account state replaces the stored one only if no other process replaced it meanwhile, and the

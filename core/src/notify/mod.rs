@@ -1,7 +1,7 @@
 //! Turning a push into what the phone shows: `handle(payload, deadline) -> Outcome`.
 //!
 //! **Decided on the truth.** Every decision uses the room's state and the account's rules and
-//! ignored users as current as of the push ([`fresh`]): the store is a base that one `/sync`
+//! ignored users as current as of the push (`fresh.rs`): the store is a base that one `/sync`
 //! brings up to date, never the answer. The critical path is one round of parallel requests:
 //! - a `/sync` filtered to the room and to the rules' account data: from the cached room's
 //!   position (warm), or from scratch (cold). Its timeline — the room's latest events since the

@@ -14,7 +14,6 @@ use matrix_push::Client;
 use matrix_push::http::{HttpConfig, Method, Request, Transport};
 use matrix_push::notify::Outcome;
 use matrix_push::payload::PushPayload;
-use matrix_push::secret::Secret;
 use matrix_push::session::{KeyringSessionStore, SessionStore};
 use matrix_push_tests::e2ee::{CryptoDevice, create_encrypted_dm};
 use matrix_push_tests::{Homeserver, create_room, join, send_event, unique};
@@ -84,10 +83,21 @@ impl Measured {
     }
 }
 
-/// `client`'s access token, refreshed first when it expired (by a request through the client).
-async fn fresh_token(client: &Client) -> Secret {
-    client.whoami().await.unwrap();
-    client.session().unwrap().access_token
+/// Sends `request` raw with `client`'s access token; its answer and round trip in ms. Tokens
+/// live 15 s on the test server: an expired one is refreshed (by a request through the client)
+/// and the request timed again.
+async fn timed_raw(transport: &Transport, client: &Client, request: Request) -> (Value, f64) {
+    loop {
+        let token = client.session().unwrap().access_token;
+        let started = Instant::now();
+        match transport.send(&request.clone().bearer(Some(token))).await {
+            Ok(answer) => return (answer, started.elapsed().as_secs_f64() * 1e3),
+            Err(e) if e.matrix().is_some_and(|e| e.errcode == "M_UNKNOWN_TOKEN") => {
+                client.whoami().await.unwrap();
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
 }
 
 /// Simplified sliding sync (MSC4186, Synapse's `org.matrix.simplified_msc3575`) asked what a
@@ -122,10 +132,8 @@ impl Sliding {
             }},
             "extensions": {"account_data": {"enabled": true, "lists": [], "rooms": []}},
         });
-        let request = Request::new(Method::Post, url.clone())
-            .json(body.clone())
-            .bearer(Some(fresh_token(phone).await));
-        let answer = transport.send(&request).await.unwrap();
+        let request = Request::new(Method::Post, url.clone()).json(body.clone());
+        let (answer, _) = timed_raw(transport, phone, request).await;
         let pos = answer["pos"]
             .as_str()
             .expect("the server speaks MSC4186")
@@ -134,15 +142,11 @@ impl Sliding {
     }
 
     /// One request from the last position; its time in ms.
-    async fn next(&mut self, transport: &Transport, token: Secret) -> f64 {
+    async fn next(&mut self, transport: &Transport, phone: &Client) -> f64 {
         let mut url = self.url.clone();
         url.query_pairs_mut().append_pair("pos", &self.pos);
-        let request = Request::new(Method::Post, url)
-            .json(self.body.clone())
-            .bearer(Some(token));
-        let started = Instant::now();
-        let answer = transport.send(&request).await.unwrap();
-        let elapsed = started.elapsed().as_secs_f64() * 1e3;
+        let request = Request::new(Method::Post, url).json(self.body.clone());
+        let (answer, elapsed) = timed_raw(transport, phone, request).await;
         self.pos = answer["pos"].as_str().unwrap().to_owned();
         elapsed
     }
@@ -225,19 +229,13 @@ async fn main() {
     // The floor, a single GET /event round trip, raw, for a message just sent. It is sampled in
     // turn with the warm pushes below.
     let transport = Transport::new(HttpConfig::default()).unwrap();
-    let event_round_trip = |event: String, token: Secret| {
-        let (transport, url) = (
+    let event_round_trip = |event: String| {
+        let (transport, bob, url) = (
             &transport,
+            &bob,
             bob.session_client().url_of(&["rooms", &room, "event", &event]),
         );
-        async move {
-            let started = Instant::now();
-            transport
-                .send(&Request::new(Method::Get, url).bearer(Some(token)))
-                .await
-                .unwrap();
-            started.elapsed().as_secs_f64() * 1e3
-        }
+        async move { timed_raw(transport, bob, Request::new(Method::Get, url)).await.1 }
     };
 
     // Cold: a new phone (empty store: no rules, no room) for every push.
@@ -264,9 +262,7 @@ async fn main() {
     let (mut baseline, mut sync_floor, mut sliding_floor) = (Vec::new(), Vec::new(), Vec::new());
     let mut warm = Measured::default();
     for i in 0..SAMPLES {
-        // Tokens live 15 s on the test server: taken fresh each round, before its messages.
-        let (bob_token, phone_token) = (fresh_token(&bob).await, fresh_token(&warm_phone).await);
-        baseline.push(event_round_trip(message(i).await, bob_token).await);
+        baseline.push(event_round_trip(message(i).await).await);
         warm.add(measure(&warm_phone, &room, 1, |_| message(i)).await);
 
         message(i).await;
@@ -275,16 +271,12 @@ async fn main() {
             .append_pair("filter", &filter_id)
             .append_pair("since", &since)
             .append_pair("timeout", &(1 + i % 8).to_string());
-        let started = Instant::now();
-        let answer = transport
-            .send(&Request::new(Method::Get, url).bearer(Some(phone_token.clone())))
-            .await
-            .unwrap();
-        sync_floor.push(started.elapsed().as_secs_f64() * 1e3);
+        let (answer, elapsed) = timed_raw(&transport, &warm_phone, Request::new(Method::Get, url)).await;
+        sync_floor.push(elapsed);
         since = answer["next_batch"].as_str().unwrap().to_owned();
 
         message(i).await;
-        sliding_floor.push(sliding.next(&transport, phone_token).await);
+        sliding_floor.push(sliding.next(&transport, &warm_phone).await);
     }
     let warm_p50 = percentile(&mut warm.latencies.clone(), 0.5);
     // Warm after a state change: the room is renamed before each message.
@@ -573,15 +565,13 @@ async fn encrypted_rows(
     let transport = Transport::new(HttpConfig::default()).unwrap();
     let (mut floor, mut warm) = (Vec::new(), Measured::default());
     for i in 0..SAMPLES {
-        let token = fresh_token(&phone).await;
         let event = encrypted(i, false).await;
         let url = phone.session_client().url_of(&["rooms", &room, "event", &event]);
-        let started = Instant::now();
-        transport
-            .send(&Request::new(Method::Get, url).bearer(Some(token)))
-            .await
-            .unwrap();
-        floor.push(started.elapsed().as_secs_f64() * 1e3);
+        floor.push(
+            timed_raw(&transport, &phone, Request::new(Method::Get, url))
+                .await
+                .1,
+        );
         warm.add(measure(&phone, &room, 1, |_| encrypted(i, false)).await);
     }
     let to_device = measure(&phone, &room, SAMPLES, |i| encrypted(i, true)).await;
