@@ -442,6 +442,15 @@ impl SessionClient {
         crate::urls::client_api_url(&self.homeserver, path)
     }
 
+    /// `/_matrix/client/v3/sync` that never marks the user online (`set_presence=offline`): the
+    /// SDK syncs in the background — for a push in the pocket, for the rules — and only the app
+    /// the user has open may say they are there.
+    pub fn sync_url(&self) -> Url {
+        let mut url = self.url("sync");
+        url.query_pairs_mut().append_pair("set_presence", "offline");
+        url
+    }
+
     /// `/_matrix/client/v3/` + the segments, each percent-encoded (room ids, rule ids, …).
     pub fn url_of(&self, segments: &[&str]) -> Url {
         crate::urls::client_api_url_of(&self.homeserver, segments)

@@ -117,7 +117,7 @@ async fn sync_account(
     let polled = !from_scratch && !client.may_sync_incrementally();
     let from_scratch = from_scratch || polled;
     let since = read.since.as_ref().filter(|_| !from_scratch);
-    let mut url = client.url("sync");
+    let mut url = client.sync_url();
     {
         let mut query = url.query_pairs_mut();
         query.append_pair("filter", &push_rules_filter().to_string());

@@ -11,6 +11,7 @@
 //! new state: rename, alias and topic, room avatar, display name and avatar, a member joining (DM → group)
 //! and leaving (group → DM), power levels, a keyword added and removed, the room's mode, the
 //! sender ignored and un-ignored, Bob's own display name (the legacy display-name mention).
+//! And none of it makes Bob look online to others (the server runs with presence on).
 
 use matrix_push::Client;
 use matrix_push::http::{Method, Request};
@@ -569,4 +570,45 @@ async fn a_rule_the_phone_cannot_evaluate_defers_to_the_server() {
             server_notified: true
         }
     );
+}
+
+/// Handling pushes and syncing the rules never make Bob look online to the people he shares
+/// rooms with: the phone syncs in his pocket (`set_presence=offline`). The main test server runs
+/// with presence on.
+#[tokio::test]
+async fn pushes_and_rule_syncs_leave_the_user_offline() {
+    let hs = Homeserver::main();
+    let (bob, bob_id, _) = hs.signed_in("pocketbob").await;
+    let (alice, _, _) = hs.signed_in("pocketalice").await;
+    let room = create_room(&alice, json!({"invite": [bob_id], "preset": "private_chat"})).await;
+    join(&bob, &room).await;
+    let presence_of_bob = async || -> Value {
+        let url = alice.session_client().url_of(&["presence", &bob_id, "status"]);
+        let request = Request::new(Method::Get, url);
+        alice.session_client().send_request(request).await.unwrap()
+    };
+    // Cold, then warm.
+    for i in 0..2 {
+        let event_id = send_event(&alice, &room, "m.room.message", text(&format!("psst {i}"))).await;
+        let pushed = PushPayload {
+            event_id: Some(event_id),
+            room_id: Some(room.clone()),
+            ..PushPayload::default()
+        };
+        let outcome = bob.handle_push(&pushed, DEADLINE).await;
+        assert!(matches!(outcome, Outcome::Show(_)), "{outcome:?}");
+    }
+    bob.sync_push_rules_once(Duration::ZERO).await.unwrap();
+    let status = presence_of_bob().await;
+    assert_eq!(status["presence"], "offline", "{status}");
+
+    // The server does track presence: a sync that does not ask otherwise marks Bob online.
+    let mut url = bob.session_client().url("sync");
+    url.query_pairs_mut().append_pair("timeout", "0");
+    bob.session_client()
+        .send_request(Request::new(Method::Get, url))
+        .await
+        .unwrap();
+    let status = presence_of_bob().await;
+    assert_eq!(status["presence"], "online", "{status}");
 }

@@ -161,7 +161,7 @@ pub fn sync_url(session: &SessionClient, mut filter: Value, since: Option<&str>)
         let timeline = room.entry("timeline").or_insert_with(|| json!({}));
         timeline["not_types"] = json!([nonce]);
     }
-    let mut url = session.url("sync");
+    let mut url = session.sync_url();
     url.query_pairs_mut()
         .append_pair("filter", &filter.to_string())
         .append_pair("timeout", "0");
@@ -182,7 +182,7 @@ pub(super) fn request(session: &SessionClient, room_id: &str, base: &Base, by_id
     let filter_id = base.room.as_ref().and_then(|room| room.filter_id.as_deref());
     let url = match (filter_id, base.since()) {
         (Some(filter_id), Some(since)) if by_id => {
-            let mut url = session.url("sync");
+            let mut url = session.sync_url();
             url.query_pairs_mut()
                 .append_pair("filter", filter_id)
                 .append_pair("since", since)

@@ -266,7 +266,7 @@ async fn main() {
         warm.add(measure(&warm_phone, &room, 1, |_| message(i)).await);
 
         message(i).await;
-        let mut url = warm_phone.session_client().url("sync");
+        let mut url = warm_phone.session_client().sync_url();
         url.query_pairs_mut()
             .append_pair("filter", &filter_id)
             .append_pair("since", &since)
