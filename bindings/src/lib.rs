@@ -467,12 +467,16 @@ impl Drop for SyncTask {
 #[derive(uniffi::Object)]
 pub struct Client {
     inner: Arc<matrix_push::Client>,
+    /// The last push's store write, running after its outcome went back to the app; the next
+    /// push waits for it (see `handle_push`).
+    store_write: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Client {
     fn wrap(inner: matrix_push::Client) -> Arc<Client> {
         Arc::new(Client {
             inner: Arc::new(inner),
+            store_write: std::sync::Mutex::new(None),
         })
     }
 
@@ -844,21 +848,33 @@ impl Client {
     }
 
     /// Resolves a push into what to show, within `deadline_ms`. Resolving never fails: what
-    /// cannot be resolved in time is a `Fallback`. Throws only `InvalidInput` for a payload
-    /// record whose JSON fields (`contentJson`, `extraJson`) do not parse (the decoders never
-    /// make one).
+    /// cannot be resolved in time is a `Fallback`. It returns as soon as the outcome is decided:
+    /// what the push brought (the room, the account's position) is stored right after, on the
+    /// library's own threads, and the next push waits for that. Throws only `InvalidInput` for
+    /// a payload record whose JSON fields (`contentJson`, `extraJson`) do not parse (the
+    /// decoders never make one).
     pub async fn handle_push(
         &self,
         payload: PushPayload,
         deadline_ms: u64,
     ) -> Result<Outcome, MatrixPushError> {
         let payload = payload.try_into()?;
-        self.run(|client| async move {
-            Ok(client
-                .handle_push(&payload, Duration::from_millis(deadline_ms))
-                .await)
-        })
-        .await
+        // The outcome goes back as soon as it is decided; what the push brought is stored
+        // meanwhile, on the runtime, and the next push waits for it so that it builds on it.
+        let previous = self.store_write.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let (outcome, store_write) = self
+            .run(|client| async move {
+                if let Some(previous) = previous {
+                    let _ = previous.await;
+                }
+                let (outcome, store_write) = client
+                    .handle_push_deferred(&payload, Duration::from_millis(deadline_ms))
+                    .await;
+                (outcome, store_write.map(|write| tokio::spawn(write.apply())))
+            })
+            .await;
+        *self.store_write.lock().unwrap_or_else(|e| e.into_inner()) = store_write;
+        Ok(outcome)
     }
 }
 

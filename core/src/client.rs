@@ -30,7 +30,7 @@
 use crate::actions::{self, ActionError, ReceiptVisibility};
 use crate::http::{HttpConfig, HttpError, Transport};
 use crate::media::{self, MediaError, Thumbnail};
-use crate::notify::{self, EventDecryptor, Notifier, Outcome, RoomSummary};
+use crate::notify::{self, EventDecryptor, Notifier, Outcome, RoomSummary, StoreWrite};
 use crate::payload::PushPayload;
 use crate::pushers::{self, EnsureOutcome, Pusher, PusherError};
 use crate::rules::PushRules;
@@ -542,10 +542,27 @@ impl Client {
 
     /// Resolves a push into what to show, within `deadline` (see [`crate::notify`]).
     pub async fn handle_push(&self, payload: &PushPayload, deadline: Duration) -> Outcome {
+        let (outcome, store_write) = self.handle_push_deferred(payload, deadline).await;
+        if let Some(store_write) = store_write {
+            store_write.apply().await;
+        }
+        outcome
+    }
+
+    /// [`Client::handle_push`], returning as soon as the outcome is decided, with what the push
+    /// brought for the store: apply the [`StoreWrite`] after showing the notification (spawn it),
+    /// and before this client handles the next push, so pushes in one process build on each
+    /// other. The mobile library does this; it takes the disk off the notification's path.
+    pub async fn handle_push_deferred(
+        &self,
+        payload: &PushPayload,
+        deadline: Duration,
+    ) -> (Outcome, Option<StoreWrite>) {
         let notifier = Notifier::new(&self.session, &self.state, self.decryptor.clone());
         #[cfg(feature = "e2ee")]
         let notifier = notifier.with_encryption(self.encryption.as_deref());
-        notifier.handle(payload, deadline).await
+        let outcome = notifier.handle(payload, deadline).await;
+        (outcome, notifier.take_store_write())
     }
 
     /// Marks `room_id` read up to `event_id`: the read receipt (`m.read.private` with

@@ -612,3 +612,66 @@ async fn pushes_and_rule_syncs_leave_the_user_offline() {
     let status = presence_of_bob().await;
     assert_eq!(status["presence"], "online", "{status}");
 }
+
+/// The mobile library answers with the outcome and stores what the push brought after it
+/// (`handle_push_deferred`). A store write applied late builds the next push on it; one never
+/// applied (a process killed first) costs the next push only an older position, never a wrong
+/// answer.
+#[tokio::test]
+async fn a_store_write_after_the_outcome_or_never_keeps_decisions_current() {
+    let hs = Homeserver::main();
+    let (bob, bob_id, _) = hs.signed_in("laterbob").await;
+    let (alice, _, _) = hs.signed_in("lateralice").await;
+    let room = create_room(
+        &alice,
+        json!({"invite": [bob_id], "preset": "private_chat", "name": "Before"}),
+    )
+    .await;
+    join(&bob, &room).await;
+    let requests = || bob.session_client().transport().requests_sent();
+    let push = async |body: &str| {
+        let event_id = send_event(&alice, &room, "m.room.message", text(body)).await;
+        let pushed = PushPayload {
+            event_id: Some(event_id),
+            room_id: Some(room.clone()),
+            ..PushPayload::default()
+        };
+        bob.handle_push_deferred(&pushed, DEADLINE).await
+    };
+    let room_name = |outcome: &Outcome| match outcome {
+        Outcome::Show(n) => n.room_name.clone(),
+        other => panic!("{other:?}"),
+    };
+
+    // Cold: nothing is stored until the write is applied.
+    let (outcome, write) = push("one").await;
+    assert_eq!(room_name(&outcome), "Before");
+    assert!(bob.state().read::<Value>(matrix_push::store::ROOMS).is_none());
+    write.expect("a cold push brings a room").apply().await;
+    let rooms: Value = bob.state().read(matrix_push::store::ROOMS).unwrap();
+    assert!(rooms.get(&room).is_some(), "{rooms}");
+
+    // Warm from the stored room: one request. Its write is dropped, as in a killed process.
+    let before = requests();
+    let (outcome, dropped) = push("two").await;
+    assert_eq!(room_name(&outcome), "Before");
+    assert_eq!(requests() - before, 1, "warm: the sync alone");
+    drop(dropped);
+
+    // The room renamed; the next push syncs from the older position and still sees it.
+    let url = alice
+        .session_client()
+        .url_of(&["rooms", &room, "state", "m.room.name", ""]);
+    alice
+        .session_client()
+        .send_request(Request::new(Method::Put, url).json(json!({"name": "After"})))
+        .await
+        .unwrap();
+    let before = requests();
+    let (outcome, write) = push("three").await;
+    assert_eq!(room_name(&outcome), "After");
+    assert_eq!(requests() - before, 1, "still warm, from the older position");
+    if let Some(write) = write {
+        write.apply().await;
+    }
+}

@@ -288,18 +288,20 @@ fn listed(sync: &Value, section: &str, room_id: &str) -> bool {
         .is_some()
 }
 
-/// Stores what a push's sync brought, keeping positions moving forward (see the module docs).
-pub(super) async fn store(state: &StateStore, base: &Base, fresh: &Fresh) -> Option<RoomInfo> {
-    let replaced = state
-        .replace_account(base.account.generation, fresh.account.clone())
-        .await;
-    let mut room = fresh.room.clone();
-    match replaced {
+/// Stores what a push's sync brought — `account` and `room`, built on `base_account` — keeping
+/// positions moving forward (see the module docs); the room to cache, if any.
+pub(super) async fn store(
+    state: &StateStore,
+    base_account: &AccountState,
+    account: AccountState,
+    mut room: RoomInfo,
+) -> Option<RoomInfo> {
+    match state.replace_account(base_account.generation, account).await {
         Ok(true) => {}
-        Ok(false) => room.since = base.account.since.clone(),
+        Ok(false) => room.since = base_account.since.clone(),
         Err(e) => {
             tracing::warn!("the account state could not be stored: {e}");
-            room.since = base.account.since.clone();
+            room.since = base_account.since.clone();
         }
     }
     // An invite is fetched whole every time; a room without a position is kept for its

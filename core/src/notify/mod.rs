@@ -183,6 +183,8 @@ pub struct Notifier<'a> {
     session: &'a SessionClient,
     state: &'a StateStore,
     decryptor: Option<Arc<dyn EventDecryptor>>,
+    /// What the push's sync brought, for the store once the outcome is out.
+    store_write: std::sync::Mutex<Option<StoreWrite>>,
     #[cfg(feature = "e2ee")]
     encryption: Option<&'a crate::crypto::Encryption>,
 }
@@ -210,6 +212,7 @@ impl<'a> Notifier<'a> {
             session,
             state,
             decryptor,
+            store_write: std::sync::Mutex::new(None),
             #[cfg(feature = "e2ee")]
             encryption: None,
         }
@@ -335,7 +338,7 @@ impl<'a> Notifier<'a> {
         }
         // An invite's event cannot be fetched before joining: the stripped state says it all.
         if fresh.room.membership == "invite" {
-            self.store_fresh(&base, &fresh).await;
+            self.store_later(&base, &fresh);
             let judgement = self.judgement(&fresh, &user_id, payload);
             return Ok(judgement.invite(payload, &fresh.room, &event_id, &user_id));
         }
@@ -351,7 +354,7 @@ impl<'a> Notifier<'a> {
                 Err(SessionError::Http(HttpError::Matrix(e)))
                     if matches!(e.errcode.as_str(), "M_NOT_FOUND" | "M_FORBIDDEN") =>
                 {
-                    self.store_fresh(&base, &fresh).await;
+                    self.store_later(&base, &fresh);
                     let judgement = self.judgement(&fresh, &user_id, payload);
                     // Synapse hides the events of ignored users (404) and never pushes them: a
                     // push that raced the ignore, or one without a sender while the user ignores
@@ -380,7 +383,7 @@ impl<'a> Notifier<'a> {
         {
             fresh.room.apply_state(&member, &user_id);
         }
-        self.store_fresh(&base, &fresh).await;
+        self.store_later(&base, &fresh);
         let (event, undecryptable) = self.decrypted(&room_id, event, until).await;
         let judgement = self.judgement(&fresh, &user_id, payload);
         let mut outcome = judgement.event(payload, &fresh.room, event, &sender, &user_id);
@@ -526,11 +529,21 @@ impl<'a> Notifier<'a> {
         Some(serde_json::json!({"type": "m.room.member", "state_key": user_id, "content": content}))
     }
 
-    /// Stores what the sync brought (see [`fresh::store`]).
-    async fn store_fresh(&self, base: &Base, fresh: &Fresh) {
-        if let Some(room) = fresh::store(self.state, base, fresh).await {
-            self.store_room(&room).await;
-        }
+    /// Keeps what the sync brought for the store (see [`Notifier::take_store_write`]).
+    fn store_later(&self, base: &Base, fresh: &Fresh) {
+        let write = StoreWrite {
+            state: self.state.clone(),
+            base_account: base.account.clone(),
+            account: fresh.account.clone(),
+            room: fresh.room.clone(),
+        };
+        *self.store_write.lock().unwrap_or_else(|e| e.into_inner()) = Some(write);
+    }
+
+    /// What the last push's sync brought, to store once its outcome is out; `None` when it
+    /// brought nothing to keep.
+    pub fn take_store_write(&self) -> Option<StoreWrite> {
+        self.store_write.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
     /// Rooms notified before whose unread count is now 0 (for badge-only pushes).
@@ -605,24 +618,54 @@ impl<'a> Notifier<'a> {
         let mut rooms: BTreeMap<String, RoomInfo> = self.state.read(ROOMS)?;
         rooms.remove(room_id)
     }
+}
 
-    async fn store_room(&self, room: &RoomInfo) {
-        let Ok(_lock) = self.state.lock("rooms", LOCK_TIMEOUT).await else {
-            return;
-        };
-        let mut rooms: BTreeMap<String, RoomInfo> = self.state.read(ROOMS).unwrap_or_default();
-        if rooms.get(&room.room_id) == Some(room) {
-            return;
+/// What a push's sync brought — the account state and the room — for the store, written once the
+/// outcome is out so that the disk is not on the notification's critical path. Written late or
+/// never (a process killed first), it costs the next push a sync from an older position, never a
+/// wrong answer: the store is a base for deltas.
+#[must_use = "apply it, or the next push syncs from an older position"]
+pub struct StoreWrite {
+    state: StateStore,
+    base_account: crate::store::AccountState,
+    account: crate::store::AccountState,
+    room: RoomInfo,
+}
+
+impl StoreWrite {
+    /// Writes it (see `fresh::store`: positions only move forward).
+    pub async fn apply(self) {
+        if let Some(room) = fresh::store(&self.state, &self.base_account, self.account, self.room).await {
+            store_room(&self.state, &room).await;
         }
-        if rooms.len() >= MAX_ROOMS && !rooms.contains_key(&room.room_id) {
-            let oldest = rooms.keys().next().cloned();
-            if let Some(oldest) = oldest {
-                rooms.remove(&oldest);
-            }
-        }
-        rooms.insert(room.room_id.clone(), room.clone());
-        let _ = self.state.write_cache(ROOMS, &rooms);
     }
+}
+
+impl std::fmt::Debug for StoreWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreWrite")
+            .field("room_id", &self.room.room_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Puts `room` in the push path's room cache (the oldest room out when it is full).
+async fn store_room(state: &StateStore, room: &RoomInfo) {
+    let Ok(_lock) = state.lock("rooms", LOCK_TIMEOUT).await else {
+        return;
+    };
+    let mut rooms: BTreeMap<String, RoomInfo> = state.read(ROOMS).unwrap_or_default();
+    if rooms.get(&room.room_id) == Some(room) {
+        return;
+    }
+    if rooms.len() >= MAX_ROOMS && !rooms.contains_key(&room.room_id) {
+        let oldest = rooms.keys().next().cloned();
+        if let Some(oldest) = oldest {
+            rooms.remove(&oldest);
+        }
+    }
+    rooms.insert(room.room_id.clone(), room.clone());
+    let _ = state.write_cache(ROOMS, &rooms);
 }
 
 /// Every room the user has joined, with what its display name needs, from one `/sync` filtered

