@@ -9,7 +9,7 @@
 use super::context::{Power, PushContext};
 use super::event::{EventError, Field, Flattened, KeyTree};
 use super::glob::{self, Glob};
-use super::model::{Action, Condition, RuleKind, Ruleset, ScalarValue, Tweak};
+use super::model::{Action, Condition, MemberCountTest, RuleKind, Ruleset, ScalarValue, Tweak};
 use serde::Serialize;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -145,55 +145,6 @@ pub(super) enum Failure {
     NoRequiredLevel,
     PowerTooLow(i64, i64),
     UnknownCondition,
-}
-
-/// A parsed `room_member_count` `is`: an operator and a count.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MemberCountTest {
-    pub operator: CountOperator,
-    pub count: u64,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CountOperator {
-    Eq,
-    Lt,
-    Gt,
-    Le,
-    Ge,
-}
-
-impl MemberCountTest {
-    /// Parses `2`, `==2`, `<2`, `>2`, `<=2` or `>=2`; anything else is `None`.
-    pub fn parse(is: &str) -> Option<MemberCountTest> {
-        let digits_at = is.find(|c: char| c.is_ascii_digit()).unwrap_or(is.len());
-        let (prefix, digits) = is.split_at(digits_at);
-        let operator = match prefix {
-            "" | "==" => CountOperator::Eq,
-            "<" => CountOperator::Lt,
-            ">" => CountOperator::Gt,
-            "<=" => CountOperator::Le,
-            ">=" => CountOperator::Ge,
-            _ => return None,
-        };
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        Some(MemberCountTest {
-            operator,
-            count: digits.parse().ok()?,
-        })
-    }
-
-    pub fn accepts(&self, members: u64) -> bool {
-        match self.operator {
-            CountOperator::Eq => members == self.count,
-            CountOperator::Lt => members < self.count,
-            CountOperator::Gt => members > self.count,
-            CountOperator::Le => members <= self.count,
-            CountOperator::Ge => members >= self.count,
-        }
-    }
 }
 
 impl CompiledRuleset {

@@ -31,13 +31,14 @@ mod path;
 pub use case::Case;
 pub use context::{DEFAULT_ROOM_NOTIFICATION_LEVEL, Power, PowerLevels, PushContext};
 pub use defaults::server_default_rules;
-pub use eval::{CompiledRuleset, CountOperator, Evaluation, LEGACY_MENTION_RULES, MemberCountTest};
+pub use eval::{CompiledRuleset, Evaluation, LEGACY_MENTION_RULES};
 pub use event::EventError;
 pub use explain::{Explanation, RuleExplanation, RuleOutcome};
 pub use model::{
     Action, Condition, Extra, MAX_SAFE_INTEGER, ParseError, PushRules, Rule, RuleError, RuleKind, Ruleset,
     ScalarValue, Tweak,
 };
+pub use model::{CountOperator, MemberCountTest};
 pub use path::KeyPath;
 
 #[cfg(test)]

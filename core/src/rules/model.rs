@@ -635,7 +635,7 @@ impl Condition {
             "contains_display_name" => Condition::ContainsDisplayName { extra },
             "room_member_count" => {
                 let is = take_string("is")?;
-                if super::eval::MemberCountTest::parse(&is).is_none() {
+                if MemberCountTest::parse(&is).is_none() {
                     return Err((
                         ".is".into(),
                         format!("{is:?} is not a member count such as \"2\", \"==2\", \"<10\" or \">=3\""),
@@ -705,6 +705,55 @@ macro_rules! serialize_via_value {
     )*};
 }
 serialize_via_value!(PushRules, Ruleset, Action);
+
+/// A parsed `room_member_count` `is`: an operator and a count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemberCountTest {
+    pub operator: CountOperator,
+    pub count: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CountOperator {
+    Eq,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+}
+
+impl MemberCountTest {
+    /// Parses `2`, `==2`, `<2`, `>2`, `<=2` or `>=2`; anything else is `None`.
+    pub fn parse(is: &str) -> Option<MemberCountTest> {
+        let digits_at = is.find(|c: char| c.is_ascii_digit()).unwrap_or(is.len());
+        let (prefix, digits) = is.split_at(digits_at);
+        let operator = match prefix {
+            "" | "==" => CountOperator::Eq,
+            "<" => CountOperator::Lt,
+            ">" => CountOperator::Gt,
+            "<=" => CountOperator::Le,
+            ">=" => CountOperator::Ge,
+            _ => return None,
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(MemberCountTest {
+            operator,
+            count: digits.parse().ok()?,
+        })
+    }
+
+    pub fn accepts(&self, members: u64) -> bool {
+        match self.operator {
+            CountOperator::Eq => members == self.count,
+            CountOperator::Lt => members < self.count,
+            CountOperator::Gt => members > self.count,
+            CountOperator::Le => members <= self.count,
+            CountOperator::Ge => members >= self.count,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
