@@ -41,7 +41,7 @@ mod room;
 
 pub use fresh::{PUSH_TIMELINE_LIMIT, push_sync_filter, sync_url};
 pub use render::{NotificationKind, describe, html_to_text, strip_reply_fallback};
-pub use room::{Member, RoomInfo, RoomSummary, room_filter, room_list_filter};
+pub use room::{Member, PUSH_STATE, RoomInfo, RoomSummary, room_filter, room_list_filter};
 
 use crate::decryption::UndecryptableReason;
 use crate::http::{EVENT_MAX_BODY, HttpError, Method, Request, SYNC_MAX_BODY};

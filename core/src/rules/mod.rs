@@ -35,10 +35,9 @@ pub use eval::{CompiledRuleset, Evaluation, LEGACY_MENTION_RULES};
 pub use event::EventError;
 pub use explain::{Explanation, RuleExplanation, RuleOutcome};
 pub use model::{
-    Action, Condition, Extra, MAX_SAFE_INTEGER, ParseError, PushRules, Rule, RuleError, RuleKind, Ruleset,
-    ScalarValue, Tweak,
+    Action, Condition, CountOperator, Extra, MAX_SAFE_INTEGER, MemberCountTest, ParseError, PushRules, Rule,
+    RuleError, RuleKind, Ruleset, ScalarValue, Tweak,
 };
-pub use model::{CountOperator, MemberCountTest};
 pub use path::KeyPath;
 
 #[cfg(test)]

@@ -104,7 +104,7 @@ async fn timed_raw(transport: &Transport, client: &Client, request: Request) -> 
 /// Simplified sliding sync (MSC4186, Synapse's `org.matrix.simplified_msc3575`) asked what a
 /// push's `/sync` asks — the room's state of `PUSH_STATE` with lazy-loaded members, its latest
 /// events, the account data — on a connection of its own, from its last position. Measured
-/// raw, for comparison only: the push path does not use it (see `matrix_push::notify::fresh`).
+/// raw, for comparison only: the push path does not use it (see `core/src/notify/fresh.rs`).
 struct Sliding {
     url: url::Url,
     body: Value,
@@ -116,15 +116,14 @@ impl Sliding {
         let mut url = phone.session_client().url("sync");
         url.set_path("/_matrix/client/unstable/org.matrix.simplified_msc3575/sync");
         url.query_pairs_mut().append_pair("timeout", "0");
-        let state = [
-            "m.room.name",
-            "m.room.avatar",
-            "m.room.canonical_alias",
-            "m.room.power_levels",
-            "m.room.create",
-        ];
-        let mut required: Vec<Value> = state.iter().map(|kind| json!([kind, ""])).collect();
-        required.extend([json!(["m.room.member", "$LAZY"]), json!(["m.room.member", "$ME"])]);
+        // The push filter's state types; its members lazy-loaded, and the user's own.
+        let required: Vec<Value> = matrix_push::notify::PUSH_STATE
+            .iter()
+            .flat_map(|&kind| match kind {
+                "m.room.member" => vec![json!([kind, "$LAZY"]), json!([kind, "$ME"])],
+                _ => vec![json!([kind, ""])],
+            })
+            .collect();
         let body = json!({
             "conn_id": "bench",
             "room_subscriptions": {room: {
