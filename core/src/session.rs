@@ -374,6 +374,11 @@ impl SessionClient {
         }
     }
 
+    /// Whether an observer takes the answers in (then they must carry its to-device messages).
+    pub fn has_sync_observer(&self) -> bool {
+        self.sync_observer.is_some()
+    }
+
     /// Lets the observer send what the answers it saw asked for (see [`SyncObserver::settle`]).
     pub async fn settle_sync(&self, time_left: Duration) {
         if let Some(observer) = &self.sync_observer {

@@ -70,9 +70,34 @@ pub struct AccountState {
     /// `m.ignored_user_list`: users whose events are never shown.
     #[serde(default)]
     pub ignored_users: Vec<String>,
+    /// Built from a whole answer (a sync from scratch, `/sync` or sliding) and brought up to
+    /// date since, so every account data type the push path reads is here. (A state with a
+    /// [`AccountState::since`] is whole too.) Only a whole state is a base for the account data
+    /// a sliding-sync push brings: the changes since its room's position.
+    #[serde(default)]
+    pub whole: bool,
+    /// The device's to-device position in sliding sync (built-in encryption): what the crypto
+    /// store has taken in, acknowledged by the next push's request.
+    #[serde(default)]
+    pub to_device_since: Option<String>,
 }
 
 impl AccountState {
+    /// This state without its account data, for an answer from scratch to fill (nothing old may
+    /// linger); the generation it replaces and the device's to-device position stay.
+    pub fn emptied(&self) -> AccountState {
+        AccountState {
+            generation: self.generation,
+            to_device_since: self.to_device_since.clone(),
+            ..AccountState::default()
+        }
+    }
+
+    /// Whether every account data type the push path reads is here (see [`AccountState::whole`]).
+    pub fn is_whole(&self) -> bool {
+        self.whole || self.since.is_some()
+    }
+
     /// The rules, with the rules that do not parse left out (and returned).
     pub fn rules(&self) -> Option<(PushRules, Vec<RuleError>)> {
         let value = self.push_rules.as_ref()?;

@@ -138,10 +138,7 @@ async fn sync_account(
         .and_then(Value::as_str)
         .ok_or(SessionError::MalformedResponse("next_batch"))?;
     let mut state = match from_scratch {
-        true => AccountState {
-            generation: read.generation,
-            ..AccountState::default()
-        },
+        true => read.emptied(),
         false => read.clone(),
     };
     let rules = apply_account_data(&mut state, &body)?;

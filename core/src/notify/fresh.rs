@@ -70,30 +70,48 @@ impl Fresh {
     }
 }
 
-/// Where a push's sync starts: the stored account state and, when both have a position, the
-/// cached room to bring up to date.
+/// Where a push's sync starts: the stored account state and, when both can be brought up to
+/// date, the cached room.
 #[derive(Debug, Default)]
 pub(super) struct Base {
     pub account: AccountState,
-    /// The cached room, joined and with a position, if the account state has one too.
+    /// The cached room, joined and with a position, if the account state can take the changes
+    /// since it too.
     pub room: Option<RoomInfo>,
+    /// The push syncs by sliding sync (see `sliding`), from the room's connection position;
+    /// else by `/sync`, from its `since`.
+    pub sliding: bool,
 }
 
 impl Base {
     /// The stored account and `cached` room as the base for a sync from the room's position;
     /// without `incremental` (or a position) the room is left out and the sync starts from
     /// scratch.
-    pub fn load(state: &StateStore, cached: Option<RoomInfo>, incremental: bool) -> Base {
+    pub fn load(state: &StateStore, cached: Option<RoomInfo>, incremental: bool, sliding: bool) -> Base {
         let account = state.account().unwrap_or_default();
         let room = cached.filter(|room| {
-            incremental && room.membership == "join" && room.since.is_some() && account.since.is_some()
+            incremental
+                && room.membership == "join"
+                && match sliding {
+                    true => room.connection_pos.is_some() && account.is_whole(),
+                    false => room.since.is_some() && account.since.is_some(),
+                }
         });
-        Base { account, room }
+        Base {
+            account,
+            room,
+            sliding,
+        }
     }
 
-    /// The position the sync starts from (`None`: from scratch).
+    /// The `/sync` position the sync starts from (`None`: from scratch).
     pub fn since(&self) -> Option<&str> {
         self.room.as_ref().and_then(|room| room.since.as_deref())
+    }
+
+    /// The sliding-sync connection position the sync starts from (`None`: from scratch).
+    pub fn connection_pos(&self) -> Option<&str> {
+        self.room.as_ref().and_then(|room| room.connection_pos.as_deref())
     }
 }
 
@@ -230,16 +248,26 @@ pub(super) fn apply(base: &Base, sync: &Value, room_id: &str, user_id: &str) -> 
         return Err(FreshError::Malformed("rooms as an object"));
     }
     let incremental = base.room.is_some();
-    let mut account = match incremental {
-        true => base.account.clone(),
-        // From scratch, the answer has all account data: nothing old may linger.
-        false => AccountState {
-            generation: base.account.generation,
-            ..AccountState::default()
+    let mut account = match (incremental, base.sliding) {
+        (true, _) => base.account.clone(),
+        // From scratch, the answer has all account data: nothing old may linger. (A sliding
+        // sync leaves the `/sync` position: the state is newer than it, which a base may be.)
+        (false, false) => base.account.emptied(),
+        (false, true) => AccountState {
+            since: base.account.since.clone(),
+            ..base.account.emptied()
         },
     };
     apply_account_data(&mut account, sync)?;
-    account.since = Some(next_batch.to_owned());
+    account.whole = true;
+    match base.sliding {
+        false => account.since = Some(next_batch.to_owned()),
+        true => {
+            if let Some(to_device) = sync.pointer("/to_device/next_batch").and_then(Value::as_str) {
+                account.to_device_since = Some(to_device.to_owned());
+            }
+        }
+    }
     let rules = account
         .rules()
         .map(|(rules, dropped)| (rules, !dropped.is_empty()));
@@ -266,7 +294,10 @@ pub(super) fn apply(base: &Base, sync: &Value, room_id: &str, user_id: &str) -> 
     if room.membership != "join" && room.membership != "invite" {
         return Err(FreshError::NotInRoom);
     }
-    room.since = Some(next_batch.to_owned());
+    match base.sliding {
+        false => room.since = Some(next_batch.to_owned()),
+        true => room.connection_pos = Some(next_batch.to_owned()),
+    }
     let timeline = joined
         .and_then(|joined| joined.pointer("/timeline/events"))
         .and_then(Value::as_array)
@@ -288,20 +319,32 @@ fn listed(sync: &Value, section: &str, room_id: &str) -> bool {
         .is_some()
 }
 
-/// Stores what a push's sync brought — `account` and `room`, built on `base_account` — keeping
-/// positions moving forward (see the module docs); the room to cache, if any.
+/// Stores what a push's sync (`sliding` or not) brought — `account` and `room`, built on
+/// `base_account` and `base_room` (the room as read, `None` from scratch) — keeping positions
+/// moving forward (see the module docs); the room to cache, if any.
+///
+/// When another writer replaced the account state first, the room keeps the position it was
+/// read with (a sliding-sync connection keeps the position it was asked from as well as the new
+/// one), or for `/sync` the account's: a sync from there brings its changes again.
 pub(super) async fn store(
     state: &StateStore,
     base_account: &AccountState,
+    base_room: Option<&RoomInfo>,
+    sliding: bool,
     account: AccountState,
     mut room: RoomInfo,
 ) -> Option<RoomInfo> {
-    match state.replace_account(base_account.generation, account).await {
-        Ok(true) => {}
-        Ok(false) => room.since = base_account.since.clone(),
+    let replaced = match state.replace_account(base_account.generation, account).await {
+        Ok(replaced) => replaced,
         Err(e) => {
             tracing::warn!("the account state could not be stored: {e}");
-            room.since = base_account.since.clone();
+            false
+        }
+    };
+    if !replaced {
+        match sliding {
+            true => room.connection_pos = base_room.and_then(|room| room.connection_pos.clone()),
+            false => room.since = base_account.since.clone(),
         }
     }
     // An invite is fetched whole every time; a room without a position is kept for its
@@ -336,8 +379,10 @@ mod tests {
                 generation: 3,
                 push_rules: Some(json!({"global": {"room": []}})),
                 ignored_users: vec!["@spam:x".into()],
+                ..AccountState::default()
             },
             room: Some(room),
+            sliding: false,
         }
     }
 
@@ -369,6 +414,60 @@ mod tests {
         assert!(fresh.account.ignored_users.is_empty(), "un-ignored");
         assert_eq!(fresh.account.since.as_deref(), Some("s2"));
         assert!(fresh.rules.is_some(), "unchanged rules are kept");
+    }
+
+    #[test]
+    fn a_sliding_answer_moves_the_connection_position_and_leaves_the_sync_position() {
+        let mut base = cached();
+        base.sliding = true;
+        base.room.as_mut().unwrap().connection_pos = Some("1/s1".into());
+        let sync = json!({
+            "next_batch": "2/s5",
+            "to_device": {"events": [], "next_batch": "td7"},
+            "rooms": {"join": {"!r:x": {"timeline": {"events": [{"type": "m.room.name", "state_key": "", "content": {"name": "N"}}]}}}}
+        });
+        let fresh = apply(&base, &sync, "!r:x", "@me:x").unwrap();
+        assert_eq!(fresh.room.connection_pos.as_deref(), Some("2/s5"));
+        assert_eq!(fresh.room.since.as_deref(), Some("s1"), "the /sync position is untouched");
+        assert_eq!(fresh.account.since.as_deref(), Some("s1"));
+        assert_eq!(fresh.account.to_device_since.as_deref(), Some("td7"));
+        assert!(fresh.account.whole);
+        assert_eq!(fresh.account.ignored_users, vec!["@spam:x"], "no change: kept");
+
+        // From scratch the account data is replaced whole; the /sync position stays a valid base.
+        base.room = None;
+        let sync = json!({"next_batch": "1/s6", "rooms": {"join": {"!r:x": {"summary": {"m.joined_member_count": 2}}}}});
+        let fresh = apply(&base, &sync, "!r:x", "@me:x").unwrap();
+        assert!(fresh.account.ignored_users.is_empty() && fresh.account.whole);
+        assert_eq!(fresh.account.since.as_deref(), Some("s1"));
+        assert_eq!(fresh.room.connection_pos.as_deref(), Some("1/s6"));
+    }
+
+    #[tokio::test]
+    async fn a_room_whose_account_write_lost_keeps_the_position_it_was_read_with() {
+        let dir = std::env::temp_dir().join(format!("matrix-push-fresh-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let state = StateStore::open(&dir).unwrap();
+        let base = cached();
+        let mut read = base.room.clone().unwrap();
+        read.connection_pos = Some("1/s1".into());
+        let mut room = read.clone();
+        room.connection_pos = Some("2/s2".into());
+        room.since = Some("s2".into());
+        // Nothing stored: generation 0, which the base (3) is not — another writer came first.
+        let stored = store(&state, &base.account, Some(&read), true, base.account.clone(), room.clone()).await;
+        let stored = stored.unwrap();
+        assert_eq!(stored.connection_pos.as_deref(), Some("1/s1"));
+        let stored = store(&state, &base.account, Some(&read), false, base.account.clone(), room).await;
+        assert_eq!(stored.unwrap().since.as_deref(), Some("s1"), "the account's position");
+        // The generation read: written, and the room keeps its new position.
+        let mut account = base.account.clone();
+        account.generation = 0;
+        let mut room = read.clone();
+        room.connection_pos = Some("3/s3".into());
+        let stored = store(&state, &account, Some(&read), true, account.clone(), room).await;
+        assert_eq!(stored.unwrap().connection_pos.as_deref(), Some("3/s3"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -38,6 +38,7 @@ mod decide;
 mod fresh;
 mod render;
 mod room;
+mod sliding;
 
 pub use fresh::{PUSH_TIMELINE_LIMIT, push_sync_filter, sync_url};
 pub use render::{NotificationKind, describe, html_to_text, strip_reply_fallback};
@@ -185,6 +186,8 @@ pub struct Notifier<'a> {
     decryptor: Option<Arc<dyn EventDecryptor>>,
     /// What the push's sync brought, for the store once the outcome is out.
     store_write: std::sync::Mutex<Option<StoreWrite>>,
+    /// Pushes sync by sliding sync where the server serves it (see `sliding`).
+    sliding_sync: bool,
     #[cfg(feature = "e2ee")]
     encryption: Option<&'a crate::crypto::Encryption>,
 }
@@ -213,9 +216,16 @@ impl<'a> Notifier<'a> {
             state,
             decryptor,
             store_write: std::sync::Mutex::new(None),
+            sliding_sync: true,
             #[cfg(feature = "e2ee")]
             encryption: None,
         }
+    }
+
+    /// With `false`, pushes sync by `/sync` even where the server serves sliding sync.
+    pub fn with_sliding_sync(mut self, sliding_sync: bool) -> Self {
+        self.sliding_sync = sliding_sync;
+        self
     }
 
     /// Decrypts with the built-in encryption (which also took the push's sync in).
@@ -283,23 +293,28 @@ impl<'a> Notifier<'a> {
             .as_ref()
             .filter(|room| room.room_version.is_some())
             .map(|room| (room.creators.clone(), room.room_version.clone()));
-        // On the app's own session every push syncs from scratch (see
+        let sliding = self.sliding_sync && !sliding_sync_refused(self.state);
+        // To-device messages only for the built-in encryption, which takes them in.
+        let to_device = self.session.has_sync_observer();
+        // On the app's own session a `/sync` push syncs from scratch (see
         // `SessionClient::may_sync_incrementally`): slower, but the app's room keys stay its own.
-        let incremental = self.session.may_sync_incrementally();
-        let base = Base::load(self.state, cached, incremental);
+        // A sliding sync without to-device messages leaves them alone from any position.
+        let incremental = self.session.may_sync_incrementally() || (sliding && !to_device);
+        let base = Base::load(self.state, cached.clone(), incremental, sliding);
         let filter_id = base.room.as_ref().and_then(|room| room.filter_id.clone());
 
         // The one round: the sync (which usually brings the event), and what only a cold room
-        // lacks, in parallel.
-        let sync_request = self.sync(&room_id, &base);
+        // lacks, in parallel. A sliding sync from scratch brings the room's creation too.
+        let sync_request = self.sync(&room_id, &base, to_device);
         let create_request = async {
             match creators {
                 Some(_) => None,
+                None if sliding && base.room.is_none() => None,
                 None => Some(self.create_event(&room_id).await),
             }
         };
         let filter_request = async {
-            match (&filter_id, incremental) {
+            match (&filter_id, incremental && !sliding) {
                 // Only an incremental sync goes by filter id.
                 (None, true) => fresh::upload_filter(self.session, &user_id, &room_id).await,
                 _ => None,
@@ -319,7 +334,15 @@ impl<'a> Notifier<'a> {
         };
         let (sync, create, uploaded_filter, member) =
             tokio::join!(sync_request, create_request, filter_request, member_request);
-        let sync = sync?;
+        let (sync, base) = match sync? {
+            Synced::FromBase(sync) => (sync, base),
+            Synced::FromScratch(sync) => (sync, Base { room: None, ..base }),
+            // Once per day at most (see `sliding_sync_refused`): the same push by `/sync`.
+            Synced::Refused => {
+                let base = Base::load(self.state, cached, self.session.may_sync_incrementally(), false);
+                (self.classic_sync(&room_id, &base).await?, base)
+            }
+        };
         // Before the position is stored: the next sync from it acknowledges its to-device
         // messages (room keys for built-in encryption).
         self.session.observe_sync(&sync).await?;
@@ -454,9 +477,47 @@ impl<'a> Notifier<'a> {
         }
     }
 
-    /// The push's sync: by the room's filter id when it has one; should the server not know
+    /// The push's sync from `base`, in the `/sync` shape. By sliding sync (see `sliding`) when
+    /// `base` says so: should the server have dropped the room's connection position, once more
+    /// from scratch; should it not serve sliding sync, [`Synced::Refused`] (and remembered). By
+    /// `/sync` otherwise (see [`Notifier::classic_sync`]).
+    async fn sync(&self, room_id: &str, base: &Base, to_device: bool) -> Result<Synced, SessionError> {
+        if !base.sliding {
+            return self.classic_sync(room_id, base).await.map(Synced::FromBase);
+        }
+        let to_device = to_device.then_some(base.account.to_device_since.as_deref());
+        let mut pos = base.connection_pos();
+        loop {
+            let request = sliding::request(self.session, room_id, pos, to_device);
+            let answer = match self.session.send_request(request).await {
+                Ok(answer) => answer,
+                Err(SessionError::Http(HttpError::Matrix(e))) => match sliding::refusal(&e) {
+                    Some(sliding::Refusal::UnknownPosition) if pos.is_some() => {
+                        tracing::info!("the room's sliding-sync position is gone: starting it over");
+                        pos = None;
+                        continue;
+                    }
+                    Some(sliding::Refusal::Unsupported) => {
+                        tracing::info!("the server does not serve sliding sync ({e}): using /sync");
+                        let _ = self.state.write_cache(SLIDING_SYNC_REFUSED, &unix_now());
+                        return Ok(Synced::Refused);
+                    }
+                    _ => return Err(SessionError::Http(HttpError::Matrix(e))),
+                },
+                Err(e) => return Err(e),
+            };
+            let sync = sliding::to_sync_shape(&answer, room_id)
+                .map_err(|_| SessionError::MalformedResponse("the sliding sync answer"))?;
+            return Ok(match pos {
+                Some(_) => Synced::FromBase(sync),
+                None => Synced::FromScratch(sync),
+            });
+        }
+    }
+
+    /// The push's `/sync`: by the room's filter id when it has one; should the server not know
     /// that filter (any 4xx), once more with the filter inline.
-    async fn sync(&self, room_id: &str, base: &Base) -> Result<Value, SessionError> {
+    async fn classic_sync(&self, room_id: &str, base: &Base) -> Result<Value, SessionError> {
         let by_id = base.room.as_ref().is_some_and(|room| room.filter_id.is_some());
         let answer = self
             .session
@@ -534,6 +595,8 @@ impl<'a> Notifier<'a> {
         let write = StoreWrite {
             state: self.state.clone(),
             base_account: base.account.clone(),
+            base_room: base.room.clone(),
+            sliding: base.sliding,
             account: fresh.account.clone(),
             room: fresh.room.clone(),
         };
@@ -628,6 +691,8 @@ impl<'a> Notifier<'a> {
 pub struct StoreWrite {
     state: StateStore,
     base_account: crate::store::AccountState,
+    base_room: Option<RoomInfo>,
+    sliding: bool,
     account: crate::store::AccountState,
     room: RoomInfo,
 }
@@ -635,7 +700,10 @@ pub struct StoreWrite {
 impl StoreWrite {
     /// Writes it (see `fresh::store`: positions only move forward).
     pub async fn apply(self) {
-        if let Some(room) = fresh::store(&self.state, &self.base_account, self.account, self.room).await {
+        let base_room = self.base_room.as_ref();
+        if let Some(room) =
+            fresh::store(&self.state, &self.base_account, base_room, self.sliding, self.account, self.room).await
+        {
             store_room(&self.state, &room).await;
         }
     }
@@ -647,6 +715,32 @@ impl std::fmt::Debug for StoreWrite {
             .field("room_id", &self.room.room_id)
             .finish_non_exhaustive()
     }
+}
+
+/// What a push's sync answered, from where.
+enum Synced {
+    /// From the base's position (or from scratch, when the base had none).
+    FromBase(Value),
+    /// From scratch although the base had a position (the server dropped it).
+    FromScratch(Value),
+    /// The server does not serve sliding sync.
+    Refused,
+}
+
+/// When the server last refused sliding sync (seconds since the epoch); pushes use `/sync` for a
+/// day after, then ask again (a server may be upgraded).
+const SLIDING_SYNC_REFUSED: &str = "sliding_sync_refused.json";
+
+fn sliding_sync_refused(state: &StateStore) -> bool {
+    state
+        .read::<u64>(SLIDING_SYNC_REFUSED)
+        .is_some_and(|at| unix_now().saturating_sub(at) < 24 * 3600)
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Puts `room` in the push path's room cache (the oldest room out when it is full).

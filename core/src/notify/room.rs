@@ -48,6 +48,10 @@ pub struct RoomInfo {
     /// fetched again).
     #[serde(default)]
     pub since: Option<String>,
+    /// The position of the room's sliding-sync connection this room is current at (see
+    /// `sliding`); `None`: the next sliding-sync push starts the connection over.
+    #[serde(default)]
+    pub connection_pos: Option<String>,
     /// The id of the push path's sync filter for this room, uploaded to the server (a filter by
     /// id spares the server from validating it on every push).
     #[serde(default)]

@@ -1,0 +1,292 @@
+//! A push's sync as simplified sliding sync (MSC4186): the request for one room on that room's
+//! own connection, and its answer read into the `/sync` shape the rest of `notify` reads.
+//!
+//! Why: asked the same (the room's push state with lazy-loaded members, its latest events, the
+//! account data the rules need), Synapse answers it in 1.2–1.3× a `GET /event` where the
+//! filtered `/sync` takes 1.5–1.6× (rows of `scripts/bench-notify`), and a first push in a room
+//! needs no second request: the room's `m.room.create` comes in the same answer.
+//!
+//! **Connections.** The server keeps, per connection (`conn_id`), what it sent and the position
+//! the client last used: using a position drops the connection's other positions
+//! (`M_UNKNOWN_POS` for them). So each room has a connection of its own ([`connection_id`]) whose
+//! position is kept with the cached room: pushes in different rooms never drop each other's
+//! position, and a position is only ever stored with the room data it was answered with. Two
+//! processes of one app (the app and its extension, one device) handling pushes of the same
+//! room at once may still drop each other's: the next push in that room hears `M_UNKNOWN_POS`
+//! and starts the room over (one more round trip, once). A connection unused for a week is
+//! forgotten by Synapse the same way.
+//!
+//! **Account data.** The answer carries the account data changed since the connection's
+//! position. It applies to the stored account state because a room's position is stored only
+//! together with an account state at least as new (see `fresh::store`).
+//!
+//! **To-device.** Only with built-in encryption, and from the device's own to-device position
+//! ([`AccountState::to_device_since`](crate::store::AccountState)), which acknowledges what the
+//! crypto store has taken in. Without it the push path never consumes to-device messages, so it
+//! can sync incrementally on the session of the app's own Matrix SDK too.
+
+use crate::http::{Method, Request, SYNC_MAX_BODY};
+use crate::session::SessionClient;
+use serde_json::{Map, Value, json};
+
+use super::fresh::FreshError;
+use super::room::PUSH_STATE;
+
+/// The endpoint, relative to `/_matrix/client/v3/` (Synapse serves MSC4186 under this unstable
+/// prefix).
+const PATH: &str = "../unstable/org.matrix.simplified_msc3575/sync";
+
+/// The connection of the push path in `room_id`.
+pub fn connection_id(room_id: &str) -> String {
+    format!("io.matrixpush.push.{room_id}")
+}
+
+/// The request of a push in `room_id`: from `pos` (the room's connection position; `None`
+/// starts the connection over), with the to-device and encryption extensions when
+/// `to_device` is `Some` (its value: the device's to-device position).
+pub fn request(session: &SessionClient, room_id: &str, pos: Option<&str>, to_device: Option<Option<&str>>) -> Request {
+    let mut url = session.url(PATH);
+    url.query_pairs_mut().append_pair("timeout", "0");
+    if let Some(pos) = pos {
+        url.query_pairs_mut().append_pair("pos", pos);
+    }
+    let mut required_state: Vec<Value> = PUSH_STATE
+        .iter()
+        .filter(|kind| **kind != "m.room.member")
+        .map(|kind| json!([kind, ""]))
+        .collect();
+    // The senders of the events sent, and the user's own membership (invite, DM flag, name).
+    required_state.push(json!(["m.room.member", "$LAZY"]));
+    required_state.push(json!(["m.room.member", "$ME"]));
+    let mut extensions = json!({
+        // Global account data only: the rules and ignored users are global.
+        "account_data": {"enabled": true, "lists": [], "rooms": []}
+    });
+    if let Some(since) = to_device {
+        let mut to_device = json!({"enabled": true});
+        if let Some(since) = since {
+            to_device["since"] = json!(since);
+        }
+        extensions["to_device"] = to_device;
+        extensions["e2ee"] = json!({"enabled": true});
+    }
+    let body = json!({
+        "conn_id": connection_id(room_id),
+        "room_subscriptions": {room_id: {
+            "required_state": required_state,
+            "timeline_limit": super::fresh::PUSH_TIMELINE_LIMIT,
+        }},
+        "extensions": extensions,
+    });
+    Request::new(Method::Post, url).json(body).max_body(SYNC_MAX_BODY)
+}
+
+/// What the server said instead of an answer, when it matters here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The position is gone (dropped or expired): start the connection over.
+    UnknownPosition,
+    /// The server does not serve sliding sync (to this user): use `/sync`.
+    Unsupported,
+}
+
+/// Which [`Refusal`] `error` is, if any.
+pub fn refusal(error: &crate::http::MatrixError) -> Option<Refusal> {
+    match (error.status, error.errcode.as_str()) {
+        (400, "M_UNKNOWN_POS") => Some(Refusal::UnknownPosition),
+        (404 | 405 | 501, _) | (400, "M_UNRECOGNIZED") => Some(Refusal::Unsupported),
+        _ => None,
+    }
+}
+
+/// The answer in the `/sync` shape, for `room_id`: `next_batch` is the connection's new
+/// position; the room under `rooms.join` (its required state as the state, then the
+/// timeline; counts and heroes as the summary; the unread counts) or, with invite state, under
+/// `rooms.invite`; the account data; and for the device's crypto the to-device messages (with
+/// `to_device.next_batch`, the new to-device position), device-list changes and key counts.
+pub fn to_sync_shape(answer: &Value, room_id: &str) -> Result<Value, FreshError> {
+    let answer = answer
+        .as_object()
+        .ok_or(FreshError::Malformed("the answer as an object"))?;
+    let pos = answer
+        .get("pos")
+        .and_then(Value::as_str)
+        .ok_or(FreshError::Malformed("pos"))?;
+    let mut sync = json!({"next_batch": pos});
+    let room = match answer.get("rooms") {
+        None => None,
+        Some(rooms) => {
+            let rooms = rooms.as_object().ok_or(FreshError::Malformed("rooms as an object"))?;
+            rooms.get(room_id)
+        }
+    };
+    if let Some(room) = room {
+        let room = room
+            .as_object()
+            .ok_or(FreshError::Malformed("the room as an object"))?;
+        let (section, entry) = match room.get("invite_state") {
+            Some(invite_state) => ("invite", json!({"invite_state": {"events": list(invite_state)?}})),
+            None => ("join", joined_room(room)?),
+        };
+        sync["rooms"] = json!({ section: { room_id: entry } });
+    }
+    let extensions = answer.get("extensions").unwrap_or(&Value::Null);
+    if let Some(global) = extensions.pointer("/account_data/global") {
+        sync["account_data"] = json!({"events": list(global)?});
+    }
+    if let Some(to_device) = extensions.get("to_device") {
+        let mut part = json!({"events": list(to_device.get("events").unwrap_or(&json!([])))?});
+        if let Some(next) = to_device.get("next_batch") {
+            part["next_batch"] = json!(next.as_str().ok_or(FreshError::Malformed("to_device.next_batch"))?);
+        }
+        sync["to_device"] = part;
+    }
+    if let Some(e2ee) = extensions.get("e2ee").and_then(Value::as_object) {
+        for key in ["device_lists", "device_one_time_keys_count", "device_unused_fallback_key_types"] {
+            if let Some(value) = e2ee.get(key) {
+                sync[key] = value.clone();
+            }
+        }
+    }
+    Ok(sync)
+}
+
+/// A room of the answer as a `/sync` joined room.
+fn joined_room(room: &Map<String, Value>) -> Result<Value, FreshError> {
+    let mut state = Vec::new();
+    let mut summary = Map::new();
+    if let Some(heroes) = room.get("heroes") {
+        let heroes = list(heroes)?;
+        let mut ids = Vec::new();
+        for hero in &heroes {
+            let Some(user_id) = hero.get("user_id").and_then(Value::as_str) else {
+                return Err(FreshError::Malformed("a hero without a user id"));
+            };
+            ids.push(json!(user_id));
+            // The heroes' names come with them, not as member events: as the state they are
+            // (first, so that a member event of the answer wins).
+            let mut content = json!({"membership": "join"});
+            for (from, to) in [("displayname", "displayname"), ("avatar_url", "avatar_url")] {
+                if let Some(value) = hero.get(from).filter(|value| value.is_string()) {
+                    content[to] = value.clone();
+                }
+            }
+            state.push(json!({"type": "m.room.member", "state_key": user_id, "content": content}));
+        }
+        summary.insert("m.heroes".into(), Value::Array(ids));
+    }
+    for (from, to) in [("joined_count", "m.joined_member_count"), ("invited_count", "m.invited_member_count")] {
+        if let Some(count) = room.get(from) {
+            summary.insert(to.into(), count.clone());
+        }
+    }
+    if let Some(required_state) = room.get("required_state") {
+        state.extend(list(required_state)?);
+    }
+    let mut joined = json!({"state": {"events": state}, "summary": summary});
+    let timeline = room.get("timeline").map(list).transpose()?.unwrap_or_default();
+    joined["timeline"] = json!({
+        "events": timeline,
+        "limited": room.get("limited").and_then(Value::as_bool).unwrap_or(false),
+    });
+    let mut counts = Map::new();
+    for key in ["notification_count", "highlight_count"] {
+        if let Some(count) = room.get(key) {
+            counts.insert(key.into(), count.clone());
+        }
+    }
+    if !counts.is_empty() {
+        joined["unread_notifications"] = Value::Object(counts);
+    }
+    Ok(joined)
+}
+
+fn list(value: &Value) -> Result<Vec<Value>, FreshError> {
+    value
+        .as_array()
+        .cloned()
+        .ok_or(FreshError::Malformed("a list of events"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_incremental_answer_reads_as_the_sync_shape() {
+        let answer = json!({
+            "pos": "7/s10",
+            "rooms": {"!r:x": {
+                "joined_count": 3,
+                "heroes": [{"user_id": "@a:x", "displayname": "Alice"}],
+                "required_state": [{"type": "m.room.name", "state_key": "", "content": {"name": "N"}}],
+                "timeline": [{"type": "m.room.message", "event_id": "$e", "sender": "@a:x", "content": {"body": "hi"}}],
+                "limited": false,
+                "notification_count": 2,
+                "highlight_count": 0
+            }},
+            "extensions": {
+                "account_data": {"global": [{"type": "m.ignored_user_list", "content": {"ignored_users": {}}}], "rooms": {}},
+                "to_device": {"next_batch": "td9", "events": []},
+                "e2ee": {"device_one_time_keys_count": {"signed_curve25519": 50}, "device_lists": {"changed": ["@a:x"], "left": []}}
+            }
+        });
+        let sync = to_sync_shape(&answer, "!r:x").unwrap();
+        assert_eq!(sync["next_batch"], "7/s10");
+        let room = &sync["rooms"]["join"]["!r:x"];
+        assert_eq!(room["summary"]["m.joined_member_count"], 3);
+        assert_eq!(room["summary"]["m.heroes"], json!(["@a:x"]));
+        let state = room["state"]["events"].as_array().unwrap();
+        assert_eq!(state[0]["content"]["displayname"], "Alice", "the hero as a member, first");
+        assert_eq!(state[1]["type"], "m.room.name");
+        assert_eq!(room["timeline"]["events"][0]["event_id"], "$e");
+        assert_eq!(room["unread_notifications"]["notification_count"], 2);
+        assert_eq!(sync["account_data"]["events"][0]["type"], "m.ignored_user_list");
+        assert_eq!(sync["to_device"]["next_batch"], "td9");
+        assert_eq!(sync["device_one_time_keys_count"]["signed_curve25519"], 50);
+        assert_eq!(sync["device_lists"]["changed"], json!(["@a:x"]));
+    }
+
+    #[test]
+    fn an_invite_and_an_unchanged_room_read_as_the_sync_shape() {
+        let invite = json!({"pos": "1/s2", "rooms": {"!r:x": {"invite_state": [
+            {"type": "m.room.member", "state_key": "@me:x", "sender": "@a:x", "content": {"membership": "invite"}}]}}});
+        let sync = to_sync_shape(&invite, "!r:x").unwrap();
+        assert_eq!(sync["rooms"]["invite"]["!r:x"]["invite_state"]["events"][0]["sender"], "@a:x");
+        let unchanged = to_sync_shape(&json!({"pos": "2/s3", "rooms": {}}), "!r:x").unwrap();
+        assert_eq!(unchanged, json!({"next_batch": "2/s3"}));
+    }
+
+    #[test]
+    fn answers_of_the_wrong_shape_are_errors() {
+        for answer in [
+            json!([]),
+            json!({}),
+            json!({"pos": 3}),
+            json!({"pos": "p", "rooms": []}),
+            json!({"pos": "p", "rooms": {"!r:x": "x"}}),
+            json!({"pos": "p", "rooms": {"!r:x": {"timeline": {}}}}),
+            json!({"pos": "p", "rooms": {"!r:x": {"heroes": [{"displayname": "A"}]}}}),
+            json!({"pos": "p", "extensions": {"account_data": {"global": {}}}}),
+            json!({"pos": "p", "extensions": {"to_device": {"next_batch": 4, "events": []}}}),
+        ] {
+            assert!(to_sync_shape(&answer, "!r:x").is_err(), "{answer}");
+        }
+    }
+
+    #[test]
+    fn refusals_are_told_apart() {
+        let error = |status, errcode: &str| crate::http::MatrixError {
+            status,
+            errcode: errcode.into(),
+            message: String::new(),
+            soft_logout: false,
+            retry_after: None,
+        };
+        assert_eq!(refusal(&error(400, "M_UNKNOWN_POS")), Some(Refusal::UnknownPosition));
+        assert_eq!(refusal(&error(404, "M_UNRECOGNIZED")), Some(Refusal::Unsupported));
+        assert_eq!(refusal(&error(400, "M_UNRECOGNIZED")), Some(Refusal::Unsupported));
+        assert_eq!(refusal(&error(400, "M_BAD_JSON")), None);
+        assert_eq!(refusal(&error(429, "M_LIMIT_EXCEEDED")), None);
+    }
+}
