@@ -55,9 +55,29 @@ pub(super) struct Fresh {
     pub rules: Option<(PushRules, bool)>,
     /// The room's latest events since the position (the pushed one, usually).
     pub timeline: Vec<Value>,
+    /// The events the user's read receipts (public or private) that came with the answer point
+    /// at.
+    pub read_up_to: Vec<String>,
 }
 
 impl Fresh {
+    /// Whether the room was read at or after `event_id` since it was sent, as far as the answer
+    /// tells: no unread notification left, or a read receipt of the user's on it or on a later
+    /// event of the timeline.
+    pub fn read_since(&self, event_id: &str) -> bool {
+        let position = |id: &str| {
+            self.timeline
+                .iter()
+                .position(|event| event.get("event_id").and_then(Value::as_str) == Some(id))
+        };
+        self.room.notification_count == Some(0)
+            || position(event_id).is_some_and(|pushed| {
+                self.read_up_to
+                    .iter()
+                    .any(|read| position(read).is_some_and(|read| read >= pushed))
+            })
+    }
+
     /// The event `event_id` if the sync brought it (with its `room_id`, which sync leaves out).
     pub fn event(&self, event_id: &str) -> Option<Value> {
         let event = self
@@ -303,12 +323,37 @@ pub(super) fn apply(base: &Base, sync: &Value, room_id: &str, user_id: &str) -> 
         .and_then(Value::as_array)
         .map(|events| events.iter().filter(|event| event.is_object()).cloned().collect())
         .unwrap_or_default();
+    let read_up_to = joined
+        .and_then(|joined| joined.pointer("/ephemeral/events"))
+        .map(|events| own_receipts(events, user_id))
+        .unwrap_or_default();
     Ok(Fresh {
         room,
         account,
         rules,
         timeline,
+        read_up_to,
     })
+}
+
+/// The events `user_id`'s read receipts (`m.read`, `m.read.private`) among the `m.receipt`
+/// events of `ephemeral` point at.
+fn own_receipts(ephemeral: &Value, user_id: &str) -> Vec<String> {
+    let receipts = ephemeral
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|event| event.get("type").and_then(Value::as_str) == Some("m.receipt"))
+        .filter_map(|event| event.get("content").and_then(Value::as_object))
+        .flatten();
+    receipts
+        .filter(|(_, kinds)| {
+            ["m.read", "m.read.private"]
+                .iter()
+                .any(|kind| kinds.get(*kind).and_then(|users| users.get(user_id)).is_some())
+        })
+        .map(|(event_id, _)| event_id.clone())
+        .collect()
 }
 
 /// Whether the answer lists the room under `rooms.<section>` (`join`, `invite`, `leave`).
@@ -468,6 +513,29 @@ mod tests {
         let stored = store(&state, &account, Some(&read), true, account.clone(), room).await;
         assert_eq!(stored.unwrap().connection_pos.as_deref(), Some("3/s3"));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_receipt_at_or_after_the_pushed_event_reads_as_read_elsewhere() {
+        let message = |id: &str| json!({"type": "m.room.message", "event_id": id, "sender": "@a:x", "content": {}});
+        let receipt = |id: &str, kind: &str, user: &str| {
+            json!({"type": "m.receipt", "content": {id: {kind: {user: {"ts": 1}}}}})
+        };
+        let read = |receipts: Vec<Value>| {
+            let mut base = cached();
+            base.sliding = true;
+            base.room.as_mut().unwrap().connection_pos = Some("1/s1".into());
+            let sync = json!({"next_batch": "2/s2", "rooms": {"join": {"!r:x": {
+                "timeline": {"events": [message("$1"), message("$2"), message("$3")]},
+                "ephemeral": {"events": receipts}}}}});
+            apply(&base, &sync, "!r:x", "@me:x").unwrap().read_since("$2")
+        };
+        assert!(read(vec![receipt("$2", "m.read", "@me:x")]));
+        assert!(read(vec![receipt("$3", "m.read.private", "@me:x")]));
+        assert!(!read(vec![receipt("$1", "m.read", "@me:x")]), "read before it");
+        assert!(!read(vec![receipt("$3", "m.read", "@a:x")]), "someone else's");
+        assert!(!read(vec![receipt("$0", "m.read", "@me:x")]), "an event not in the timeline");
+        assert!(!read(vec![]));
     }
 
     #[test]

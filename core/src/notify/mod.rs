@@ -420,9 +420,9 @@ impl<'a> Notifier<'a> {
         self.session
             .settle_sync(time_left(until).saturating_sub(FOR_WHAT_FOLLOWS))
             .await;
-        // It would show, but freshly synced counts say the room was read elsewhere since. (An
+        // It would show, but the room was read elsewhere since (fresh counts or receipts say). (An
         // event the rules keep silent stays `Suppressed`: that says why.)
-        if matches!(outcome, Outcome::Show(_)) && fresh.room.notification_count == Some(0) {
+        if matches!(outcome, Outcome::Show(_)) && fresh.read_since(&event_id) {
             return Ok(Outcome::Dismiss {
                 room_ids: vec![room_id],
             });

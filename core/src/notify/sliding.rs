@@ -60,7 +60,10 @@ pub fn request(session: &SessionClient, room_id: &str, pos: Option<&str>, to_dev
     required_state.push(json!(["m.room.member", "$ME"]));
     let mut extensions = json!({
         // Global account data only: the rules and ignored users are global.
-        "account_data": {"enabled": true, "lists": [], "rooms": []}
+        "account_data": {"enabled": true, "lists": [], "rooms": []},
+        // The room's receipts: a read receipt of the user's at or after the pushed event says
+        // it was read elsewhere (the answer's unread counts cannot: Synapse sends 0).
+        "receipts": {"enabled": true, "lists": [], "rooms": [room_id]}
     });
     if let Some(since) = to_device {
         let mut to_device = json!({"enabled": true});
@@ -126,7 +129,17 @@ pub fn to_sync_shape(answer: &Value, room_id: &str) -> Result<Value, FreshError>
             .ok_or(FreshError::Malformed("the room as an object"))?;
         let (section, entry) = match room.get("invite_state") {
             Some(invite_state) => ("invite", json!({"invite_state": {"events": list(invite_state)?}})),
-            None => ("join", joined_room(room)?),
+            None => {
+                let mut joined = joined_room(room)?;
+                let receipts = answer
+                    .get("extensions")
+                    .and_then(|extensions| extensions.pointer("/receipts/rooms"))
+                    .and_then(|rooms| rooms.get(room_id));
+                if let Some(receipts) = receipts {
+                    joined["ephemeral"] = json!({"events": [receipts]});
+                }
+                ("join", joined)
+            }
         };
         sync["rooms"] = json!({ section: { room_id: entry } });
     }
@@ -189,15 +202,8 @@ fn joined_room(room: &Map<String, Value>) -> Result<Value, FreshError> {
         "events": timeline,
         "limited": room.get("limited").and_then(Value::as_bool).unwrap_or(false),
     });
-    let mut counts = Map::new();
-    for key in ["notification_count", "highlight_count"] {
-        if let Some(count) = room.get(key) {
-            counts.insert(key.into(), count.clone());
-        }
-    }
-    if !counts.is_empty() {
-        joined["unread_notifications"] = Value::Object(counts);
-    }
+    // No unread counts: Synapse 1.163 sends 0 whatever the room holds (read receipts tell
+    // instead, see `request`).
     Ok(joined)
 }
 
@@ -222,10 +228,11 @@ mod tests {
                 "required_state": [{"type": "m.room.name", "state_key": "", "content": {"name": "N"}}],
                 "timeline": [{"type": "m.room.message", "event_id": "$e", "sender": "@a:x", "content": {"body": "hi"}}],
                 "limited": false,
-                "notification_count": 2,
+                "notification_count": 0,
                 "highlight_count": 0
             }},
             "extensions": {
+                "receipts": {"rooms": {"!r:x": {"type": "m.receipt", "content": {"$e": {"m.read": {"@me:x": {"ts": 1}}}}}}},
                 "account_data": {"global": [{"type": "m.ignored_user_list", "content": {"ignored_users": {}}}], "rooms": {}},
                 "to_device": {"next_batch": "td9", "events": []},
                 "e2ee": {"device_one_time_keys_count": {"signed_curve25519": 50}, "device_lists": {"changed": ["@a:x"], "left": []}}
@@ -240,7 +247,8 @@ mod tests {
         assert_eq!(state[0]["content"]["displayname"], "Alice", "the hero as a member, first");
         assert_eq!(state[1]["type"], "m.room.name");
         assert_eq!(room["timeline"]["events"][0]["event_id"], "$e");
-        assert_eq!(room["unread_notifications"]["notification_count"], 2);
+        assert!(room.get("unread_notifications").is_none(), "Synapse's counts are dummies");
+        assert_eq!(room["ephemeral"]["events"][0]["type"], "m.receipt");
         assert_eq!(sync["account_data"]["events"][0]["type"], "m.ignored_user_list");
         assert_eq!(sync["to_device"]["next_batch"], "td9");
         assert_eq!(sync["device_one_time_keys_count"]["signed_curve25519"], 50);
