@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The instances the suites use.
-const INSTANCES: [&str; 3] = ["main", "ratelimited", "doomed"];
+const INSTANCES: [&str; 4] = ["main", "ratelimited", "doomed", "legacy"];
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

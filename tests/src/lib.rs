@@ -126,6 +126,13 @@ impl Homeserver {
         Homeserver::at(&url, &format!("localhost:{port}"))
     }
 
+    /// The instance without simplified sliding sync (MSC4186): `/sync` only, as older servers.
+    pub fn legacy() -> Homeserver {
+        let url = env("MATRIX_PUSH_SYNAPSE_LEGACY_URL");
+        let port = url.rsplit(':').next().unwrap_or_default().to_owned();
+        Homeserver::at(&url, &format!("localhost:{port}"))
+    }
+
     /// The instance a test may freeze or kill, and its pid.
     pub fn doomed() -> (Homeserver, u32) {
         let url = env("MATRIX_PUSH_SYNAPSE_DOOMED_URL");

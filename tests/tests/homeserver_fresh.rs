@@ -1,8 +1,9 @@
 //! Decisions on the truth, end to end: every push is judged on room state and rules current as
 //! of the push, not as of the first push in the room or the app's last sync.
 //!
-//! Bob has three phones, each with a **warm** store (the first push in the room handled):
-//! - `in-process`: a `Client` in this test process that only handles pushes;
+//! Bob has four phones, each with a **warm** store (the first push in the room handled):
+//! - `in-process`: a `Client` in this test process that only handles pushes (by sliding sync);
+//! - `in-process by /sync`: the same with sliding sync off, as on a server without it;
 //! - `app`: a `Client` whose push-rule sync loop runs, as an open app's does;
 //! - `extension`: a fresh `matrix-push handle` process per push, as a notification extension.
 //!
@@ -108,9 +109,11 @@ fn from_cli(json: &Value) -> Decision {
     }
 }
 
-/// Bob's three phones.
+/// Bob's four phones.
 struct Phones {
     in_process: Client,
+    /// In process, with sliding sync off: pushes sync by `/sync`, as on servers without it.
+    by_sync: Client,
     app: Client,
     _app_sync: tokio::task::JoinHandle<()>,
     extension_store: PathBuf,
@@ -118,8 +121,9 @@ struct Phones {
 
 impl Phones {
     /// Every phone's decision on one push.
-    async fn decide(&self, payload: &PushPayload, data: &Value) -> [(&'static str, Decision); 3] {
+    async fn decide(&self, payload: &PushPayload, data: &Value) -> [(&'static str, Decision); 4] {
         let in_process = from_outcome(self.in_process.handle_push(payload, DEADLINE).await);
+        let by_sync = from_outcome(self.by_sync.handle_push(payload, DEADLINE).await);
         let app = from_outcome(self.app.handle_push(payload, DEADLINE).await);
         let file = self
             .extension_store
@@ -133,6 +137,7 @@ impl Phones {
         .unwrap();
         [
             ("in-process", in_process),
+            ("in-process by /sync", by_sync),
             ("app", app),
             ("extension", from_cli(&extension)),
         ]
@@ -166,6 +171,18 @@ impl Scene {
             .await
             .unwrap();
         let laptop = hs.another_device(&bob_id, &password).await;
+        let by_sync = Client::builder(hs.url.clone())
+            .store_dir(temp_dir("fresh-by-sync"))
+            .sliding_sync(false)
+            .build()
+            .unwrap();
+        by_sync
+            .login_password(
+                &matrix_push::session::LoginIdentifier::User(bob_id.clone()),
+                &matrix_push::secret::Secret::new(password.as_str()),
+            )
+            .await
+            .unwrap();
         let app = hs.another_device(&bob_id, &password).await;
         let sync_client = hs.another_device(&bob_id, &password).await;
         // The app's phone and its sync loop share one store, as an app's process does.
@@ -204,6 +221,7 @@ impl Scene {
             laptop,
             phones: Phones {
                 in_process,
+                by_sync,
                 app,
                 _app_sync: app_sync,
                 extension_store,
@@ -674,4 +692,111 @@ async fn a_store_write_after_the_outcome_or_never_keeps_decisions_current() {
     if let Some(write) = write {
         write.apply().await;
     }
+}
+
+/// Bob's phone and Alice in a new room on `hs`: a push for each message Alice sends, its
+/// outcome, and the requests it took.
+struct OneRoom {
+    bob: Client,
+    alice: Client,
+    room: String,
+}
+
+impl OneRoom {
+    async fn new(hs: &Homeserver, name: &str) -> OneRoom {
+        let (bob, bob_id, _) = hs.signed_in(&format!("{name}bob")).await;
+        let (alice, _, _) = hs.signed_in(&format!("{name}alice")).await;
+        let room = create_room(
+            &alice,
+            json!({"invite": [bob_id], "preset": "private_chat", "name": "Before"}),
+        )
+        .await;
+        join(&bob, &room).await;
+        OneRoom { bob, alice, room }
+    }
+
+    /// The room name the push of a new message shows, and the requests handling it took.
+    async fn push(&self, body: &str) -> (String, u64) {
+        let event_id = send_event(&self.alice, &self.room, "m.room.message", text(body)).await;
+        let pushed = PushPayload {
+            event_id: Some(event_id),
+            room_id: Some(self.room.clone()),
+            ..PushPayload::default()
+        };
+        let before = self.bob.session_client().transport().requests_sent();
+        let outcome = self.bob.handle_push(&pushed, DEADLINE).await;
+        let requests = self.bob.session_client().transport().requests_sent() - before;
+        match outcome {
+            Outcome::Show(n) if n.body == body => (n.room_name, requests),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    async fn rename(&self, name: &str) {
+        let url = self
+            .alice
+            .session_client()
+            .url_of(&["rooms", &self.room, "state", "m.room.name", ""]);
+        self.alice
+            .session_client()
+            .send_request(Request::new(Method::Put, url).json(json!({"name": name})))
+            .await
+            .unwrap();
+    }
+}
+
+/// A sliding-sync position the server dropped — another process of the same device started the
+/// room's connection over (or used another of its positions), or it went unused for a week —
+/// is heard as `M_UNKNOWN_POS`: the push starts the room over at once and decides on what is
+/// current, one request more; the next push is warm again.
+#[tokio::test]
+async fn a_dropped_sliding_sync_position_starts_the_room_over() {
+    let hs = Homeserver::main();
+    let scene = OneRoom::new(&hs, "droppedpos").await;
+    assert_eq!(
+        scene.push("one").await,
+        ("Before".to_owned(), 1),
+        "cold: one sliding sync"
+    );
+    assert_eq!(scene.push("two").await, ("Before".to_owned(), 1));
+
+    // Another process of Bob's device starts the room's connection over.
+    let session = scene.bob.session_client();
+    let restart = matrix_push::notify::sliding_sync_request(session, &scene.room, None, None);
+    session.send_request(restart).await.unwrap();
+    scene.rename("After").await;
+    assert_eq!(
+        scene.push("three").await,
+        ("After".to_owned(), 2),
+        "M_UNKNOWN_POS, then from scratch"
+    );
+    assert_eq!(scene.push("four").await, ("After".to_owned(), 1), "warm again");
+}
+
+/// A server without sliding sync (the `legacy` instance): the first push hears it refused and
+/// syncs by `/sync` within the same push (with the room's creation, which the sliding sync would
+/// have brought); later pushes go to `/sync` straight away (for a day, then ask again), on state
+/// as current as ever.
+#[tokio::test]
+async fn a_server_without_sliding_sync_gets_sync_from_the_first_push() {
+    let hs = Homeserver::legacy();
+    let scene = OneRoom::new(&hs, "legacy").await;
+    assert_eq!(
+        scene.push("one").await,
+        ("Before".to_owned(), 3),
+        "refused, then /sync and the creation"
+    );
+    scene.rename("After").await;
+    assert_eq!(
+        scene.push("two").await,
+        ("After".to_owned(), 2),
+        "/sync from the room's position, its filter uploaded meanwhile"
+    );
+    assert_eq!(scene.push("three").await, ("After".to_owned(), 1), "by filter id");
+    let rooms: Value = scene.bob.state().read(matrix_push::store::ROOMS).unwrap();
+    assert!(rooms[&scene.room]["connection_pos"].is_null(), "{rooms}");
+    assert!(
+        rooms[&scene.room]["room_version"].is_string(),
+        "the creation was fetched: {rooms}"
+    );
 }

@@ -1,40 +1,34 @@
 //! What is current as of a push, in the one round of requests that also fetches the event.
 //!
-//! The store is a base for deltas, never the truth. For a room cached with a sync position, one
-//! `/sync` from that position, filtered to the room, brings every change since: the room's state
-//! changes (name, alias, power levels, members joining, leaving or renamed; the server sends all
-//! member changes of a gap, not only the lazy-loaded ones), the state events of its latest
-//! timeline event, the summary (member counts and heroes, when memberships changed), the unread
-//! count, and the account data the rules need (`m.push_rules`, `m.ignored_user_list`). For a room
-//! not cached, or an account state without a position, the same sync from scratch brings all of
+//! The store is a base for deltas, never the truth. For a cached room with a position, one sync
+//! from that position, limited to the room, brings every change since: the room's state changes
+//! (name, alias, power levels, members joining, leaving or renamed), the member events of the
+//! latest timeline events' senders, the member counts and heroes when memberships changed, and
+//! the account data the rules need (`m.push_rules`, `m.ignored_user_list`). For a room not
+//! cached, or an account state that cannot take deltas, the same sync from scratch brings all of
 //! it. Either way the decision is made on data current as of the sync, which ran after the push
 //! arrived.
+//!
+//! The sync is simplified sliding sync (MSC4186, see `sliding`) where the server serves it —
+//! faster on Synapse, and one request for a first push too — and otherwise a `/sync` filtered to
+//! the room ([`push_sync_filter`]). `sliding` reads its answer into the `/sync` shape, so
+//! [`apply`] reads both; each keeps its own position with the room (`connection_pos`, `since`).
 //!
 //! The sync's timeline (the room's latest events since the position, up to
 //! [`PUSH_TIMELINE_LIMIT`]) usually holds the pushed event itself, with its sender's member event
 //! in the state: then the sync is the only request a warm push makes.
 //!
-//! Details of Synapse shape the request: a joined room with no timeline event in the answer is
-//! left out entirely (so the timeline is never empty by filter); validating a filter given inline
-//! costs more than the rest of a small sync, so each cached room has its filter uploaded once and
-//! named by id; and identical sync requests within two minutes get the first answer again, so
-//! each request differs (see [`sync_url`] and [`request`]).
-//!
-//! Why `/sync` and not simplified sliding sync (MSC4186), which Synapse answers faster: asked the
-//! same (this state, lazy-loaded members, the latest events, the account data) from a connection
-//! position, Synapse 1.163 takes 1.1–1.3× a `GET /event` where this sync takes 1.4–1.7× (the
-//! raw rows of `scripts/bench-notify`), and its deltas carried every change tried here (renames,
-//! members' and the user's own display names, joins, leaves, power levels, rules). But the
-//! server keeps what each connection was sent, and one position at a time: using a position
-//! drops the connection's others (`M_UNKNOWN_POS`), so the app and its extension, one device,
-//! must share a connection and store its position only after the rooms it covers; a dropped
-//! position makes the next answer start over (2×). Servers without it need this path anyway.
-//! A switch worth making, with that bookkeeping and its own tests; not a swap.
+//! Details of Synapse shape the `/sync` request: a joined room with no timeline event in the
+//! answer is left out entirely (so the timeline is never empty by filter); validating a filter
+//! given inline costs more than the rest of a small sync, so each cached room has its filter
+//! uploaded once and named by id; and identical sync requests within two minutes get the first
+//! answer again, so each request differs (see [`sync_url`] and [`request`]).
 //!
 //! What comes back is stored again so that positions only move forward (see `store`): the
 //! account state replaces the stored one only if no other process replaced it meanwhile, and the
-//! room is labelled with the new position only in that case — otherwise with the position of the
-//! account state this sync started from, which the stored one is at least as new as.
+//! room is labelled with the new position only in that case — otherwise with the position it
+//! was read with (sliding sync), or the `/sync` position of the account state this sync started
+//! from, which the stored one is at least as new as.
 
 use super::room::{PUSH_STATE, RoomInfo};
 use crate::http::{Method, Request};
@@ -473,7 +467,11 @@ mod tests {
         });
         let fresh = apply(&base, &sync, "!r:x", "@me:x").unwrap();
         assert_eq!(fresh.room.connection_pos.as_deref(), Some("2/s5"));
-        assert_eq!(fresh.room.since.as_deref(), Some("s1"), "the /sync position is untouched");
+        assert_eq!(
+            fresh.room.since.as_deref(),
+            Some("s1"),
+            "the /sync position is untouched"
+        );
         assert_eq!(fresh.account.since.as_deref(), Some("s1"));
         assert_eq!(fresh.account.to_device_since.as_deref(), Some("td7"));
         assert!(fresh.account.whole);
@@ -500,11 +498,31 @@ mod tests {
         room.connection_pos = Some("2/s2".into());
         room.since = Some("s2".into());
         // Nothing stored: generation 0, which the base (3) is not — another writer came first.
-        let stored = store(&state, &base.account, Some(&read), true, base.account.clone(), room.clone()).await;
+        let stored = store(
+            &state,
+            &base.account,
+            Some(&read),
+            true,
+            base.account.clone(),
+            room.clone(),
+        )
+        .await;
         let stored = stored.unwrap();
         assert_eq!(stored.connection_pos.as_deref(), Some("1/s1"));
-        let stored = store(&state, &base.account, Some(&read), false, base.account.clone(), room).await;
-        assert_eq!(stored.unwrap().since.as_deref(), Some("s1"), "the account's position");
+        let stored = store(
+            &state,
+            &base.account,
+            Some(&read),
+            false,
+            base.account.clone(),
+            room,
+        )
+        .await;
+        assert_eq!(
+            stored.unwrap().since.as_deref(),
+            Some("s1"),
+            "the account's position"
+        );
         // The generation read: written, and the room keeps its new position.
         let mut account = base.account.clone();
         account.generation = 0;
@@ -517,10 +535,9 @@ mod tests {
 
     #[test]
     fn a_receipt_at_or_after_the_pushed_event_reads_as_read_elsewhere() {
-        let message = |id: &str| json!({"type": "m.room.message", "event_id": id, "sender": "@a:x", "content": {}});
-        let receipt = |id: &str, kind: &str, user: &str| {
-            json!({"type": "m.receipt", "content": {id: {kind: {user: {"ts": 1}}}}})
-        };
+        let message =
+            |id: &str| json!({"type": "m.room.message", "event_id": id, "sender": "@a:x", "content": {}});
+        let receipt = |id: &str, kind: &str, user: &str| json!({"type": "m.receipt", "content": {id: {kind: {user: {"ts": 1}}}}});
         let read = |receipts: Vec<Value>| {
             let mut base = cached();
             base.sliding = true;
@@ -534,7 +551,10 @@ mod tests {
         assert!(read(vec![receipt("$3", "m.read.private", "@me:x")]));
         assert!(!read(vec![receipt("$1", "m.read", "@me:x")]), "read before it");
         assert!(!read(vec![receipt("$3", "m.read", "@a:x")]), "someone else's");
-        assert!(!read(vec![receipt("$0", "m.read", "@me:x")]), "an event not in the timeline");
+        assert!(
+            !read(vec![receipt("$0", "m.read", "@me:x")]),
+            "an event not in the timeline"
+        );
         assert!(!read(vec![]));
     }
 

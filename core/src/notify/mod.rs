@@ -1,19 +1,23 @@
 //! Turning a push into what the phone shows: `handle(payload, deadline) -> Outcome`.
 //!
 //! **Decided on the truth.** Every decision uses the room's state and the account's rules and
-//! ignored users as current as of the push (`fresh.rs`): the store is a base that one `/sync`
+//! ignored users as current as of the push (`fresh.rs`): the store is a base that one sync
 //! brings up to date, never the answer. The critical path is one round of parallel requests:
-//! - a `/sync` filtered to the room and to the rules' account data: from the cached room's
-//!   position (warm), or from scratch (cold). Its timeline — the room's latest events since the
-//!   position — usually holds the pushed event, and its state the sender's member event;
-//! - cold only: the `m.room.create` event (creators and room version, for room v12; it never
-//!   changes, so it is cached for good), and the upload of the room's sync filter (named by id
-//!   from then on);
+//! - a sync limited to the room and to the rules' account data — simplified sliding sync on the
+//!   room's own connection where the server serves it (`sliding.rs`), else a filtered `/sync` —
+//!   from the cached room's position (warm), or from scratch (cold). Its timeline — the room's
+//!   latest events since the position — usually holds the pushed event, and its state the
+//!   sender's member event;
+//! - by `/sync`, cold only: the `m.room.create` event (creators and room version, for room v12;
+//!   it never changes, so it is cached for good; a sliding sync brings it), and the upload of
+//!   the room's sync filter (named by id from then on);
 //! - when the payload names a sender the cache does not know: their member event.
 //!
 //! Then, only when the pushed event is not among the events the sync brought (an older event,
 //! a burst longer than the timeline), `/context` fetches it with its sender's member event. So a
-//! warm push usually takes 1 request, and every push at most 2 sequential round trips.
+//! push usually takes 1 request (3 for a first push by `/sync`), and at most 2 sequential round
+//! trips (3 when the server dropped the room's sliding-sync position, or turns sliding sync down
+//! for the first time).
 //!
 //! **The server's decision is evidence.** A push that names an event was sent because the
 //! homeserver's rules said "notify" for it (Synapse pushes nothing else). The phone refines that
@@ -43,6 +47,7 @@ mod sliding;
 pub use fresh::{PUSH_TIMELINE_LIMIT, push_sync_filter, sync_url};
 pub use render::{NotificationKind, describe, html_to_text, strip_reply_fallback};
 pub use room::{Member, PUSH_STATE, RoomInfo, RoomSummary, room_filter, room_list_filter};
+pub use sliding::{connection_id as sliding_sync_connection_id, request as sliding_sync_request};
 
 use crate::decryption::UndecryptableReason;
 use crate::http::{EVENT_MAX_BODY, HttpError, Method, Request, SYNC_MAX_BODY};
@@ -332,15 +337,24 @@ impl<'a> Notifier<'a> {
                 None => None,
             }
         };
-        let (sync, create, uploaded_filter, member) =
+        let (sync, mut create, uploaded_filter, member) =
             tokio::join!(sync_request, create_request, filter_request, member_request);
         let (sync, base) = match sync? {
             Synced::FromBase(sync) => (sync, base),
             Synced::FromScratch(sync) => (sync, Base { room: None, ..base }),
-            // Once per day at most (see `sliding_sync_refused`): the same push by `/sync`.
+            // Once per day at most (see `sliding_sync_refused`): the same push by `/sync`, with
+            // the creation a sliding sync would have brought.
             Synced::Refused => {
                 let base = Base::load(self.state, cached, self.session.may_sync_incrementally(), false);
-                (self.classic_sync(&room_id, &base).await?, base)
+                let create_request = async {
+                    match (&creators, &create) {
+                        (None, None) => Some(self.create_event(&room_id).await),
+                        _ => None,
+                    }
+                };
+                let (sync, refetched) = tokio::join!(self.classic_sync(&room_id, &base), create_request);
+                create = create.or(refetched);
+                (sync?, base)
             }
         };
         // Before the position is stored: the next sync from it acknowledges its to-device
@@ -701,8 +715,15 @@ impl StoreWrite {
     /// Writes it (see `fresh::store`: positions only move forward).
     pub async fn apply(self) {
         let base_room = self.base_room.as_ref();
-        if let Some(room) =
-            fresh::store(&self.state, &self.base_account, base_room, self.sliding, self.account, self.room).await
+        if let Some(room) = fresh::store(
+            &self.state,
+            &self.base_account,
+            base_room,
+            self.sliding,
+            self.account,
+            self.room,
+        )
+        .await
         {
             store_room(&self.state, &room).await;
         }

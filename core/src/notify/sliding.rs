@@ -44,7 +44,12 @@ pub fn connection_id(room_id: &str) -> String {
 /// The request of a push in `room_id`: from `pos` (the room's connection position; `None`
 /// starts the connection over), with the to-device and encryption extensions when
 /// `to_device` is `Some` (its value: the device's to-device position).
-pub fn request(session: &SessionClient, room_id: &str, pos: Option<&str>, to_device: Option<Option<&str>>) -> Request {
+pub fn request(
+    session: &SessionClient,
+    room_id: &str,
+    pos: Option<&str>,
+    to_device: Option<Option<&str>>,
+) -> Request {
     let mut url = session.url(PATH);
     url.query_pairs_mut().append_pair("timeout", "0");
     if let Some(pos) = pos {
@@ -119,7 +124,9 @@ pub fn to_sync_shape(answer: &Value, room_id: &str) -> Result<Value, FreshError>
     let room = match answer.get("rooms") {
         None => None,
         Some(rooms) => {
-            let rooms = rooms.as_object().ok_or(FreshError::Malformed("rooms as an object"))?;
+            let rooms = rooms
+                .as_object()
+                .ok_or(FreshError::Malformed("rooms as an object"))?;
             rooms.get(room_id)
         }
     };
@@ -150,12 +157,19 @@ pub fn to_sync_shape(answer: &Value, room_id: &str) -> Result<Value, FreshError>
     if let Some(to_device) = extensions.get("to_device") {
         let mut part = json!({"events": list(to_device.get("events").unwrap_or(&json!([])))?});
         if let Some(next) = to_device.get("next_batch") {
-            part["next_batch"] = json!(next.as_str().ok_or(FreshError::Malformed("to_device.next_batch"))?);
+            part["next_batch"] = json!(
+                next.as_str()
+                    .ok_or(FreshError::Malformed("to_device.next_batch"))?
+            );
         }
         sync["to_device"] = part;
     }
     if let Some(e2ee) = extensions.get("e2ee").and_then(Value::as_object) {
-        for key in ["device_lists", "device_one_time_keys_count", "device_unused_fallback_key_types"] {
+        for key in [
+            "device_lists",
+            "device_one_time_keys_count",
+            "device_unused_fallback_key_types",
+        ] {
             if let Some(value) = e2ee.get(key) {
                 sync[key] = value.clone();
             }
@@ -188,7 +202,10 @@ fn joined_room(room: &Map<String, Value>) -> Result<Value, FreshError> {
         }
         summary.insert("m.heroes".into(), Value::Array(ids));
     }
-    for (from, to) in [("joined_count", "m.joined_member_count"), ("invited_count", "m.invited_member_count")] {
+    for (from, to) in [
+        ("joined_count", "m.joined_member_count"),
+        ("invited_count", "m.invited_member_count"),
+    ] {
         if let Some(count) = room.get(from) {
             summary.insert(to.into(), count.clone());
         }
@@ -244,10 +261,16 @@ mod tests {
         assert_eq!(room["summary"]["m.joined_member_count"], 3);
         assert_eq!(room["summary"]["m.heroes"], json!(["@a:x"]));
         let state = room["state"]["events"].as_array().unwrap();
-        assert_eq!(state[0]["content"]["displayname"], "Alice", "the hero as a member, first");
+        assert_eq!(
+            state[0]["content"]["displayname"], "Alice",
+            "the hero as a member, first"
+        );
         assert_eq!(state[1]["type"], "m.room.name");
         assert_eq!(room["timeline"]["events"][0]["event_id"], "$e");
-        assert!(room.get("unread_notifications").is_none(), "Synapse's counts are dummies");
+        assert!(
+            room.get("unread_notifications").is_none(),
+            "Synapse's counts are dummies"
+        );
         assert_eq!(room["ephemeral"]["events"][0]["type"], "m.receipt");
         assert_eq!(sync["account_data"]["events"][0]["type"], "m.ignored_user_list");
         assert_eq!(sync["to_device"]["next_batch"], "td9");
@@ -260,7 +283,10 @@ mod tests {
         let invite = json!({"pos": "1/s2", "rooms": {"!r:x": {"invite_state": [
             {"type": "m.room.member", "state_key": "@me:x", "sender": "@a:x", "content": {"membership": "invite"}}]}}});
         let sync = to_sync_shape(&invite, "!r:x").unwrap();
-        assert_eq!(sync["rooms"]["invite"]["!r:x"]["invite_state"]["events"][0]["sender"], "@a:x");
+        assert_eq!(
+            sync["rooms"]["invite"]["!r:x"]["invite_state"]["events"][0]["sender"],
+            "@a:x"
+        );
         let unchanged = to_sync_shape(&json!({"pos": "2/s3", "rooms": {}}), "!r:x").unwrap();
         assert_eq!(unchanged, json!({"next_batch": "2/s3"}));
     }
@@ -291,7 +317,10 @@ mod tests {
             soft_logout: false,
             retry_after: None,
         };
-        assert_eq!(refusal(&error(400, "M_UNKNOWN_POS")), Some(Refusal::UnknownPosition));
+        assert_eq!(
+            refusal(&error(400, "M_UNKNOWN_POS")),
+            Some(Refusal::UnknownPosition)
+        );
         assert_eq!(refusal(&error(404, "M_UNRECOGNIZED")), Some(Refusal::Unsupported));
         assert_eq!(refusal(&error(400, "M_UNRECOGNIZED")), Some(Refusal::Unsupported));
         assert_eq!(refusal(&error(400, "M_BAD_JSON")), None);

@@ -3,7 +3,7 @@
 //! requests and bytes received per push — next to a single `GET /rooms/{id}/event/{id}` round
 //! trip sampled in turn with the warm pushes (the floor: no SDK can show a message without
 //! fetching it), the warm push's incremental sync sent raw (the floor of a fresh decision on this
-//! server) and simplified sliding sync asked the same (for comparison; not used);
+//! server, sliding sync) and the filtered `/sync` a server without it gets, raw and handled;
 //! warm after a state change (the room renamed before each message); an event far back in
 //! history; and an extension-like launch (`nse-launch`, a fresh process per push) with its time to
 //! outcome, requests and memory; and the same for encrypted rooms with built-in crypto (a real
@@ -101,55 +101,87 @@ async fn timed_raw(transport: &Transport, client: &Client, request: Request) -> 
     }
 }
 
-/// Simplified sliding sync (MSC4186, Synapse's `org.matrix.simplified_msc3575`) asked what a
-/// push's `/sync` asks — the room's state of `PUSH_STATE` with lazy-loaded members, its latest
-/// events, the account data — on a connection of its own, from its last position. Measured
-/// raw, for comparison only: the push path does not use it (see `core/src/notify/fresh.rs`).
-struct Sliding {
-    url: url::Url,
-    body: Value,
+/// The requests of a warm push, sent raw from another device (its own positions) in turn with
+/// the pushes: the sliding sync the SDK sends (`notify::sliding_sync_request`) and the filtered
+/// `/sync` it sends where a server has no sliding sync; each from its last position.
+struct RawFloors {
+    room: String,
     pos: String,
+    filter_id: String,
+    since: String,
 }
 
-impl Sliding {
-    async fn start(transport: &Transport, phone: &Client, room: &str) -> Sliding {
-        let mut url = phone.session_client().url("sync");
-        url.set_path("/_matrix/client/unstable/org.matrix.simplified_msc3575/sync");
-        url.query_pairs_mut().append_pair("timeout", "0");
-        // The push filter's state types; its members lazy-loaded, and the user's own.
-        let required: Vec<Value> = matrix_push::notify::PUSH_STATE
-            .iter()
-            .flat_map(|&kind| match kind {
-                "m.room.member" => vec![json!([kind, "$LAZY"]), json!([kind, "$ME"])],
-                _ => vec![json!([kind, ""])],
-            })
-            .collect();
-        let body = json!({
-            "conn_id": "bench",
-            "room_subscriptions": {room: {
-                "required_state": required,
-                "timeline_limit": matrix_push::notify::PUSH_TIMELINE_LIMIT,
-            }},
-            "extensions": {"account_data": {"enabled": true, "lists": [], "rooms": []}},
-        });
-        let request = Request::new(Method::Post, url.clone()).json(body.clone());
+impl RawFloors {
+    async fn start(transport: &Transport, phone: &Client, room: &str) -> RawFloors {
+        let session = phone.session_client();
+        let request = matrix_push::notify::sliding_sync_request(session, room, None, None);
         let (answer, _) = timed_raw(transport, phone, request).await;
         let pos = answer["pos"]
             .as_str()
             .expect("the server speaks MSC4186")
             .to_owned();
-        Sliding { url, body, pos }
+        let url = session.url_of(&["user", &session.user_id().unwrap(), "filter"]);
+        let filter = matrix_push::notify::push_sync_filter(room);
+        let (answer, _) = timed_raw(
+            transport,
+            phone,
+            Request::new(Method::Post, url).json(filter.clone()),
+        )
+        .await;
+        let filter_id = answer["filter_id"].as_str().unwrap().to_owned();
+        let url = matrix_push::notify::sync_url(session, filter, None);
+        let (answer, _) = timed_raw(transport, phone, Request::new(Method::Get, url)).await;
+        let since = answer["next_batch"].as_str().unwrap().to_owned();
+        RawFloors {
+            room: room.to_owned(),
+            pos,
+            filter_id,
+            since,
+        }
     }
 
-    /// One request from the last position; its time in ms.
-    async fn next(&mut self, transport: &Transport, phone: &Client) -> f64 {
-        let mut url = self.url.clone();
-        url.query_pairs_mut().append_pair("pos", &self.pos);
-        let request = Request::new(Method::Post, url).json(self.body.clone());
+    /// One sliding sync from the last position; its time in ms.
+    async fn sliding(&mut self, transport: &Transport, phone: &Client) -> f64 {
+        let request = matrix_push::notify::sliding_sync_request(
+            phone.session_client(),
+            &self.room,
+            Some(&self.pos),
+            None,
+        );
         let (answer, elapsed) = timed_raw(transport, phone, request).await;
         self.pos = answer["pos"].as_str().unwrap().to_owned();
         elapsed
     }
+
+    /// One `/sync` by filter id from the last position (a timeout of a few ms keeps Synapse's
+    /// cache out, as the SDK does); its time in ms.
+    async fn sync(&mut self, transport: &Transport, phone: &Client, i: usize) -> f64 {
+        let mut url = phone.session_client().sync_url();
+        url.query_pairs_mut()
+            .append_pair("filter", &self.filter_id)
+            .append_pair("since", &self.since)
+            .append_pair("timeout", &(1 + i % 8).to_string());
+        let (answer, elapsed) = timed_raw(transport, phone, Request::new(Method::Get, url)).await;
+        self.since = answer["next_batch"].as_str().unwrap().to_owned();
+        elapsed
+    }
+}
+
+/// A phone for Bob that syncs pushes by `/sync` (sliding sync off), as on a server without it.
+async fn classic_phone(hs: &Homeserver, bob_id: &str, password: &str) -> Client {
+    let client = Client::builder(hs.url.clone())
+        .store_dir(matrix_push_tests::temp_dir("bench-classic"))
+        .sliding_sync(false)
+        .build()
+        .unwrap();
+    client
+        .login_password(
+            &matrix_push::session::LoginIdentifier::User(bob_id.to_owned()),
+            &matrix_push::secret::Secret::new(password),
+        )
+        .await
+        .unwrap();
+    client
 }
 
 /// Handles a push for each event of `events`, which `before` produces just before it is handled
@@ -254,35 +286,28 @@ async fn main() {
 
     // Warm: one store, after a first push; each message is new since the last push. The floors
     // are sampled in turn with it, a message each, so that whatever drifts over the run (the
-    // database growing, the server's caches) weighs on all of them alike: GET /event; the same
-    // incremental sync sent raw (the warm phone's filter, from its room's position: the floor of
-    // a fresh decision); and simplified sliding sync (MSC4186) asked the same (see `sliding`).
+    // database growing, the server's caches) weighs on all of them alike: GET /event; the warm
+    // push's sliding sync sent raw (the floor of a fresh decision); the `/sync` a server without
+    // sliding sync gets, raw and handled (sliding sync off).
     let warm_phone = phone(&hs, &bob_id, &bob_password).await;
     measure(&warm_phone, &room, 1, message).await;
-    let rooms: Value = warm_phone.state().read(matrix_push::store::ROOMS).unwrap();
-    let filter_id = rooms[&room]["filter_id"].as_str().unwrap().to_owned();
-    let mut since = rooms[&room]["since"].as_str().unwrap().to_owned();
-    let mut sliding = Sliding::start(&transport, &warm_phone, &room).await;
+    let classic = classic_phone(&hs, &bob_id, &bob_password).await;
+    measure(&classic, &room, 1, message).await;
+    let floor_phone = phone(&hs, &bob_id, &bob_password).await;
+    let mut floors = RawFloors::start(&transport, &floor_phone, &room).await;
     let (mut baseline, mut sync_floor, mut sliding_floor) = (Vec::new(), Vec::new(), Vec::new());
-    let mut warm = Measured::default();
+    let (mut warm, mut warm_classic) = (Measured::default(), Measured::default());
     for i in 0..SAMPLES {
         baseline.push(event_round_trip(message(i).await).await);
         warm.add(measure(&warm_phone, &room, 1, |_| message(i)).await);
-
         message(i).await;
-        let mut url = warm_phone.session_client().sync_url();
-        url.query_pairs_mut()
-            .append_pair("filter", &filter_id)
-            .append_pair("since", &since)
-            .append_pair("timeout", &(1 + i % 8).to_string());
-        let (answer, elapsed) = timed_raw(&transport, &warm_phone, Request::new(Method::Get, url)).await;
-        sync_floor.push(elapsed);
-        since = answer["next_batch"].as_str().unwrap().to_owned();
-
+        sliding_floor.push(floors.sliding(&transport, &floor_phone).await);
+        warm_classic.add(measure(&classic, &room, 1, |_| message(i)).await);
         message(i).await;
-        sliding_floor.push(sliding.next(&transport, &warm_phone).await);
+        sync_floor.push(floors.sync(&transport, &floor_phone, i).await);
     }
     let warm_p50 = percentile(&mut warm.latencies.clone(), 0.5);
+    let warm_classic_p50 = percentile(&mut warm_classic.latencies.clone(), 0.5);
     // Warm after a state change: the room is renamed before each message.
     let changed = measure(&warm_phone, &room, SAMPLES, |i| {
         let (alice, room) = (&alice, &room);
@@ -362,27 +387,36 @@ async fn main() {
     let rows = [
         row("GET /event (one round trip)", baseline, 1.0, None, "the floor"),
         row(
-            "GET /sync incremental, raw",
-            sync_floor.clone(),
-            1.0,
-            None,
-            "the warm push's sync alone",
-        ),
-        row(
             "sliding sync (MSC4186), raw",
             sliding_floor.clone(),
             1.0,
             None,
-            "asked the same; not used (see fresh.rs)",
+            "the warm push's request alone",
+        ),
+        row(
+            "GET /sync incremental, raw",
+            sync_floor.clone(),
+            1.0,
+            None,
+            "the same asked by /sync (servers without sliding sync)",
         ),
         row(
             "handle, cold store",
             cold,
             cold_requests,
             Some(cold_bytes),
-            "sync from scratch + create + filter upload, one round",
+            "sliding sync from scratch (brings the creation too)",
         ),
-        measured_row("handle, warm store", warm, "incremental sync (brings the event)"),
+        measured_row(
+            "handle, warm store",
+            warm,
+            "incremental sliding sync (brings the event)",
+        ),
+        measured_row(
+            "handle, warm, by /sync",
+            warm_classic,
+            "sliding sync off: filtered /sync from the room's position",
+        ),
         measured_row(
             "handle, warm, after a state change",
             changed,
@@ -453,12 +487,13 @@ async fn main() {
         changed_p50 / base_p50,
         warm_bytes
     );
-    let sync_p50 = percentile(&mut sync_floor.clone(), 0.5);
+    let sliding_p50 = percentile(&mut sliding_floor.clone(), 0.5);
     println!(
-        "the raw incremental sync alone is {:.2} × GET /event; the SDK adds {:.2} ms to it (store, rules, decision); sliding sync asked the same, {:.2} ×",
-        sync_p50 / base_p50,
-        warm_p50 - sync_p50,
-        percentile(&mut sliding_floor.clone(), 0.5) / base_p50
+        "the warm push's sliding sync alone is {:.2} × GET /event, the SDK adds {:.2} ms to it (rules, decision); by /sync {:.2} × raw, {:.2} × handled",
+        sliding_p50 / base_p50,
+        warm_p50 - sliding_p50,
+        percentile(&mut sync_floor.clone(), 0.5) / base_p50,
+        warm_classic_p50 / base_p50,
     );
     println!(
         "extension launch: p50 {:.1} ms in process, {:.1} requests, peak RSS {:.1} MiB (VmHWM), peak anonymous {:.2} MiB (RssAnon)",
