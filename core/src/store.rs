@@ -50,7 +50,7 @@ pub struct StateStore {
 
 const ACCOUNT: &str = "account.json";
 /// Files of earlier versions, removed with the account state.
-const LEGACY: [&str; 2] = ["push_rules.json", "sync_token.json"];
+const LEGACY: [&str; 3] = ["push_rules.json", "sync_token.json", "rooms.v2.json"];
 /// Temporary files older than this were left by a writer that died (a killed extension).
 const STALE_TEMPORARY: Duration = Duration::from_secs(60);
 
@@ -121,11 +121,13 @@ impl StateStore {
         Ok(store)
     }
 
-    /// Removes the temporary files of writers that died before renaming them.
+    /// Removes the temporary files of writers that died before renaming them (here and among
+    /// the rooms).
     fn remove_stale_temporaries(&self) {
-        let Ok(entries) = fs::read_dir(&self.dir) else {
-            return;
-        };
+        let entries = [self.dir.clone(), self.dir.join(ROOMS)]
+            .into_iter()
+            .filter_map(|folder| fs::read_dir(folder).ok())
+            .flatten();
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
@@ -321,17 +323,70 @@ impl StateStore {
     /// Forgets everything tied to an account (after logout): its state and the caches built
     /// for it.
     pub fn clear_account_state(&self) -> Result<(), StoreError> {
-        for name in [ACCOUNT, ROOMS, NOTIFIED_ROOMS].into_iter().chain(LEGACY) {
+        for name in [ACCOUNT, NOTIFIED_ROOMS].into_iter().chain(LEGACY) {
             self.remove(name)?;
+        }
+        let rooms = self.dir.join(ROOMS);
+        match fs::remove_dir_all(&rooms) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_error(&rooms, e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The cached room `room_id` (see [`ROOMS`]), if any.
+    pub fn read_room<T: DeserializeOwned>(&self, room_id: &str) -> Option<T> {
+        self.read(&room_file(room_id))
+    }
+
+    /// Caches `value` for `room_id` (see [`ROOMS`]), like [`StateStore::write_cache`]. A room
+    /// new to the cache makes the least recently written ones leave when more than `max` are
+    /// cached.
+    pub fn write_room<T: Serialize>(&self, room_id: &str, value: &T, max: usize) -> Result<(), StoreError> {
+        let name = room_file(room_id);
+        let folder = self.dir.join(ROOMS);
+        fs::create_dir_all(&folder).map_err(|e| io_error(&folder, e))?;
+        let new = !self.dir.join(&name).exists();
+        self.write_cache(&name, value)?;
+        if new {
+            self.evict_rooms(&folder, max);
         }
         Ok(())
     }
+
+    /// Removes the least recently written room files beyond `max`.
+    fn evict_rooms(&self, folder: &Path, max: usize) {
+        let Ok(entries) = fs::read_dir(folder) else {
+            return;
+        };
+        let mut rooms: Vec<(std::time::SystemTime, PathBuf)> = entries
+            .flatten()
+            .filter(|entry| entry.file_name().to_string_lossy().ends_with(".json"))
+            .filter_map(|entry| Some((entry.metadata().ok()?.modified().ok()?, entry.path())))
+            .collect();
+        if rooms.len() <= max {
+            return;
+        }
+        rooms.sort();
+        for (_, path) in &rooms[..rooms.len() - max] {
+            let _ = fs::remove_file(path);
+        }
+    }
 }
 
-/// The room cache of the push path (see `notify`). Versioned with the push path's sync filter:
-/// a room cached under an older filter (its id is kept with the room) is fetched again. v2: the
-/// filter takes `m.room.avatar`.
-pub const ROOMS: &str = "rooms.v2.json";
+/// The room cache of the push path (see `notify`): a folder with a file per room, so that a push
+/// reads and writes its own room only — whatever the number of rooms cached, and however big a
+/// server made any of them. Versioned with what a cached room holds: v2 (one file for all)
+/// rooms are fetched again. v3: a file per room, sliding-sync positions.
+pub const ROOMS: &str = "rooms.v3";
+
+/// The file of `room_id` in [`ROOMS`]: named by a stable 64-bit hash of the id (FNV-1a; room ids
+/// may be longer than a file name), the room keeping its id inside to tell a collision.
+fn room_file(room_id: &str) -> String {
+    let hash = room_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{ROOMS}/{hash:016x}.json")
+}
 /// The rooms notified about and not read yet (see `notify`).
 pub const NOTIFIED_ROOMS: &str = "notified_rooms.json";
 /// How long a writer waits for another process's lock on the account state.
@@ -448,8 +503,20 @@ mod tests {
             .unwrap();
         let fresh = dir.join(".rooms.json.2.0.tmp");
         fs::write(&fresh, b"{").unwrap();
+        fs::create_dir_all(dir.join(ROOMS)).unwrap();
+        let stale_room = dir.join(ROOMS).join(".0123456789abcdef.json.1.0.tmp");
+        fs::write(&stale_room, b"{").unwrap();
+        File::options()
+            .write(true)
+            .open(&stale_room)
+            .unwrap()
+            .set_modified(an_hour_ago)
+            .unwrap();
         StateStore::open(&dir).unwrap();
-        assert!(!stale.exists(), "a minute old: its writer is gone");
+        assert!(
+            !stale.exists() && !stale_room.exists(),
+            "a minute old: its writer is gone"
+        );
         assert!(fresh.exists(), "its writer may still be renaming it");
         drop(store);
     }
@@ -462,5 +529,29 @@ mod tests {
         assert!(matches!(again, Err(StoreError::LockTimeout { .. })));
         drop(held);
         store.lock("session", Duration::from_millis(100)).await.unwrap();
+    }
+
+    #[test]
+    fn rooms_are_a_file_each_and_the_least_recently_written_leave_first() {
+        let store = StateStore::open(temp_dir("rooms")).unwrap();
+        for room in ["!a:x", "!b:x", "!c:x"] {
+            store.write_room(room, &room.to_owned(), 2).unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(store.read_room::<String>("!a:x"), None, "the oldest left");
+        assert_eq!(store.read_room::<String>("!b:x").as_deref(), Some("!b:x"));
+        assert_eq!(store.read_room::<String>("!c:x").as_deref(), Some("!c:x"));
+        // Rewriting a cached room evicts nothing.
+        store.write_room("!b:x", &"!b:x again".to_owned(), 2).unwrap();
+        assert!(store.read_room::<String>("!c:x").is_some());
+        let long = format!("!{}:example.org", "r".repeat(400));
+        store.write_room(&long, &1, 10).unwrap();
+        assert_eq!(
+            store.read_room::<u32>(&long),
+            Some(1),
+            "ids longer than a file name"
+        );
+        store.clear_account_state().unwrap();
+        assert_eq!(store.read_room::<String>("!b:x"), None);
     }
 }

@@ -664,10 +664,10 @@ async fn a_store_write_after_the_outcome_or_never_keeps_decisions_current() {
     // Cold: nothing is stored until the write is applied.
     let (outcome, write) = push("one").await;
     assert_eq!(room_name(&outcome), "Before");
-    assert!(bob.state().read::<Value>(matrix_push::store::ROOMS).is_none());
+    assert!(bob.state().read_room::<Value>(&room).is_none());
     write.expect("a cold push brings a room").apply().await;
-    let rooms: Value = bob.state().read(matrix_push::store::ROOMS).unwrap();
-    assert!(rooms.get(&room).is_some(), "{rooms}");
+    let cached: Option<Value> = bob.state().read_room(&room);
+    assert!(cached.is_some(), "the room is cached");
 
     // Warm from the stored room: one request. Its write is dropped, as in a killed process.
     let before = requests();
@@ -793,10 +793,10 @@ async fn a_server_without_sliding_sync_gets_sync_from_the_first_push() {
         "/sync from the room's position, its filter uploaded meanwhile"
     );
     assert_eq!(scene.push("three").await, ("After".to_owned(), 1), "by filter id");
-    let rooms: Value = scene.bob.state().read(matrix_push::store::ROOMS).unwrap();
-    assert!(rooms[&scene.room]["connection_pos"].is_null(), "{rooms}");
+    let cached: Value = scene.bob.state().read_room(&scene.room).unwrap();
+    assert!(cached["connection_pos"].is_null(), "{cached}");
     assert!(
-        rooms[&scene.room]["room_version"].is_string(),
-        "the creation was fetched: {rooms}"
+        cached["room_version"].is_string(),
+        "the creation was fetched: {cached}"
     );
 }

@@ -54,11 +54,10 @@ use crate::http::{EVENT_MAX_BODY, HttpError, Method, Request, SYNC_MAX_BODY};
 use crate::ids::{EventId, IdError, RoomId};
 use crate::payload::PushPayload;
 use crate::session::{SessionClient, SessionError};
-use crate::store::{NOTIFIED_ROOMS, ROOMS, StateStore};
+use crate::store::{NOTIFIED_ROOMS, StateStore};
 use decide::{Judgement, event_sender};
 use fresh::{Base, Fresh, FreshError};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -692,8 +691,9 @@ impl<'a> Notifier<'a> {
     }
 
     fn cached_room(&self, room_id: &str) -> Option<RoomInfo> {
-        let mut rooms: BTreeMap<String, RoomInfo> = self.state.read(ROOMS)?;
-        rooms.remove(room_id)
+        let room: RoomInfo = self.state.read_room(room_id)?;
+        // Another room whose id hashes alike is a miss.
+        (room.room_id == room_id).then_some(room)
     }
 }
 
@@ -725,7 +725,7 @@ impl StoreWrite {
         )
         .await
         {
-            store_room(&self.state, &room).await;
+            store_room(&self.state, &room);
         }
     }
 }
@@ -764,23 +764,15 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Puts `room` in the push path's room cache (the oldest room out when it is full).
-async fn store_room(state: &StateStore, room: &RoomInfo) {
-    let Ok(_lock) = state.lock("rooms", LOCK_TIMEOUT).await else {
-        return;
-    };
-    let mut rooms: BTreeMap<String, RoomInfo> = state.read(ROOMS).unwrap_or_default();
-    if rooms.get(&room.room_id) == Some(room) {
+/// Puts `room` in the push path's room cache (the least recently written rooms out when it is
+/// full).
+fn store_room(state: &StateStore, room: &RoomInfo) {
+    if state.read_room::<RoomInfo>(&room.room_id).as_ref() == Some(room) {
         return;
     }
-    if rooms.len() >= MAX_ROOMS && !rooms.contains_key(&room.room_id) {
-        let oldest = rooms.keys().next().cloned();
-        if let Some(oldest) = oldest {
-            rooms.remove(&oldest);
-        }
+    if let Err(e) = state.write_room(&room.room_id, room, MAX_ROOMS) {
+        tracing::warn!("the room could not be cached: {e}");
     }
-    rooms.insert(room.room_id.clone(), room.clone());
-    let _ = state.write_cache(ROOMS, &rooms);
 }
 
 /// Every room the user has joined, with what its display name needs, from one `/sync` filtered
