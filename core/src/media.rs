@@ -129,24 +129,12 @@ fn keep(store: &StateStore, name: &str, thumbnail: &Thumbnail) {
         tracing::warn!("a thumbnail could not be cached: {e}");
         return;
     }
-    let Ok(entries) = std::fs::read_dir(store.dir().join(CACHE_DIR)) else {
-        return;
-    };
-    let mut images: Vec<(std::time::SystemTime, std::path::PathBuf)> = entries
-        .flatten()
-        .filter(|entry| {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            !name.ends_with(".type") && !name.starts_with('.')
-        })
-        .filter_map(|entry| Some((entry.metadata().ok()?.modified().ok()?, entry.path())))
-        .collect();
-    if images.len() <= MAX_CACHED {
-        return;
-    }
-    images.sort();
-    for (_, path) in &images[..images.len() - MAX_CACHED] {
-        let _ = std::fs::remove_file(path);
+    let folder = store.dir().join(CACHE_DIR);
+    let images = crate::store::beyond_the_newest(&folder, MAX_CACHED, |name| {
+        !name.ends_with(".type") && !name.starts_with('.')
+    });
+    for path in images {
+        let _ = std::fs::remove_file(&path);
         let _ = std::fs::remove_file(path.with_file_name(format!(
             "{}.type",
             path.file_name().unwrap_or_default().to_string_lossy()

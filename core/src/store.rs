@@ -355,19 +355,7 @@ impl StateStore {
 
     /// Removes the least recently written room files beyond `max`.
     fn evict_rooms(&self, folder: &Path, max: usize) {
-        let Ok(entries) = fs::read_dir(folder) else {
-            return;
-        };
-        let mut rooms: Vec<(std::time::SystemTime, PathBuf)> = entries
-            .flatten()
-            .filter(|entry| entry.file_name().to_string_lossy().ends_with(".json"))
-            .filter_map(|entry| Some((entry.metadata().ok()?.modified().ok()?, entry.path())))
-            .collect();
-        if rooms.len() <= max {
-            return;
-        }
-        rooms.sort();
-        for (_, path) in &rooms[..rooms.len() - max] {
+        for path in beyond_the_newest(folder, max, |name| name.ends_with(".json")) {
             let _ = fs::remove_file(path);
         }
     }
@@ -378,6 +366,22 @@ impl StateStore {
 /// server made any of them. Versioned with what a cached room holds: v2 (one file for all)
 /// rooms are fetched again. v3: a file per room, sliding-sync positions.
 pub const ROOMS: &str = "rooms.v3";
+
+/// The files of `folder` that `counted` names, beyond the `max` most recently written (a cache's
+/// files to remove); none when the folder cannot be read.
+pub fn beyond_the_newest(folder: &Path, max: usize, counted: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter(|entry| counted(&entry.file_name().to_string_lossy()))
+        .filter_map(|entry| Some((entry.metadata().ok()?.modified().ok()?, entry.path())))
+        .collect();
+    files.sort();
+    let excess = files.len().saturating_sub(max);
+    files.into_iter().take(excess).map(|(_, path)| path).collect()
+}
 
 /// The file of `room_id` in [`ROOMS`]: named by a stable 64-bit hash of the id (FNV-1a; room ids
 /// may be longer than a file name), the room keeping its id inside to tell a collision.

@@ -237,10 +237,7 @@ impl Homeserver {
     /// A new device of an existing user: a client with a fresh store, signed in with the password.
     pub async fn another_device(&self, user_id: &str, password: &str) -> Client {
         let client = self.client();
-        client
-            .login_password(&LoginIdentifier::User(user_id.to_owned()), &Secret::new(password))
-            .await
-            .unwrap();
+        log_in(&client, user_id, password).await;
         client
     }
 
@@ -262,6 +259,14 @@ impl Homeserver {
             .unwrap();
         (client, user_id, password)
     }
+}
+
+/// Signs `client` in as `user_id` with `password`: a new device.
+pub async fn log_in(client: &Client, user_id: &str, password: &str) {
+    client
+        .login_password(&LoginIdentifier::User(user_id.to_owned()), &Secret::new(password))
+        .await
+        .unwrap();
 }
 
 /// Sets `user_id`'s display name, as a client would.

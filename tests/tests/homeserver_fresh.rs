@@ -176,13 +176,7 @@ impl Scene {
             .sliding_sync(false)
             .build()
             .unwrap();
-        by_sync
-            .login_password(
-                &matrix_push::session::LoginIdentifier::User(bob_id.clone()),
-                &matrix_push::secret::Secret::new(password.as_str()),
-            )
-            .await
-            .unwrap();
+        matrix_push_tests::log_in(&by_sync, &bob_id, &password).await;
         let app = hs.another_device(&bob_id, &password).await;
         let sync_client = hs.another_device(&bob_id, &password).await;
         // The app's phone and its sync loop share one store, as an app's process does.

@@ -174,13 +174,7 @@ async fn classic_phone(hs: &Homeserver, bob_id: &str, password: &str) -> Client 
         .sliding_sync(false)
         .build()
         .unwrap();
-    client
-        .login_password(
-            &matrix_push::session::LoginIdentifier::User(bob_id.to_owned()),
-            &matrix_push::secret::Secret::new(password),
-        )
-        .await
-        .unwrap();
+    matrix_push_tests::log_in(&client, bob_id, password).await;
     client
 }
 
@@ -572,13 +566,7 @@ async fn encrypted_rows(
         .encryption(true)
         .build()
         .unwrap();
-    phone
-        .login_password(
-            &matrix_push::session::LoginIdentifier::User(bob_id.to_owned()),
-            &matrix_push::secret::Secret::new(bob_password),
-        )
-        .await
-        .unwrap();
+    matrix_push_tests::log_in(&phone, bob_id, bob_password).await;
     let room = create_encrypted_dm(&alice.client, bob_id).await;
     join(&phone, &room).await;
     let users = [alice_id.as_str(), bob_id];
