@@ -849,8 +849,9 @@ impl Client {
 
     /// Resolves a push into what to show, within `deadline_ms`. Resolving never fails: what
     /// cannot be resolved in time is a `Fallback`. It returns as soon as the outcome is decided:
-    /// what the push brought (the room, the account's position) is stored right after, on the
-    /// library's own threads, and the next push waits for that. Throws only `InvalidInput` for
+    /// what the push brought (the room, the account's position) is stored right after, and the
+    /// device's crypto requests it asked for are sent, on the library's own threads, within the
+    /// deadline; the next push waits for that. Throws only `InvalidInput` for
     /// a payload record whose JSON fields (`contentJson`, `extraJson`) do not parse (the
     /// decoders never make one).
     pub async fn handle_push(
@@ -860,7 +861,8 @@ impl Client {
     ) -> Result<Outcome, MatrixPushError> {
         let payload = payload.try_into()?;
         // The outcome goes back as soon as it is decided; what the push brought is stored
-        // meanwhile, on the runtime, and the next push waits for it so that it builds on it.
+        // meanwhile, on the runtime (and the crypto's requests sent), and the next push waits
+        // for it so that it builds on it.
         let previous = self.store_write.lock().unwrap_or_else(|e| e.into_inner()).take();
         let (outcome, store_write) = self
             .run(|client| async move {
@@ -870,7 +872,9 @@ impl Client {
                 let (outcome, store_write) = client
                     .handle_push_deferred(&payload, Duration::from_millis(deadline_ms))
                     .await;
-                (outcome, store_write.map(|write| tokio::spawn(write.apply())))
+                let after =
+                    store_write.map(|write| tokio::spawn(async move { client.after_push(write).await }));
+                (outcome, after)
             })
             .await;
         *self.store_write.lock().unwrap_or_else(|e| e.into_inner()) = store_write;

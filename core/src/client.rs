@@ -556,22 +556,36 @@ impl Client {
     pub async fn handle_push(&self, payload: &PushPayload, deadline: Duration) -> Outcome {
         let (outcome, store_write) = self.handle_push_deferred(payload, deadline).await;
         if let Some(store_write) = store_write {
-            store_write.apply().await;
+            self.after_push(store_write).await;
         }
         outcome
     }
 
-    /// [`Client::handle_push`], returning as soon as the outcome is decided, with what the push
-    /// brought for the store: apply the [`StoreWrite`] after showing the notification (spawn it),
-    /// and before this client handles the next push, so pushes in one process build on each
-    /// other. The mobile library does this; it takes the disk off the notification's path.
+    /// What follows a push's outcome (see [`Client::handle_push_deferred`]): stores what it
+    /// brought, then sends what its sync asked of the device's crypto (new one-time keys, key
+    /// queries), within the push's deadline; what is not sent in time is asked for again.
+    pub async fn after_push(&self, store_write: StoreWrite) {
+        let settle_until = store_write.settle_until();
+        store_write.apply().await;
+        if let Some(until) = settle_until {
+            let time_left = until.saturating_duration_since(std::time::Instant::now());
+            self.session.settle_sync(time_left).await;
+        }
+    }
+
+    /// [`Client::handle_push`], returning as soon as the outcome is decided, with what follows
+    /// it: pass the [`StoreWrite`] to [`Client::after_push`] after showing the notification
+    /// (spawn it), and before this client handles the next push, so pushes in one process build
+    /// on each other. The mobile library does this; it takes the disk and the device's crypto
+    /// requests off the notification's path.
     pub async fn handle_push_deferred(
         &self,
         payload: &PushPayload,
         deadline: Duration,
     ) -> (Outcome, Option<StoreWrite>) {
         let notifier = Notifier::new(&self.session, &self.state, self.decryptor.clone())
-            .with_sliding_sync(self.sliding_sync);
+            .with_sliding_sync(self.sliding_sync)
+            .with_settle_later();
         #[cfg(feature = "e2ee")]
         let notifier = notifier.with_encryption(self.encryption.as_deref());
         let outcome = notifier.handle(payload, deadline).await;

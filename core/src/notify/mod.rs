@@ -192,6 +192,9 @@ pub struct Notifier<'a> {
     store_write: std::sync::Mutex<Option<StoreWrite>>,
     /// Pushes sync by sliding sync where the server serves it (see `sliding`).
     sliding_sync: bool,
+    /// What the push's sync asked of the device's crypto is sent after the outcome (with the
+    /// store write), not before it.
+    settle_later: bool,
     #[cfg(feature = "e2ee")]
     encryption: Option<&'a crate::crypto::Encryption>,
 }
@@ -221,9 +224,17 @@ impl<'a> Notifier<'a> {
             decryptor,
             store_write: std::sync::Mutex::new(None),
             sliding_sync: true,
+            settle_later: false,
             #[cfg(feature = "e2ee")]
             encryption: None,
         }
+    }
+
+    /// Leaves sending what the push's sync asked of the device's crypto to whoever applies the
+    /// [`StoreWrite`] (see [`StoreWrite::settle_until`]), after the outcome.
+    pub fn with_settle_later(mut self) -> Self {
+        self.settle_later = true;
+        self
     }
 
     /// With `false`, pushes sync by `/sync` even where the server serves sliding sync.
@@ -428,11 +439,22 @@ impl<'a> Notifier<'a> {
         {
             notification.undecryptable = undecryptable;
         }
-        // What the push's sync asked of the device's crypto (new one-time keys, …), after the
-        // decision and within what is left of the deadline.
-        self.session
-            .settle_sync(time_left(until).saturating_sub(FOR_WHAT_FOLLOWS))
-            .await;
+        // What the push's sync asked of the device's crypto (new one-time keys, …): after the
+        // decision, within what is left of the deadline — now, or after the outcome.
+        let settle_until = until.checked_sub(FOR_WHAT_FOLLOWS).unwrap_or(until);
+        match self.settle_later {
+            false => self.session.settle_sync(time_left(settle_until)).await,
+            true => {
+                if let Some(write) = self
+                    .store_write
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .as_mut()
+                {
+                    write.settle_until = Some(settle_until);
+                }
+            }
+        }
         // It would show, but the room was read elsewhere since (fresh counts or receipts say). (An
         // event the rules keep silent stays `Suppressed`: that says why.)
         if matches!(outcome, Outcome::Show(_)) && fresh.read_since(&event_id) {
@@ -612,6 +634,7 @@ impl<'a> Notifier<'a> {
             sliding: base.sliding,
             account: fresh.account.clone(),
             room: fresh.room.clone(),
+            settle_until: None,
         };
         *self.store_write.lock().unwrap_or_else(|e| e.into_inner()) = Some(write);
     }
@@ -709,9 +732,16 @@ pub struct StoreWrite {
     sliding: bool,
     account: crate::store::AccountState,
     room: RoomInfo,
+    settle_until: Option<Instant>,
 }
 
 impl StoreWrite {
+    /// Until when to send what the push's sync asked of the device's crypto, once this is
+    /// applied (`SessionClient::settle_sync`); `None`: nothing was left for after the outcome.
+    pub fn settle_until(&self) -> Option<Instant> {
+        self.settle_until
+    }
+
     /// Writes it (see `fresh::store`: positions only move forward).
     pub async fn apply(self) {
         let base_room = self.base_room.as_ref();

@@ -198,7 +198,7 @@ where
             .await;
         latencies.push(started.elapsed().as_secs_f64() * 1e3);
         if let Some(store_write) = store_write {
-            store_write.apply().await;
+            phone.after_push(store_write).await;
         }
         requests += transport.requests_sent() - requests_before;
         bytes += transport.bytes_received() - bytes_before;

@@ -46,7 +46,7 @@ fn main() {
             .await;
         let elapsed = started.elapsed();
         if let Some(store_write) = store_write {
-            store_write.apply().await;
+            client.after_push(store_write).await;
         }
         (
             outcome,
