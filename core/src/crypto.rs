@@ -127,10 +127,7 @@ impl Encryption {
         session: &SessionClient,
         work: impl AsyncFnOnce(&OlmMachine) -> Result<T, CryptoError>,
     ) -> Result<T, CryptoError> {
-        let session = session.session().ok_or(SessionError::NotSignedIn)?;
-        let user_id =
-            OwnedUserId::try_from(session.user_id.as_str()).map_err(|e| CryptoError::Id(e.to_string()))?;
-        let device_id = OwnedDeviceId::from(session.device_id.as_str());
+        let (user_id, device_id) = device_of(session)?;
         let _lock = self
             .state
             .lock("crypto", LOCK_TIMEOUT)
@@ -138,22 +135,7 @@ impl Encryption {
             .map_err(store_error)?;
         let generation = self.state.read::<u64>(GENERATION).unwrap_or(0);
         let mut open = self.open.lock().await;
-        let current = open.as_ref().filter(|open| {
-            open.generation == generation
-                && open.machine.user_id() == user_id
-                && open.machine.device_id() == device_id
-        });
-        let machine = match current {
-            Some(open) => open.machine.clone(),
-            None => {
-                let store = SqliteCryptoStore::open(self.dir(), None)
-                    .await
-                    .map_err(store_error)?;
-                OlmMachine::with_store(&user_id, &device_id, store, None)
-                    .await
-                    .map_err(store_error)?
-            }
-        };
+        let machine = self.current(&open, generation, &user_id, &device_id).await?;
         // Counted before `work` runs: should it be cut short (a push's deadline) after writing,
         // the other process still reloads, and so does this one (nothing stays open).
         *open = None;
@@ -166,6 +148,49 @@ impl Encryption {
             machine,
         });
         result
+    }
+
+    /// Opens the machine, unless the one this process has open is current: from the store when
+    /// no other process changed it since (the generation read), else opened again.
+    async fn current(
+        &self,
+        open: &Option<OpenMachine>,
+        generation: u64,
+        user_id: &OwnedUserId,
+        device_id: &OwnedDeviceId,
+    ) -> Result<OlmMachine, CryptoError> {
+        let current = open.as_ref().filter(|open| {
+            open.generation == generation
+                && open.machine.user_id() == *user_id
+                && open.machine.device_id() == *device_id
+        });
+        if let Some(open) = current {
+            return Ok(open.machine.clone());
+        }
+        let store = SqliteCryptoStore::open(self.dir(), None)
+            .await
+            .map_err(store_error)?;
+        OlmMachine::with_store(user_id, device_id, store, None)
+            .await
+            .map_err(store_error)
+    }
+
+    /// Opens the machine ahead of its use, writing nothing: a push calls it while its sync is
+    /// in flight, so that a process just started (an extension) reads its store and unpickles
+    /// its account meanwhile rather than after the answer. Kept while no other process writes.
+    pub async fn prepare(&self, session: &SessionClient) {
+        let Ok((user_id, device_id)) = device_of(session) else {
+            return;
+        };
+        let Ok(_lock) = self.state.lock("crypto", LOCK_TIMEOUT).await else {
+            return;
+        };
+        let generation = self.state.read::<u64>(GENERATION).unwrap_or(0);
+        let mut open = self.open.lock().await;
+        match self.current(&open, generation, &user_id, &device_id).await {
+            Ok(machine) => *open = Some(OpenMachine { generation, machine }),
+            Err(error) => tracing::info!(%error, "the crypto store could not be opened ahead"),
+        }
     }
 
     /// Uploads the device's keys (identity, one-time, fallback) and answers whatever else the
@@ -275,6 +300,14 @@ impl SyncObserver for Encryption {
     async fn settle(&self, session: &SessionClient, time_left: Duration) {
         self.send_pending(session, time_left).await
     }
+}
+
+/// The signed-in device's user and device ids.
+fn device_of(session: &SessionClient) -> Result<(OwnedUserId, OwnedDeviceId), CryptoError> {
+    let session = session.session().ok_or(SessionError::NotSignedIn)?;
+    let user_id =
+        OwnedUserId::try_from(session.user_id.as_str()).map_err(|e| CryptoError::Id(e.to_string()))?;
+    Ok((user_id, OwnedDeviceId::from(session.device_id.as_str())))
 }
 
 /// A notification decrypts from any sender's device (MSC4153's checks are the app's to show).

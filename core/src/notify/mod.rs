@@ -347,8 +347,20 @@ impl<'a> Notifier<'a> {
                 None => None,
             }
         };
-        let (sync, mut create, uploaded_filter, member) =
-            tokio::join!(sync_request, create_request, filter_request, member_request);
+        // Built-in encryption opens its store meanwhile (a fresh extension process).
+        let prepare = async {
+            #[cfg(feature = "e2ee")]
+            if let Some(encryption) = self.encryption {
+                encryption.prepare(self.session).await;
+            }
+        };
+        let (sync, mut create, uploaded_filter, member, ()) = tokio::join!(
+            sync_request,
+            create_request,
+            filter_request,
+            member_request,
+            prepare
+        );
         let (sync, base) = match sync? {
             Synced::FromBase(sync) => (sync, base),
             Synced::FromScratch(sync) => (sync, Base { room: None, ..base }),
