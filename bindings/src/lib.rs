@@ -472,6 +472,26 @@ pub struct Client {
     store_write: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
+/// Closing a client (`close()` in Kotlin, the last reference in Swift) finishes what its last
+/// push left to do — the store write, the crypto's requests, bounded by that push's deadline —
+/// so that nothing writes to the store folder after it (an app removing the folder at sign-out,
+/// a test's temporary folder). Dropped on the runtime's own threads, it cannot wait: the work
+/// goes on there.
+impl Drop for Client {
+    fn drop(&mut self) {
+        let pending = self
+            .store_write
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(pending) = pending
+            && tokio::runtime::Handle::try_current().is_err()
+        {
+            let _ = runtime().block_on(pending);
+        }
+    }
+}
+
 impl Client {
     fn wrap(inner: matrix_push::Client) -> Arc<Client> {
         Arc::new(Client {
