@@ -463,7 +463,9 @@ impl Drop for SyncTask {
     }
 }
 
-/// One Matrix account: sign-in, pushers, push rules, and handling pushes.
+/// One Matrix account: sign-in, pushers, push rules, and handling pushes. Closing it (`close()`
+/// in Kotlin, the last reference in Swift) first finishes what its last push left to do (the
+/// store write, the crypto's requests; within that push's deadline).
 #[derive(uniffi::Object)]
 pub struct Client {
     inner: Arc<matrix_push::Client>,
