@@ -584,8 +584,7 @@ impl Client {
         deadline: Duration,
     ) -> (Outcome, Option<StoreWrite>) {
         let notifier = Notifier::new(&self.session, &self.state, self.decryptor.clone())
-            .with_sliding_sync(self.sliding_sync)
-            .with_settle_later();
+            .with_sliding_sync(self.sliding_sync);
         #[cfg(feature = "e2ee")]
         let notifier = notifier.with_encryption(self.encryption.as_deref());
         let outcome = notifier.handle(payload, deadline).await;

@@ -127,6 +127,34 @@ impl Base {
     pub fn connection_pos(&self) -> Option<&str> {
         self.room.as_ref().and_then(|room| room.connection_pos.as_deref())
     }
+
+    /// The position the room is stored with should another writer replace the account state
+    /// first (see [`store`]).
+    pub fn kept_position(&self) -> KeptPosition {
+        match self.sliding {
+            true => KeptPosition::Connection(self.connection_pos().map(str::to_owned)),
+            false => KeptPosition::Since(self.account.since.clone()),
+        }
+    }
+}
+
+/// The position a room keeps when another writer replaced the account state first: the
+/// sliding-sync position it was read with (the connection keeps the position it was asked from
+/// as well as the new one), or for `/sync` the account's. A sync from there brings the changes
+/// again.
+#[derive(Debug)]
+pub(super) enum KeptPosition {
+    Connection(Option<String>),
+    Since(Option<String>),
+}
+
+impl KeptPosition {
+    fn label(self, room: &mut RoomInfo) {
+        match self {
+            KeptPosition::Connection(pos) => room.connection_pos = pos,
+            KeptPosition::Since(since) => room.since = since,
+        }
+    }
 }
 
 /// Why the sync's answer cannot be used.
@@ -358,22 +386,18 @@ fn listed(sync: &Value, section: &str, room_id: &str) -> bool {
         .is_some()
 }
 
-/// Stores what a push's sync (`sliding` or not) brought — `account` and `room`, built on
-/// `base_account` and `base_room` (the room as read, `None` from scratch) — keeping positions
-/// moving forward (see the module docs); the room to cache, if any.
-///
-/// When another writer replaced the account state first, the room keeps the position it was
-/// read with (a sliding-sync connection keeps the position it was asked from as well as the new
-/// one), or for `/sync` the account's: a sync from there brings its changes again.
+/// Stores what a push's sync brought — `account` and `room`, built on the account state of
+/// generation `base_generation` — keeping positions moving forward (see the module docs): when
+/// another writer replaced the account state first, the room is labelled with `kept` instead of
+/// its new position. The room to cache, if any.
 pub(super) async fn store(
     state: &StateStore,
-    base_account: &AccountState,
-    base_room: Option<&RoomInfo>,
-    sliding: bool,
+    base_generation: u64,
+    kept: KeptPosition,
     account: AccountState,
     mut room: RoomInfo,
 ) -> Option<RoomInfo> {
-    let replaced = match state.replace_account(base_account.generation, account).await {
+    let replaced = match state.replace_account(base_generation, account).await {
         Ok(replaced) => replaced,
         Err(e) => {
             tracing::warn!("the account state could not be stored: {e}");
@@ -381,10 +405,7 @@ pub(super) async fn store(
         }
     };
     if !replaced {
-        match sliding {
-            true => room.connection_pos = base_room.and_then(|room| room.connection_pos.clone()),
-            false => room.since = base_account.since.clone(),
-        }
+        kept.label(&mut room);
     }
     // An invite is fetched whole every time; a room without a position is kept for its
     // creators only.
@@ -491,29 +512,29 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("matrix-push-fresh-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let state = StateStore::open(&dir).unwrap();
-        let base = cached();
-        let mut read = base.room.clone().unwrap();
-        read.connection_pos = Some("1/s1".into());
+        let mut base = cached();
+        base.room.as_mut().unwrap().connection_pos = Some("1/s1".into());
+        let read = base.room.clone().unwrap();
         let mut room = read.clone();
         room.connection_pos = Some("2/s2".into());
         room.since = Some("s2".into());
         // Nothing stored: generation 0, which the base (3) is not — another writer came first.
+        base.sliding = true;
         let stored = store(
             &state,
-            &base.account,
-            Some(&read),
-            true,
+            base.account.generation,
+            base.kept_position(),
             base.account.clone(),
             room.clone(),
         )
         .await;
         let stored = stored.unwrap();
         assert_eq!(stored.connection_pos.as_deref(), Some("1/s1"));
+        base.sliding = false;
         let stored = store(
             &state,
-            &base.account,
-            Some(&read),
-            false,
+            base.account.generation,
+            base.kept_position(),
             base.account.clone(),
             room,
         )
@@ -524,11 +545,10 @@ mod tests {
             "the account's position"
         );
         // The generation read: written, and the room keeps its new position.
-        let mut account = base.account.clone();
-        account.generation = 0;
+        base.sliding = true;
         let mut room = read.clone();
         room.connection_pos = Some("3/s3".into());
-        let stored = store(&state, &account, Some(&read), true, account.clone(), room).await;
+        let stored = store(&state, 0, base.kept_position(), base.account.clone(), room).await;
         assert_eq!(stored.unwrap().connection_pos.as_deref(), Some("3/s3"));
         let _ = std::fs::remove_dir_all(&dir);
     }

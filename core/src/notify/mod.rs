@@ -47,7 +47,7 @@ mod sliding;
 pub use fresh::{PUSH_TIMELINE_LIMIT, push_sync_filter, sync_url};
 pub use render::{NotificationKind, describe, html_to_text, strip_reply_fallback};
 pub use room::{Member, PUSH_STATE, RoomInfo, RoomSummary, room_filter, room_list_filter};
-pub use sliding::{connection_id as sliding_sync_connection_id, request as sliding_sync_request};
+pub use sliding::request as sliding_sync_request;
 
 use crate::decryption::UndecryptableReason;
 use crate::http::{EVENT_MAX_BODY, HttpError, Method, Request, SYNC_MAX_BODY};
@@ -56,7 +56,7 @@ use crate::payload::PushPayload;
 use crate::session::{SessionClient, SessionError};
 use crate::store::{NOTIFIED_ROOMS, StateStore};
 use decide::{Judgement, event_sender};
-use fresh::{Base, Fresh, FreshError};
+use fresh::{Base, Fresh, FreshError, KeptPosition};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -192,9 +192,6 @@ pub struct Notifier<'a> {
     store_write: std::sync::Mutex<Option<StoreWrite>>,
     /// Pushes sync by sliding sync where the server serves it (see `sliding`).
     sliding_sync: bool,
-    /// What the push's sync asked of the device's crypto is sent after the outcome (with the
-    /// store write), not before it.
-    settle_later: bool,
     #[cfg(feature = "e2ee")]
     encryption: Option<&'a crate::crypto::Encryption>,
 }
@@ -224,17 +221,9 @@ impl<'a> Notifier<'a> {
             decryptor,
             store_write: std::sync::Mutex::new(None),
             sliding_sync: true,
-            settle_later: false,
             #[cfg(feature = "e2ee")]
             encryption: None,
         }
-    }
-
-    /// Leaves sending what the push's sync asked of the device's crypto to whoever applies the
-    /// [`StoreWrite`] (see [`StoreWrite::settle_until`]), after the outcome.
-    pub fn with_settle_later(mut self) -> Self {
-        self.settle_later = true;
-        self
     }
 
     /// With `false`, pushes sync by `/sync` even where the server serves sliding sync.
@@ -451,21 +440,15 @@ impl<'a> Notifier<'a> {
         {
             notification.undecryptable = undecryptable;
         }
-        // What the push's sync asked of the device's crypto (new one-time keys, …): after the
-        // decision, within what is left of the deadline — now, or after the outcome.
-        let settle_until = until.checked_sub(FOR_WHAT_FOLLOWS).unwrap_or(until);
-        match self.settle_later {
-            false => self.session.settle_sync(time_left(settle_until)).await,
-            true => {
-                if let Some(write) = self
-                    .store_write
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .as_mut()
-                {
-                    write.settle_until = Some(settle_until);
-                }
-            }
+        // What the push's sync asked of the device's crypto (new one-time keys, …) goes out after
+        // the outcome, with the store write, within what is left of the deadline.
+        if let Some(write) = self
+            .store_write
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
+            write.settle_until = Some(until.checked_sub(FOR_WHAT_FOLLOWS).unwrap_or(until));
         }
         // It would show, but the room was read elsewhere since (fresh counts or receipts say). (An
         // event the rules keep silent stays `Suppressed`: that says why.)
@@ -641,9 +624,8 @@ impl<'a> Notifier<'a> {
     fn store_later(&self, base: &Base, fresh: &Fresh) {
         let write = StoreWrite {
             state: self.state.clone(),
-            base_account: base.account.clone(),
-            base_room: base.room.clone(),
-            sliding: base.sliding,
+            base_generation: base.account.generation,
+            kept: base.kept_position(),
             account: fresh.account.clone(),
             room: fresh.room.clone(),
             settle_until: None,
@@ -651,7 +633,8 @@ impl<'a> Notifier<'a> {
         *self.store_write.lock().unwrap_or_else(|e| e.into_inner()) = Some(write);
     }
 
-    /// What the last push's sync brought, to store once its outcome is out; `None` when it
+    /// What the last push's sync brought, to store once its outcome is out — and, with it, the
+    /// crypto requests that sync asked for (see [`StoreWrite::settle_until`]); `None` when it
     /// brought nothing to keep.
     pub fn take_store_write(&self) -> Option<StoreWrite> {
         self.store_write.lock().unwrap_or_else(|e| e.into_inner()).take()
@@ -739,9 +722,8 @@ impl<'a> Notifier<'a> {
 #[must_use = "apply it, or the next push syncs from an older position"]
 pub struct StoreWrite {
     state: StateStore,
-    base_account: crate::store::AccountState,
-    base_room: Option<RoomInfo>,
-    sliding: bool,
+    base_generation: u64,
+    kept: KeptPosition,
     account: crate::store::AccountState,
     room: RoomInfo,
     settle_until: Option<Instant>,
@@ -756,12 +738,10 @@ impl StoreWrite {
 
     /// Writes it (see `fresh::store`: positions only move forward).
     pub async fn apply(self) {
-        let base_room = self.base_room.as_ref();
         if let Some(room) = fresh::store(
             &self.state,
-            &self.base_account,
-            base_room,
-            self.sliding,
+            self.base_generation,
+            self.kept,
             self.account,
             self.room,
         )

@@ -37,7 +37,7 @@ use super::room::PUSH_STATE;
 const PATH: &str = "../unstable/org.matrix.simplified_msc3575/sync";
 
 /// The connection of the push path in `room_id`.
-pub fn connection_id(room_id: &str) -> String {
+fn connection_id(room_id: &str) -> String {
     format!("io.matrixpush.push.{room_id}")
 }
 
