@@ -469,8 +469,8 @@ impl Drop for SyncTask {
 #[derive(uniffi::Object)]
 pub struct Client {
     inner: Arc<matrix_push::Client>,
-    /// The last push's store write, running after its outcome went back to the app; the next
-    /// push waits for it (see `handle_push`).
+    /// What the last push left to do (its store write, then the crypto's requests), running
+    /// after its outcome went back to the app; the next push waits for it (see `handle_push`).
     store_write: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
