@@ -80,7 +80,16 @@ pub struct AccountState {
     /// store has taken in, acknowledged by the next push's request.
     #[serde(default)]
     pub to_device_since: Option<String>,
+    /// When a push's sliding sync last asked for the device's one-time key counts and
+    /// device-list changes (its `e2ee` extension; seconds since the Unix epoch). `None`: the next
+    /// push asks (see [`AccountState::key_counts_due`]).
+    #[serde(default)]
+    pub key_counts_asked_at: Option<u64>,
 }
+
+/// The longest a push path goes without asking for the device's key counts (seconds; see
+/// [`AccountState::key_counts_due`]).
+pub const KEY_COUNTS_EVERY: u64 = 10 * 60;
 
 impl AccountState {
     /// This state without its account data, for an answer from scratch to fill (nothing old may
@@ -89,7 +98,30 @@ impl AccountState {
         AccountState {
             generation: self.generation,
             to_device_since: self.to_device_since.clone(),
+            key_counts_asked_at: self.key_counts_asked_at,
             ..AccountState::default()
+        }
+    }
+
+    /// Whether a push at `now` (Unix seconds) asks for the device's key counts and device-list
+    /// changes: when never asked, when a push's to-device messages came since (Olm messages
+    /// are how senders use up one-time keys), and at most [`KEY_COUNTS_EVERY`] apart otherwise.
+    /// Why not every push: on Synapse that part of the answer costs about a quarter of a
+    /// single-event round trip, and a warm push in an active room needs none of it; the app's
+    /// own sync takes them in every time it runs.
+    pub fn key_counts_due(&self, now: u64) -> bool {
+        self.key_counts_asked_at
+            .is_none_or(|asked| now.saturating_sub(asked) >= KEY_COUNTS_EVERY || asked > now)
+    }
+
+    /// Notes what a push's sliding sync at `now` did: asked for the key counts (`asked`) and
+    /// brought to-device messages (`to_device`, which make the next push ask).
+    pub fn note_key_counts(&mut self, asked: bool, to_device: bool, now: u64) {
+        if asked {
+            self.key_counts_asked_at = Some(now);
+        }
+        if to_device {
+            self.key_counts_asked_at = None;
         }
     }
 
@@ -418,6 +450,32 @@ mod tests {
             push_rules: Some(serde_json::json!({"global": {"override": []}})),
             ..AccountState::default()
         }
+    }
+
+    #[test]
+    fn key_counts_are_asked_first_after_to_device_and_then_every_ten_minutes() {
+        let mut state = AccountState::default();
+        assert!(state.key_counts_due(1000), "never asked");
+        state.note_key_counts(true, false, 1000);
+        assert!(!state.key_counts_due(1000 + KEY_COUNTS_EVERY - 1));
+        assert!(state.key_counts_due(1000 + KEY_COUNTS_EVERY));
+        assert!(state.key_counts_due(999), "a clock set back asks");
+        state.note_key_counts(false, false, 1200);
+        assert!(
+            !state.key_counts_due(1200),
+            "a push that did not ask changes nothing"
+        );
+        state.note_key_counts(false, true, 1200);
+        assert!(
+            state.key_counts_due(1201),
+            "to-device messages may have used keys up"
+        );
+        state.note_key_counts(true, true, 1300);
+        assert!(
+            state.key_counts_due(1301),
+            "asked, but the same answer brought messages"
+        );
+        assert_eq!(state.emptied().key_counts_asked_at, state.key_counts_asked_at);
     }
 
     #[tokio::test]

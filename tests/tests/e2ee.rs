@@ -328,6 +328,68 @@ async fn the_app_and_extensions_at_once_lose_no_room_key_and_reuse_no_one_time_k
     }
 }
 
+/// Senders use up the phone's one-time keys by starting Olm sessions with it, which arrive as
+/// to-device messages: the push after such messages asks for the key counts and tops them up. A
+/// push in a quiet stretch (no to-device messages, counts asked minutes ago) does not ask: on
+/// Synapse that part of the answer costs a quarter of a round trip. The app's sync asks always.
+#[tokio::test]
+async fn claimed_one_time_keys_are_topped_up_after_to_device_messages_and_by_the_app() {
+    let s = &Scene::new("e2eeotk").await;
+    let phone = s.extension();
+    let phone_device = &phone.session().unwrap().device_id;
+    let keys_left = || async {
+        // An upload of nothing answers the counts and changes nothing.
+        let counts = phone
+            .session_client()
+            .send(Method::Post, "keys/upload", Some(json!({})))
+            .await
+            .unwrap();
+        counts["one_time_key_counts"]["signed_curve25519"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let claim = |n: usize| async move {
+        for _ in 0..n {
+            s.alice
+                .client
+                .session_client()
+                .send(
+                    Method::Post,
+                    "keys/claim",
+                    Some(json!({"one_time_keys": {&s.bob_id: {phone_device.as_str(): "signed_curve25519"}}})),
+                )
+                .await
+                .unwrap();
+        }
+    };
+    let push = |text: &'static str| async move {
+        let event_id = s.send(&[&s.alice_id, &s.bob_id], text).await;
+        assert_eq!(s.shown(&event_id).await.body, text);
+    };
+    // The first push asks; its room key came by to-device, so the next one asks too.
+    claim(10).await;
+    push("first").await;
+    assert_eq!(keys_left().await, 50, "the first push asks for the counts");
+    push("second").await;
+    // A quiet stretch: the room key is known, nothing arrives by to-device.
+    claim(30).await;
+    push("third").await;
+    assert_eq!(
+        keys_left().await,
+        20,
+        "no to-device messages since the counts were asked"
+    );
+    // A new sender's Olm session arrives by to-device: the push after it tops the keys up.
+    let event_id = s.send_from_a_new_device("from a new device").await;
+    assert_eq!(s.shown(&event_id).await.body, "from a new device");
+    push("after the new device").await;
+    assert_eq!(keys_left().await, 50, "asked after to-device messages");
+    // The app's own sync asks every time.
+    claim(5).await;
+    s.extension().sync_push_rules_once(Duration::ZERO).await.unwrap();
+    assert_eq!(keys_left().await, 50, "the app's sync asks every time");
+}
+
 /// Kotlin's `close()`, a garbage collector or Swift's last release frees a client on a thread of
 /// the app's, outside any runtime; the crypto store it opened must close there too.
 #[test]

@@ -47,7 +47,7 @@ mod sliding;
 pub use fresh::{PUSH_TIMELINE_LIMIT, push_sync_filter, sync_url};
 pub use render::{NotificationKind, describe, html_to_text, strip_reply_fallback};
 pub use room::{Member, PUSH_STATE, RoomInfo, RoomSummary, room_filter, room_list_filter};
-pub use sliding::request as sliding_sync_request;
+pub use sliding::{DeviceSync, request as sliding_sync_request};
 
 use crate::decryption::UndecryptableReason;
 use crate::http::{EVENT_MAX_BODY, HttpError, Method, Request, SYNC_MAX_BODY};
@@ -309,7 +309,13 @@ impl<'a> Notifier<'a> {
 
         // The one round: the sync (which usually brings the event), and what only a cold room
         // lacks, in parallel. A sliding sync from scratch brings the room's creation too.
-        let sync_request = self.sync(&room_id, &base, to_device);
+        let now = unix_now();
+        let key_counts = to_device && base.account.key_counts_due(now);
+        let device_sync = to_device.then_some(sliding::DeviceSync {
+            to_device_since: base.account.to_device_since.as_deref(),
+            key_counts,
+        });
+        let sync_request = self.sync(&room_id, &base, device_sync);
         let create_request = async {
             match creators {
                 Some(_) => None,
@@ -372,6 +378,13 @@ impl<'a> Notifier<'a> {
         // messages (room keys for built-in encryption).
         self.session.observe_sync(&sync).await?;
         let mut fresh = fresh::apply(&base, &sync, &room_id, &user_id)?;
+        if to_device && base.sliding {
+            let messages = sync
+                .pointer("/to_device/events")
+                .and_then(Value::as_array)
+                .is_some_and(|events| !events.is_empty());
+            fresh.account.note_key_counts(key_counts, messages, now);
+        }
         match (create, &creators) {
             (Some(Ok(create)), _) => fresh.room.apply_create(&create),
             (_, Some((creators, version))) => {
@@ -511,14 +524,18 @@ impl<'a> Notifier<'a> {
     /// `base` says so: should the server have dropped the room's connection position, once more
     /// from scratch; should it not serve sliding sync, [`Synced::Refused`] (and remembered). By
     /// `/sync` otherwise (see [`Notifier::classic_sync`]).
-    async fn sync(&self, room_id: &str, base: &Base, to_device: bool) -> Result<Synced, SessionError> {
+    async fn sync(
+        &self,
+        room_id: &str,
+        base: &Base,
+        device_sync: Option<sliding::DeviceSync<'_>>,
+    ) -> Result<Synced, SessionError> {
         if !base.sliding {
             return self.classic_sync(room_id, base).await.map(Synced::FromBase);
         }
-        let to_device = to_device.then_some(base.account.to_device_since.as_deref());
         let mut pos = base.connection_pos();
         loop {
-            let request = sliding::request(self.session, room_id, pos, to_device);
+            let request = sliding::request(self.session, room_id, pos, device_sync);
             let answer = match self.session.send_request(request).await {
                 Ok(answer) => answer,
                 Err(SessionError::Http(HttpError::Matrix(e))) => match sliding::refusal(&e) {

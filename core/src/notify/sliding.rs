@@ -23,7 +23,12 @@
 //! **To-device.** Only with built-in encryption, and from the device's own to-device position
 //! ([`AccountState::to_device_since`](crate::store::AccountState)), which acknowledges what the
 //! crypto store has taken in. Without it the push path never consumes to-device messages, so it
-//! can sync incrementally on the session of the app's own Matrix SDK too.
+//! can sync incrementally on the session of the app's own Matrix SDK too. The one-time key
+//! counts and device-list changes (the `e2ee` extension) only when due
+//! ([`AccountState::key_counts_due`](crate::store::AccountState::key_counts_due)): on Synapse
+//! they cost a quarter of a single-event round trip, and a push in an active room needs none of
+//! them. Device-list changes a push does not ask for are not lost to the device: the app's own
+//! sync, from its own position, brings them.
 
 use crate::http::{Method, Request, SYNC_MAX_BODY};
 use crate::session::SessionClient;
@@ -41,14 +46,24 @@ fn connection_id(room_id: &str) -> String {
     format!("io.matrixpush.push.{room_id}")
 }
 
+/// What a push asks of the sync for the device's encryption (built-in encryption only).
+#[derive(Clone, Copy, Debug)]
+pub struct DeviceSync<'a> {
+    /// The device's to-device position (`None`: from its first message).
+    pub to_device_since: Option<&'a str>,
+    /// Whether to ask for the one-time key counts and device-list changes too (the `e2ee`
+    /// extension; when, see [`AccountState::key_counts_due`](crate::store::AccountState)).
+    pub key_counts: bool,
+}
+
 /// The request of a push in `room_id`: from `pos` (the room's connection position; `None`
-/// starts the connection over), with the to-device and encryption extensions when
-/// `to_device` is `Some` (its value: the device's to-device position).
+/// starts the connection over), with the to-device (and, when asked, the encryption)
+/// extension when `device` is `Some`.
 pub fn request(
     session: &SessionClient,
     room_id: &str,
     pos: Option<&str>,
-    to_device: Option<Option<&str>>,
+    device: Option<DeviceSync>,
 ) -> Request {
     let mut url = session.url(PATH);
     url.query_pairs_mut().append_pair("timeout", "0");
@@ -70,13 +85,14 @@ pub fn request(
         // it was read elsewhere (the answer's unread counts cannot: Synapse sends 0).
         "receipts": {"enabled": true, "lists": [], "rooms": [room_id]}
     });
-    if let Some(since) = to_device {
+    if let Some(device) = device {
         let mut to_device = json!({"enabled": true});
-        if let Some(since) = since {
+        if let Some(since) = device.to_device_since {
             to_device["since"] = json!(since);
         }
         extensions["to_device"] = to_device;
-        extensions["e2ee"] = json!({"enabled": true});
+        // Said either way: MSC3575 made extensions sticky, which a server may still follow.
+        extensions["e2ee"] = json!({"enabled": device.key_counts});
     }
     let body = json!({
         "conn_id": connection_id(room_id),
