@@ -119,6 +119,11 @@ impl Encryption {
         self.state.dir().join(CRYPTO_DIR)
     }
 
+    /// Whether this process has the machine open (or in use right now).
+    pub fn is_open(&self) -> bool {
+        self.open.try_lock().map_or(true, |open| open.is_some())
+    }
+
     /// Runs `work` on the device's machine under the cross-process lock. The machine this
     /// process has open is used when the store's generation says no other process wrote since;
     /// otherwise it is opened again from the store. Every use counts as a write.

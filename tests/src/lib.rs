@@ -320,6 +320,17 @@ pub async fn send_event(from: &Client, room: &str, event_type: &str, content: Va
         .to_owned()
 }
 
+/// Sets the state event `event_type`/`state_key` of `room` to `content`, as `from`.
+pub async fn send_state(from: &Client, room: &str, event_type: &str, state_key: &str, content: Value) {
+    let url = from
+        .session_client()
+        .url_of(&["rooms", room, "state", event_type, state_key]);
+    from.session_client()
+        .send_request(Request::new(Method::Put, url).json(content))
+        .await
+        .unwrap();
+}
+
 /// Creates a room as `creator` (`body` is the `createRoom` request); returns its id.
 pub async fn create_room(creator: &Client, body: Value) -> String {
     creator

@@ -14,7 +14,7 @@ use matrix_push::payload::{Provider, decode_string_map};
 use matrix_push::secret::Secret;
 use matrix_push::session::{KeyringSessionStore, SessionStore};
 use matrix_push_tests::e2ee::{CryptoDevice, create_encrypted_dm};
-use matrix_push_tests::{Homeserver, join, temp_dir};
+use matrix_push_tests::{Homeserver, create_room, join, send_event, send_state, temp_dir};
 use matrix_sdk_crypto::CollectStrategy;
 use serde_json::json;
 use std::collections::HashMap;
@@ -388,6 +388,73 @@ async fn claimed_one_time_keys_are_topped_up_after_to_device_messages_and_by_the
     claim(5).await;
     s.extension().sync_push_rules_once(Duration::ZERO).await.unwrap();
     assert_eq!(keys_left().await, 50, "the app's sync asks every time");
+}
+
+/// A push in a room the phone knows to be unencrypted leaves the crypto store closed (an
+/// extension's memory); should the room turn encrypted, the next push learns it from its own
+/// sync, takes the room key from its to-device messages and decrypts all the same.
+#[tokio::test]
+async fn a_room_that_turns_encrypted_decrypts_after_pushes_that_left_the_crypto_store_closed() {
+    let s = Scene::new("e2eeturns").await;
+    let room = create_room(
+        &s.alice.client,
+        json!({"invite": [&s.bob_id], "preset": "private_chat"}),
+    )
+    .await;
+    join(&s.laptop.client, &room).await;
+    let shown = async |event_id: &str| {
+        let data = HashMap::from([
+            ("event_id".to_owned(), event_id.to_owned()),
+            ("room_id".to_owned(), room.clone()),
+        ]);
+        let payload = decode_string_map(Provider::Fcm, &data).unwrap();
+        let extension = s.extension();
+        let outcome = extension.handle_push(&payload, Duration::from_secs(10)).await;
+        let opened = extension.encryption().unwrap().is_open();
+        match outcome {
+            Outcome::Show(n) => (n.body, opened),
+            other => panic!("{other:?}"),
+        }
+    };
+    let plain = |text: &'static str| {
+        send_event(
+            &s.alice.client,
+            &room,
+            "m.room.message",
+            json!({"msgtype": "m.text", "body": text}),
+        )
+    };
+    // The first push in the room does not know yet: it opens the store ahead.
+    let (body, _) = shown(&plain("first, in the clear").await).await;
+    assert_eq!(body, "first, in the clear");
+    let (body, opened) = shown(&plain("second, in the clear").await).await;
+    assert_eq!(body, "second, in the clear");
+    assert!(
+        !opened,
+        "a push in a room known to be unencrypted leaves the crypto store closed"
+    );
+    // Alice turns encryption on and sends; the room key reaches the phone by to-device.
+    send_state(
+        &s.alice.client,
+        &room,
+        "m.room.encryption",
+        "",
+        json!({"algorithm": "m.megolm.v1.aes-sha2"}),
+    )
+    .await;
+    let text = format!("now encrypted {}", matrix_push_tests::unique("t"));
+    let event_id = s
+        .alice
+        .send_encrypted(
+            &room,
+            &[&s.alice_id, &s.bob_id],
+            &text,
+            CollectStrategy::AllDevices,
+        )
+        .await;
+    let (body, opened) = shown(&event_id).await;
+    assert_eq!(body, text);
+    assert!(opened);
 }
 
 /// Kotlin's `close()`, a garbage collector or Swift's last release frees a client on a thread of

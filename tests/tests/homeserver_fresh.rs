@@ -22,7 +22,7 @@ use matrix_push::pushers::Pusher;
 use matrix_push::settings::RoomNotificationMode;
 use matrix_push_tests::gateway::Gateway;
 use matrix_push_tests::{
-    Homeserver, cli, create_room, join, send_event, set_display_name, set_power_level, temp_dir,
+    Homeserver, cli, create_room, join, send_event, send_state, set_display_name, set_power_level, temp_dir,
 };
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -269,13 +269,7 @@ impl Scene {
     }
 
     async fn put_state(&self, who: &Client, event_type: &str, state_key: &str, content: Value) {
-        let url = who
-            .session_client()
-            .url_of(&["rooms", &self.room, "state", event_type, state_key]);
-        who.session_client()
-            .send_request(Request::new(Method::Put, url).json(content))
-            .await
-            .unwrap();
+        send_state(who, &self.room, event_type, state_key, content).await;
     }
 
     /// Waits until `user_id`'s member event in the room says `check` (Synapse updates the
@@ -671,14 +665,7 @@ async fn a_store_write_after_the_outcome_or_never_keeps_decisions_current() {
     drop(dropped);
 
     // The room renamed; the next push syncs from the older position and still sees it.
-    let url = alice
-        .session_client()
-        .url_of(&["rooms", &room, "state", "m.room.name", ""]);
-    alice
-        .session_client()
-        .send_request(Request::new(Method::Put, url).json(json!({"name": "After"})))
-        .await
-        .unwrap();
+    send_state(&alice, &room, "m.room.name", "", json!({"name": "After"})).await;
     let before = requests();
     let (outcome, write) = push("three").await;
     assert_eq!(room_name(&outcome), "After");
@@ -727,15 +714,7 @@ impl OneRoom {
     }
 
     async fn rename(&self, name: &str) {
-        let url = self
-            .alice
-            .session_client()
-            .url_of(&["rooms", &self.room, "state", "m.room.name", ""]);
-        self.alice
-            .session_client()
-            .send_request(Request::new(Method::Put, url).json(json!({"name": name})))
-            .await
-            .unwrap();
+        send_state(&self.alice, &self.room, "m.room.name", "", json!({"name": name})).await;
     }
 }
 

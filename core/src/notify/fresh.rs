@@ -328,10 +328,19 @@ pub(super) fn apply(base: &Base, sync: &Value, room_id: &str, user_id: &str) -> 
         }
         (Some(_), None) if !listed(sync, "invite", room_id) => return Err(FreshError::NotInRoom),
         // From scratch; or left and invited again: the invite as it is now.
-        _ => RoomInfo::from_sync(sync, room_id, user_id).ok_or_else(|| match joined.is_some() {
-            true => FreshError::Malformed("the joined room"),
-            false => FreshError::NotInRoom,
-        })?,
+        _ => {
+            let mut room =
+                RoomInfo::from_sync(sync, room_id, user_id).ok_or_else(|| match joined.is_some() {
+                    true => FreshError::Malformed("the joined room"),
+                    false => FreshError::NotInRoom,
+                })?;
+            // The room's whole push state came, `m.room.encryption` among it (an invite's
+            // stripped state may leave it out).
+            if room.membership == "join" {
+                room.encrypted.get_or_insert(false);
+            }
+            room
+        }
     };
     if room.membership != "join" && room.membership != "invite" {
         return Err(FreshError::NotInRoom);
@@ -505,6 +514,36 @@ mod tests {
         assert!(fresh.account.ignored_users.is_empty() && fresh.account.whole);
         assert_eq!(fresh.account.since.as_deref(), Some("s1"));
         assert_eq!(fresh.room.connection_pos.as_deref(), Some("1/s6"));
+    }
+
+    #[test]
+    fn whether_the_room_is_encrypted_is_known_from_its_whole_state_or_the_change() {
+        let encryption = json!({"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}});
+        let from_scratch = |state: Vec<Value>| {
+            let sync = json!({"next_batch": "s2", "rooms": {"join": {"!r:x": {"state": {"events": state}}}}});
+            apply(&Base::default(), &sync, "!r:x", "@me:x")
+                .unwrap()
+                .room
+                .encrypted
+        };
+        assert_eq!(
+            from_scratch(vec![]),
+            Some(false),
+            "the whole push state, without it"
+        );
+        assert_eq!(from_scratch(vec![encryption.clone()]), Some(true));
+        // Incremental: unknown stays unknown until the change comes.
+        let sync = |events: Vec<Value>| json!({"next_batch": "s2", "rooms": {"join": {"!r:x": {"timeline": {"events": events}}}}});
+        let base = cached();
+        assert_eq!(
+            apply(&base, &sync(vec![]), "!r:x", "@me:x")
+                .unwrap()
+                .room
+                .encrypted,
+            None
+        );
+        let turned = apply(&base, &sync(vec![encryption]), "!r:x", "@me:x").unwrap();
+        assert_eq!(turned.room.encrypted, Some(true));
     }
 
     #[tokio::test]

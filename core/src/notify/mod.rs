@@ -342,10 +342,14 @@ impl<'a> Notifier<'a> {
                 None => None,
             }
         };
-        // Built-in encryption opens its store meanwhile (a fresh extension process).
+        // Built-in encryption opens its store meanwhile (a fresh extension process) — unless the
+        // room is known to be unencrypted: then only to-device messages or an encrypted event
+        // open it (what a push in such a room saves: the store's memory and reads).
         let prepare = async {
             #[cfg(feature = "e2ee")]
-            if let Some(encryption) = self.encryption {
+            if let Some(encryption) = self.encryption
+                && cached.as_ref().and_then(|room| room.encrypted) != Some(false)
+            {
                 encryption.prepare(self.session).await;
             }
         };
@@ -454,12 +458,15 @@ impl<'a> Notifier<'a> {
             notification.undecryptable = undecryptable;
         }
         // What the push's sync asked of the device's crypto (new one-time keys, …) goes out after
-        // the outcome, with the store write, within what is left of the deadline.
+        // the outcome, with the store write, within what is left of the deadline. (A push that
+        // never opened the crypto store asked nothing of it: what earlier ones left waits for
+        // the next that does, or for the app.)
         if let Some(write) = self
             .store_write
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .as_mut()
+            .filter(|_| self.crypto_is_open())
         {
             write.settle_until = Some(until.checked_sub(FOR_WHAT_FOLLOWS).unwrap_or(until));
         }
@@ -471,6 +478,15 @@ impl<'a> Notifier<'a> {
             });
         }
         Ok(outcome)
+    }
+
+    /// Whether built-in encryption has its store open in this process (see the store write).
+    fn crypto_is_open(&self) -> bool {
+        #[cfg(feature = "e2ee")]
+        if let Some(encryption) = self.encryption {
+            return encryption.is_open();
+        }
+        false
     }
 
     /// What the push is judged with: the rules and ignored users the sync brought.

@@ -44,6 +44,10 @@ pub struct RoomInfo {
     pub inviter: Option<String>,
     /// The invite or the room was marked as a direct chat.
     pub is_direct: bool,
+    /// Whether the room is encrypted (`m.room.encryption`, which cannot be turned off); `None`:
+    /// not known (a room read without its whole push state, or cached before this was kept).
+    #[serde(default)]
+    pub encrypted: Option<bool>,
     /// The `/sync` position this room is current at (`None`: not to be brought up to date, only
     /// fetched again).
     #[serde(default)]
@@ -78,14 +82,16 @@ pub struct RoomSummary {
 /// The state a room's display name needs (with the lazy-loaded members of its heroes).
 const NAME_STATE: [&str; 3] = ["m.room.name", "m.room.canonical_alias", "m.room.member"];
 
-/// The state a push is judged with.
-pub const PUSH_STATE: [&str; 6] = [
+/// The state a push is judged and shown with, and `m.room.encryption` (whether a push there
+/// needs the crypto store).
+pub const PUSH_STATE: [&str; 7] = [
     "m.room.name",
     "m.room.avatar",
     "m.room.canonical_alias",
     "m.room.member",
     "m.room.power_levels",
     "m.room.create",
+    "m.room.encryption",
 ];
 
 /// The `/sync` filter that returns one room's metadata and nothing else.
@@ -218,6 +224,7 @@ impl RoomInfo {
             }
             "m.room.power_levels" => self.power_levels = Some(content.clone()),
             "m.room.create" => self.apply_create(event),
+            "m.room.encryption" => self.encrypted = Some(true),
             "m.room.member" => {
                 let Some(member_id) = text("/state_key") else {
                     return;

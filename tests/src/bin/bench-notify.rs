@@ -462,6 +462,13 @@ async fn main() {
             None,
             "fresh process, new room key in the push's sync",
         ),
+        row(
+            "e2ee: extension launch, unencrypted room",
+            encrypted.launch_plain.clone(),
+            encrypted.launch_plain_requests,
+            None,
+            "fresh process; the crypto store stays closed",
+        ),
     ];
     println!("\nnotify benchmark: {SAMPLES} pushes per row (event_id_only), loopback Synapse, freshness on");
     println!(
@@ -503,6 +510,12 @@ async fn main() {
         encrypted.launch_hwm_kib / 1024.0,
         encrypted.launch_anon_kib / 1024.0
     );
+    println!(
+        "e2ee build, unencrypted room: extension launch p50 {:.1} ms, peak RSS {:.1} MiB, peak anonymous {:.2} MiB",
+        percentile(&mut encrypted.launch_plain.clone(), 0.5),
+        encrypted.launch_plain_hwm_kib / 1024.0,
+        encrypted.launch_plain_anon_kib / 1024.0
+    );
 }
 
 /// One extension-like launch (`nse-launch`) for the push of `event` in `room`, on the store in
@@ -543,11 +556,17 @@ struct EncryptedRows {
     launch_anon_kib: f64,
     launch_to_device: Vec<f64>,
     launch_to_device_requests: f64,
+    /// Launches with built-in encryption on, for pushes in an unencrypted room.
+    launch_plain: Vec<f64>,
+    launch_plain_requests: f64,
+    launch_plain_hwm_kib: f64,
+    launch_plain_anon_kib: f64,
 }
 
 /// Bob's phone with built-in encryption in an encrypted room with Alice, a real crypto client:
 /// warm pushes decrypted with a key already in the store and with a new key that arrives by
-/// to-device in the push's own sync; then extension-like launches of both kinds.
+/// to-device in the push's own sync; then extension-like launches of both kinds, and in an
+/// unencrypted room (what the crypto store costs a push that does not need it).
 async fn encrypted_rows(
     hs: &Homeserver,
     bob_id: &str,
@@ -603,7 +622,7 @@ async fn encrypted_rows(
     }
     let to_device = measure(&phone, &room, SAMPLES, |i| encrypted(i, true)).await;
 
-    let launch = async |new_key: bool| -> Vec<Value> {
+    let launches = async |new_key: bool| -> Vec<Value> {
         let mut reports = Vec::new();
         for i in 0..LAUNCHES {
             let event = encrypted(i, new_key).await;
@@ -623,8 +642,48 @@ async fn encrypted_rows(
         }
         reports
     };
-    let in_store = launch(false).await;
-    let by_to_device = launch(true).await;
+    let in_store = launches(false).await;
+    let by_to_device = launches(true).await;
+    let plain_room = create_room(&alice.client, json!({"invite": [bob_id]})).await;
+    join(&phone, &plain_room).await;
+    let plain = |i: usize| {
+        let (alice, plain_room) = (&alice, &plain_room);
+        async move {
+            send_event(
+                &alice.client,
+                plain_room,
+                "m.room.message",
+                json!({"msgtype": "m.text", "body": format!("plain {i}")}),
+            )
+            .await
+        }
+    };
+    measure(&phone, &plain_room, 1, plain).await;
+    let mut in_plain_room = Vec::new();
+    for i in 0..LAUNCHES {
+        let event = plain(i).await;
+        let output = launch(
+            launcher,
+            hs,
+            &store_dir,
+            (service, &account),
+            &plain_room,
+            &event,
+            true,
+        );
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(
+            report["outcome"].as_str(),
+            Some(format!("show:plain {i}").as_str()),
+            "{report}"
+        );
+        in_plain_room.push(report);
+    }
     keyring.clear().unwrap();
     let field = |reports: &[Value], name: &str| -> Vec<f64> {
         reports.iter().map(|l| l[name].as_f64().unwrap()).collect()
@@ -647,5 +706,12 @@ async fn encrypted_rows(
             .map(|us| us / 1e3)
             .collect(),
         launch_to_device_requests: mean(field(&by_to_device, "requests")),
+        launch_plain: field(&in_plain_room, "elapsed_us")
+            .into_iter()
+            .map(|us| us / 1e3)
+            .collect(),
+        launch_plain_requests: mean(field(&in_plain_room, "requests")),
+        launch_plain_hwm_kib: max(field(&in_plain_room, "vm_hwm_kib")),
+        launch_plain_anon_kib: max(field(&in_plain_room, "rss_anon_kib")),
     }
 }
