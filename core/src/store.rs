@@ -66,7 +66,7 @@ pub struct AccountState {
     pub generation: u64,
     /// The `m.push_rules` content as the server sent it (parsed when used, leniently).
     #[serde(default)]
-    pub push_rules: Option<Value>,
+    pub push_rules: Option<RawJson>,
     /// `m.ignored_user_list`: users whose events are never shown.
     #[serde(default)]
     pub ignored_users: Vec<String>,
@@ -85,6 +85,32 @@ pub struct AccountState {
     /// push asks (see [`AccountState::key_counts_due`]).
     #[serde(default)]
     pub key_counts_asked_at: Option<u64>,
+}
+
+/// A JSON document kept as its text: reading the account state does not build the rules' tree
+/// (the push path reads the state before its request and parses the rules while it is in
+/// flight). Equal when the texts are.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawJson(Box<serde_json::value::RawValue>);
+
+impl RawJson {
+    /// `value` as text.
+    pub fn from_value(value: &Value) -> RawJson {
+        // A `Value`'s text is always valid JSON (the default, `null`, is never used).
+        RawJson(serde_json::value::RawValue::from_string(value.to_string()).unwrap_or_default())
+    }
+
+    /// The document's tree.
+    pub fn to_value(&self) -> Result<Value, serde_json::Error> {
+        serde_json::from_str(self.0.get())
+    }
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &RawJson) -> bool {
+        self.0.get() == other.0.get()
+    }
 }
 
 /// The longest a push path goes without asking for the device's key counts (seconds; see
@@ -132,8 +158,14 @@ impl AccountState {
 
     /// The rules, with the rules that do not parse left out (and returned).
     pub fn rules(&self) -> Option<(PushRules, Vec<RuleError>)> {
-        let value = self.push_rules.as_ref()?;
-        match PushRules::from_value_lenient(value) {
+        let value = match self.push_rules.as_ref()?.to_value() {
+            Ok(value) => value,
+            Err(e) => {
+                tracing::warn!("stored push rules are not JSON: {e}");
+                return None;
+            }
+        };
+        match PushRules::from_value_lenient(&value) {
             Ok(parsed) => Some(parsed),
             Err(e) => {
                 tracing::warn!("stored push rules do not parse: {e}");
@@ -447,7 +479,9 @@ mod tests {
     fn account(since: &str) -> AccountState {
         AccountState {
             since: Some(since.into()),
-            push_rules: Some(serde_json::json!({"global": {"override": []}})),
+            push_rules: Some(RawJson::from_value(
+                &serde_json::json!({"global": {"override": []}}),
+            )),
             ..AccountState::default()
         }
     }

@@ -8,7 +8,7 @@
 use crate::http::{Method, Request};
 use crate::rules::PushRules;
 use crate::session::{SessionClient, SessionError};
-use crate::store::{AccountState, StateStore, StoreError};
+use crate::store::{AccountState, RawJson, StateStore, StoreError};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -60,7 +60,7 @@ pub fn apply_account_data(state: &mut AccountState, sync: &Value) -> Result<Opti
                 for error in dropped {
                     tracing::warn!("a push rule the server sent is left out: {error}");
                 }
-                state.push_rules = Some(content.clone());
+                state.push_rules = Some(RawJson::from_value(content));
                 changed = Some(rules);
             }
             Some("m.ignored_user_list") => {
@@ -86,7 +86,7 @@ pub async fn fetch_push_rules(client: &SessionClient, store: &StateStore) -> Res
     let rules = PushRules::from_value(&body)?;
     // Fetched after `read` was stored, so as new as its position at least.
     let fetched = AccountState {
-        push_rules: Some(rules.to_value()),
+        push_rules: Some(RawJson::from_value(&rules.to_value())),
         ..read.clone()
     };
     store.replace_account(read.generation, fetched).await?;

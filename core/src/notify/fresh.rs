@@ -95,6 +95,8 @@ pub(super) struct Base {
     /// The push syncs by sliding sync (see `sliding`), from the room's connection position;
     /// else by `/sync`, from its `since`.
     pub sliding: bool,
+    /// The account's rules, parsed once (see [`Base::stored_rules`]).
+    stored_rules: std::sync::OnceLock<Option<(PushRules, bool)>>,
 }
 
 impl Base {
@@ -115,7 +117,24 @@ impl Base {
             account,
             room,
             sliding,
+            stored_rules: Default::default(),
         }
+    }
+
+    /// This base for a sync that started the room over (from scratch).
+    pub fn without_room(self) -> Base {
+        Base { room: None, ..self }
+    }
+
+    /// The stored account's rules, and whether some did not parse; parsed on first use. A push
+    /// asks while its sync is in flight, so that parsing is off the notification's path; the
+    /// sync's answer only replaces them when the rules changed.
+    pub fn stored_rules(&self) -> &Option<(PushRules, bool)> {
+        self.stored_rules.get_or_init(|| {
+            self.account
+                .rules()
+                .map(|(rules, dropped)| (rules, !dropped.is_empty()))
+        })
     }
 
     /// The `/sync` position the sync starts from (`None`: from scratch).
@@ -300,7 +319,7 @@ pub(super) fn apply(base: &Base, sync: &Value, room_id: &str, user_id: &str) -> 
             ..base.account.emptied()
         },
     };
-    apply_account_data(&mut account, sync)?;
+    let new_rules = apply_account_data(&mut account, sync)?;
     account.whole = true;
     match base.sliding {
         false => account.since = Some(next_batch.to_owned()),
@@ -310,9 +329,12 @@ pub(super) fn apply(base: &Base, sync: &Value, room_id: &str, user_id: &str) -> 
             }
         }
     }
-    let rules = account
-        .rules()
-        .map(|(rules, dropped)| (rules, !dropped.is_empty()));
+    let rules = match (incremental, new_rules) {
+        (true, None) => base.stored_rules().clone(),
+        _ => account
+            .rules()
+            .map(|(rules, dropped)| (rules, !dropped.is_empty())),
+    };
 
     let joined = sync.pointer("/rooms/join").and_then(|rooms| rooms.get(room_id));
     let mut room = match (&base.room, joined) {
@@ -446,12 +468,15 @@ mod tests {
             account: AccountState {
                 since: Some("s1".into()),
                 generation: 3,
-                push_rules: Some(json!({"global": {"room": []}})),
+                push_rules: Some(crate::store::RawJson::from_value(
+                    &json!({"global": {"room": []}}),
+                )),
                 ignored_users: vec!["@spam:x".into()],
                 ..AccountState::default()
             },
             room: Some(room),
             sliding: false,
+            stored_rules: Default::default(),
         }
     }
 
@@ -514,6 +539,26 @@ mod tests {
         assert!(fresh.account.ignored_users.is_empty() && fresh.account.whole);
         assert_eq!(fresh.account.since.as_deref(), Some("s1"));
         assert_eq!(fresh.room.connection_pos.as_deref(), Some("1/s6"));
+    }
+
+    #[test]
+    fn the_stored_rules_parsed_ahead_stand_until_the_answer_brings_new_ones() {
+        let base = cached();
+        let ahead = base.stored_rules().clone();
+        assert!(ahead.is_some());
+        let unchanged = apply(&base, &json!({"next_batch": "s2"}), "!r:x", "@me:x").unwrap();
+        assert_eq!(unchanged.rules, ahead);
+        let keyword = json!({"rule_id": "lunch", "pattern": "lunch", "default": false, "enabled": true, "actions": ["notify"]});
+        let sync = json!({"next_batch": "s2", "account_data": {"events": [
+            {"type": "m.push_rules", "content": {"global": {"content": [keyword]}}}]}});
+        let changed = apply(&base, &sync, "!r:x", "@me:x").unwrap();
+        let (rules, dropped) = changed.rules.unwrap();
+        assert!(!dropped);
+        assert_eq!(
+            rules.global.content.len(),
+            1,
+            "the answer's rules, not the ones parsed ahead"
+        );
     }
 
     #[test]

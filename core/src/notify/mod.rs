@@ -353,16 +353,21 @@ impl<'a> Notifier<'a> {
                 encryption.prepare(self.session).await;
             }
         };
-        let (sync, mut create, uploaded_filter, member, ()) = tokio::join!(
+        // Last, once the requests are out: the stored rules parsed while they are in flight.
+        let parse_rules = async {
+            base.stored_rules();
+        };
+        let (sync, mut create, uploaded_filter, member, (), ()) = tokio::join!(
             sync_request,
             create_request,
             filter_request,
             member_request,
-            prepare
+            prepare,
+            parse_rules
         );
         let (sync, base) = match sync? {
             Synced::FromBase(sync) => (sync, base),
-            Synced::FromScratch(sync) => (sync, Base { room: None, ..base }),
+            Synced::FromScratch(sync) => (sync, base.without_room()),
             // Once per day at most (see `sliding_sync_refused`): the same push by `/sync`, with
             // the creation a sliding sync would have brought.
             Synced::Refused => {
