@@ -84,6 +84,12 @@ pub fn ensure() -> HashMap<String, String> {
     variables
 }
 
+/// Starts `name` afresh (stopping what runs as it): for the instance a test kills, whose last
+/// user may have killed it already (a second run on the same instances).
+pub fn restart(name: &str) {
+    run_visible(&["start", name], "a test homeserver did not start");
+}
+
 /// A line on the terminal even while the test harness captures the test's output.
 fn say(line: &str) {
     let _ = writeln!(std::io::stderr(), "matrix-push tests: {line}");

@@ -133,9 +133,11 @@ impl Homeserver {
         Homeserver::at(&url, &format!("localhost:{port}"))
     }
 
-    /// The instance a test may freeze or kill, and its pid.
+    /// The instance a test may freeze or kill, started afresh (the last test that used it
+    /// killed it), and its pid.
     pub fn doomed() -> (Homeserver, u32) {
         let url = env("MATRIX_PUSH_SYNAPSE_DOOMED_URL");
+        homeservers::restart("doomed");
         let port = url.rsplit(':').next().unwrap_or_default().to_owned();
         let pid_file = env("MATRIX_PUSH_SYNAPSE_DOOMED_PID_FILE");
         let pid = std::fs::read_to_string(&pid_file)
