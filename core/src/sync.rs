@@ -40,9 +40,13 @@ pub fn push_rules_filter() -> Value {
 
 /// Takes the account data of a `/sync` response into `state`: the push rules and the ignored
 /// users, as sent (a sync brings the whole content of each type that changed). Returns the new
-/// rules when they changed; a `next_batch` is not taken (the caller decides where it goes).
-/// Account data of the wrong shape is an error: a push must not be judged on half of it.
-pub fn apply_account_data(state: &mut AccountState, sync: &Value) -> Result<Option<PushRules>, SyncError> {
+/// rules when they changed, and whether some of them did not parse (and were left out); a
+/// `next_batch` is not taken (the caller decides where it goes). Account data of the wrong shape
+/// is an error: a push must not be judged on half of it.
+pub fn apply_account_data(
+    state: &mut AccountState,
+    sync: &Value,
+) -> Result<Option<(PushRules, bool)>, SyncError> {
     let malformed = |what| SyncError::Session(SessionError::MalformedResponse(what));
     let events = match sync.pointer("/account_data/events") {
         None => return Ok(None),
@@ -57,11 +61,11 @@ pub fn apply_account_data(state: &mut AccountState, sync: &Value) -> Result<Opti
             Some("m.push_rules") => {
                 let content = content.ok_or_else(|| malformed("the push rules' content"))?;
                 let (rules, dropped) = PushRules::from_value_lenient(content)?;
-                for error in dropped {
+                for error in &dropped {
                     tracing::warn!("a push rule the server sent is left out: {error}");
                 }
                 state.push_rules = Some(RawJson::from_value(content));
-                changed = Some(rules);
+                changed = Some((rules, !dropped.is_empty()));
             }
             Some("m.ignored_user_list") => {
                 let users = content
@@ -141,7 +145,7 @@ async fn sync_account(
         true => read.emptied(),
         false => read.clone(),
     };
-    let rules = apply_account_data(&mut state, &body)?;
+    let rules = apply_account_data(&mut state, &body)?.map(|(rules, _)| rules);
     // A poll brings the whole ruleset every time: new only when it differs.
     let rules = rules.filter(|_| !polled || state.push_rules != read.push_rules);
     state.since = Some(next_batch.to_owned());

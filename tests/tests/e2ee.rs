@@ -103,6 +103,23 @@ impl Scene {
             .await
     }
 
+    /// Alice claims `n` of the one-time keys of Bob's device `device_id` (as that many new
+    /// senders would).
+    async fn claim_one_time_keys(&self, device_id: &str, n: usize) {
+        for _ in 0..n {
+            self.alice
+                .client
+                .session_client()
+                .send(
+                    Method::Post,
+                    "keys/claim",
+                    Some(json!({"one_time_keys": {&self.bob_id: {device_id: "signed_curve25519"}}})),
+                )
+                .await
+                .unwrap();
+        }
+    }
+
     /// A fresh client on the phone's store: what a notification extension starts with.
     fn extension(&self) -> Client {
         let client = phone_client(&self.hs, &self.store_dir, &self.sessions);
@@ -276,18 +293,7 @@ async fn the_app_and_extensions_at_once_lose_no_room_key_and_reuse_no_one_time_k
     for round in 0..2 {
         // Most of the phone's one-time keys claimed (as many new senders would): every process
         // that sees the low count next uploads new ones.
-        for _ in 0..30 {
-            s.alice
-                .client
-                .session_client()
-                .send(
-                    Method::Post,
-                    "keys/claim",
-                    Some(json!({"one_time_keys": {&s.bob_id: {&phone_device: "signed_curve25519"}}})),
-                )
-                .await
-                .unwrap();
-        }
+        s.claim_one_time_keys(&phone_device, 30).await;
         // New devices of Alice: each claims one of the phone's one-time keys and shares a
         // Megolm session of its own, so each push brings a new Olm session and a new room key.
         let mut sent = Vec::new();
@@ -348,20 +354,7 @@ async fn claimed_one_time_keys_are_topped_up_after_to_device_messages_and_by_the
             .as_u64()
             .unwrap_or(0)
     };
-    let claim = |n: usize| async move {
-        for _ in 0..n {
-            s.alice
-                .client
-                .session_client()
-                .send(
-                    Method::Post,
-                    "keys/claim",
-                    Some(json!({"one_time_keys": {&s.bob_id: {phone_device.as_str(): "signed_curve25519"}}})),
-                )
-                .await
-                .unwrap();
-        }
-    };
+    let claim = |n: usize| s.claim_one_time_keys(phone_device, n);
     let push = |text: &'static str| async move {
         let event_id = s.send(&[&s.alice_id, &s.bob_id], text).await;
         assert_eq!(s.shown(&event_id).await.body, text);

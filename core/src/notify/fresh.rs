@@ -329,11 +329,12 @@ pub(super) fn apply(base: &Base, sync: &Value, room_id: &str, user_id: &str) -> 
             }
         }
     }
-    let rules = match (incremental, new_rules) {
-        (true, None) => base.stored_rules().clone(),
-        _ => account
-            .rules()
-            .map(|(rules, dropped)| (rules, !dropped.is_empty())),
+    let rules = match new_rules {
+        Some(new_rules) => Some(new_rules),
+        // Unchanged: the stored ones, parsed while the sync was in flight.
+        None if incremental => base.stored_rules().clone(),
+        // From scratch, an answer without rules leaves none.
+        None => None,
     };
 
     let joined = sync.pointer("/rooms/join").and_then(|rooms| rooms.get(room_id));

@@ -339,7 +339,7 @@ async fn main() {
     for i in 0..LAUNCHES {
         let event = message(i).await;
         let started = Instant::now();
-        let output = launch(
+        let report = launch(
             &launcher,
             &hs,
             &store_dir,
@@ -349,12 +349,7 @@ async fn main() {
             false,
         );
         wall.push(started.elapsed().as_secs_f64() * 1e3);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        launches.push(serde_json::from_slice(&output.stdout).unwrap());
+        launches.push(report);
     }
     keyring.clear().unwrap();
     let field = |name: &str| -> Vec<f64> { launches.iter().map(|l| l[name].as_f64().unwrap()).collect() };
@@ -519,7 +514,8 @@ async fn main() {
 }
 
 /// One extension-like launch (`nse-launch`) for the push of `event` in `room`, on the store in
-/// `store_dir` and the session in the keyring's `(service, account)`.
+/// `store_dir` and the session in the keyring's `(service, account)`: its report (outcome, time,
+/// requests, memory). Panics with its errors when it fails.
 fn launch(
     launcher: &std::path::Path,
     hs: &Homeserver,
@@ -528,7 +524,7 @@ fn launch(
     room: &str,
     event: &str,
     encryption: bool,
-) -> std::process::Output {
+) -> Value {
     let data = json!({"event_id": event, "room_id": room, "unread": "1", "prio": "high"});
     let mut command = std::process::Command::new(launcher);
     command.args([
@@ -541,7 +537,13 @@ fn launch(
     if encryption {
         command.arg("e2ee");
     }
-    command.output().expect("nse-launch is built next to this binary")
+    let output = command.output().expect("nse-launch is built next to this binary");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("nse-launch prints its report")
 }
 
 /// The encrypted cases, measured like the others.
@@ -626,13 +628,7 @@ async fn encrypted_rows(
         let mut reports = Vec::new();
         for i in 0..LAUNCHES {
             let event = encrypted(i, new_key).await;
-            let output = launch(launcher, hs, &store_dir, (service, &account), &room, &event, true);
-            assert!(
-                output.status.success(),
-                "{}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+            let report = launch(launcher, hs, &store_dir, (service, &account), &room, &event, true);
             assert_eq!(
                 report["outcome"].as_str(),
                 Some(format!("show:secret {i}").as_str()),
@@ -662,7 +658,7 @@ async fn encrypted_rows(
     let mut in_plain_room = Vec::new();
     for i in 0..LAUNCHES {
         let event = plain(i).await;
-        let output = launch(
+        let report = launch(
             launcher,
             hs,
             &store_dir,
@@ -671,12 +667,6 @@ async fn encrypted_rows(
             &event,
             true,
         );
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
         assert_eq!(
             report["outcome"].as_str(),
             Some(format!("show:plain {i}").as_str()),
