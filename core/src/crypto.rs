@@ -19,7 +19,7 @@
 //!
 //! Two processes (the app and its extension) share the store: everything that advances the Olm
 //! state runs under the store's cross-process lock. A process keeps the machine it opened while
-//! a counter in the store (the generation, bumped by every use) says no other process used the
+//! the lock's counter (the generation, bumped by every use) says no other process used the
 //! store since; otherwise it opens the machine again, so it never acts on a stale account (a
 //! one-time key spent twice, a room key overwritten). Requests the machine asks for go through
 //! the signed-in [`SessionClient`].
@@ -57,8 +57,9 @@ const CRYPTO_DIR: &str = "crypto";
 const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// Rounds of requests per call: an answer can make new requests (a key query after an upload).
 const MAX_ROUNDS: usize = 4;
-/// Counts the uses of the crypto store, so a process knows when the other one changed it.
-const GENERATION: &str = "crypto-generation.json";
+/// The cross-process lock of the crypto store; its counter counts the store's uses, so a
+/// process knows when the other one changed it.
+const LOCK: &str = "crypto";
 
 /// Why the crypto machine could not do its part.
 #[derive(Debug, thiserror::Error)]
@@ -133,20 +134,14 @@ impl Encryption {
         work: impl AsyncFnOnce(&OlmMachine) -> Result<T, CryptoError>,
     ) -> Result<T, CryptoError> {
         let (user_id, device_id) = device_of(session)?;
-        let _lock = self
-            .state
-            .lock("crypto", LOCK_TIMEOUT)
-            .await
-            .map_err(store_error)?;
-        let generation = self.state.read::<u64>(GENERATION).unwrap_or(0);
+        let lock = self.state.lock(LOCK, LOCK_TIMEOUT).await.map_err(store_error)?;
+        let generation = lock.count();
         let mut open = self.open.lock().await;
         let machine = self.current(&open, generation, &user_id, &device_id).await?;
         // Counted before `work` runs: should it be cut short (a push's deadline) after writing,
         // the other process still reloads, and so does this one (nothing stays open).
         *open = None;
-        let next = generation.wrapping_add(1);
-        // Not flushed: the count only matters to processes alive now, and a power cut ends them.
-        self.state.write_cache(GENERATION, &next).map_err(store_error)?;
+        let next = lock.bump().map_err(store_error)?;
         let result = work(&machine).await;
         *open = Some(OpenMachine {
             generation: next,
@@ -187,10 +182,10 @@ impl Encryption {
         let Ok((user_id, device_id)) = device_of(session) else {
             return;
         };
-        let Ok(_lock) = self.state.lock("crypto", LOCK_TIMEOUT).await else {
+        let Ok(lock) = self.state.lock(LOCK, LOCK_TIMEOUT).await else {
             return;
         };
-        let generation = self.state.read::<u64>(GENERATION).unwrap_or(0);
+        let generation = lock.count();
         let mut open = self.open.lock().await;
         match self.current(&open, generation, &user_id, &device_id).await {
             Ok(machine) => *open = Some(OpenMachine { generation, machine }),

@@ -273,7 +273,23 @@ impl<'a> Notifier<'a> {
             }
         };
         if let Outcome::Show(notification) = &outcome {
-            self.remember_notified_room(&notification.room_id).await;
+            // With what the push brought, once the outcome is out (a badge-only push reads
+            // the list); right away when there is nothing to write after.
+            let deferred = match self
+                .store_write
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_mut()
+            {
+                Some(write) => {
+                    write.notified_room = Some(notification.room_id.clone());
+                    true
+                }
+                None => false,
+            };
+            if !deferred {
+                remember_notified_room(self.state, &notification.room_id).await;
+            }
         }
         outcome
     }
@@ -667,6 +683,7 @@ impl<'a> Notifier<'a> {
             account: fresh.account.clone(),
             room: fresh.room.clone(),
             settle_until: None,
+            notified_room: None,
         };
         *self.store_write.lock().unwrap_or_else(|e| e.into_inner()) = Some(write);
     }
@@ -719,17 +736,6 @@ impl<'a> Notifier<'a> {
         read
     }
 
-    async fn remember_notified_room(&self, room_id: &str) {
-        let Ok(_lock) = self.state.lock("notify", LOCK_TIMEOUT).await else {
-            return;
-        };
-        let mut rooms: Vec<String> = self.state.read(NOTIFIED_ROOMS).unwrap_or_default();
-        if !rooms.iter().any(|r| r == room_id) {
-            rooms.push(room_id.to_owned());
-            let _ = self.state.write_cache(NOTIFIED_ROOMS, &rooms);
-        }
-    }
-
     /// Records the event id; `false` when it was recorded before (a duplicate push).
     async fn first_time(&self, event_id: &str) -> bool {
         let Ok(_lock) = self.state.lock("notify", LOCK_TIMEOUT).await else {
@@ -765,6 +771,8 @@ pub struct StoreWrite {
     account: crate::store::AccountState,
     room: RoomInfo,
     settle_until: Option<Instant>,
+    /// The room of the notification shown, for the rooms notified.
+    notified_room: Option<String>,
 }
 
 impl StoreWrite {
@@ -774,8 +782,11 @@ impl StoreWrite {
         self.settle_until
     }
 
-    /// Writes it (see `fresh::store`: positions only move forward).
+    /// Writes it (see `fresh::store`: positions only move forward), and the notified room.
     pub async fn apply(self) {
+        if let Some(room_id) = &self.notified_room {
+            remember_notified_room(&self.state, room_id).await;
+        }
         if let Some(room) = fresh::store(
             &self.state,
             self.base_generation,
@@ -822,6 +833,18 @@ fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// Adds `room_id` to the rooms notified (see [`NOTIFIED_ROOMS`]).
+async fn remember_notified_room(state: &StateStore, room_id: &str) {
+    let Ok(_lock) = state.lock("notify", LOCK_TIMEOUT).await else {
+        return;
+    };
+    let mut rooms: Vec<String> = state.read(NOTIFIED_ROOMS).unwrap_or_default();
+    if !rooms.iter().any(|r| r == room_id) {
+        rooms.push(room_id.to_owned());
+        let _ = state.write_cache(NOTIFIED_ROOMS, &rooms);
+    }
 }
 
 /// Puts `room` in the push path's room cache (the least recently written rooms out when it is
