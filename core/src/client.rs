@@ -92,7 +92,9 @@ pub enum BuildError {
     /// and could upload keys for the device from a second crypto machine, overwriting the app
     /// SDK's. Pick one: the app's session with an [`EventDecryptor`] on its SDK, or built-in
     /// encryption on a device of the SDK's own.
-    #[error("built-in encryption runs on a device of its own, not on the app's session: use an event decryptor there")]
+    #[error(
+        "built-in encryption runs on a device of its own, not on the app's session: use an event decryptor there"
+    )]
     EncryptionOnAppSession,
 }
 
