@@ -274,7 +274,9 @@ impl From<BuildError> for MatrixPushError {
         match error {
             BuildError::Http(e) => e.into(),
             BuildError::Store(e) => e.into(),
-            // No store folder, a homeserver that is no http(s) URL: the app's options.
+            // No store folder, a homeserver that is no http(s) URL, built-in encryption on the
+            // app's session (`EncryptionOnAppSession`; `forAppSession` takes no `encryption`, so
+            // only a future option could ask for it): the app's options.
             other => invalid(other),
         }
     }

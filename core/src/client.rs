@@ -85,6 +85,17 @@ pub enum BuildError {
     /// [`ClientBuilder::app_session`] with a user id that is not one.
     #[error(transparent)]
     InvalidUserId(#[from] crate::ids::IdError),
+    /// [`ClientBuilder::app_session`] together with built-in encryption
+    /// (`ClientBuilder::encryption(true)`, feature `e2ee`). The app's device and its keys belong
+    /// to the app's own SDK: built-in encryption would take that device's to-device messages in
+    /// every push's sync (and the server then deletes them — room keys the app's SDK never sees)
+    /// and could upload keys for the device from a second crypto machine, overwriting the app
+    /// SDK's. Pick one: the app's session with an [`EventDecryptor`] on its SDK, or built-in
+    /// encryption on a device of the SDK's own.
+    #[error(
+        "built-in encryption runs on a device of its own, not on the app's session: use an event decryptor there"
+    )]
+    EncryptionOnAppSession,
 }
 
 /// Why [`ClientBuilder::restore`] could not restore a client. (Nothing saved is not an error:
@@ -188,7 +199,8 @@ impl ClientBuilder {
 
     /// Built-in end-to-end encryption: the SDK's device becomes a full E2EE device (its keys
     /// uploaded at sign-in, room keys taken from every sync), and encrypted pushes show their
-    /// cleartext. Its crypto store lives in the store folder, shared with the extension.
+    /// cleartext. Its crypto store lives in the store folder, shared with the extension. Not with
+    /// [`ClientBuilder::app_session`] ([`BuildError::EncryptionOnAppSession`]).
     #[cfg(feature = "e2ee")]
     pub fn encryption(mut self, on: bool) -> Self {
         self.encryption = on;
@@ -196,8 +208,13 @@ impl ClientBuilder {
     }
 
     /// Builds the client (signed out: restore or sign in next). Fails with
-    /// [`BuildError::NoHomeserver`] for a builder from [`ClientBuilder::for_saved_session`].
+    /// [`BuildError::NoHomeserver`] for a builder from [`ClientBuilder::for_saved_session`], and
+    /// with [`BuildError::EncryptionOnAppSession`] for the app's session with built-in encryption.
     pub fn build(self) -> Result<Client, BuildError> {
+        #[cfg(feature = "e2ee")]
+        if self.encryption && self.app_session.is_some() {
+            return Err(BuildError::EncryptionOnAppSession);
+        }
         let given = self.homeserver.ok_or(BuildError::NoHomeserver)?;
         let homeserver = crate::urls::api_base(given.clone())
             .ok_or_else(|| BuildError::InvalidHomeserver(given.to_string()))?;
@@ -744,6 +761,43 @@ mod tests {
                 .build(),
             Err(BuildError::NoHomeserver)
         ));
+    }
+
+    #[cfg(feature = "e2ee")]
+    #[test]
+    fn the_apps_session_with_built_in_encryption_is_refused() {
+        /// The app's SDK keeps its tokens; building asks for none.
+        struct NoTokens;
+
+        #[async_trait::async_trait]
+        impl TokenProvider for NoTokens {
+            fn access_token(&self) -> Option<Secret> {
+                None
+            }
+            async fn refreshed_token(&self, _failed: &Secret) -> Option<Secret> {
+                None
+            }
+        }
+
+        let builder = || {
+            Client::builder(Url::parse("https://example.org/").unwrap())
+                .store_dir(temp_store_dir("app-e2ee"))
+                .app_session("@alice:example.org", "APPDEVICE", Arc::new(NoTokens))
+        };
+        assert!(matches!(
+            builder().encryption(true).build(),
+            Err(BuildError::EncryptionOnAppSession)
+        ));
+        // Either alone builds.
+        let app = builder().encryption(false).build().unwrap();
+        assert_eq!(app.session().unwrap().device_id, "APPDEVICE");
+        assert!(app.encryption().is_none());
+        let own = Client::builder(Url::parse("https://example.org/").unwrap())
+            .store_dir(temp_store_dir("own-e2ee"))
+            .encryption(true)
+            .build()
+            .unwrap();
+        assert!(own.encryption().is_some());
     }
 
     #[test]

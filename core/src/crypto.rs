@@ -196,8 +196,28 @@ impl Encryption {
     /// Uploads the device's keys (identity, one-time, fallback) and answers whatever else the
     /// machine waits for. Call after signing in; pushes keep it up after that.
     pub async fn publish_device(&self, session: &SessionClient) -> Result<(), CryptoError> {
-        self.with_machine(session, async |machine| send_outgoing(machine, session).await)
-            .await
+        self.with_machine(session, async |machine| {
+            // The machine makes a fallback key only once a sync says the server keeps them
+            // (`device_unused_fallback_key_types`), and a new device has not synced: said here
+            // (none unused yet, which is true of a new device), so the fallback key goes up with
+            // the first upload. Without it, a sender who finds the one-time keys used up before
+            // the device's first sync (many new senders, a quiet phone) cannot start an Olm
+            // session with it, and the room keys it would have sent are lost.
+            let no_counts = std::collections::BTreeMap::new();
+            let sign_in = EncryptionSyncChanges {
+                to_device_events: Vec::new(),
+                changed_devices: &Default::default(),
+                one_time_keys_counts: &no_counts,
+                unused_fallback_keys: Some(&[]),
+                next_batch_token: None,
+            };
+            machine
+                .receive_sync_changes(sign_in, &NOTIFICATION_DECRYPTION)
+                .await
+                .map_err(store_error)?;
+            send_outgoing(machine, session).await
+        })
+        .await
     }
 
     /// The cleartext of `event`, an encrypted event of `room_id`, with the keys the device has;

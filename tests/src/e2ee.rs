@@ -12,7 +12,10 @@ use matrix_sdk_common::ruma::{OwnedRoomId, OwnedUserId};
 use matrix_sdk_crypto::secret_storage::SecretStorageKey;
 use matrix_sdk_crypto::store::types::BackupDecryptionKey;
 use matrix_sdk_crypto::types::requests::AnyOutgoingRequest;
-use matrix_sdk_crypto::{CollectStrategy, EncryptionSettings, OlmMachine};
+use matrix_sdk_crypto::{
+    CollectStrategy, DecryptionSettings, EncryptionSettings, OlmMachine, RoomEventDecryptionResult,
+    TrustRequirement,
+};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
@@ -105,6 +108,32 @@ impl CryptoDevice {
             .unwrap();
         let content: Value = serde_json::from_str(encrypted.content.json().get()).unwrap();
         crate::send_event(&self.client, room_id, "m.room.encrypted", content).await
+    }
+
+    /// The cleartext of `event`, an encrypted event of `room_id`, with the room keys this device
+    /// has (the event with the decrypted `type` and `content`, as an `EventDecryptor` answers);
+    /// `None` without the key.
+    pub async fn decrypt(&self, room_id: &str, event: &Value) -> Option<Value> {
+        let room = OwnedRoomId::try_from(room_id).ok()?;
+        let raw = serde_json::from_str(&event.to_string()).ok()?;
+        let settings = DecryptionSettings {
+            sender_device_trust_requirement: TrustRequirement::Untrusted,
+        };
+        let result = self
+            .machine
+            .try_decrypt_room_event(&raw, &room, &settings)
+            .await
+            .ok()?;
+        match result {
+            RoomEventDecryptionResult::Decrypted(decrypted) => {
+                let clear: Value = serde_json::from_str(decrypted.event.json().get()).ok()?;
+                let mut shown = event.clone();
+                shown["type"] = clear["type"].clone();
+                shown["content"] = clear["content"].clone();
+                Some(shown)
+            }
+            RoomEventDecryptionResult::UnableToDecrypt(_) => None,
+        }
     }
 
     /// One sync: the room keys sent to this device are taken in (and, with a backup enabled,

@@ -104,10 +104,12 @@ impl Scene {
     }
 
     /// Alice claims `n` of the one-time keys of Bob's device `device_id` (as that many new
-    /// senders would).
-    async fn claim_one_time_keys(&self, device_id: &str, n: usize) {
+    /// senders would); the keys the server handed out (`None` when it had none left).
+    async fn claim_one_time_keys(&self, device_id: &str, n: usize) -> Vec<Option<serde_json::Value>> {
+        let mut claimed = Vec::new();
         for _ in 0..n {
-            self.alice
+            let answer = self
+                .alice
                 .client
                 .session_client()
                 .send(
@@ -117,7 +119,10 @@ impl Scene {
                 )
                 .await
                 .unwrap();
+            let keys = answer["one_time_keys"][&self.bob_id][device_id].as_object();
+            claimed.push(keys.and_then(|keys| keys.values().next().cloned()));
         }
+        claimed
     }
 
     /// A fresh client on the phone's store: what a notification extension starts with.
@@ -343,17 +348,7 @@ async fn claimed_one_time_keys_are_topped_up_after_to_device_messages_and_by_the
     let s = &Scene::new("e2eeotk").await;
     let phone = s.extension();
     let phone_device = &phone.session().unwrap().device_id;
-    let keys_left = || async {
-        // An upload of nothing answers the counts and changes nothing.
-        let counts = phone
-            .session_client()
-            .send(Method::Post, "keys/upload", Some(json!({})))
-            .await
-            .unwrap();
-        counts["one_time_key_counts"]["signed_curve25519"]
-            .as_u64()
-            .unwrap_or(0)
-    };
+    let keys_left = || one_time_keys_left(&phone);
     let claim = |n: usize| s.claim_one_time_keys(phone_device, n);
     let push = |text: &'static str| async move {
         let event_id = s.send(&[&s.alice_id, &s.bob_id], text).await;
@@ -381,6 +376,49 @@ async fn claimed_one_time_keys_are_topped_up_after_to_device_messages_and_by_the
     claim(5).await;
     s.extension().sync_push_rules_once(Duration::ZERO).await.unwrap();
     assert_eq!(keys_left().await, 50, "the app's sync asks every time");
+}
+
+/// How many one-time keys of `phone`'s device the server has left to hand out.
+async fn one_time_keys_left(phone: &Client) -> u64 {
+    // An upload of nothing answers the counts and changes nothing.
+    let counts = phone
+        .session_client()
+        .send(Method::Post, "keys/upload", Some(json!({})))
+        .await
+        .unwrap();
+    counts["one_time_key_counts"]["signed_curve25519"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+/// Sign-in uploads a fallback key with the one-time keys: a sender who finds every one-time key
+/// claimed before the phone synced again (many new senders while it was off) still starts an
+/// Olm session with it — through the fallback key — and its room key arrives.
+#[tokio::test]
+async fn after_sign_in_a_sender_finding_the_one_time_keys_used_up_gets_the_fallback_key() {
+    let s = Scene::new("e2eefallback").await;
+    let phone = s.extension();
+    let phone_device = phone.session().unwrap().device_id;
+    // Nothing of the phone's has synced since it signed in: every key is the sign-in's.
+    let left = one_time_keys_left(&phone).await;
+    assert!(left > 0, "sign-in uploads one-time keys");
+    let claimed = s.claim_one_time_keys(&phone_device, left as usize).await;
+    assert!(
+        claimed
+            .iter()
+            .all(|key| key.as_ref().is_some_and(|key| key.get("fallback").is_none())),
+        "one-time keys first: {claimed:?}"
+    );
+    let fallback = s.claim_one_time_keys(&phone_device, 1).await.remove(0);
+    assert_eq!(
+        fallback.as_ref().and_then(|key| key["fallback"].as_bool()),
+        Some(true),
+        "with the one-time keys used up, the fallback key: {fallback:?}"
+    );
+    // A new device of Alice claims the fallback key too, and its room key decrypts the push.
+    let text = format!("through the fallback key {}", matrix_push_tests::unique("t"));
+    let event_id = s.send_from_a_new_device(&text).await;
+    assert_eq!(s.shown(&event_id).await.body, text);
 }
 
 /// A push in a room the phone knows to be unencrypted leaves the crypto store closed (an
