@@ -1,5 +1,6 @@
 // The Android sample of matrix-push: open this folder (android/) in Android Studio, or run
-// `gradle wrapper` once here and then `./gradlew :app:assembleDebug` (see docs/android.md).
+// `gradle wrapper --gradle-version 9.5.0` once here (the wrapper is not committed: docs/android.md
+// §5 says why) and then `./gradlew :app:assembleDebug`.
 pluginManagement {
     repositories {
         google {

@@ -25,6 +25,8 @@ done
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+# shellcheck source=../scripts/lib/modulemap.sh
+. scripts/lib/modulemap.sh
 PROFILE=${PROFILE:-mobile}
 FEATURES=${FEATURES-e2ee}
 DEVICE=aarch64-apple-ios
@@ -69,8 +71,8 @@ install -d bindings/swift/Sources/MatrixPush bindings/swift/Sources/MatrixPushFF
 # with both headers (as scripts/bindings does).
 install -m 644 "$gen/MatrixPush.swift" "$gen/MatrixPushCore.swift" bindings/swift/Sources/MatrixPush/
 install -m 644 "$gen/MatrixPushFFI.h" "$gen/MatrixPushCoreFFI.h" bindings/swift/Sources/MatrixPushFFI/include/
-sed 's/header "MatrixPushFFI.h"/header "MatrixPushFFI.h"\n    header "MatrixPushCoreFFI.h"/' \
-    "$gen/MatrixPushFFI.modulemap" > bindings/swift/Sources/MatrixPushFFI/include/module.modulemap
+# (scripts/lib/modulemap.sh: portable, fails on a broken module map)
+merge_modulemap "$gen/MatrixPushFFI.modulemap" bindings/swift/Sources/MatrixPushFFI/include/module.modulemap
 
 echo "== done: $OUT"
 du -sh "$OUT"/*/"$LIB" 2>/dev/null || true

@@ -44,6 +44,11 @@ android {
         // firebase-messaging reads this manifest flag: true = FID registration (register(),
         // onRegistered), false = tokens (getToken(), onNewToken).
         manifestPlaceholders["fcmInstallationIdEnabled"] = (fcmRegistration == "fid").toString()
+        // firebase-messaging's auto-init fetches a token at start unless this manifest flag is
+        // false: off with the placeholder google-services.json, so that a build without a Firebase
+        // project does not ask FCM for a token (the app itself never calls into FCM then either).
+        // With a real project it stays on: FCM keeps the token fresh.
+        manifestPlaceholders["firebaseMessagingAutoInitEnabled"] = firebaseConfigured.toString()
     }
 
     buildFeatures {

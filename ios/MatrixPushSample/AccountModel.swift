@@ -15,7 +15,9 @@ final class AccountModel: ObservableObject {
     enum Phase: Equatable {
         case starting
         case signedOut
-        case signedIn(SessionInfo)
+        /// What the settings screen shows of the session (SampleKit: the SwiftUI views name no
+        /// binding type, see SettingsView).
+        case signedIn(AccountDetails)
     }
 
     @Published private(set) var phase: Phase = .starting
@@ -27,6 +29,11 @@ final class AccountModel: ObservableObject {
     @Published var message: String?
     /// The room of the notification the user tapped last.
     @Published var openedRoom: String?
+    /// "Private read receipts" (the settings screen's switch): kept in the app's UserDefaults
+    /// (`ReadReceiptSetting`), read by each "Mark as Read".
+    @Published var privateReadReceipts = ReadReceiptSetting().privateReceipts {
+        didSet { ReadReceiptSetting().privateReceipts = privateReadReceipts }
+    }
 
     /// Set by the AppDelegate: `UIApplication.registerForRemoteNotifications()`.
     var registerForRemoteNotifications: () -> Void = {}
@@ -117,7 +124,7 @@ final class AccountModel: ObservableObject {
 
     private func signedIn(_ client: Client, _ session: SessionInfo) {
         self.client = client
-        phase = .signedIn(session)
+        phase = .signedIn(AccountDetails(session))
         resumeSync()
         // Every start: make sure the pusher for the saved token is there, ask for permission,
         // and ask APNs for the token (which arrives in deviceTokenReceived).
@@ -206,9 +213,11 @@ final class AccountModel: ObservableObject {
         do {
             switch request {
             case .markRead(let roomId, let eventId):
-                // A public receipt, as Matrix clients send by default; `true` sends a private
-                // one (m.read.private) that only the user's own devices see.
-                try await client.markRead(roomId: roomId, eventId: eventId, privateReceipt: false)
+                // A public receipt (m.read), as Matrix clients send by default, unless the user
+                // turned on "Private read receipts": m.read.private, seen only by their devices.
+                // Read from UserDefaults now: a button may launch the app in the background.
+                try await client.markRead(
+                    roomId: roomId, eventId: eventId, privateReceipt: ReadReceiptSetting().privateReceipts)
             case .acceptInvite(let roomId):
                 try await client.acceptInvite(roomId: roomId)
             case .declineInvite(let roomId):
@@ -243,31 +252,33 @@ final class AccountModel: ObservableObject {
         }
     }
 
-    func roomMode(_ roomId: String) async -> RoomNotificationMode? {
+    /// The room's mode as the room's screen shows it selected (a room without a rule of its own
+    /// shows what the account's defaults do); nil when it could not be read.
+    func roomMode(_ roomId: String) async -> RoomModeOption? {
         guard let client else { return nil }
         do {
-            return try await client.roomMode(roomId: roomId)
+            return RoomModeOption.selected(try await client.roomMode(roomId: roomId))
         } catch {
             report(error)
             return nil
         }
     }
 
-    func setRoomMode(_ roomId: String, _ mode: RoomNotificationMode) async {
+    func setRoomMode(_ roomId: String, _ option: RoomModeOption) async {
         guard let client else { return }
         do {
-            try await client.setRoomMode(roomId: roomId, mode: mode)
+            try await client.setRoomMode(roomId: roomId, mode: option.mode)
         } catch {
             report(error)
         }
     }
 
     /// Every joined room with its name and mode, sorted by name (one request; invites are left
-    /// out: the settings screen takes a room id for those).
-    func rooms() async -> [RoomSummary] {
+    /// out: the settings screen takes a room id for those), as the settings screen lists them.
+    func rooms() async -> [RoomRow] {
         guard let client else { return [] }
         do {
-            return try await client.rooms()
+            return try await client.rooms().map(RoomRow.init)
         } catch {
             report(error)
             return []

@@ -28,8 +28,8 @@ struct ContentView: View {
             ProgressView()
         case .signedOut:
             SignInView()
-        case .signedIn(let session):
-            SettingsView(session: session)
+        case .signedIn(let account):
+            SettingsView(account: account)
         }
     }
 }

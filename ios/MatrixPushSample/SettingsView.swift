@@ -1,22 +1,25 @@
-import MatrixPush
 import SampleKit
 import SwiftUI
 
+// A SwiftUI view: scripts/ios-app-check only parses it. So it names no binding type (it does not
+// import MatrixPush, which the check enforces): what it shows of the library's records comes from
+// SampleKit's plain values (AccountDetails, RoomRow, RoomModeOption), and what it does goes
+// through AccountModel; both are type-checked against the generated bindings.
 struct SettingsView: View {
     @EnvironmentObject private var model: AccountModel
-    let session: SessionInfo
+    let account: AccountDetails
     @State private var newKeyword = ""
     @State private var roomId = ""
-    @State private var rooms: [RoomSummary] = []
+    @State private var rooms: [RoomRow] = []
     /// The recovery key while it is typed; cleared once it has done its job.
     @State private var recoveryKey = ""
 
     var body: some View {
         Form {
             Section("Account") {
-                LabeledContent("User", value: session.userId)
-                LabeledContent("Device", value: session.deviceId)
-                LabeledContent("Homeserver", value: session.homeserver)
+                LabeledContent("User", value: account.userId)
+                LabeledContent("Device", value: account.deviceId)
+                LabeledContent("Homeserver", value: account.homeserver)
             }
             Section("Push") {
                 Text(model.pushStatus)
@@ -49,14 +52,14 @@ struct SettingsView: View {
                 Text("A message containing a keyword notifies with a sound and breaks through Focus.")
             }
             Section {
-                ForEach(rooms, id: \.roomId) { room in
+                ForEach(rooms) { room in
                     NavigationLink {
-                        RoomModeView(roomId: room.roomId, title: room.name)
+                        RoomModeView(roomId: room.id, title: room.title)
                     } label: {
                         LabeledContent {
-                            Text(Self.describe(room.mode))
+                            Text(room.mode)
                         } label: {
-                            Label(room.name, systemImage: room.isDm ? "person" : "person.3")
+                            Label(room.title, systemImage: room.systemImage)
                         }
                     }
                 }
@@ -71,6 +74,13 @@ struct SettingsView: View {
                 Text("Rooms")
             } footer: {
                 Text("The rooms you have joined. For an invite, enter the room id.")
+            }
+            Section {
+                Toggle("Private read receipts", isOn: $model.privateReadReceipts)
+            } header: {
+                Text("Read receipts")
+            } footer: {
+                Text("\"Mark as Read\" on a notification tells the room how far you have read. Private: only your own devices are told; the unread count drops everywhere either way.")
             }
             Section {
                 // A secret: masked, and kept in this view's state only until it has done its job.
@@ -106,37 +116,28 @@ struct SettingsView: View {
         // Again each time the screen shows: a room's mode may have changed on its own screen.
         .task { rooms = await model.rooms() }
     }
-
-    private static func describe(_ mode: RoomNotificationMode?) -> String {
-        switch mode {
-        case nil: return "Default"
-        case .allMessages: return "All messages"
-        case .mentionsAndKeywordsOnly: return "Mentions & keywords"
-        case .mute: return "Nothing"
-        }
-    }
 }
 
 struct RoomModeView: View {
     @EnvironmentObject private var model: AccountModel
     let roomId: String
     let title: String
-    @State private var mode: RoomNotificationMode?
+    @State private var selection: RoomModeOption?
     @State private var loaded = false
 
     var body: some View {
         Form {
             Section {
                 Picker("Notify me for", selection: Binding(
-                    get: { mode ?? .allMessages },
-                    set: { newMode in
-                        mode = newMode
-                        Task { await model.setRoomMode(roomId, newMode) }
+                    get: { selection ?? RoomModeOption.selected(nil) },
+                    set: { option in
+                        selection = option
+                        Task { await model.setRoomMode(roomId, option) }
                     }
                 )) {
-                    Text("All messages").tag(RoomNotificationMode.allMessages)
-                    Text("Mentions and keywords").tag(RoomNotificationMode.mentionsAndKeywordsOnly)
-                    Text("Nothing").tag(RoomNotificationMode.mute)
+                    ForEach(RoomModeOption.all) { option in
+                        Text(option.label).tag(option)
+                    }
                 }
                 .pickerStyle(.inline)
                 .disabled(!loaded)
@@ -146,7 +147,7 @@ struct RoomModeView: View {
         }
         .navigationTitle(title)
         .task {
-            mode = await model.roomMode(roomId)
+            selection = await model.roomMode(roomId)
             loaded = true
         }
     }

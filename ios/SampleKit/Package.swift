@@ -3,7 +3,8 @@
 // that they compile and are unit tested on Linux (scripts/ios-app-check runs `swift test` here):
 // the pusher's device name, the notification actions, what a communication notification says,
 // what the extension shows for a push it would rather hide, the avatar's time budget, the line
-// under an "Encrypted message" and what recovering the account's encryption says.
+// under an "Encrypted message", what recovering the account's encryption says, what the settings
+// screen shows of the account and its rooms, and the "Private read receipts" choice.
 // The app and its extension (ios/project.yml) link it; the Apple-framework glue stays in ios/.
 import PackageDescription
 

@@ -7,4 +7,7 @@ import android.content.Context
 
 abstract class CoroutineWorker(appContext: Context, params: WorkerParameters) : ListenableWorker(appContext, params) {
     abstract suspend fun doWork(): Result
+
+    /** The library's default throws IllegalStateException("Not implemented"). */
+    open suspend fun getForegroundInfo(): ForegroundInfo = throw UnsupportedOperationException()
 }

@@ -7,6 +7,7 @@ import android.content.Context
 
 abstract class ListenableWorker(appContext: Context, workerParams: WorkerParameters) {
     val applicationContext: Context get() = throw UnsupportedOperationException()
+    val inputData: Data get() = throw UnsupportedOperationException()
 
     abstract class Result internal constructor() {
         companion object {

@@ -6,7 +6,10 @@ package androidx.work
 import android.content.Context
 
 abstract class WorkManager internal constructor() {
-    abstract fun enqueueUniqueWork(uniqueWorkName: String, existingWorkPolicy: ExistingWorkPolicy, request: OneTimeWorkRequest): Operation
+    fun enqueue(request: WorkRequest): Operation = throw UnsupportedOperationException()
+
+    open fun enqueueUniqueWork(uniqueWorkName: String, existingWorkPolicy: ExistingWorkPolicy, request: OneTimeWorkRequest): Operation =
+        throw UnsupportedOperationException()
 
     abstract fun enqueueUniquePeriodicWork(
         uniqueWorkName: String,

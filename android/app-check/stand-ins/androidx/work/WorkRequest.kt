@@ -6,6 +6,8 @@ package androidx.work
 abstract class WorkRequest internal constructor() {
     abstract class Builder<B : Builder<B, *>, W : WorkRequest> internal constructor() {
         fun setConstraints(constraints: Constraints): B = throw UnsupportedOperationException()
+        fun setInputData(inputData: Data): B = throw UnsupportedOperationException()
+        open fun setExpedited(policy: OutOfQuotaPolicy): B = throw UnsupportedOperationException()
         fun build(): W = throw UnsupportedOperationException()
     }
 }

@@ -2,6 +2,7 @@ package io.matrixpush.sample
 
 import android.app.Application
 import io.matrixpush.LogLevel
+import io.matrixpush.sample.logic.ReadReceiptSetting
 import io.matrixpush.sample.push.PushTransports
 import io.matrixpush.setLogger
 import kotlinx.coroutines.CoroutineScope
@@ -21,13 +22,18 @@ import kotlinx.coroutines.SupervisorJob
  */
 class SampleApp : Application() {
     /**
-     * Work that outlives the component that started it — a push being resolved after the push
-     * service returned, a notification button's request — cancelled only with the process.
+     * Short work that outlives the component that started it — a notification button's request
+     * (under goAsync), a new UnifiedPush endpoint's gateway discovery — cancelled only with the
+     * process. Not pushes: those are resolved in PushWorker (expedited work), which keeps the
+     * device awake for them.
      */
     val appScope = CoroutineScope(SupervisorJob() + Dispatchers.IO)
 
     lateinit var accounts: Accounts
         private set
+
+    /** "Private read receipts" (the settings screen's switch), used by Mark as read. */
+    val readReceipts by lazy { ReadReceiptSetting(PrefsKeyValueStore(this, AppStorage.SETTINGS_PREFS)) }
 
     lateinit var transports: PushTransports
         private set

@@ -51,4 +51,22 @@ class GoogleServicesJsonTest {
         val placeholderId = json["project_info"]!!.jsonObject.text("project_id")
         assertTrue("build.gradle.kts looks for \"$placeholderId\"", gradle.contains("""\"$placeholderId\""""))
     }
+
+    @Test
+    fun `with the placeholder the manifest turns FCM's auto-init off`() {
+        // firebase-messaging fetches a token at start unless the manifest's
+        // firebase_messaging_auto_init_enabled is false: it must follow FIREBASE_CONFIGURED.
+        val manifest = File(app, "src/main/AndroidManifest.xml").readText()
+        val flag = Regex(
+            """<meta-data\s+android:name="firebase_messaging_auto_init_enabled"\s+android:value="\$\{([A-Za-z]+)\}"\s*/>""",
+        ).find(manifest)
+        assertTrue("the manifest sets firebase_messaging_auto_init_enabled from a placeholder", flag != null)
+        val gradle = File(app, "build.gradle.kts").readText()
+        val placeholder = flag!!.groupValues[1]
+        assertTrue(
+            "build.gradle.kts sets $placeholder from firebaseConfigured",
+            gradle.contains("""manifestPlaceholders["$placeholder"] = firebaseConfigured.toString()"""),
+        )
+        assertTrue(gradle.contains("""buildConfigField("boolean", "FIREBASE_CONFIGURED", firebaseConfigured.toString())"""))
+    }
 }

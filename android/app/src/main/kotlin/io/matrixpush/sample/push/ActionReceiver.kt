@@ -32,7 +32,9 @@ class ActionReceiver : BroadcastReceiver() {
                 val result = if (account == null) {
                     ActionResult.Failed("${request.kind.label} failed: ${request.accountId} is signed out.")
                 } else {
-                    withTimeoutOrNull(LIMIT_MS) { ActionRunner(account.client).run(request) }
+                    // Mark as read: a private receipt when the user chose so in the settings.
+                    val runner = ActionRunner(account.client, privateReceipt = app.readReceipts.privateReceipts)
+                    withTimeoutOrNull(LIMIT_MS) { runner.run(request) }
                         ?: ActionResult.Failed("${request.kind.label} failed: the server took too long.")
                 }
                 Log.i(TAG, "${request.kind}: $result")

@@ -9,13 +9,14 @@ import io.matrixpush.sample.logic.PushAddress
 import io.matrixpush.sample.logic.PushInput
 import io.matrixpush.sample.logic.PushKind
 import io.matrixpush.sample.logic.Transport
+import io.matrixpush.sample.work.PushWorker
 import io.matrixpush.sample.work.PusherWorker
 import kotlinx.coroutines.launch
 import org.json.JSONObject
 
 /**
- * FCM's entry points. Each returns promptly: a push is resolved by PushProcessor in the process's
- * scope, a new address is saved at once and registered with the homeserver by PusherWorker.
+ * FCM's entry points. Each returns promptly: a push is queued as expedited work (PushWorker), a new
+ * address is saved at once and registered with the homeserver by PusherWorker.
  * - tokens (the default build): onNewToken;
  * - Firebase Installation IDs (-Pmatrixpush.fcmRegistration=fid): onRegistered / onUnregistered.
  */
@@ -28,7 +29,9 @@ class FcmService : FirebaseMessagingService() {
             // For `matrix-push decode --provider fcm` (docs/android.md, "Check that it works").
             Log.d(TAG, "push data: ${JSONObject(message.data as Map<*, *>)}")
         }
-        PushProcessor(app).process(PushInput.Fcm(message.data))
+        // Queued, not resolved here: FCM delivers one message at a time on this thread, and its
+        // wake lock ends when this returns (PushWorker says why expedited work).
+        PushWorker.enqueue(this, PushInput.Fcm(message.data))
     }
 
     /** Token builds: FCM handed out a new registration token. */

@@ -9,7 +9,8 @@ import io.matrixpush.sample.BuildConfig
  * Whether FCM can work on this install: the build has a real google-services.json (not the
  * repository's placeholder), Firebase initialised from it, and Google Play services is on the
  * phone (FCM is delivered through it). When not, the app uses UnifiedPush or says "push not
- * configured" — it never calls into Firebase.
+ * configured" — it never calls into FCM (and with the placeholder, the manifest turns FCM's
+ * auto-init off: app/build.gradle.kts).
  */
 object FirebaseSupport {
     const val PLAY_SERVICES = "com.google.android.gms"

@@ -6,6 +6,7 @@ import io.matrixpush.sample.logic.PushAddress
 import io.matrixpush.sample.logic.PushInput
 import io.matrixpush.sample.logic.PushKind
 import io.matrixpush.sample.logic.UnifiedPushGateway
+import io.matrixpush.sample.work.PushWorker
 import io.matrixpush.sample.work.PusherWorker
 import kotlinx.coroutines.launch
 import org.unifiedpush.android.connector.FailedReason
@@ -15,7 +16,8 @@ import org.unifiedpush.android.connector.data.PushMessage
 
 /**
  * UnifiedPush's entry points (connector 3.x: the distributor's events reach this bound service,
- * on the main thread). Each returns at once; network work runs in the process's scope.
+ * on the main thread). Each returns at once: a push is queued as expedited work (PushWorker); the
+ * gateway discovery for a new endpoint runs in the process's scope (bounded at 5 s).
  */
 class UnifiedPushService : PushService() {
     private val app get() = application as SampleApp
@@ -36,7 +38,9 @@ class UnifiedPushService : PushService() {
 
     /** A push: the Push Gateway body the Matrix gateway forwarded (not encrypted: no VAPID/keys use here). */
     override fun onMessage(message: PushMessage, instance: String) {
-        PushProcessor(app).process(PushInput.UnifiedPush(message.content.toString(Charsets.UTF_8)))
+        // Queued, not resolved here: the connector releases its wake lock once the message is
+        // passed on (PushWorker says why expedited work).
+        PushWorker.enqueue(this, PushInput.UnifiedPush(message.content.toString(Charsets.UTF_8)))
     }
 
     override fun onRegistrationFailed(reason: FailedReason, instance: String) {

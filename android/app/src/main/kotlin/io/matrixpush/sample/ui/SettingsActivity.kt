@@ -9,6 +9,7 @@ import android.widget.LinearLayout
 import android.widget.ProgressBar
 import android.widget.RadioButton
 import android.widget.RadioGroup
+import android.widget.Switch
 import android.widget.TextView
 import androidx.activity.ComponentActivity
 import androidx.lifecycle.Lifecycle
@@ -28,7 +29,8 @@ import kotlinx.coroutines.launch
  * its state and forwards taps. The rooms offered are the user's joined rooms (`Client.rooms()`),
  * plus any room id typed in (an invite, which the list leaves out). Below them, "Recover
  * encrypted messages" ([RecoveryPresenter]): the recovery key from another client verifies this
- * device and opens the key backup.
+ * device and opens the key backup. "Private read receipts" ([io.matrixpush.sample.logic.ReadReceiptSetting])
+ * makes Mark as read send m.read.private.
  */
 class SettingsActivity : ComponentActivity() {
     private val accounts get() = (application as SampleApp).accounts
@@ -89,6 +91,13 @@ class SettingsActivity : ComponentActivity() {
                 }
             }
         }
+        // Mark as read from a notification: m.read, or m.read.private when the user wants.
+        val readReceipts = (application as SampleApp).readReceipts
+        val privateReceipts = Switch(this).apply {
+            text = "Private read receipts"
+            isChecked = readReceipts.privateReceipts
+            setOnCheckedChangeListener { _, checked -> readReceipts.privateReceipts = checked }
+        }
         recoveryResult = label()
         keywords = column().apply { setPadding(0, 0, 0, 0) }
         rooms = column().apply { setPadding(0, 0, 0, 0) }
@@ -100,6 +109,8 @@ class SettingsActivity : ComponentActivity() {
                     progress, error,
                     heading("Keywords"), keywords, newKeyword, addKeyword,
                     heading("Rooms"), rooms, newRoom, addRoom,
+                    heading("Read receipts"), privateReceipts,
+                    label("\"Mark as read\" on a notification tells the room how far you have read. Private: only your own devices are told; the unread count drops everywhere either way."),
                     heading("Recover encrypted messages"),
                     label("Enter the recovery key another app (Element, say) showed you when you set up recovery."),
                     recoveryKey, recoverButton, recoveryResult,

@@ -55,18 +55,19 @@ sealed interface ActionResult {
 }
 
 /**
- * Runs a notification's button against the homeserver: "Mark as read" sends a private read
- * receipt and the fully-read marker (`markRead`), so the room's unread count drops on every
- * device without telling the room; "Accept" joins, "Decline" leaves. Never throws: a failure is
- * a sentence for the notification.
+ * Runs a notification's button against the homeserver: "Mark as read" sends a read receipt and
+ * the fully-read marker (`markRead`), so the room's unread count drops on every device — a public
+ * receipt (`m.read`), or with [privateReceipt] a private one (`m.read.private`) that only the
+ * user's own devices see ([ReadReceiptSetting], the settings screen's switch); "Accept" joins,
+ * "Decline" leaves. Never throws: a failure is a sentence for the notification.
  */
-class ActionRunner(private val client: ClientInterface) {
+class ActionRunner(private val client: ClientInterface, private val privateReceipt: Boolean = false) {
     suspend fun run(request: ActionRequest): ActionResult = try {
         when (request.kind) {
             ActionKind.MARK_READ -> client.markRead(
                 request.roomId,
                 request.eventId ?: return ActionResult.Failed("Nothing to mark as read."),
-                PRIVATE_RECEIPT,
+                privateReceipt,
             )
             ActionKind.ACCEPT -> client.acceptInvite(request.roomId)
             ActionKind.DECLINE -> client.declineInvite(request.roomId)
@@ -75,9 +76,20 @@ class ActionRunner(private val client: ClientInterface) {
     } catch (e: MatrixPushException) {
         ActionResult.Failed("${request.kind.label} failed: ${userMessage(e)}")
     }
+}
+
+/**
+ * The user's choice of read receipt for "Mark as read", kept in the app's settings (on Android the
+ * backed-up `settings` SharedPreferences): public (`m.read`, the default, as Matrix clients send
+ * them: the room's members see how far the user has read) or private (`m.read.private`: only the
+ * user's own devices see it). Either way the fully-read marker moves and the unread count drops.
+ */
+class ReadReceiptSetting(private val store: KeyValueStore) {
+    var privateReceipts: Boolean
+        get() = store.get(KEY) == "true"
+        set(value) = store.put(KEY, if (value) "true" else null)
 
     companion object {
-        /** Read receipts from a notification stay private: only the user's devices see them. */
-        const val PRIVATE_RECEIPT = true
+        const val KEY = "private_read_receipts"
     }
 }

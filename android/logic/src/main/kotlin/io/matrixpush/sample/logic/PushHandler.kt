@@ -11,6 +11,11 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.withTimeoutOrNull
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.JsonPrimitive
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
 
 /** A signed-in account that can receive pushes. */
 class PushAccount(val client: ClientInterface, val route: AccountRoute)
@@ -24,6 +29,35 @@ sealed interface PushInput {
     class UnifiedPush(val body: String) : PushInput {
         /** The body is the push's content: not for logs. */
         override fun toString() = "UnifiedPush(${body.length} bytes)"
+    }
+
+    /**
+     * The push as two string fields, [KIND] and [PAYLOAD] (the FCM data map as a JSON object, the
+     * UnifiedPush body as it came): how the app hands a push to WorkManager, whose input `Data`
+     * holds strings and persists across process death, and reads it back in its worker.
+     */
+    fun toFields(): Map<String, String> = when (this) {
+        is Fcm -> mapOf(KIND to KIND_FCM, PAYLOAD to JsonObject(data.mapValues { JsonPrimitive(it.value) }).toString())
+        is UnifiedPush -> mapOf(KIND to KIND_UNIFIED_PUSH, PAYLOAD to body)
+    }
+
+    companion object {
+        const val KIND = "kind"
+        const val PAYLOAD = "payload"
+        private const val KIND_FCM = "fcm"
+        private const val KIND_UNIFIED_PUSH = "unifiedpush"
+
+        /** The push back from [toFields] (looked up by [field]); null when they are not one. */
+        fun fromFields(field: (String) -> String?): PushInput? {
+            val payload = field(PAYLOAD) ?: return null
+            return when (field(KIND)) {
+                KIND_FCM -> runCatching {
+                    Fcm(Json.parseToJsonElement(payload).jsonObject.mapValues { it.value.jsonPrimitive.content })
+                }.getOrNull()
+                KIND_UNIFIED_PUSH -> UnifiedPush(payload)
+                else -> null
+            }
+        }
     }
 }
 

@@ -50,6 +50,20 @@ class ActionRunnerLiveTest {
     }
 
     @Test
+    fun `mark as read with private receipts (the settings switch) drops the unread count too`() = runBlocking<Unit> {
+        val alice = Synapse.register("alice")
+        val bob = Synapse.register("bob")
+        val roomId = Synapse.createDm(alice, bob)
+        Synapse.join(bob, roomId)
+        val last = Synapse.sendText(alice, roomId, "one")
+        Synapse.waitUntil("one unread") { Synapse.notificationCount(bob, roomId) == 1L }
+        val runner = ActionRunner(signedInClient(dir, bob).also { clients += it }, privateReceipt = true)
+
+        assertEquals(ActionResult.Done, runner.run(viaIntent(ActionRequest(ActionKind.MARK_READ, bob.userId, roomId, last))))
+        Synapse.waitUntil("the room is read") { Synapse.notificationCount(bob, roomId) == 0L }
+    }
+
+    @Test
     fun `accept joins the invited room, decline leaves it`() = runBlocking<Unit> {
         val alice = Synapse.register("alice")
         val bob = Synapse.register("bob")
