@@ -113,7 +113,7 @@ class EncryptionTest {
     }
 }
 
-private fun JsonObject.string(name: String): String =
+internal fun JsonObject.string(name: String): String =
     this[name]?.jsonPrimitive?.content ?: fail("no \"$name\" in $this")
 
 /**
@@ -121,8 +121,9 @@ private fun JsonObject.string(name: String): String =
  * path in MATRIX_PUSH_E2EE_SENDER): a real crypto client that invites RECIPIENT to an encrypted DM
  * (first JSON line), waits until they joined, then sends TEXT as Megolm ciphertext (second line).
  * It inherits the harness variables; its temporary files go to [tmpDir]. Closing kills it.
+ * (AppSessionTest runs it too.)
  */
-private class E2eeSender private constructor(private val process: Process, private val stderr: File) : AutoCloseable {
+internal class E2eeSender private constructor(private val process: Process, private val stderr: File) : AutoCloseable {
     private val lines = LinkedBlockingQueue<String>()
 
     init {
