@@ -426,7 +426,7 @@ impl matrix_push::notify::EventDecryptor for ForeignDecryptor {
         &self,
         room_id: &str,
         event: &serde_json::Value,
-        time_left: std::time::Duration,
+        time_left: Duration,
     ) -> Option<serde_json::Value> {
         let time_left_ms = u64::try_from(time_left.as_millis()).unwrap_or(u64::MAX);
         let clear = self
@@ -932,7 +932,7 @@ pub async fn discover_unified_push_gateway(
 ) -> Result<String, MatrixPushError> {
     on_runtime(async move {
         let transport = matrix_push::http::Transport::new(Default::default())?;
-        let deadline = std::time::Duration::from_millis(deadline_ms);
+        let deadline = Duration::from_millis(deadline_ms);
         Ok(
             matrix_push::pushers::unified_push_gateway(&transport, &endpoint, &fallback_gateway, deadline)
                 .await?
@@ -988,7 +988,7 @@ pub fn route_push(
 pub fn fallback_notification(
     payload: PushPayload,
     reason: String,
-) -> Result<Option<matrix_push::notify::FallbackNotification>, MatrixPushError> {
+) -> Result<Option<FallbackNotification>, MatrixPushError> {
     let payload: payload::PushPayload = payload.try_into()?;
     if payload.badge_only || payload.event_id.is_none() {
         return Ok(None);

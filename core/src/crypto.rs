@@ -303,7 +303,7 @@ impl SyncObserver for Encryption {
     }
 
     async fn settle(&self, session: &SessionClient, time_left: Duration) {
-        self.send_pending(session, time_left).await
+        self.send_pending(session, time_left).await;
     }
 }
 

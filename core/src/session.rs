@@ -382,7 +382,7 @@ impl SessionClient {
     /// Lets the observer send what the answers it saw asked for (see [`SyncObserver::settle`]).
     pub async fn settle_sync(&self, time_left: Duration) {
         if let Some(observer) = &self.sync_observer {
-            observer.settle(self, time_left).await
+            observer.settle(self, time_left).await;
         }
     }
 

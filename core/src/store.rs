@@ -330,16 +330,16 @@ impl StateStore {
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(FileLock { _file: file }),
-                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < timeout => {
+                Err(fs::TryLockError::WouldBlock) if started.elapsed() < timeout => {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
-                Err(std::fs::TryLockError::WouldBlock) => {
+                Err(fs::TryLockError::WouldBlock) => {
                     return Err(StoreError::LockTimeout {
                         name: name.to_owned(),
                         waited: timeout,
                     });
                 }
-                Err(std::fs::TryLockError::Error(e)) => return Err(io_error(&path, e)),
+                Err(fs::TryLockError::Error(e)) => return Err(io_error(&path, e)),
             }
         }
     }

@@ -150,7 +150,7 @@ pub struct Measured {
 
 /// The `peak-rss` launcher built beside the tests (same target folder and profile).
 pub fn peak_rss_binary() -> std::path::PathBuf {
-    let binary = crate::cli_binary().with_file_name("peak-rss");
+    let binary = cli_binary().with_file_name("peak-rss");
     assert!(
         binary.is_file(),
         "{} is missing: build it with `cargo build -p matrix-push-tests --bin peak-rss`",

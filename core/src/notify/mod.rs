@@ -134,8 +134,10 @@ pub enum SuppressReason {
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[non_exhaustive]
-// One per push, and uniffi hands records over by value: boxing would buy nothing.
-#[allow(clippy::large_enum_variant)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per push, and uniffi hands records over by value: boxing would buy nothing"
+)]
 pub enum Outcome {
     /// Show this notification.
     Show(#[cfg_attr(feature = "uniffi", uniffi(name = "notification"))] Notification),
@@ -311,7 +313,7 @@ impl<'a> Notifier<'a> {
         // lacks, in parallel. A sliding sync from scratch brings the room's creation too.
         let now = unix_now();
         let key_counts = to_device && base.account.key_counts_due(now);
-        let device_sync = to_device.then_some(sliding::DeviceSync {
+        let device_sync = to_device.then_some(DeviceSync {
             to_device_since: base.account.to_device_since.as_deref(),
             key_counts,
         });
@@ -549,7 +551,7 @@ impl<'a> Notifier<'a> {
         &self,
         room_id: &str,
         base: &Base,
-        device_sync: Option<sliding::DeviceSync<'_>>,
+        device_sync: Option<DeviceSync<'_>>,
     ) -> Result<Synced, SessionError> {
         if !base.sliding {
             return self.classic_sync(room_id, base).await.map(Synced::FromBase);

@@ -220,7 +220,7 @@ impl RoomInfo {
             "m.room.name" => self.name = text("/content/name").filter(|n| !n.trim().is_empty()),
             "m.room.avatar" => self.avatar_url = text("/content/url").filter(|url| !url.is_empty()),
             "m.room.canonical_alias" => {
-                self.canonical_alias = text("/content/alias").filter(|a| !a.is_empty())
+                self.canonical_alias = text("/content/alias").filter(|a| !a.is_empty());
             }
             "m.room.power_levels" => self.power_levels = Some(content.clone()),
             "m.room.create" => self.apply_create(event),

@@ -242,7 +242,7 @@ impl CompiledRuleset {
         self.evaluate_flattened(self.view(event, cx), cx)
     }
 
-    fn evaluate_flattened(&self, view: EventView, cx: &PushContext) -> Evaluation {
+    fn evaluate_flattened(&self, view: EventView<'_, '_>, cx: &PushContext) -> Evaluation {
         if view.is_own_event(cx) {
             return Evaluation::default();
         }

@@ -219,7 +219,7 @@ impl<'e> NodeSeed<'_, '_, 'e> {
 impl<'e> Visitor<'e> for NodeSeed<'_, '_, 'e> {
     type Value = ();
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
 
@@ -298,7 +298,7 @@ impl<'e> DeserializeSeed<'e> for ChildSeed<'_> {
 
 impl<'e> Visitor<'e> for ChildSeed<'_> {
     type Value = Option<usize>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a field name")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<usize>, E> {
@@ -318,7 +318,7 @@ impl<'e> DeserializeSeed<'e> for ElementSeed {
 
 impl<'e> Visitor<'e> for ElementSeed {
     type Value = Field<'e>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
     fn visit_map<A: MapAccess<'e>>(self, mut map: A) -> Result<Field<'e>, A::Error> {

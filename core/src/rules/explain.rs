@@ -119,7 +119,7 @@ impl CompiledRuleset {
 /// A sentence for a failed test.
 fn describe(
     rules: &CompiledRuleset,
-    view: &EventView,
+    view: &EventView<'_, '_>,
     test: &Test,
     failure: Failure,
     cx: &PushContext,

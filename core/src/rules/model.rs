@@ -184,7 +184,7 @@ impl ScalarValue {
     }
 
     /// Whether an event field equals this scalar, without coercion.
-    pub fn equals_field(&self, field: &Field) -> bool {
+    pub fn equals_field(&self, field: &Field<'_>) -> bool {
         match (self, field) {
             (ScalarValue::String(a), Field::String(b)) => a == b,
             (ScalarValue::Bool(a), Field::Bool(b)) => a == b,
