@@ -26,8 +26,6 @@
 //! No panic crosses the boundary: uniffi turns a panic into an exception, and every input from
 //! the app goes through the core's typed parsers first.
 
-#![warn(missing_docs)]
-
 mod convert;
 mod logging;
 

@@ -16,8 +16,10 @@ use serde_json::json;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ActionError {
+    /// A request failed, or there is no session.
     #[error(transparent)]
     Session(#[from] SessionError),
+    /// A room or event id is not one.
     #[error(transparent)]
     InvalidId(#[from] IdError),
 }

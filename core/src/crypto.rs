@@ -64,20 +64,28 @@ const GENERATION: &str = "crypto-generation.json";
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CryptoError {
+    /// The crypto store could not be opened, read or written (its message).
     #[error("the crypto store: {0}")]
     Store(String),
+    /// A request failed, or there is no session.
     #[error(transparent)]
     Session(#[from] SessionError),
+    /// The machine's request could not be turned into an HTTP request (its message).
     #[error("a crypto request could not be made: {0}")]
     Request(String),
+    /// The server's answer to a crypto request is not what the API promises (its message).
     #[error("the server's answer to a crypto request is malformed: {0}")]
     Response(String),
+    /// A user, device or room id the machine needs is not valid (its message).
     #[error("the session's user or device id is not one: {0}")]
     Id(String),
+    /// The account has no secret storage to recover from: set up recovery on another device first.
     #[error("the account has no secret storage (set up recovery on another device first)")]
     NoSecretStorage,
+    /// The recovery key (or passphrase) does not open the account's secret storage.
     #[error("the recovery key does not open the account's secret storage")]
     WrongRecoveryKey,
+    /// The client was built without built-in encryption.
     #[error("built-in encryption is off for this client")]
     Off,
 }
@@ -108,6 +116,7 @@ impl std::fmt::Debug for Encryption {
 }
 
 impl Encryption {
+    /// The device's crypto, with its store in `state`'s folder; nothing is opened until first used.
     pub fn new(state: StateStore) -> Encryption {
         Encryption {
             state,

@@ -21,6 +21,7 @@ const CACHE_DIR: &str = "media";
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Thumbnail {
+    /// The image's bytes, at most [`THUMBNAIL_MAX_BODY`].
     pub bytes: Vec<u8>,
     /// `image/png`, `image/jpeg`, … (`application/octet-stream` when the server did not say).
     pub content_type: String,
@@ -29,10 +30,13 @@ pub struct Thumbnail {
 /// Why a thumbnail could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {
+    /// The avatar URL is not `mxc://server/id` (the URL as given).
     #[error("{0:?} is not an mxc:// URL")]
     InvalidMxc(String),
+    /// The request failed: no session, the server refused, the network, or a body over the cap.
     #[error(transparent)]
     Session(#[from] SessionError),
+    /// No thumbnail within the deadline given (show the notification without one).
     #[error("no thumbnail within {0:?}")]
     Deadline(Duration),
 }

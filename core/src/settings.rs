@@ -45,7 +45,9 @@ pub enum Position {
     /// The top of the user rules (the server's default for a new rule).
     #[default]
     Top,
+    /// Just above the user rule with this id (of the same kind).
     Before(String),
+    /// Just below the user rule with this id (of the same kind).
     After(String),
 }
 
@@ -142,6 +144,7 @@ pub async fn add_keyword(client: &SessionClient, keyword: &str) -> Result<(), Sy
     .await
 }
 
+/// Removes a keyword (trimmed): deletes the content rule whose id it is.
 pub async fn remove_keyword(client: &SessionClient, keyword: &str) -> Result<(), SyncError> {
     delete_rule(client, RuleKind::Content, keyword.trim()).await
 }

@@ -29,10 +29,22 @@ use std::time::{Duration, Instant};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
+    /// A file or folder of the store could not be read, written or created.
     #[error("cannot use the store folder {path}: {message}")]
-    Io { path: String, message: String },
+    Io {
+        /// The file or folder.
+        path: String,
+        /// What the operating system said.
+        message: String,
+    },
+    /// The other process (app or extension) kept the lock longer than this one waits.
     #[error("another process holds the {name} lock for more than {waited:?}")]
-    LockTimeout { name: String, waited: Duration },
+    LockTimeout {
+        /// Which lock (`session`, `account`, `notify`, `crypto`).
+        name: String,
+        /// How long this process waited.
+        waited: Duration,
+    },
 }
 
 fn io_error(path: &Path, error: impl std::fmt::Display) -> StoreError {
@@ -207,6 +219,7 @@ impl StateStore {
         }
     }
 
+    /// The store's folder.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -308,6 +321,7 @@ impl StateStore {
         })
     }
 
+    /// Removes a document; no error when it is already gone.
     pub fn remove(&self, name: &str) -> Result<(), StoreError> {
         let path = self.dir.join(name);
         match fs::remove_file(&path) {

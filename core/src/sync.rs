@@ -16,14 +16,23 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SyncError {
+    /// A request failed, or there is no session.
     #[error(transparent)]
     Session(#[from] SessionError),
+    /// The rules could not be stored.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The server's rules are not a push-rules document.
     #[error("the server's push rules do not parse: {0}")]
     InvalidRules(#[from] crate::rules::ParseError),
+    /// A rule id given to an edit is not valid for it.
     #[error("invalid rule id {rule_id:?}: {reason}")]
-    InvalidRuleId { rule_id: String, reason: &'static str },
+    InvalidRuleId {
+        /// The id as given.
+        rule_id: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 /// The account data types the push path judges with.

@@ -17,9 +17,6 @@
 //! [`Gateway::route_app_id`] first, then the suffix (`….fcm` → FCM v1, `….apns` → APNs). Like
 //! Sygnal with an unknown app id, the gateway puts any other device's pushkey in `rejected`.
 
-// Its public API is documented (the CLI, the demo and the suites use it).
-#![warn(missing_docs)]
-
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;

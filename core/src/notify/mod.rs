@@ -67,11 +67,16 @@ use std::time::{Duration, Instant};
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[cfg_attr(feature = "uniffi", uniffi(name = "PushNotification"))]
 pub struct Notification {
+    /// The pushed event's id; the notification's identity (a later push for it is a duplicate).
     pub event_id: String,
+    /// The room the event was sent in; group notifications by it.
     pub room_id: String,
     /// The room's display name (spec algorithm).
     pub room_name: String,
+    /// Whether the room is a direct chat: marked as one when the user was invited, or a room of
+    /// at most two members with neither a name nor an alias.
     pub is_dm: bool,
+    /// The sender's user id (`@alice:example.org`).
     pub sender_id: String,
     /// Disambiguated when another member has the same display name.
     pub sender_name: String,
@@ -79,13 +84,19 @@ pub struct Notification {
     pub sender_avatar_url: Option<String>,
     /// `mxc://` URL of the room's avatar (`m.room.avatar`), for a group conversation's picture.
     pub room_avatar_url: Option<String>,
+    /// What the event is (message, image, call, invite, …), to pick an icon or a category.
     pub kind: NotificationKind,
+    /// The text to show: the message with reply fallbacks stripped and HTML turned into text, or a
+    /// description for events without text ("sent an image", "Encrypted message").
     pub body: String,
     /// The thread root, for a message in a thread.
     pub thread_id: Option<String>,
     /// Play a sound: `sound` names it (`default`, `ring`, …).
     pub is_noisy: bool,
+    /// The sound the rules asked for (`default`, `ring`, or an app-specific name); `None` when the
+    /// notification should be silent.
     pub sound: Option<String>,
+    /// Whether the rules highlight the event (a mention, a keyword): show it prominently.
     pub highlight: bool,
     /// When the event was sent (ms since the Unix epoch); for an invite, whose stripped state
     /// carries no time, when the push was handled.
@@ -103,11 +114,16 @@ pub struct Notification {
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FallbackNotification {
+    /// The pushed event's id, when the payload carried one.
     pub event_id: Option<String>,
+    /// The event's room, when the payload carried one.
     pub room_id: Option<String>,
     /// The room or sender name when the payload carried one.
     pub title: Option<String>,
+    /// The text to show: the payload's body with reply fallbacks stripped, "Encrypted message" for
+    /// an encrypted event, else "New message".
     pub body: String,
+    /// The badge count the server sent with the push (the user's unread notifications), if any.
     pub unread: Option<u64>,
     /// Why the full notification could not be made.
     pub reason: String,
@@ -119,7 +135,11 @@ pub struct FallbackNotification {
 #[non_exhaustive]
 pub enum SuppressReason {
     /// The user's rules, synced for this push, do not notify for this event.
-    Rules { rule_id: Option<String> },
+    Rules {
+        /// The rule that decided, or `None` when no rule matched (the spec: no rule, no
+        /// notification).
+        rule_id: Option<String>,
+    },
     /// The user's own event.
     OwnEvent,
     /// An edit (`m.replace`): the original was notified.
@@ -145,14 +165,24 @@ pub enum Outcome {
     /// homeserver's rules said "notify" for it — with [`SuppressReason::Rules`], the phone's
     /// current rules (changed since, or judging differently) keep silent what the server pushed.
     Suppressed {
+        /// Why nothing is shown.
         reason: SuppressReason,
+        /// Whether the homeserver had decided to notify (the push named the event).
         server_notified: bool,
     },
     /// A badge-only push: set the badge; `read_rooms` are rooms notified before that are now
     /// read (their notifications can go).
-    BadgeUpdate { unread: u64, read_rooms: Vec<String> },
+    BadgeUpdate {
+        /// The user's unread notification count as the server sent it: set the app's badge to it.
+        unread: u64,
+        /// Ids of rooms this device notified about that are now read (possibly empty).
+        read_rooms: Vec<String>,
+    },
     /// The event's room is already read elsewhere: remove its notifications.
-    Dismiss { room_ids: Vec<String> },
+    Dismiss {
+        /// The rooms whose notifications to remove.
+        room_ids: Vec<String>,
+    },
     /// The event could not be resolved in time: show this generic notification.
     Fallback(#[cfg_attr(feature = "uniffi", uniffi(name = "notification"))] FallbackNotification),
     /// This event was handled before (by this process or another sharing the store).
@@ -212,6 +242,8 @@ enum ResolveError {
 }
 
 impl<'a> Notifier<'a> {
+    /// A notifier for the account signed in on `session`, with its state in `state`; `decryptor`
+    /// is the app's own, for encrypted events when built-in encryption is off.
     pub fn new(
         session: &'a SessionClient,
         state: &'a StateStore,

@@ -67,8 +67,10 @@ impl fmt::Display for Field<'_> {
 /// Why an event's JSON could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EventError {
+    /// The text is not JSON; the parser's message.
     #[error("the event is not valid JSON: {0}")]
     Json(String),
+    /// The JSON is not an object.
     #[error("an event must be a JSON object")]
     NotAnObject,
 }
