@@ -18,10 +18,17 @@
 //! Two names keep clear of platform types an app imports anyway: `PushNotification` (the core's
 //! `Notification`; Foundation has one) and `MatrixPushLogger` (`os.Logger`).
 //!
-//! **Enums may grow.** `Outcome`, `SuppressReason`, `NotificationKind`, `Provider` and
-//! [`MatrixPushError`] may get new cases in minor versions. Kotlin `when` and Swift `switch` over
-//! them are exhaustive, so give them an `else` / `default` branch (show a generic notification
-//! for an `Outcome` you do not know).
+//! **Enums may grow.** `Outcome`, `SuppressReason`, `NotificationKind`, `UndecryptableReason`,
+//! `RuleKind`, `Provider` and [`MatrixPushError`] may get new cases in minor versions (in the core
+//! they are `#[non_exhaustive]`, as are the Rust-only `Condition`, `Action`, `Tweak`,
+//! `RuleOutcome`, `MediaError` and `GatewayUrlProblem`). uniffi 0.32 generates them as plain
+//! Kotlin sealed classes and Swift enums, so a `when` or `switch` that names every case stops
+//! compiling when one is added. Decide per match: an `else` / `default` branch where a generic
+//! answer is right (show a generic notification for an `Outcome` you do not know: the Swift
+//! `PushResponse` does), or every case by name where a new one must be looked at before
+//! shipping (the Android sample's outcome mapping). In Swift write `default`, not
+//! `@unknown default`: the generated enums are not resilient, so Swift 6 still requires every
+//! known case by name beside an `@unknown default`.
 //!
 //! No panic crosses the boundary: uniffi turns a panic into an exception, and every input from
 //! the app goes through the core's typed parsers first.

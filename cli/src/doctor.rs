@@ -541,6 +541,12 @@ fn gateway_url(pusher: &ListedPusher) -> Result<Url, Check> {
             describe(pusher),
             redacted_url(&url)
         ))),
+        // A problem a newer core knows: its own message says what is wrong.
+        Err(problem) => Err(fail(format!(
+            "{}: the gateway URL {} cannot be used: {problem}",
+            describe(pusher),
+            redacted_url(&url)
+        ))),
     }
 }
 

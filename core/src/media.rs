@@ -27,8 +27,9 @@ pub struct Thumbnail {
     pub content_type: String,
 }
 
-/// Why a thumbnail could not be had.
+/// Why a thumbnail could not be had. New reasons may be added in minor versions.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum MediaError {
     /// The avatar URL is not `mxc://server/id` (the URL as given).
     #[error("{0:?} is not an mxc:// URL")]

@@ -196,8 +196,10 @@ pub enum PusherError {
     Session(#[from] SessionError),
 }
 
-/// Why a URL cannot be a pusher's push gateway (see [`check_gateway_url`]).
+/// Why a URL cannot be a pusher's push gateway (see [`check_gateway_url`]). New problems may be
+/// added in minor versions.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum GatewayUrlProblem {
     /// Not `https` (nor `http`): the homeserver cannot post to it.
     #[error("it must be https (plain http only on loopback), not {scheme}")]

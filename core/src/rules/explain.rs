@@ -36,9 +36,10 @@ pub struct RuleExplanation {
     pub outcome: RuleOutcome,
 }
 
-/// What the evaluation did with one rule.
+/// What the evaluation did with one rule. New outcomes may be added in minor versions.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RuleOutcome {
     /// Every condition held.
     Matched,

@@ -25,9 +25,10 @@ pub struct PushRules {
 }
 
 /// The five rule kinds of the spec, plus `postcontent` (MSC4306, served by Synapse), in
-/// evaluation order.
+/// evaluation order. New kinds may be added in minor versions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
 pub enum RuleKind {
     /// Evaluated first: rules that must win over everything else (mute, invites, tombstones, …).
     Override,
@@ -145,8 +146,10 @@ pub struct Rule {
 }
 
 /// A push condition. Every known kind keeps unexpected fields in `extra`; an unknown kind is kept
-/// whole and never matches.
+/// whole and never matches. New variants may be added in minor versions: a kind kept as `Unknown`
+/// today may get one of its own.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Condition {
     /// Glob match of an event field (whole value; `content.body` matches words).
     EventMatch {
@@ -254,8 +257,9 @@ impl ScalarValue {
     }
 }
 
-/// What a matching rule asks for.
+/// What a matching rule asks for. New actions may be added in minor versions.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Action {
     /// Notify the user (the spec's only notifying action).
     Notify,
@@ -269,8 +273,10 @@ pub enum Action {
     Unknown(Value),
 }
 
-/// A `set_tweak` action.
+/// A `set_tweak` action. New variants may be added in minor versions: a tweak kept as `Other`
+/// today may get one of its own.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Tweak {
     /// The sound to play: `default` or a client-specific name.
     Sound(String),

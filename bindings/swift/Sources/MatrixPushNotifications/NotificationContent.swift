@@ -115,7 +115,10 @@ public struct NotificationContent: Equatable, Sendable {
         switch notification.kind {
         case .call: category = .call
         case .invite: category = .invite
-        case .message, .encrypted, .other: category = .message
+        // Messages, encrypted and other events, and a kind a newer library adds (the enum may
+        // grow). `default`, not `@unknown default`: the generated enums are not resilient, so
+        // Swift 6 would still require every case by name.
+        default: category = .message
         }
         let isInvite = category == .invite
         // A DM is titled by the person; a room by its name, the person below it. An invite's
@@ -219,6 +222,10 @@ public struct PushResponse: Equatable, Sendable {
             self.init(content: nil, badge: Int(clamping: count), removeRoomIds: readRooms, reason: "badge update")
         case .dismiss(let roomIds):
             self.init(content: nil, badge: nil, removeRoomIds: roomIds, reason: "read elsewhere")
+        // An outcome a newer library adds (the enum may grow): the generic notification from the
+        // payload, never silence. (`default`: see the kind's switch above.)
+        default:
+            self = .fallback(for: payload, style: style)
         }
     }
 
