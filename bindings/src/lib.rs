@@ -473,7 +473,8 @@ impl Drop for SyncTask {
 /// store write, the crypto's requests; within that push's deadline).
 #[derive(uniffi::Object)]
 pub struct Client {
-    inner: Arc<matrix_push::Client>,
+    /// The core client; `None` only once `Drop` has taken it to drop it on the runtime.
+    inner: Option<Arc<matrix_push::Client>>,
     /// What the last push left to do (its store write, then the crypto's requests), running
     /// after its outcome went back to the app; the next push waits for it (see `handle_push`).
     store_write: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -484,6 +485,12 @@ pub struct Client {
 /// so that nothing writes to the store folder after it (an app removing the folder at sign-out,
 /// a test's temporary folder). Dropped on the runtime's own threads, it cannot wait: the work
 /// goes on there.
+///
+/// The core client is dropped inside the crate's runtime, whichever thread closes it (the app's,
+/// a garbage collector's). Its crypto store hands each connection's close to the runtime it is
+/// dropped in (deadpool's `spawn_blocking`): entered here, that is this one, so the core never
+/// starts a runtime of its own for it (its fallback for Rust programs dropping a client outside
+/// any runtime). The connections then close on this runtime's blocking threads, moments after.
 impl Drop for Client {
     fn drop(&mut self) {
         let pending = self
@@ -496,13 +503,15 @@ impl Drop for Client {
         {
             let _ = runtime().block_on(pending);
         }
+        let _entered = runtime().enter();
+        drop(self.inner.take());
     }
 }
 
 impl Client {
     fn wrap(inner: matrix_push::Client) -> Arc<Client> {
         Arc::new(Client {
-            inner: Arc::new(inner),
+            inner: Some(Arc::new(inner)),
             store_write: std::sync::Mutex::new(None),
         })
     }
@@ -513,7 +522,14 @@ impl Client {
         T: Send + 'static,
         F: Future<Output = T> + Send + 'static,
     {
-        on_runtime(call(self.inner.clone())).await
+        on_runtime(call(self.core().clone())).await
+    }
+
+    /// The core client (taken only by `Drop`, so always there before).
+    fn core(&self) -> &Arc<matrix_push::Client> {
+        self.inner
+            .as_ref()
+            .expect("the core client is taken only when the client is dropped")
     }
 }
 
@@ -633,17 +649,17 @@ impl Client {
 
     /// Restores the saved session; null when there is none. No request is made.
     pub fn restore_session(&self) -> Result<Option<SessionInfo>, MatrixPushError> {
-        Ok(self.inner.restore_session()?.map(SessionInfo::from))
+        Ok(self.core().restore_session()?.map(SessionInfo::from))
     }
 
     /// Who is signed in; null when nobody is.
     pub fn session(&self) -> Option<SessionInfo> {
-        self.inner.session().map(SessionInfo::from)
+        self.core().session().map(SessionInfo::from)
     }
 
     /// The push rules saved by the last sync, as JSON (what the push path evaluates with).
     pub fn stored_push_rules_json(&self) -> Option<String> {
-        self.inner
+        self.core()
             .stored_push_rules()
             .map(|rules| rules.to_value().to_string())
     }
@@ -655,7 +671,7 @@ impl Client {
         poll_timeout_ms: u64,
         listener: Arc<dyn PushRulesListener>,
     ) -> Arc<SyncTask> {
-        let client = self.inner.clone();
+        let client = self.core().clone();
         let handle = runtime().spawn(async move {
             let error = client
                 .run_push_rules_sync(Duration::from_millis(poll_timeout_ms), |rules| {

@@ -268,9 +268,12 @@ impl Encryption {
 
 impl Drop for Encryption {
     /// The crypto store's connection pool closes through a Tokio runtime (deadpool hands each
-    /// connection's close to it), and a client may be freed outside one: Kotlin's `close()`, a
-    /// garbage collector or Swift's last release run on the app's threads. Then a small runtime
-    /// of its own closes the store (waiting for the close, so nothing is cut short).
+    /// connection's close to `spawn_blocking`), so it must be dropped inside one. The mobile
+    /// library always drops its client inside its own runtime, whatever thread the app frees it
+    /// on. A Rust program may drop a client outside any runtime (after its runtime shut down,
+    /// or from plain threads); only then does a small runtime of its own close the store,
+    /// waiting for the close (dropping that runtime waits for its blocking threads), so nothing
+    /// is cut short and the program needs no runtime just to free a client.
     fn drop(&mut self) {
         let Some(open) = self.open.get_mut().take() else {
             return;
