@@ -11,6 +11,7 @@
 //! The records and enums are the core's own where Kotlin and Swift can take them as they are
 //! (its `uniffi` feature derives them: `Outcome`, `PushNotification`, `NotificationKind`,
 //! `SuppressReason`, `FallbackNotification`, `RoomSummary`, `RoomNotificationMode`, `RuleKind`,
+//! `ReceiptVisibility`,
 //! `EnsureOutcome`, `LoginIdentifier`, `AccountRoute`, `Provider`, `Priority`), so they cannot
 //! drift from it. uniffi generates them in a second namespace, `matrix_push_core`: the Kotlin
 //! package `io.matrixpush.core`, and the same Swift module `MatrixPush`. Only records whose
@@ -38,6 +39,7 @@ mod logging;
 
 pub use convert::*;
 pub use logging::{LogLevel, MatrixPushLogger, set_logger};
+pub use matrix_push::actions::ReceiptVisibility;
 pub use matrix_push::media::Thumbnail;
 pub use matrix_push::notify::{
     FallbackNotification, Notification as PushNotification, NotificationKind, Outcome, RoomSummary,
@@ -49,7 +51,7 @@ pub use matrix_push::rules::RuleKind;
 pub use matrix_push::session::LoginIdentifier;
 pub use matrix_push::settings::RoomNotificationMode;
 
-use matrix_push::actions::{ActionError, ReceiptVisibility};
+use matrix_push::actions::ActionError;
 use matrix_push::client::{BuildError, RestoreError};
 use matrix_push::decryption::Recovery;
 use matrix_push::http::HttpError;
@@ -821,19 +823,15 @@ impl Client {
     }
 
     /// Marks `room_id` read up to `event_id` — what a notification's "Mark as read" does: the
-    /// read receipt (`m.read.private` with `privateReceipt`, which only the user's devices see)
+    /// read receipt (`m.read.private` with `Private`, which only the user's devices see)
     /// and the fully-read marker, in one request. The server's unread counts, and so the badge
     /// on every device, drop.
     pub async fn mark_read(
         &self,
         room_id: String,
         event_id: String,
-        private_receipt: bool,
+        visibility: ReceiptVisibility,
     ) -> Result<(), MatrixPushError> {
-        let visibility = match private_receipt {
-            true => ReceiptVisibility::Private,
-            false => ReceiptVisibility::Public,
-        };
         self.run(|client| async move { Ok(client.mark_read(&room_id, &event_id, visibility).await?) })
             .await
     }
@@ -1011,10 +1009,7 @@ pub fn fallback_notification(
     reason: String,
 ) -> Result<Option<FallbackNotification>, MatrixPushError> {
     let payload: payload::PushPayload = payload.try_into()?;
-    if payload.badge_only || payload.event_id.is_none() {
-        return Ok(None);
-    }
-    Ok(Some(matrix_push::notify::fallback(&payload, reason)))
+    Ok(matrix_push::notify::fallback(&payload, reason))
 }
 
 fn compile(rules_json: &str) -> Result<CompiledRuleset, MatrixPushError> {

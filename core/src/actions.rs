@@ -26,6 +26,7 @@ pub enum ActionError {
 
 /// Whether others may see where the user has read up to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ReceiptVisibility {
     /// `m.read`: other members see it.
     #[default]

@@ -206,9 +206,9 @@ final class AccountModel: ObservableObject {
         do {
             switch request {
             case .markRead(let roomId, let eventId):
-                // A public receipt, as Matrix clients send by default; `true` sends a private
+                // A public receipt, as Matrix clients send by default; `.private` sends a private
                 // one (m.read.private) that only the user's own devices see.
-                try await client.markRead(roomId: roomId, eventId: eventId, privateReceipt: false)
+                try await client.markRead(roomId: roomId, eventId: eventId, visibility: .public)
             case .acceptInvite(let roomId):
                 try await client.acceptInvite(roomId: roomId)
             case .declineInvite(let roomId):

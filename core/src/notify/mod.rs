@@ -279,16 +279,12 @@ impl<'a> Notifier<'a> {
         let until = Instant::now() + deadline;
         match tokio::time::timeout(deadline, self.handle_unbounded(payload, until)).await {
             Ok(outcome) => outcome,
-            Err(_) if payload.badge_only || payload.event_id.is_none() => Outcome::BadgeUpdate {
-                unread: payload.unread.unwrap_or(0),
-                read_rooms: Vec::new(),
-            },
-            Err(_) => Outcome::Fallback(fallback(payload, format!("not resolved within {deadline:?}"))),
+            Err(_) => unresolved(payload, format!("not resolved within {deadline:?}")),
         }
     }
 
     async fn handle_unbounded(&self, payload: &PushPayload, until: Instant) -> Outcome {
-        if payload.badge_only || payload.event_id.is_none() {
+        if !payload.names_event() {
             let unread = payload.unread.unwrap_or(0);
             let read_rooms = self.read_rooms().await;
             return Outcome::BadgeUpdate { unread, read_rooms };
@@ -303,7 +299,7 @@ impl<'a> Notifier<'a> {
             Ok(outcome) => outcome,
             Err(error) => {
                 tracing::warn!("a push could not be resolved, showing a generic notification: {error}");
-                Outcome::Fallback(fallback(payload, error.to_string()))
+                unresolved(payload, error.to_string())
             }
         };
         if let Outcome::Show(notification) = &outcome {
@@ -879,15 +875,20 @@ pub async fn joined_rooms(session: &SessionClient) -> Result<Vec<RoomInfo>, Sess
     Ok(RoomInfo::joined_from_sync(&sync, &user_id))
 }
 
-/// A generic notification from the payload alone.
-pub fn fallback(payload: &PushPayload, reason: String) -> FallbackNotification {
+/// A generic notification from the payload alone, for a push that names an event; `None` for one
+/// that does not (a badge-only push has nothing to show). What an app shows when it could not
+/// wait for [`Notifier::handle`] (its own deadline passed first).
+pub fn fallback(payload: &PushPayload, reason: String) -> Option<FallbackNotification> {
+    if !payload.names_event() {
+        return None;
+    }
     let encrypted = payload.event_type.as_deref() == Some("m.room.encrypted");
     let body = match (&payload.body, encrypted) {
         (Some(body), false) => strip_reply_fallback(body),
         (_, true) => "Encrypted message".to_owned(),
         (None, false) => "New message".to_owned(),
     };
-    FallbackNotification {
+    Some(FallbackNotification {
         event_id: payload.event_id.clone(),
         room_id: payload.room_id.clone(),
         title: payload
@@ -897,5 +898,61 @@ pub fn fallback(payload: &PushPayload, reason: String) -> FallbackNotification {
         body,
         unread: payload.unread,
         reason,
+    })
+}
+
+/// The outcome of a push that could not be resolved: the generic notification from its payload,
+/// or, for a push that names no event, the badge alone (with no rooms known to clear).
+fn unresolved(payload: &PushPayload, reason: String) -> Outcome {
+    match fallback(payload, reason) {
+        Some(notification) => Outcome::Fallback(notification),
+        None => Outcome::BadgeUpdate {
+            unread: payload.unread.unwrap_or(0),
+            read_rooms: Vec::new(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn push(event_id: Option<&str>, badge_only: bool) -> PushPayload {
+        PushPayload {
+            event_id: event_id.map(str::to_owned),
+            room_id: Some("!r:x".into()),
+            unread: Some(3),
+            badge_only,
+            body: Some("> <@a:x> quoted\n\nthe reply".into()),
+            room_name: Some("Room".into()),
+            ..PushPayload::default()
+        }
+    }
+
+    #[test]
+    fn a_push_that_names_no_event_has_no_fallback_only_its_badge() {
+        for no_event in [push(None, false), push(Some("$e"), true), push(None, true)] {
+            assert_eq!(fallback(&no_event, "late".into()), None, "{no_event:?}");
+            assert_eq!(
+                unresolved(&no_event, "late".into()),
+                Outcome::BadgeUpdate {
+                    unread: 3,
+                    read_rooms: Vec::new()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn an_event_push_falls_back_to_its_payload() {
+        let shown = fallback(&push(Some("$e"), false), "late".into()).expect("a fallback");
+        assert_eq!(
+            (shown.title.as_deref(), shown.body.as_str(), shown.unread),
+            (Some("Room"), "the reply", Some(3))
+        );
+        assert!(matches!(
+            unresolved(&push(Some("$e"), false), "late".into()),
+            Outcome::Fallback(_)
+        ));
     }
 }

@@ -259,6 +259,14 @@ pub struct PushPayload {
     pub provider: Option<Provider>,
 }
 
+impl PushPayload {
+    /// Whether the push names an event to notify about: not a badge-only push, and with an
+    /// event id (a push without one can only update the badge).
+    pub fn names_event(&self) -> bool {
+        !self.badge_only && self.event_id.is_some()
+    }
+}
+
 /// Why a payload cannot be used. Each message is one line.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

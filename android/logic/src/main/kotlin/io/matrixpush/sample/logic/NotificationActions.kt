@@ -2,6 +2,7 @@ package io.matrixpush.sample.logic
 
 import io.matrixpush.ClientInterface
 import io.matrixpush.MatrixPushException
+import io.matrixpush.core.ReceiptVisibility
 import java.net.URI
 import java.net.URLDecoder
 import java.net.URLEncoder
@@ -66,7 +67,7 @@ class ActionRunner(private val client: ClientInterface) {
             ActionKind.MARK_READ -> client.markRead(
                 request.roomId,
                 request.eventId ?: return ActionResult.Failed("Nothing to mark as read."),
-                PRIVATE_RECEIPT,
+                RECEIPT,
             )
             ActionKind.ACCEPT -> client.acceptInvite(request.roomId)
             ActionKind.DECLINE -> client.declineInvite(request.roomId)
@@ -78,6 +79,6 @@ class ActionRunner(private val client: ClientInterface) {
 
     companion object {
         /** Read receipts from a notification stay private: only the user's devices see them. */
-        const val PRIVATE_RECEIPT = true
+        val RECEIPT = ReceiptVisibility.PRIVATE
     }
 }
