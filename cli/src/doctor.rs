@@ -259,10 +259,7 @@ async fn check_homeserver(transport: &Transport, saved: &str) -> (Check, Option<
         let message = format!("the saved homeserver {saved:?} is not an http(s) URL: {LOGIN_AGAIN}");
         return (Check::new(CheckName::Homeserver, Status::Fail, message), None);
     };
-    let Ok(versions) = base.join("_matrix/client/versions") else {
-        let message = format!("the saved homeserver {saved:?} cannot be used: {LOGIN_AGAIN}");
-        return (Check::new(CheckName::Homeserver, Status::Fail, message), None);
-    };
+    let versions = matrix_push::urls::versions_url(&base);
     let started = Instant::now();
     let label = format!("reaching the homeserver {}", redacted_url(&base));
     let answer = progress::step(&label, transport.send(&Request::new(Method::Get, versions))).await;

@@ -70,11 +70,7 @@ pub async fn thumbnail(
     if let Some(cached) = cached(store, &name) {
         return Ok(cached);
     }
-    let mut url = session.homeserver().clone();
-    url.set_path(&format!(
-        "{}_matrix/client/v1/media/thumbnail/{server}/{id}",
-        session.homeserver().path()
-    ));
+    let mut url = crate::urls::media_thumbnail_url(session.homeserver(), server, id);
     url.query_pairs_mut()
         .append_pair("width", &pixels.to_string())
         .append_pair("height", &pixels.to_string())

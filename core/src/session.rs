@@ -10,7 +10,7 @@ use crate::http::{Answer, HttpError, Method, Request, Transport};
 use crate::ids::server_name;
 use crate::secret::Secret;
 use crate::store::{StateStore, StoreError};
-use crate::urls::is_loopback;
+use crate::urls::{is_loopback, versions_url, well_known_client_url};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -288,7 +288,7 @@ pub async fn discover_homeserver(transport: &Transport, input: &str) -> Result<U
 /// The `m.homeserver.base_url` of `/.well-known/matrix/client`, or `None` when the server has
 /// no such document.
 async fn well_known_base_url(transport: &Transport, origin: &Url) -> Result<Option<Url>, SessionError> {
-    let url = origin.join(".well-known/matrix/client").expect("a valid path");
+    let url = well_known_client_url(origin);
     match transport.send(&Request::new(Method::Get, url.clone())).await {
         Ok(document) => {
             let base = document
@@ -319,7 +319,7 @@ async fn well_known_base_url(transport: &Transport, origin: &Url) -> Result<Opti
 
 /// Checks that `base` answers `GET /_matrix/client/versions` like a Matrix server.
 pub async fn validate_homeserver(transport: &Transport, base: &Url) -> Result<(), SessionError> {
-    let url = base.join("_matrix/client/versions").expect("a valid path");
+    let url = versions_url(base);
     let not_matrix = |reason: String| SessionError::NotAMatrixServer {
         url: base.to_string(),
         reason,
