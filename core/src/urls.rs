@@ -1,7 +1,8 @@
 //! URLs of the client-server API: the base a homeserver URL gives, API paths and percent-encoded
 //! segments (room ids, rule ids, …) joined onto it, the few endpoints outside `v3` (`versions`,
 //! authenticated media, `.well-known`), and whether a host is this machine (where plain http is
-//! allowed). Every URL the SDK requests from a homeserver is built here. Pure: no I/O.
+//! allowed). Every homeserver URL the SDK builds itself is built here (ruma builds the crypto
+//! requests' from the base). Pure: no I/O.
 
 use url::Url;
 
