@@ -769,6 +769,45 @@ impl SessionClient {
     }
 }
 
+/// Keeps the session as JSON in `session.json` inside a folder (tools, tests, platforms without
+/// a keyring). Every save goes to a temporary file unique to that write and is renamed over the
+/// old one, so a reader sees the old session or the new; on unix the file is readable by its
+/// owner only (mode 0600), from its creation on.
+#[derive(Debug, Clone)]
+pub struct FileSessionStore {
+    dir: std::path::PathBuf,
+}
+
+impl FileSessionStore {
+    /// The file's name inside the folder.
+    pub const FILE_NAME: &'static str = "session.json";
+
+    /// A store in `dir` (created on the first save).
+    pub fn new(dir: impl Into<std::path::PathBuf>) -> FileSessionStore {
+        FileSessionStore { dir: dir.into() }
+    }
+
+    /// The session file's path.
+    pub fn path(&self) -> std::path::PathBuf {
+        self.dir.join(Self::FILE_NAME)
+    }
+}
+
+impl SessionStore for FileSessionStore {
+    fn load(&self) -> Result<Option<Session>, StoreError> {
+        // A corrupt file reads as no session (and is set aside by the store).
+        Ok(StateStore::open(&self.dir)?.read(Self::FILE_NAME))
+    }
+
+    fn save(&self, session: &Session) -> Result<(), StoreError> {
+        StateStore::open(&self.dir)?.write_private(Self::FILE_NAME, session)
+    }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        StateStore::open(&self.dir)?.remove(Self::FILE_NAME)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -807,45 +846,6 @@ mod tests {
         assert_eq!(store.load().unwrap(), Some(session));
         store.clear().unwrap();
         assert_eq!(store.load().unwrap(), None);
-    }
-}
-
-/// Keeps the session as JSON in `session.json` inside a folder (tools, tests, platforms without
-/// a keyring). Every save goes to a temporary file unique to that write and is renamed over the
-/// old one, so a reader sees the old session or the new; on unix the file is readable by its
-/// owner only (mode 0600), from its creation on.
-#[derive(Debug, Clone)]
-pub struct FileSessionStore {
-    dir: std::path::PathBuf,
-}
-
-impl FileSessionStore {
-    /// The file's name inside the folder.
-    pub const FILE_NAME: &'static str = "session.json";
-
-    /// A store in `dir` (created on the first save).
-    pub fn new(dir: impl Into<std::path::PathBuf>) -> FileSessionStore {
-        FileSessionStore { dir: dir.into() }
-    }
-
-    /// The session file's path.
-    pub fn path(&self) -> std::path::PathBuf {
-        self.dir.join(Self::FILE_NAME)
-    }
-}
-
-impl SessionStore for FileSessionStore {
-    fn load(&self) -> Result<Option<Session>, StoreError> {
-        // A corrupt file reads as no session (and is set aside by the store).
-        Ok(StateStore::open(&self.dir)?.read(Self::FILE_NAME))
-    }
-
-    fn save(&self, session: &Session) -> Result<(), StoreError> {
-        StateStore::open(&self.dir)?.write_private(Self::FILE_NAME, session)
-    }
-
-    fn clear(&self) -> Result<(), StoreError> {
-        StateStore::open(&self.dir)?.remove(Self::FILE_NAME)
     }
 }
 
