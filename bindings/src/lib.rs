@@ -59,6 +59,7 @@ use matrix_push::payload;
 use matrix_push::pushers::PusherError;
 use matrix_push::rules::{CompiledRuleset, PushContext, PushRules};
 use matrix_push::session::SessionError;
+use matrix_push::settings::SettingsError;
 use matrix_push::store::StoreError;
 use matrix_push::sync::SyncError;
 use std::collections::HashMap;
@@ -268,7 +269,20 @@ impl From<SyncError> for MatrixPushError {
             SyncError::InvalidRules(e) => MatrixPushError::UnexpectedResponse {
                 detail: e.to_string(),
             },
-            SyncError::InvalidRuleId { .. } => invalid(error),
+            _ => MatrixPushError::UnexpectedResponse {
+                detail: error.to_string(),
+            },
+        }
+    }
+}
+
+impl From<SettingsError> for MatrixPushError {
+    fn from(error: SettingsError) -> Self {
+        match error {
+            SettingsError::Session(e) => e.into(),
+            SettingsError::Rules(e) => e.into(),
+            // A rule id, room id or user id the app passed.
+            SettingsError::InvalidRuleId { .. } => invalid(error),
             _ => MatrixPushError::UnexpectedResponse {
                 detail: error.to_string(),
             },
@@ -1141,6 +1155,29 @@ mod tests {
             ),
             "bad extra JSON is an error, like bad power levels"
         );
+    }
+
+    #[test]
+    fn settings_errors_map_as_their_sources_do() {
+        let bad_id = matrix_push::settings::validate_rule_id(".m.rule.master").unwrap_err();
+        assert!(matches!(
+            MatrixPushError::from(bad_id),
+            MatrixPushError::InvalidInput { .. }
+        ));
+        let no_session = || SessionError::NotSignedIn;
+        assert!(matches!(
+            MatrixPushError::from(SettingsError::Session(no_session())),
+            MatrixPushError::NotSignedIn
+        ));
+        assert!(matches!(
+            MatrixPushError::from(SettingsError::Rules(SyncError::Session(no_session()))),
+            MatrixPushError::NotSignedIn
+        ));
+        let unparsed = PushRules::from_json("[]").unwrap_err();
+        assert!(matches!(
+            MatrixPushError::from(SettingsError::Rules(SyncError::InvalidRules(unparsed))),
+            MatrixPushError::UnexpectedResponse { .. }
+        ));
     }
 
     #[test]

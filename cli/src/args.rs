@@ -10,6 +10,7 @@ use matrix_push::pushers::PusherError;
 use matrix_push::rules::RuleKind;
 use matrix_push::session::SessionError;
 use matrix_push::settings::RoomNotificationMode;
+use matrix_push::settings::SettingsError;
 use matrix_push::sync::SyncError;
 use std::ffi::OsStr;
 use std::path::PathBuf;
@@ -540,7 +541,15 @@ pub fn pusher_failure(error: PusherError) -> Failure {
 pub fn sync_failure(error: SyncError) -> Failure {
     match error {
         SyncError::Session(e) => session_failure(e),
-        SyncError::InvalidRuleId { .. } => Failure::Usage(error.to_string()),
+        other => Failure::Failed(other.to_string()),
+    }
+}
+
+pub fn settings_failure(error: SettingsError) -> Failure {
+    match error {
+        SettingsError::Session(e) => session_failure(e),
+        SettingsError::Rules(e) => sync_failure(e),
+        SettingsError::InvalidRuleId { .. } => Failure::Usage(error.to_string()),
         other => Failure::Failed(other.to_string()),
     }
 }

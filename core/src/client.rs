@@ -39,7 +39,7 @@ use crate::session::{
     self, KeyringSessionStore, LoginFlow, LoginIdentifier, MemorySessionStore, Session, SessionClient,
     SessionError, SessionStore, TokenProvider,
 };
-use crate::settings::{self, Position, RoomNotificationMode};
+use crate::settings::{self, Position, RoomNotificationMode, SettingsError};
 use crate::store::{StateStore, StoreError};
 use crate::sync::{self, SyncError};
 use std::path::PathBuf;
@@ -452,13 +452,13 @@ impl Client {
 
     /// Adds a keyword: a content rule (id and pattern the keyword, trimmed) that notifies with a
     /// sound, as Element does. The stored rules are refetched after the edit.
-    pub async fn add_keyword(&self, keyword: &str) -> Result<(), SyncError> {
+    pub async fn add_keyword(&self, keyword: &str) -> Result<(), SettingsError> {
         let edited = settings::add_keyword(&self.session, keyword).await;
         self.after_rule_edit(edited).await
     }
 
     /// Removes the keyword (trimmed) added by [`Client::add_keyword`] or another client.
-    pub async fn remove_keyword(&self, keyword: &str) -> Result<(), SyncError> {
+    pub async fn remove_keyword(&self, keyword: &str) -> Result<(), SettingsError> {
         let edited = settings::remove_keyword(&self.session, keyword).await;
         self.after_rule_edit(edited).await
     }
@@ -518,7 +518,11 @@ impl Client {
 
     /// Sets the room's notification mode, encoded as Element encodes it (so both read each other's
     /// settings); `room_id` must be a room id. The stored rules are refetched after the edit.
-    pub async fn set_room_mode(&self, room_id: &str, mode: RoomNotificationMode) -> Result<(), SyncError> {
+    pub async fn set_room_mode(
+        &self,
+        room_id: &str,
+        mode: RoomNotificationMode,
+    ) -> Result<(), SettingsError> {
         settings::validate_room_id(room_id)?;
         let current = self.fetch_push_rules().await?;
         let edited = settings::set_room_mode(&self.session, &current.global, room_id, mode).await;
@@ -526,7 +530,7 @@ impl Client {
     }
 
     /// Mutes (`true`) or unmutes a sender: a sender rule with no actions, keyed by the user id.
-    pub async fn mute_sender(&self, user_id: &str, muted: bool) -> Result<(), SyncError> {
+    pub async fn mute_sender(&self, user_id: &str, muted: bool) -> Result<(), SettingsError> {
         let edited = settings::mute_sender(&self.session, user_id, muted).await;
         self.after_rule_edit(edited).await
     }
@@ -537,7 +541,7 @@ impl Client {
         kind: crate::rules::RuleKind,
         rule_id: &str,
         enabled: bool,
-    ) -> Result<(), SyncError> {
+    ) -> Result<(), SettingsError> {
         let edited = settings::set_enabled(&self.session, kind, rule_id, enabled).await;
         self.after_rule_edit(edited).await
     }
@@ -548,7 +552,7 @@ impl Client {
         kind: crate::rules::RuleKind,
         rule_id: &str,
         actions: &[crate::rules::Action],
-    ) -> Result<(), SyncError> {
+    ) -> Result<(), SettingsError> {
         let edited = settings::set_actions(&self.session, kind, rule_id, actions).await;
         self.after_rule_edit(edited).await
     }
@@ -562,7 +566,7 @@ impl Client {
         conditions: Option<serde_json::Value>,
         pattern: Option<&str>,
         position: &Position,
-    ) -> Result<(), SyncError> {
+    ) -> Result<(), SettingsError> {
         let edited = settings::put_rule(
             &self.session,
             kind,
@@ -580,7 +584,7 @@ impl Client {
     /// pushes bring up to date) is refetched at once rather than left stale until the
     /// background sync sees the change. If that fails, the stored copy is dropped so that the
     /// next reader fetches the rules itself. The edit's own result is returned either way.
-    async fn after_rule_edit(&self, edited: Result<(), SyncError>) -> Result<(), SyncError> {
+    async fn after_rule_edit(&self, edited: Result<(), SettingsError>) -> Result<(), SettingsError> {
         if edited.is_ok()
             && self.fetch_push_rules().await.is_err()
             && let Err(e) = self.state.remove_account()
@@ -660,7 +664,11 @@ impl Client {
     }
 
     /// Deletes a user rule (server-default rules cannot be deleted, only disabled).
-    pub async fn delete_rule(&self, kind: crate::rules::RuleKind, rule_id: &str) -> Result<(), SyncError> {
+    pub async fn delete_rule(
+        &self,
+        kind: crate::rules::RuleKind,
+        rule_id: &str,
+    ) -> Result<(), SettingsError> {
         let edited = settings::delete_rule(&self.session, kind, rule_id).await;
         self.after_rule_edit(edited).await
     }

@@ -12,7 +12,7 @@ use crate::store::{AccountState, RawJson, StateStore, StoreError};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// Why syncing or editing rules failed.
+/// Why syncing or fetching the rules failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SyncError {
@@ -25,14 +25,6 @@ pub enum SyncError {
     /// The server's rules are not a push-rules document.
     #[error("the server's push rules do not parse: {0}")]
     InvalidRules(#[from] crate::rules::ParseError),
-    /// A rule id given to an edit is not valid for it.
-    #[error("invalid rule id {rule_id:?}: {reason}")]
-    InvalidRuleId {
-        /// The id as given.
-        rule_id: String,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
 }
 
 /// The account data types the push path judges with.
