@@ -440,7 +440,7 @@ impl<'a> Notifier<'a> {
         if fresh.room.membership == "invite" {
             self.store_later(&base, &fresh);
             let judgement = self.judgement(&fresh, &user_id, payload);
-            return Ok(judgement.invite(payload, &fresh.room, &event_id, &user_id));
+            return Ok(judgement.invite(payload, &fresh.room, &event_id, &user_id, unix_now_ms()));
         }
 
         // Round trip 2, only when the event is not among the room's latest since the position.
@@ -848,10 +848,16 @@ fn sliding_sync_refused(state: &StateStore) -> bool {
         .is_some_and(|at| unix_now().saturating_sub(at) < 24 * 3600)
 }
 
+/// Seconds since the Unix epoch (0 on a clock set before it).
 fn unix_now() -> u64 {
+    unix_now_ms() / 1000
+}
+
+/// Milliseconds since the Unix epoch (0 on a clock set before it).
+fn unix_now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+        .map_or(0, |d| d.as_millis().try_into().unwrap_or(u64::MAX))
 }
 
 /// Puts `room` in the push path's room cache (the least recently written rooms out when it is
