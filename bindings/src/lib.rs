@@ -25,11 +25,11 @@
 //! `RuleOutcome`, `MediaError` and `GatewayUrlProblem`). uniffi 0.32 generates them as plain
 //! Kotlin sealed classes and Swift enums, so a `when` or `switch` that names every case stops
 //! compiling when one is added. Decide per match: an `else` / `default` branch where a generic
-//! answer is right (show a generic notification for an `Outcome` you do not know: the Swift
-//! `PushResponse` does), or every case by name where a new one must be looked at before
-//! shipping (the Android sample's outcome mapping). In Swift write `default`, not
-//! `@unknown default`: the generated enums are not resilient, so Swift 6 still requires every
-//! known case by name beside an `@unknown default`.
+//! answer is right (a notification's category, a hint), or every case by name where a new one
+//! must be looked at before shipping (the Android sample's outcome mapping, the Swift
+//! `PushResponse`). In Swift write `default`, not `@unknown default`: the generated enums are
+//! not resilient, so Swift 6 still requires every known case by name beside an
+//! `@unknown default` (and a `default` beside every case warns that it never runs).
 //!
 //! No panic crosses the boundary: uniffi turns a panic into an exception, and every input from
 //! the app goes through the core's typed parsers first.

@@ -24,13 +24,12 @@ public enum HiddenPush: Equatable, Sendable {
     /// Why an outcome shows nothing; nil for one that shows a notification.
     public init?(_ outcome: Outcome) {
         switch outcome {
-        case .show, .fallback: return nil
         case .suppressed: self = .suppressed
         case .duplicate: self = .duplicate
         case .dismiss, .badgeUpdate: self = .readElsewhere
-        // An outcome a newer library adds (the enum may grow): `PushResponse` shows the generic
-        // notification for it, so it is not hidden. (`default`, not `@unknown default`: the
-        // generated enums are not resilient, so Swift 6 would still require every case by name.)
+        // .show and .fallback show a notification; an outcome a newer library adds (the enum may
+        // grow) is not hidden either. (`default`, not `@unknown default`: the generated enums are
+        // not resilient, so Swift 6 would still require every case by name.)
         default: return nil
         }
     }
