@@ -11,6 +11,7 @@
 //! The records and enums are the core's own where Kotlin and Swift can take them as they are
 //! (its `uniffi` feature derives them: `Outcome`, `PushNotification`, `NotificationKind`,
 //! `SuppressReason`, `FallbackNotification`, `RoomSummary`, `RoomNotificationMode`, `RuleKind`,
+//! `ReceiptVisibility`,
 //! `EnsureOutcome`, `LoginIdentifier`, `AccountRoute`, `Provider`, `Priority`), so they cannot
 //! drift from it. uniffi generates them in a second namespace, `matrix_push_core`: the Kotlin
 //! package `io.matrixpush.core`, and the same Swift module `MatrixPush`. Only records whose
@@ -18,21 +19,27 @@
 //! Two names keep clear of platform types an app imports anyway: `PushNotification` (the core's
 //! `Notification`; Foundation has one) and `MatrixPushLogger` (`os.Logger`).
 //!
-//! **Enums may grow.** `Outcome`, `SuppressReason`, `NotificationKind`, `Provider` and
-//! [`MatrixPushError`] may get new cases in minor versions. Kotlin `when` and Swift `switch` over
-//! them are exhaustive, so give them an `else` / `default` branch (show a generic notification
-//! for an `Outcome` you do not know).
+//! **Enums may grow.** `Outcome`, `SuppressReason`, `NotificationKind`, `UndecryptableReason`,
+//! `RuleKind`, `Provider` and [`MatrixPushError`] may get new cases in minor versions (in the core
+//! they are `#[non_exhaustive]`, as are the Rust-only `Condition`, `Action`, `Tweak`,
+//! `RuleOutcome`, `MediaError` and `GatewayUrlProblem`). uniffi 0.32 generates them as plain
+//! Kotlin sealed classes and Swift enums, so a `when` or `switch` that names every case stops
+//! compiling when one is added. Decide per match: an `else` / `default` branch where a generic
+//! answer is right (a notification's category, a hint), or every case by name where a new one
+//! must be looked at before shipping (the Android sample's outcome mapping, the Swift
+//! `PushResponse`). In Swift write `default`, not `@unknown default`: the generated enums are
+//! not resilient, so Swift 6 still requires every known case by name beside an
+//! `@unknown default` (and a `default` beside every case warns that it never runs).
 //!
 //! No panic crosses the boundary: uniffi turns a panic into an exception, and every input from
 //! the app goes through the core's typed parsers first.
-
-#![warn(missing_docs)]
 
 mod convert;
 mod logging;
 
 pub use convert::*;
 pub use logging::{LogLevel, MatrixPushLogger, set_logger};
+pub use matrix_push::actions::ReceiptVisibility;
 pub use matrix_push::media::Thumbnail;
 pub use matrix_push::notify::{
     FallbackNotification, Notification as PushNotification, NotificationKind, Outcome, RoomSummary,
@@ -44,7 +51,7 @@ pub use matrix_push::rules::RuleKind;
 pub use matrix_push::session::LoginIdentifier;
 pub use matrix_push::settings::RoomNotificationMode;
 
-use matrix_push::actions::{ActionError, ReceiptVisibility};
+use matrix_push::actions::ActionError;
 use matrix_push::client::{BuildError, RestoreError};
 use matrix_push::decryption::Recovery;
 use matrix_push::http::HttpError;
@@ -52,6 +59,7 @@ use matrix_push::payload;
 use matrix_push::pushers::PusherError;
 use matrix_push::rules::{CompiledRuleset, PushContext, PushRules};
 use matrix_push::session::SessionError;
+use matrix_push::settings::SettingsError;
 use matrix_push::store::StoreError;
 use matrix_push::sync::SyncError;
 use std::collections::HashMap;
@@ -261,7 +269,20 @@ impl From<SyncError> for MatrixPushError {
             SyncError::InvalidRules(e) => MatrixPushError::UnexpectedResponse {
                 detail: e.to_string(),
             },
-            SyncError::InvalidRuleId { .. } => invalid(error),
+            _ => MatrixPushError::UnexpectedResponse {
+                detail: error.to_string(),
+            },
+        }
+    }
+}
+
+impl From<SettingsError> for MatrixPushError {
+    fn from(error: SettingsError) -> Self {
+        match error {
+            SettingsError::Session(e) => e.into(),
+            SettingsError::Rules(e) => e.into(),
+            // A rule id, room id or user id the app passed.
+            SettingsError::InvalidRuleId { .. } => invalid(error),
             _ => MatrixPushError::UnexpectedResponse {
                 detail: error.to_string(),
             },
@@ -428,7 +449,7 @@ impl matrix_push::notify::EventDecryptor for ForeignDecryptor {
         &self,
         room_id: &str,
         event: &serde_json::Value,
-        time_left: std::time::Duration,
+        time_left: Duration,
     ) -> Option<serde_json::Value> {
         let time_left_ms = u64::try_from(time_left.as_millis()).unwrap_or(u64::MAX);
         let clear = self
@@ -470,7 +491,8 @@ impl Drop for SyncTask {
 /// store write, the crypto's requests; within that push's deadline).
 #[derive(uniffi::Object)]
 pub struct Client {
-    inner: Arc<matrix_push::Client>,
+    /// The core client; `None` only once `Drop` has taken it to drop it on the runtime.
+    inner: Option<Arc<matrix_push::Client>>,
     /// What the last push left to do (its store write, then the crypto's requests), running
     /// after its outcome went back to the app; the next push waits for it (see `handle_push`).
     store_write: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -481,6 +503,12 @@ pub struct Client {
 /// so that nothing writes to the store folder after it (an app removing the folder at sign-out,
 /// a test's temporary folder). Dropped on the runtime's own threads, it cannot wait: the work
 /// goes on there.
+///
+/// The core client is dropped inside the crate's runtime, whichever thread closes it (the app's,
+/// a garbage collector's). Its crypto store hands each connection's close to the runtime it is
+/// dropped in (deadpool's `spawn_blocking`): entered here, that is this one, so the core never
+/// starts a runtime of its own for it (its fallback for Rust programs dropping a client outside
+/// any runtime). The connections then close on this runtime's blocking threads, moments after.
 impl Drop for Client {
     fn drop(&mut self) {
         let pending = self
@@ -493,13 +521,15 @@ impl Drop for Client {
         {
             let _ = runtime().block_on(pending);
         }
+        let _entered = runtime().enter();
+        drop(self.inner.take());
     }
 }
 
 impl Client {
     fn wrap(inner: matrix_push::Client) -> Arc<Client> {
         Arc::new(Client {
-            inner: Arc::new(inner),
+            inner: Some(Arc::new(inner)),
             store_write: std::sync::Mutex::new(None),
         })
     }
@@ -510,7 +540,14 @@ impl Client {
         T: Send + 'static,
         F: Future<Output = T> + Send + 'static,
     {
-        on_runtime(call(self.inner.clone())).await
+        on_runtime(call(self.core().clone())).await
+    }
+
+    /// The core client (taken only by `Drop`, so always there before).
+    fn core(&self) -> &Arc<matrix_push::Client> {
+        self.inner
+            .as_ref()
+            .expect("the core client is taken only when the client is dropped")
     }
 }
 
@@ -630,17 +667,17 @@ impl Client {
 
     /// Restores the saved session; null when there is none. No request is made.
     pub fn restore_session(&self) -> Result<Option<SessionInfo>, MatrixPushError> {
-        Ok(self.inner.restore_session()?.map(SessionInfo::from))
+        Ok(self.core().restore_session()?.map(SessionInfo::from))
     }
 
     /// Who is signed in; null when nobody is.
     pub fn session(&self) -> Option<SessionInfo> {
-        self.inner.session().map(SessionInfo::from)
+        self.core().session().map(SessionInfo::from)
     }
 
     /// The push rules saved by the last sync, as JSON (what the push path evaluates with).
     pub fn stored_push_rules_json(&self) -> Option<String> {
-        self.inner
+        self.core()
             .stored_push_rules()
             .map(|rules| rules.to_value().to_string())
     }
@@ -652,7 +689,7 @@ impl Client {
         poll_timeout_ms: u64,
         listener: Arc<dyn PushRulesListener>,
     ) -> Arc<SyncTask> {
-        let client = self.inner.clone();
+        let client = self.core().clone();
         let handle = runtime().spawn(async move {
             let error = client
                 .run_push_rules_sync(Duration::from_millis(poll_timeout_ms), |rules| {
@@ -802,19 +839,15 @@ impl Client {
     }
 
     /// Marks `room_id` read up to `event_id` — what a notification's "Mark as read" does: the
-    /// read receipt (`m.read.private` with `privateReceipt`, which only the user's devices see)
+    /// read receipt (`m.read.private` with `Private`, which only the user's devices see)
     /// and the fully-read marker, in one request. The server's unread counts, and so the badge
     /// on every device, drop.
     pub async fn mark_read(
         &self,
         room_id: String,
         event_id: String,
-        private_receipt: bool,
+        visibility: ReceiptVisibility,
     ) -> Result<(), MatrixPushError> {
-        let visibility = match private_receipt {
-            true => ReceiptVisibility::Private,
-            false => ReceiptVisibility::Public,
-        };
         self.run(|client| async move { Ok(client.mark_read(&room_id, &event_id, visibility).await?) })
             .await
     }
@@ -934,7 +967,7 @@ pub async fn discover_unified_push_gateway(
 ) -> Result<String, MatrixPushError> {
     on_runtime(async move {
         let transport = matrix_push::http::Transport::new(Default::default())?;
-        let deadline = std::time::Duration::from_millis(deadline_ms);
+        let deadline = Duration::from_millis(deadline_ms);
         Ok(
             matrix_push::pushers::unified_push_gateway(&transport, &endpoint, &fallback_gateway, deadline)
                 .await?
@@ -990,12 +1023,9 @@ pub fn route_push(
 pub fn fallback_notification(
     payload: PushPayload,
     reason: String,
-) -> Result<Option<matrix_push::notify::FallbackNotification>, MatrixPushError> {
+) -> Result<Option<FallbackNotification>, MatrixPushError> {
     let payload: payload::PushPayload = payload.try_into()?;
-    if payload.badge_only || payload.event_id.is_none() {
-        return Ok(None);
-    }
-    Ok(Some(matrix_push::notify::fallback(&payload, reason)))
+    Ok(matrix_push::notify::fallback(&payload, reason))
 }
 
 fn compile(rules_json: &str) -> Result<CompiledRuleset, MatrixPushError> {
@@ -1127,6 +1157,29 @@ mod tests {
             ),
             "bad extra JSON is an error, like bad power levels"
         );
+    }
+
+    #[test]
+    fn settings_errors_map_as_their_sources_do() {
+        let bad_id = matrix_push::settings::validate_rule_id(".m.rule.master").unwrap_err();
+        assert!(matches!(
+            MatrixPushError::from(bad_id),
+            MatrixPushError::InvalidInput { .. }
+        ));
+        let no_session = || SessionError::NotSignedIn;
+        assert!(matches!(
+            MatrixPushError::from(SettingsError::Session(no_session())),
+            MatrixPushError::NotSignedIn
+        ));
+        assert!(matches!(
+            MatrixPushError::from(SettingsError::Rules(SyncError::Session(no_session()))),
+            MatrixPushError::NotSignedIn
+        ));
+        let unparsed = PushRules::from_json("[]").unwrap_err();
+        assert!(matches!(
+            MatrixPushError::from(SettingsError::Rules(SyncError::InvalidRules(unparsed))),
+            MatrixPushError::UnexpectedResponse { .. }
+        ));
     }
 
     #[test]

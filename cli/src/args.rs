@@ -10,6 +10,7 @@ use matrix_push::pushers::PusherError;
 use matrix_push::rules::RuleKind;
 use matrix_push::session::SessionError;
 use matrix_push::settings::RoomNotificationMode;
+use matrix_push::settings::SettingsError;
 use matrix_push::sync::SyncError;
 use std::ffi::OsStr;
 use std::path::PathBuf;
@@ -159,8 +160,11 @@ pub enum PushersCommand {
     Ensure(PusherArgs),
     /// Removes the pusher with this app id and pushkey.
     Remove {
+        /// The app id of the pusher to remove, as `pushers list` shows it.
         #[arg(long, value_name = "A", allow_hyphen_values = true)]
         app_id: String,
+        /// The pushkey of the pusher to remove (the device's push token), as `pushers list`
+        /// shows it.
         #[arg(long, value_name = "K", allow_hyphen_values = true)]
         pushkey: String,
     },
@@ -247,6 +251,7 @@ pub enum RulesCommand {
     ///
     /// FILE holds one case, or JSON Lines of cases with --id picking one (default: the first).
     Explain {
+        /// The file holding the case, or JSON Lines of cases.
         #[arg(value_name = "FILE")]
         file: String,
         /// The id of the case to explain.
@@ -259,11 +264,13 @@ pub enum RulesCommand {
 pub enum KeywordCommand {
     /// Adds a keyword (a glob: `deploy*`).
     Add {
+        /// The keyword: a word of a message's body, `*` and `?` as wildcards, any case.
         #[arg(value_name = "WORD")]
         word: String,
     },
     /// Removes a keyword.
     Remove {
+        /// The keyword, as `rules keyword list` shows it.
         #[arg(value_name = "WORD")]
         word: String,
     },
@@ -275,13 +282,16 @@ pub enum KeywordCommand {
 pub enum RoomModeCommand {
     /// The room's mode: all, mentions or mute (fetched from the server).
     Get {
+        /// The room's id (!abc:example.org), not an alias.
         #[arg(value_name = "ROOM_ID")]
         room_id: String,
     },
     /// Sets the room's mode.
     Set {
+        /// The room's id (!abc:example.org), not an alias.
         #[arg(value_name = "ROOM_ID")]
         room_id: String,
+        /// What notifies in the room from now on.
         #[arg(value_enum)]
         mode: Mode,
     },
@@ -314,6 +324,8 @@ pub struct RuleRef {
     /// override, content, postcontent, room, sender or underride.
     #[arg(value_name = "KIND", value_parser = RuleKindParser)]
     pub kind: RuleKind,
+    /// The rule's id, as `rules show` lists it (server defaults start with a dot:
+    /// .m.rule.contains_display_name).
     #[arg(value_name = "RULE_ID", allow_hyphen_values = true)]
     pub rule_id: String,
 }
@@ -540,7 +552,15 @@ pub fn pusher_failure(error: PusherError) -> Failure {
 pub fn sync_failure(error: SyncError) -> Failure {
     match error {
         SyncError::Session(e) => session_failure(e),
-        SyncError::InvalidRuleId { .. } => Failure::Usage(error.to_string()),
+        other => Failure::Failed(other.to_string()),
+    }
+}
+
+pub fn settings_failure(error: SettingsError) -> Failure {
+    match error {
+        SettingsError::Session(e) => session_failure(e),
+        SettingsError::Rules(e) => sync_failure(e),
+        SettingsError::InvalidRuleId { .. } => Failure::Usage(error.to_string()),
         other => Failure::Failed(other.to_string()),
     }
 }

@@ -259,10 +259,7 @@ async fn check_homeserver(transport: &Transport, saved: &str) -> (Check, Option<
         let message = format!("the saved homeserver {saved:?} is not an http(s) URL: {LOGIN_AGAIN}");
         return (Check::new(CheckName::Homeserver, Status::Fail, message), None);
     };
-    let Ok(versions) = base.join("_matrix/client/versions") else {
-        let message = format!("the saved homeserver {saved:?} cannot be used: {LOGIN_AGAIN}");
-        return (Check::new(CheckName::Homeserver, Status::Fail, message), None);
-    };
+    let versions = matrix_push::urls::versions_url(&base);
     let started = Instant::now();
     let label = format!("reaching the homeserver {}", redacted_url(&base));
     let answer = progress::step(&label, transport.send(&Request::new(Method::Get, versions))).await;
@@ -538,6 +535,12 @@ fn gateway_url(pusher: &ListedPusher) -> Result<Url, Check> {
         Err(GatewayUrlProblem::WrongPath { .. }) => Err(fail(format!(
             "{}: the gateway URL {} must have the path {GATEWAY_PATH} (the homeserver posts to it \
              as given): register the pusher again with that path",
+            describe(pusher),
+            redacted_url(&url)
+        ))),
+        // A problem a newer core knows: its own message says what is wrong.
+        Err(problem) => Err(fail(format!(
+            "{}: the gateway URL {} cannot be used: {problem}",
             describe(pusher),
             redacted_url(&url)
         ))),

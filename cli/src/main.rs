@@ -30,8 +30,12 @@ const DEVICE_NAME: &str = "matrix-push CLI";
 
 /// Where the command's state and session live.
 pub struct Context {
+    /// The folder for the synced state: `--store`, else the account's folder in the user's state
+    /// directory.
     pub store_dir: PathBuf,
+    /// Where the session is saved: a file in the `--store` folder, else the platform keyring.
     pub session_store: Arc<dyn SessionStore>,
+    /// Print JSON instead of text (`--json`).
     pub json: bool,
 }
 
@@ -46,6 +50,7 @@ impl Context {
             .ok_or_else(|| Failure::Failed("not signed in: run `matrix-push login` first".into()))
     }
 
+    /// A client for `homeserver`, not signed in yet (for `login`).
     pub fn client(&self, homeserver: url::Url) -> Result<Client, Failure> {
         Client::builder(homeserver)
             .store_dir(&self.store_dir)

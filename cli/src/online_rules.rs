@@ -1,7 +1,9 @@
 //! The `rules` commands that talk to the homeserver.
 
 use crate::Context;
-use crate::args::{Failure, KeywordCommand, RoomModeCommand, RuleRef, RulesCommand, sync_failure, usage};
+use crate::args::{
+    Failure, KeywordCommand, RoomModeCommand, RuleRef, RulesCommand, settings_failure, sync_failure, usage,
+};
 use crate::progress;
 use matrix_push::rules::PushRules;
 use matrix_push::settings::RoomNotificationMode;
@@ -34,7 +36,7 @@ async fn set_enabled(
     client
         .set_rule_enabled(kind, &rule_id, enabled)
         .await
-        .map_err(sync_failure)?;
+        .map_err(settings_failure)?;
     let verb = if enabled { "enable" } else { "disable" };
     context.print(
         json!({"kind": kind, "rule_id": rule_id, "enabled": enabled}),
@@ -163,7 +165,7 @@ async fn keyword(context: &Context, command: KeywordCommand) -> Result<(), Failu
         true => client.add_keyword(&word).await,
         false => client.remove_keyword(&word).await,
     }
-    .map_err(sync_failure)?;
+    .map_err(settings_failure)?;
     let done = if add { "added" } else { "removed" };
     context.print(json!({"keyword": word, done: true}), || {
         format!("keyword {word:?}: {done}")
@@ -182,7 +184,7 @@ fn mode_name(mode: Option<RoomNotificationMode>) -> &'static str {
 async fn room_mode(context: &Context, command: RoomModeCommand) -> Result<(), Failure> {
     match command {
         RoomModeCommand::Get { room_id } => {
-            matrix_push::settings::validate_room_id(&room_id).map_err(sync_failure)?;
+            matrix_push::settings::validate_room_id(&room_id).map_err(settings_failure)?;
             let client = context.signed_in()?;
             // A one-off command shows the server's rules, not what this store last saw.
             progress::step("fetching the push rules", client.fetch_push_rules())
@@ -201,9 +203,12 @@ async fn room_mode(context: &Context, command: RoomModeCommand) -> Result<(), Fa
         }
         RoomModeCommand::Set { room_id, mode } => {
             let mode = RoomNotificationMode::from(mode);
-            matrix_push::settings::validate_room_id(&room_id).map_err(sync_failure)?;
+            matrix_push::settings::validate_room_id(&room_id).map_err(settings_failure)?;
             let client = context.signed_in()?;
-            client.set_room_mode(&room_id, mode).await.map_err(sync_failure)?;
+            client
+                .set_room_mode(&room_id, mode)
+                .await
+                .map_err(settings_failure)?;
             let name = mode_name(Some(mode));
             context.print(json!({"room_id": room_id, "mode": name}), || {
                 format!("{room_id}: {name}")

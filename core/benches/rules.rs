@@ -518,7 +518,7 @@ fn main() {
     let rule_count = heavy.iter().count();
     let mut group = criterion.benchmark_group("compile");
     group.bench_function("heavy", |b| {
-        b.iter_batched(|| heavy.clone(), CompiledRuleset::new, BatchSize::SmallInput)
+        b.iter_batched(|| heavy.clone(), CompiledRuleset::new, BatchSize::SmallInput);
     });
     group.finish();
     criterion.final_summary();

@@ -16,14 +16,17 @@ use serde_json::json;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ActionError {
+    /// A request failed, or there is no session.
     #[error(transparent)]
     Session(#[from] SessionError),
+    /// A room or event id is not one.
     #[error(transparent)]
     InvalidId(#[from] IdError),
 }
 
 /// Whether others may see where the user has read up to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ReceiptVisibility {
     /// `m.read`: other members see it.
     #[default]

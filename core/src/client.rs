@@ -39,7 +39,7 @@ use crate::session::{
     self, KeyringSessionStore, LoginFlow, LoginIdentifier, MemorySessionStore, Session, SessionClient,
     SessionError, SessionStore, TokenProvider,
 };
-use crate::settings::{self, Position, RoomNotificationMode};
+use crate::settings::{self, Position, RoomNotificationMode, SettingsError};
 use crate::store::{StateStore, StoreError};
 use crate::sync::{self, SyncError};
 use std::path::PathBuf;
@@ -70,12 +70,16 @@ pub struct ClientBuilder {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
+    /// The HTTP stack could not be set up.
     #[error(transparent)]
     Http(#[from] HttpError),
+    /// The store folder could not be opened or created.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// [`ClientBuilder::build`] without [`ClientBuilder::store_dir`].
     #[error("a client needs a store folder (for the synced rules and the cross-process lock)")]
     NoStoreDir,
+    /// The homeserver URL is not http(s) (the URL as given).
     #[error("the homeserver must be an http(s) URL, not {0:?}")]
     InvalidHomeserver(String),
     /// [`ClientBuilder::build`] on a builder from [`ClientBuilder::for_saved_session`], which
@@ -160,6 +164,7 @@ impl ClientBuilder {
         self.session_store(Arc::new(KeyringSessionStore::new(service, account)))
     }
 
+    /// The transport's timeouts, retries and body cap (the defaults suit a phone).
     pub fn http_config(mut self, config: HttpConfig) -> Self {
         self.http = config;
         self
@@ -318,22 +323,30 @@ impl Client {
         &self.session
     }
 
+    /// The on-disk state this client shares with the app's other process (its extension).
     pub fn state(&self) -> &StateStore {
         &self.state
     }
 
+    /// The current session, or `None` when signed out (or not yet restored).
     pub fn session(&self) -> Option<Session> {
         self.session.session()
     }
 
+    /// Restores the saved session, if there is one (`None`: nothing saved). No request is made: an
+    /// expired token is refreshed on first use.
     pub fn restore_session(&self) -> Result<Option<Session>, SessionError> {
         self.session.restore()
     }
 
+    /// The login methods the server offers (password, SSO, token, …).
     pub async fn login_flows(&self) -> Result<Vec<LoginFlow>, SessionError> {
         self.session.login_flows().await
     }
 
+    /// Signs in with a password, saves the session and (with built-in encryption) uploads the new
+    /// device's keys. After a soft logout the saved device id is reused, so the device keeps its
+    /// data.
     pub async fn login_password(
         &self,
         identifier: &LoginIdentifier,
@@ -344,6 +357,8 @@ impl Client {
         Ok(session)
     }
 
+    /// Signs in with a login token (`m.login.token`, as SSO and QR sign-in hand out), saves the
+    /// session and (with built-in encryption) uploads the new device's keys.
     pub async fn login_token(&self, token: &Secret) -> Result<Session, SessionError> {
         let session = self.session.login_token(token).await?;
         self.publish_device().await;
@@ -382,30 +397,42 @@ impl Client {
         encryption.recover(&self.session, recovery_key).await
     }
 
+    /// Asks the server who the token belongs to: the user id and, when the server says, the device
+    /// id. A cheap way to check that the session still works.
     pub async fn whoami(&self) -> Result<(String, Option<String>), SessionError> {
         self.session.whoami().await
     }
 
+    /// Signs out: the server deletes the device (and with it its pushers), and the saved session is
+    /// removed.
     pub async fn logout(&self) -> Result<(), SessionError> {
         self.session.logout().await
     }
 
+    /// Sets (creates or replaces) a pusher, taking the pushkey over from any other account on the
+    /// server (see [`pushers::set`]).
     pub async fn set_pusher(&self, pusher: &Pusher) -> Result<(), PusherError> {
         pushers::set(&self.session, pusher).await
     }
 
+    /// This user's HTTP pushers (the kind phones set); [`pushers::list_all`] lists every kind.
     pub async fn pushers(&self) -> Result<Vec<Pusher>, PusherError> {
         pushers::list(&self.session).await
     }
 
+    /// Removes the pusher `app_id` + `pushkey`; no error if there is none.
     pub async fn remove_pusher(&self, app_id: &str, pushkey: &str) -> Result<(), PusherError> {
         pushers::remove(&self.session, app_id, pushkey).await
     }
 
+    /// Makes sure the server has exactly this pusher: sets it only when it is missing or different,
+    /// and says which it was. Call it at every app start.
     pub async fn ensure_pusher(&self, pusher: &Pusher) -> Result<EnsureOutcome, PusherError> {
         pushers::ensure(&self.session, pusher).await
     }
 
+    /// Moves from the pusher (`old_app_id`, `old_pushkey`) to `pusher` (a new token, or a new
+    /// registration kind): the new one is set first so pushes never stop, then the old one removed.
     pub async fn rotate_pusher(
         &self,
         old_app_id: &str,
@@ -420,10 +447,13 @@ impl Client {
         self.state.push_rules()
     }
 
+    /// Fetches the whole ruleset from the server and stores it for the push path.
     pub async fn fetch_push_rules(&self) -> Result<PushRules, SyncError> {
         sync::fetch_push_rules(&self.session, &self.state).await
     }
 
+    /// One rules-sync round from the stored position, waiting up to `timeout` for a change; the new
+    /// rules when they changed, `None` when they did not.
     pub async fn sync_push_rules_once(&self, timeout: Duration) -> Result<Option<PushRules>, SyncError> {
         sync::sync_once(&self.session, &self.state, timeout).await
     }
@@ -437,12 +467,15 @@ impl Client {
         sync::run_push_rules_sync(&self.session, &self.state, poll_timeout, on_change).await
     }
 
-    pub async fn add_keyword(&self, keyword: &str) -> Result<(), SyncError> {
+    /// Adds a keyword: a content rule (id and pattern the keyword, trimmed) that notifies with a
+    /// sound, as Element does. The stored rules are refetched after the edit.
+    pub async fn add_keyword(&self, keyword: &str) -> Result<(), SettingsError> {
         let edited = settings::add_keyword(&self.session, keyword).await;
         self.after_rule_edit(edited).await
     }
 
-    pub async fn remove_keyword(&self, keyword: &str) -> Result<(), SyncError> {
+    /// Removes the keyword (trimmed) added by [`Client::add_keyword`] or another client.
+    pub async fn remove_keyword(&self, keyword: &str) -> Result<(), SettingsError> {
         let edited = settings::remove_keyword(&self.session, keyword).await;
         self.after_rule_edit(edited).await
     }
@@ -500,34 +533,43 @@ impl Client {
         }
     }
 
-    pub async fn set_room_mode(&self, room_id: &str, mode: RoomNotificationMode) -> Result<(), SyncError> {
+    /// Sets the room's notification mode, encoded as Element encodes it (so both read each other's
+    /// settings); `room_id` must be a room id. The stored rules are refetched after the edit.
+    pub async fn set_room_mode(
+        &self,
+        room_id: &str,
+        mode: RoomNotificationMode,
+    ) -> Result<(), SettingsError> {
         settings::validate_room_id(room_id)?;
         let current = self.fetch_push_rules().await?;
         let edited = settings::set_room_mode(&self.session, &current.global, room_id, mode).await;
         self.after_rule_edit(edited).await
     }
 
-    pub async fn mute_sender(&self, user_id: &str, muted: bool) -> Result<(), SyncError> {
+    /// Mutes (`true`) or unmutes a sender: a sender rule with no actions, keyed by the user id.
+    pub async fn mute_sender(&self, user_id: &str, muted: bool) -> Result<(), SettingsError> {
         let edited = settings::mute_sender(&self.session, user_id, muted).await;
         self.after_rule_edit(edited).await
     }
 
+    /// Enables or disables any rule, server-default ones included.
     pub async fn set_rule_enabled(
         &self,
         kind: crate::rules::RuleKind,
         rule_id: &str,
         enabled: bool,
-    ) -> Result<(), SyncError> {
+    ) -> Result<(), SettingsError> {
         let edited = settings::set_enabled(&self.session, kind, rule_id, enabled).await;
         self.after_rule_edit(edited).await
     }
 
+    /// Replaces the actions of any rule, server-default ones included.
     pub async fn set_rule_actions(
         &self,
         kind: crate::rules::RuleKind,
         rule_id: &str,
         actions: &[crate::rules::Action],
-    ) -> Result<(), SyncError> {
+    ) -> Result<(), SettingsError> {
         let edited = settings::set_actions(&self.session, kind, rule_id, actions).await;
         self.after_rule_edit(edited).await
     }
@@ -541,7 +583,7 @@ impl Client {
         conditions: Option<serde_json::Value>,
         pattern: Option<&str>,
         position: &Position,
-    ) -> Result<(), SyncError> {
+    ) -> Result<(), SettingsError> {
         let edited = settings::put_rule(
             &self.session,
             kind,
@@ -559,7 +601,7 @@ impl Client {
     /// pushes bring up to date) is refetched at once rather than left stale until the
     /// background sync sees the change. If that fails, the stored copy is dropped so that the
     /// next reader fetches the rules itself. The edit's own result is returned either way.
-    async fn after_rule_edit(&self, edited: Result<(), SyncError>) -> Result<(), SyncError> {
+    async fn after_rule_edit(&self, edited: Result<(), SettingsError>) -> Result<(), SettingsError> {
         if edited.is_ok()
             && self.fetch_push_rules().await.is_err()
             && let Err(e) = self.state.remove_account()
@@ -638,7 +680,12 @@ impl Client {
         actions::decline_invite(&self.session, room_id).await
     }
 
-    pub async fn delete_rule(&self, kind: crate::rules::RuleKind, rule_id: &str) -> Result<(), SyncError> {
+    /// Deletes a user rule (server-default rules cannot be deleted, only disabled).
+    pub async fn delete_rule(
+        &self,
+        kind: crate::rules::RuleKind,
+        rule_id: &str,
+    ) -> Result<(), SettingsError> {
         let edited = settings::delete_rule(&self.session, kind, rule_id).await;
         self.after_rule_edit(edited).await
     }

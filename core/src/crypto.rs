@@ -65,20 +65,28 @@ const LOCK: &str = "crypto";
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CryptoError {
+    /// The crypto store could not be opened, read or written (its message).
     #[error("the crypto store: {0}")]
     Store(String),
+    /// A request failed, or there is no session.
     #[error(transparent)]
     Session(#[from] SessionError),
+    /// The machine's request could not be turned into an HTTP request (its message).
     #[error("a crypto request could not be made: {0}")]
     Request(String),
+    /// The server's answer to a crypto request is not what the API promises (its message).
     #[error("the server's answer to a crypto request is malformed: {0}")]
     Response(String),
+    /// A user, device or room id the machine needs is not valid (its message).
     #[error("the session's user or device id is not one: {0}")]
     Id(String),
+    /// The account has no secret storage to recover from: set up recovery on another device first.
     #[error("the account has no secret storage (set up recovery on another device first)")]
     NoSecretStorage,
+    /// The recovery key (or passphrase) does not open the account's secret storage.
     #[error("the recovery key does not open the account's secret storage")]
     WrongRecoveryKey,
+    /// The client was built without built-in encryption.
     #[error("built-in encryption is off for this client")]
     Off,
 }
@@ -109,6 +117,7 @@ impl std::fmt::Debug for Encryption {
 }
 
 impl Encryption {
+    /// The device's crypto, with its store in `state`'s folder; nothing is opened until first used.
     pub fn new(state: StateStore) -> Encryption {
         Encryption {
             state,
@@ -274,9 +283,12 @@ impl Encryption {
 
 impl Drop for Encryption {
     /// The crypto store's connection pool closes through a Tokio runtime (deadpool hands each
-    /// connection's close to it), and a client may be freed outside one: Kotlin's `close()`, a
-    /// garbage collector or Swift's last release run on the app's threads. Then a small runtime
-    /// of its own closes the store (waiting for the close, so nothing is cut short).
+    /// connection's close to `spawn_blocking`), so it must be dropped inside one. The mobile
+    /// library always drops its client inside its own runtime, whatever thread the app frees it
+    /// on. A Rust program may drop a client outside any runtime (after its runtime shut down,
+    /// or from plain threads); only then does a small runtime of its own close the store,
+    /// waiting for the close (dropping that runtime waits for its blocking threads), so nothing
+    /// is cut short and the program needs no runtime just to free a client.
     fn drop(&mut self) {
         let Some(open) = self.open.get_mut().take() else {
             return;
@@ -318,7 +330,7 @@ impl SyncObserver for Encryption {
     }
 
     async fn settle(&self, session: &SessionClient, time_left: Duration) {
-        self.send_pending(session, time_left).await
+        self.send_pending(session, time_left).await;
     }
 }
 

@@ -15,7 +15,10 @@ pub enum UndecryptableReason {
     /// owner verified — recovering the account cross-signs this one; `m.blacklisted`,
     /// `m.unauthorised`, `m.no_olm`). Without a code the key may still arrive, or be in the
     /// server-side key backup once the account is recovered.
-    MissingRoomKey { withheld_code: Option<String> },
+    MissingRoomKey {
+        /// The code the sender gave for withholding the key; `None` when it gave none.
+        withheld_code: Option<String>,
+    },
     /// The device has the room key, but only from a later message on.
     UnknownMessageIndex,
     /// The sender's device or identity is not trusted enough to show what it sent.
@@ -27,7 +30,10 @@ pub enum UndecryptableReason {
     /// Decrypting did not finish within the push's deadline.
     OutOfTime,
     /// The crypto store or the server could not be used.
-    Unavailable { message: String },
+    Unavailable {
+        /// What failed, for logs (never shown to the user as is).
+        message: String,
+    },
 }
 
 impl std::fmt::Display for UndecryptableReason {

@@ -58,13 +58,17 @@ pub const MAX_REDIRECTS: usize = 3;
 pub struct HttpConfig {
     /// Upper bound for one request, start to finish.
     pub request_timeout: Duration,
+    /// Upper bound for opening a connection (TCP and TLS), within `request_timeout`.
     pub connect_timeout: Duration,
     /// Retries after the first attempt.
     pub max_retries: u32,
+    /// The wait before the first retry; doubled for each retry after it, up to `max_backoff`.
     pub initial_backoff: Duration,
+    /// The longest wait between two retries.
     pub max_backoff: Duration,
     /// The longest server-requested wait (`Retry-After`) the transport sleeps through itself.
     pub max_retry_after: Duration,
+    /// The `User-Agent` header of every request.
     pub user_agent: String,
     /// The largest body read for a request that sets no [`Request::max_body`].
     pub max_body: usize,
@@ -89,9 +93,12 @@ impl Default for HttpConfig {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{errcode} ({status}): {message}")]
 pub struct MatrixError {
+    /// The HTTP status code of the answer.
     pub status: u16,
-    /// `M_FORBIDDEN`, `M_UNKNOWN_TOKEN`, `M_LIMIT_EXCEEDED`, … (`M_UNKNOWN` when the body had none).
+    /// `M_FORBIDDEN`, `M_UNKNOWN_TOKEN`, `M_LIMIT_EXCEEDED`, … (`M_UNKNOWN` when the body had
+    /// none).
     pub errcode: String,
+    /// The server's human-readable `error` text (empty when it sent none); not for display as is.
     pub message: String,
     /// With `M_UNKNOWN_TOKEN`: the device and its data can be kept; log in again.
     pub soft_logout: bool,
@@ -100,6 +107,7 @@ pub struct MatrixError {
 }
 
 impl MatrixError {
+    /// Whether the server's error code is `errcode` (`M_FORBIDDEN`, …).
     pub fn is(&self, errcode: &str) -> bool {
         self.errcode == errcode
     }
@@ -109,26 +117,47 @@ impl MatrixError {
 #[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum HttpError {
+    /// The server answered with a Matrix error.
     #[error(transparent)]
     Matrix(#[from] MatrixError),
     /// The server could not be reached, or the connection broke.
     #[error("cannot reach {url}: {message}")]
-    Network { url: String, message: String },
+    Network {
+        /// The URL requested, without its query.
+        url: String,
+        /// What the network layer said.
+        message: String,
+    },
+    /// No complete answer within the request's timeout (retries included).
     #[error("no answer from {url} within {timeout:?}")]
-    Timeout { url: String, timeout: Duration },
+    Timeout {
+        /// The URL requested, without its query.
+        url: String,
+        /// The timeout that ran out.
+        timeout: Duration,
+    },
     /// An answer that is not the JSON the API promises (a web page, a proxy error, …).
     #[error("unexpected answer from {url} (HTTP {status}): {message}")]
     UnexpectedResponse {
+        /// The URL requested, without its query.
         url: String,
+        /// The HTTP status code of the answer.
         status: u16,
+        /// What was wrong with it (not JSON, or not the shape expected).
         message: String,
     },
+    /// A URL could not be built or parsed (a malformed homeserver address, for instance).
     #[error("invalid URL: {0}")]
     InvalidUrl(String),
     /// The answer's body is larger than the request allows (declared or as it arrived); reading
     /// stopped at `limit` bytes. Not retried: the same request would get the same answer.
     #[error("the answer from {url} is larger than {limit} bytes")]
-    TooLarge { url: String, limit: usize },
+    TooLarge {
+        /// The URL requested, without its query.
+        url: String,
+        /// The cap that was reached, in bytes.
+        limit: usize,
+    },
 }
 
 impl HttpError {
@@ -142,10 +171,15 @@ impl HttpError {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// An HTTP method the client-server API uses.
 pub enum Method {
+    /// `GET`: reads; safe to retry.
     Get,
+    /// `POST`: not retried unless the request is marked idempotent.
     Post,
+    /// `PUT`: idempotent by the API's design; retried.
     Put,
+    /// `DELETE`: idempotent; retried.
     Delete,
 }
 
@@ -153,9 +187,13 @@ pub enum Method {
 /// token.
 #[derive(Clone)]
 pub struct Request {
+    /// The HTTP method.
     pub method: Method,
+    /// The full URL, query included.
     pub url: Url,
+    /// The JSON body, or `None` to send none.
     pub body: Option<Value>,
+    /// The access token sent as `Authorization: Bearer`, or `None` for an unauthenticated request.
     pub access_token: Option<Secret>,
     /// Safe to send twice (GET, PUT and DELETE are; a POST only when the endpoint says so).
     pub idempotent: bool,
@@ -180,6 +218,7 @@ impl std::fmt::Debug for Request {
 }
 
 impl Request {
+    /// A request without body or token; idempotent unless it is a `POST`.
     pub fn new(method: Method, url: Url) -> Request {
         Request {
             method,
@@ -192,21 +231,25 @@ impl Request {
         }
     }
 
+    /// Sends `body` as the JSON body.
     pub fn json(mut self, body: Value) -> Request {
         self.body = Some(body);
         self
     }
 
+    /// Sends `token` as the bearer token (`None`: no `Authorization` header).
     pub fn bearer(mut self, token: Option<Secret>) -> Request {
         self.access_token = token;
         self
     }
 
+    /// Marks the request as safe (or not) to send twice, which decides whether it is retried.
     pub fn idempotent(mut self, idempotent: bool) -> Request {
         self.idempotent = idempotent;
         self
     }
 
+    /// A timeout for this request, in place of [`HttpConfig::request_timeout`].
     pub fn timeout(mut self, timeout: Duration) -> Request {
         self.timeout = Some(timeout);
         self
@@ -256,6 +299,7 @@ pub struct Transport {
 }
 
 impl Transport {
+    /// A transport with these tunables. Fails only if the HTTP stack cannot be set up (TLS roots).
     pub fn new(config: HttpConfig) -> Result<Transport, HttpError> {
         let client = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
@@ -280,6 +324,7 @@ impl Transport {
         })
     }
 
+    /// The tunables this transport was made with.
     pub fn config(&self) -> &HttpConfig {
         &self.config
     }
@@ -467,6 +512,7 @@ pub struct Answer {
     status: u16,
     /// Its `Content-Type`, if the server sent one.
     pub content_type: Option<String>,
+    /// The body's bytes, at most the request's cap.
     pub body: Vec<u8>,
 }
 

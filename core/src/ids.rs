@@ -18,7 +18,9 @@ pub const MAX_ID_BYTES: usize = 255;
 pub struct IdError {
     /// `user id`, `room id` or `event id`.
     pub kind: &'static str,
+    /// The text that was given.
     pub id: String,
+    /// What is wrong with it.
     pub reason: &'static str,
 }
 

@@ -21,18 +21,23 @@ const CACHE_DIR: &str = "media";
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Thumbnail {
+    /// The image's bytes, at most [`THUMBNAIL_MAX_BODY`].
     pub bytes: Vec<u8>,
     /// `image/png`, `image/jpeg`, … (`application/octet-stream` when the server did not say).
     pub content_type: String,
 }
 
-/// Why a thumbnail could not be had.
+/// Why a thumbnail could not be had. New reasons may be added in minor versions.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum MediaError {
+    /// The avatar URL is not `mxc://server/id` (the URL as given).
     #[error("{0:?} is not an mxc:// URL")]
     InvalidMxc(String),
+    /// The request failed: no session, the server refused, the network, or a body over the cap.
     #[error(transparent)]
     Session(#[from] SessionError),
+    /// No thumbnail within the deadline given (show the notification without one).
     #[error("no thumbnail within {0:?}")]
     Deadline(Duration),
 }
@@ -65,11 +70,7 @@ pub async fn thumbnail(
     if let Some(cached) = cached(store, &name) {
         return Ok(cached);
     }
-    let mut url = session.homeserver().clone();
-    url.set_path(&format!(
-        "{}_matrix/client/v1/media/thumbnail/{server}/{id}",
-        session.homeserver().path()
-    ));
+    let mut url = crate::urls::media_thumbnail_url(session.homeserver(), server, id);
     url.query_pairs_mut()
         .append_pair("width", &pixels.to_string())
         .append_pair("height", &pixels.to_string())

@@ -28,8 +28,11 @@ pub struct Pusher {
     pub pushkey: String,
     /// Reverse-DNS, with the platform as a suffix: `io.matrixpush.sample.android`.
     pub app_id: String,
+    /// The app's name as the user's device list and the server's admin tools show it.
     pub app_display_name: String,
+    /// This device's name, as the user's pusher list shows it.
     pub device_display_name: String,
+    /// A tag for per-device rule sets (unused by today's servers); `None` to send none.
     pub profile_tag: Option<String>,
     /// The language of the notifications, e.g. `en`.
     pub lang: String,
@@ -162,28 +165,54 @@ impl Pusher {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PusherError {
+    /// The pushkey is empty or longer than [`MAX_PUSHKEY_BYTES`].
     #[error("a pushkey must be 1 to {MAX_PUSHKEY_BYTES} bytes, this one has {bytes}")]
-    InvalidPushkey { bytes: usize },
+    InvalidPushkey {
+        /// The pushkey's length, in bytes.
+        bytes: usize,
+    },
+    /// The app id is empty or longer than [`MAX_APP_ID_CHARS`].
     #[error("an app id must be 1 to {MAX_APP_ID_CHARS} characters: {app_id:?}")]
-    InvalidAppId { app_id: String },
+    InvalidAppId {
+        /// The app id as given.
+        app_id: String,
+    },
+    /// The push gateway URL is not one (see [`check_gateway_url`]).
     #[error("invalid push gateway URL {url:?}: {reason}")]
-    InvalidGatewayUrl { url: String, reason: String },
+    InvalidGatewayUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it cannot be a gateway's.
+        reason: String,
+    },
     /// A UnifiedPush endpoint that is not an http(s) URL (shown by its origin only).
     #[error("a UnifiedPush endpoint must be an http(s) URL: {endpoint}")]
-    InvalidEndpoint { endpoint: String },
+    InvalidEndpoint {
+        /// The endpoint's origin (its path is the push server's secret for the app).
+        endpoint: String,
+    },
+    /// The request failed: no session, the server refused, or the network.
     #[error(transparent)]
     Session(#[from] SessionError),
 }
 
-/// Why a URL cannot be a pusher's push gateway (see [`check_gateway_url`]).
+/// Why a URL cannot be a pusher's push gateway (see [`check_gateway_url`]). New problems may be
+/// added in minor versions.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum GatewayUrlProblem {
     /// Not `https` (nor `http`): the homeserver cannot post to it.
     #[error("it must be https (plain http only on loopback), not {scheme}")]
-    NotHttp { scheme: String },
+    NotHttp {
+        /// The URL's scheme.
+        scheme: String,
+    },
     /// The path is not [`GATEWAY_PATH`]: the homeserver posts to the URL as given.
     #[error("the path must be {GATEWAY_PATH}")]
-    WrongPath { path: String },
+    WrongPath {
+        /// The URL's path.
+        path: String,
+    },
     /// Plain `http` to a host other than this machine: the homeserver would send the pushes
     /// (with their pushkeys) unencrypted. Homeservers accept it; this crate does not set it.
     #[error("it must be https (plain http only on loopback)")]
@@ -244,6 +273,8 @@ impl PusherKind {
 /// A pusher as `GET /pushers` lists it, of any kind (see [`list_all`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ListedPusher {
+    /// Whether the server pushes through a gateway (`http`, the phones' kind), by e-mail, or
+    /// otherwise.
     pub kind: PusherKind,
     /// When the pushkey was last updated, as the server gives it (it hands this to the gateway
     /// as the device's `pushkey_ts`); `None` when the server does not say.

@@ -6,11 +6,14 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// A token or password: compared and serialized as the text, never shown by `Debug` or
+/// `Display`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret value.
     pub fn new(value: impl Into<String>) -> Secret {
         Secret(value.into())
     }

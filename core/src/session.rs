@@ -10,7 +10,7 @@ use crate::http::{Answer, HttpError, Method, Request, Transport};
 use crate::ids::server_name;
 use crate::secret::Secret;
 use crate::store::{StateStore, StoreError};
-use crate::urls::is_loopback;
+use crate::urls::{is_loopback, versions_url, well_known_client_url};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -22,9 +22,14 @@ use url::Url;
 pub struct Session {
     /// The client-server API base URL, e.g. `https://matrix.example.org/`.
     pub homeserver: String,
+    /// The signed-in user (`@alice:example.org`).
     pub user_id: String,
+    /// The device this sign-in created (or reused after a soft logout).
     pub device_id: String,
+    /// The token every request is authorized with; never shown in logs or `Debug`.
     pub access_token: Secret,
+    /// The token that renews `access_token` when it expires; `None` when the server hands out
+    /// tokens that do not expire.
     #[serde(default)]
     pub refresh_token: Option<Secret>,
     /// The server ended the session but the device may be kept (`soft_logout`): the tokens are
@@ -37,8 +42,11 @@ pub struct Session {
 /// Where the session is kept between runs. Implementations save atomically: a reader never sees
 /// half a session.
 pub trait SessionStore: Send + Sync {
+    /// The saved session, or `None` when nothing is saved.
     fn load(&self) -> Result<Option<Session>, StoreError>;
+    /// Saves `session`, replacing whatever was saved.
     fn save(&self, session: &Session) -> Result<(), StoreError>;
+    /// Removes the saved session (no error if there is none).
     fn clear(&self) -> Result<(), StoreError>;
 }
 
@@ -161,14 +169,27 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionError {
+    /// A request failed.
     #[error(transparent)]
     Http(#[from] HttpError),
+    /// The session or the on-disk state could not be read or written.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The text given as the account's server is neither a user id, a server name nor a URL.
     #[error("{input:?} is not a user id, server name or URL")]
-    InvalidServer { input: String },
+    InvalidServer {
+        /// The text as given.
+        input: String,
+    },
+    /// The server found does not answer as a Matrix homeserver.
     #[error("{url} is not a Matrix homeserver: {reason}")]
-    NotAMatrixServer { url: String, reason: String },
+    NotAMatrixServer {
+        /// The URL asked.
+        url: String,
+        /// What it answered instead.
+        reason: String,
+    },
+    /// No session: sign in (or restore the saved session) first.
     #[error("not signed in")]
     NotSignedIn,
     /// The client runs on a session the app's own Matrix SDK owns (see [`TokenProvider`]):
@@ -182,6 +203,7 @@ pub enum SessionError {
     /// The server ended the session for good; local state tied to it was removed.
     #[error("the session was logged out by the server")]
     LoggedOut,
+    /// The server's answer lacks a field it must have (named).
     #[error("the server's answer is missing {0}")]
     MalformedResponse(&'static str),
     /// A [`SyncObserver`] could not take a sync's answer (its position is not used then).
@@ -198,7 +220,12 @@ pub enum LoginIdentifier {
     /// An email address bound to the account.
     Email(#[cfg_attr(feature = "uniffi", uniffi(name = "address"))] String),
     /// A phone number with its country (`GB`, `+44…`).
-    Phone { country: String, number: String },
+    Phone {
+        /// The country the number belongs to, as a two-letter ISO 3166 code (`GB`).
+        country: String,
+        /// The number, as the user typed it (the server normalises it for `country`).
+        number: String,
+    },
 }
 
 impl LoginIdentifier {
@@ -261,7 +288,7 @@ pub async fn discover_homeserver(transport: &Transport, input: &str) -> Result<U
 /// The `m.homeserver.base_url` of `/.well-known/matrix/client`, or `None` when the server has
 /// no such document.
 async fn well_known_base_url(transport: &Transport, origin: &Url) -> Result<Option<Url>, SessionError> {
-    let url = origin.join(".well-known/matrix/client").expect("a valid path");
+    let url = well_known_client_url(origin);
     match transport.send(&Request::new(Method::Get, url.clone())).await {
         Ok(document) => {
             let base = document
@@ -292,7 +319,7 @@ async fn well_known_base_url(transport: &Transport, origin: &Url) -> Result<Opti
 
 /// Checks that `base` answers `GET /_matrix/client/versions` like a Matrix server.
 pub async fn validate_homeserver(transport: &Transport, base: &Url) -> Result<(), SessionError> {
-    let url = base.join("_matrix/client/versions").expect("a valid path");
+    let url = versions_url(base);
     let not_matrix = |reason: String| SessionError::NotAMatrixServer {
         url: base.to_string(),
         reason,
@@ -339,6 +366,10 @@ impl std::fmt::Debug for SessionClient {
 }
 
 impl SessionClient {
+    /// A client for `homeserver` with no session yet: restore one or sign in. `state`, the on-disk
+    /// state shared with the app's other process, gives token refreshes a lock across processes and
+    /// is cleared at sign-out (`None`: neither); `device_display_name` names the device a sign-in
+    /// creates.
     pub fn new(
         transport: Transport,
         homeserver: Url,
@@ -382,7 +413,7 @@ impl SessionClient {
     /// Lets the observer send what the answers it saw asked for (see [`SyncObserver::settle`]).
     pub async fn settle_sync(&self, time_left: Duration) {
         if let Some(observer) = &self.sync_observer {
-            observer.settle(self, time_left).await
+            observer.settle(self, time_left).await;
         }
     }
 
@@ -410,10 +441,12 @@ impl SessionClient {
         Ok(self)
     }
 
+    /// The homeserver's client-server API base URL.
     pub fn homeserver(&self) -> &Url {
         &self.homeserver
     }
 
+    /// The transport requests are sent with.
     pub fn transport(&self) -> &Transport {
         &self.transport
     }
@@ -736,6 +769,45 @@ impl SessionClient {
     }
 }
 
+/// Keeps the session as JSON in `session.json` inside a folder (tools, tests, platforms without
+/// a keyring). Every save goes to a temporary file unique to that write and is renamed over the
+/// old one, so a reader sees the old session or the new; on unix the file is readable by its
+/// owner only (mode 0600), from its creation on.
+#[derive(Debug, Clone)]
+pub struct FileSessionStore {
+    dir: std::path::PathBuf,
+}
+
+impl FileSessionStore {
+    /// The file's name inside the folder.
+    pub const FILE_NAME: &'static str = "session.json";
+
+    /// A store in `dir` (created on the first save).
+    pub fn new(dir: impl Into<std::path::PathBuf>) -> FileSessionStore {
+        FileSessionStore { dir: dir.into() }
+    }
+
+    /// The session file's path.
+    pub fn path(&self) -> std::path::PathBuf {
+        self.dir.join(Self::FILE_NAME)
+    }
+}
+
+impl SessionStore for FileSessionStore {
+    fn load(&self) -> Result<Option<Session>, StoreError> {
+        // A corrupt file reads as no session (and is set aside by the store).
+        Ok(StateStore::open(&self.dir)?.read(Self::FILE_NAME))
+    }
+
+    fn save(&self, session: &Session) -> Result<(), StoreError> {
+        StateStore::open(&self.dir)?.write_private(Self::FILE_NAME, session)
+    }
+
+    fn clear(&self) -> Result<(), StoreError> {
+        StateStore::open(&self.dir)?.remove(Self::FILE_NAME)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -774,45 +846,6 @@ mod tests {
         assert_eq!(store.load().unwrap(), Some(session));
         store.clear().unwrap();
         assert_eq!(store.load().unwrap(), None);
-    }
-}
-
-/// Keeps the session as JSON in `session.json` inside a folder (tools, tests, platforms without
-/// a keyring). Every save goes to a temporary file unique to that write and is renamed over the
-/// old one, so a reader sees the old session or the new; on unix the file is readable by its
-/// owner only (mode 0600), from its creation on.
-#[derive(Debug, Clone)]
-pub struct FileSessionStore {
-    dir: std::path::PathBuf,
-}
-
-impl FileSessionStore {
-    /// The file's name inside the folder.
-    pub const FILE_NAME: &'static str = "session.json";
-
-    /// A store in `dir` (created on the first save).
-    pub fn new(dir: impl Into<std::path::PathBuf>) -> FileSessionStore {
-        FileSessionStore { dir: dir.into() }
-    }
-
-    /// The session file's path.
-    pub fn path(&self) -> std::path::PathBuf {
-        self.dir.join(Self::FILE_NAME)
-    }
-}
-
-impl SessionStore for FileSessionStore {
-    fn load(&self) -> Result<Option<Session>, StoreError> {
-        // A corrupt file reads as no session (and is set aside by the store).
-        Ok(StateStore::open(&self.dir)?.read(Self::FILE_NAME))
-    }
-
-    fn save(&self, session: &Session) -> Result<(), StoreError> {
-        StateStore::open(&self.dir)?.write_private(Self::FILE_NAME, session)
-    }
-
-    fn clear(&self) -> Result<(), StoreError> {
-        StateStore::open(&self.dir)?.remove(Self::FILE_NAME)
     }
 }
 

@@ -9,12 +9,33 @@
 use crate::http::{Method, Request};
 use crate::ids::{RoomId, UserId};
 use crate::rules::{Action, RuleKind, Ruleset};
-use crate::session::SessionClient;
+use crate::session::{SessionClient, SessionError};
 use crate::sync::SyncError;
 use serde_json::{Value, json};
 
+/// Why editing the rules failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SettingsError {
+    /// The edit's request failed, or there is no session.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// A rule id given to an edit is not valid for it (checked before any request).
+    #[error("invalid rule id {rule_id:?}: {reason}")]
+    InvalidRuleId {
+        /// The id as given.
+        rule_id: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The rules an edit starts from could not be fetched (setting a room's mode reads them
+    /// first, to remove the other mode's rule).
+    #[error(transparent)]
+    Rules(#[from] SyncError),
+}
+
 /// Checks a user rule id: not empty, not starting with `.` (server rules), no `/` or `\`.
-pub fn validate_rule_id(rule_id: &str) -> Result<(), SyncError> {
+pub fn validate_rule_id(rule_id: &str) -> Result<(), SettingsError> {
     let reason = if rule_id.is_empty() {
         "it is empty"
     } else if rule_id.starts_with('.') {
@@ -24,15 +45,15 @@ pub fn validate_rule_id(rule_id: &str) -> Result<(), SyncError> {
     } else {
         return Ok(());
     };
-    Err(SyncError::InvalidRuleId {
+    Err(SettingsError::InvalidRuleId {
         rule_id: rule_id.to_owned(),
         reason,
     })
 }
 
 /// Checks a room id used as a rule id: it must be a room id ([`RoomId`]) and a valid rule id.
-pub fn validate_room_id(room_id: &str) -> Result<(), SyncError> {
-    RoomId::parse(room_id).map_err(|e| SyncError::InvalidRuleId {
+pub fn validate_room_id(room_id: &str) -> Result<(), SettingsError> {
+    RoomId::parse(room_id).map_err(|e| SettingsError::InvalidRuleId {
         rule_id: room_id.to_owned(),
         reason: e.reason,
     })?;
@@ -45,7 +66,9 @@ pub enum Position {
     /// The top of the user rules (the server's default for a new rule).
     #[default]
     Top,
+    /// Just above the user rule with this id (of the same kind).
     Before(String),
+    /// Just below the user rule with this id (of the same kind).
     After(String),
 }
 
@@ -58,7 +81,7 @@ pub async fn put_rule(
     conditions: Option<Value>,
     pattern: Option<&str>,
     position: &Position,
-) -> Result<(), SyncError> {
+) -> Result<(), SettingsError> {
     validate_rule_id(rule_id)?;
     let mut body = json!({"actions": actions});
     if let Some(conditions) = conditions {
@@ -84,7 +107,7 @@ pub async fn put_rule(
 }
 
 /// Deletes a user rule.
-pub async fn delete_rule(client: &SessionClient, kind: RuleKind, rule_id: &str) -> Result<(), SyncError> {
+pub async fn delete_rule(client: &SessionClient, kind: RuleKind, rule_id: &str) -> Result<(), SettingsError> {
     validate_rule_id(rule_id)?;
     let url = client.url_of(&["pushrules", "global", kind.as_str(), rule_id]);
     client.send_request(Request::new(Method::Delete, url)).await?;
@@ -97,7 +120,7 @@ pub async fn set_enabled(
     kind: RuleKind,
     rule_id: &str,
     enabled: bool,
-) -> Result<(), SyncError> {
+) -> Result<(), SettingsError> {
     let url = client.url_of(&["pushrules", "global", kind.as_str(), rule_id, "enabled"]);
     client
         .send_request(Request::new(Method::Put, url).json(json!({"enabled": enabled})))
@@ -111,7 +134,7 @@ pub async fn set_actions(
     kind: RuleKind,
     rule_id: &str,
     actions: &[Action],
-) -> Result<(), SyncError> {
+) -> Result<(), SettingsError> {
     let url = client.url_of(&["pushrules", "global", kind.as_str(), rule_id, "actions"]);
     client
         .send_request(Request::new(Method::Put, url).json(json!({"actions": actions})))
@@ -128,7 +151,7 @@ fn notify_with_sound() -> Vec<Action> {
 
 /// Adds a keyword: a content rule whose id and pattern are the keyword (as Element does), that
 /// notifies with a sound.
-pub async fn add_keyword(client: &SessionClient, keyword: &str) -> Result<(), SyncError> {
+pub async fn add_keyword(client: &SessionClient, keyword: &str) -> Result<(), SettingsError> {
     let keyword = keyword.trim();
     put_rule(
         client,
@@ -142,7 +165,8 @@ pub async fn add_keyword(client: &SessionClient, keyword: &str) -> Result<(), Sy
     .await
 }
 
-pub async fn remove_keyword(client: &SessionClient, keyword: &str) -> Result<(), SyncError> {
+/// Removes a keyword (trimmed): deletes the content rule whose id it is.
+pub async fn remove_keyword(client: &SessionClient, keyword: &str) -> Result<(), SettingsError> {
     delete_rule(client, RuleKind::Content, keyword.trim()).await
 }
 
@@ -189,7 +213,7 @@ pub async fn set_room_mode(
     current: &Ruleset,
     room_id: &str,
     mode: RoomNotificationMode,
-) -> Result<(), SyncError> {
+) -> Result<(), SettingsError> {
     validate_room_id(room_id)?;
     let has = |kind| current.get(kind, room_id).is_some();
     match mode {
@@ -227,8 +251,8 @@ pub async fn set_room_mode(
 }
 
 /// Mutes (`true`) or unmutes a sender: a sender rule with no actions.
-pub async fn mute_sender(client: &SessionClient, user_id: &str, muted: bool) -> Result<(), SyncError> {
-    UserId::parse(user_id).map_err(|e| SyncError::InvalidRuleId {
+pub async fn mute_sender(client: &SessionClient, user_id: &str, muted: bool) -> Result<(), SettingsError> {
+    UserId::parse(user_id).map_err(|e| SettingsError::InvalidRuleId {
         rule_id: user_id.to_owned(),
         reason: e.reason,
     })?;

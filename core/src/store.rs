@@ -29,10 +29,22 @@ use std::time::{Duration, Instant};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
+    /// A file or folder of the store could not be read, written or created.
     #[error("cannot use the store folder {path}: {message}")]
-    Io { path: String, message: String },
+    Io {
+        /// The file or folder.
+        path: String,
+        /// What the operating system said.
+        message: String,
+    },
+    /// The other process (app or extension) kept the lock longer than this one waits.
     #[error("another process holds the {name} lock for more than {waited:?}")]
-    LockTimeout { name: String, waited: Duration },
+    LockTimeout {
+        /// Which lock (`session`, `account`, `notify`, `crypto`).
+        name: String,
+        /// How long this process waited.
+        waited: Duration,
+    },
 }
 
 fn io_error(path: &Path, error: impl std::fmt::Display) -> StoreError {
@@ -207,6 +219,7 @@ impl StateStore {
         }
     }
 
+    /// The store's folder.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -308,6 +321,7 @@ impl StateStore {
         })
     }
 
+    /// Removes a document; no error when it is already gone.
     pub fn remove(&self, name: &str) -> Result<(), StoreError> {
         let path = self.dir.join(name);
         match fs::remove_file(&path) {
@@ -331,16 +345,16 @@ impl StateStore {
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(FileLock { file, path }),
-                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < timeout => {
+                Err(fs::TryLockError::WouldBlock) if started.elapsed() < timeout => {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
-                Err(std::fs::TryLockError::WouldBlock) => {
+                Err(fs::TryLockError::WouldBlock) => {
                     return Err(StoreError::LockTimeout {
                         name: name.to_owned(),
                         waited: timeout,
                     });
                 }
-                Err(std::fs::TryLockError::Error(e)) => return Err(io_error(&path, e)),
+                Err(fs::TryLockError::Error(e)) => return Err(io_error(&path, e)),
             }
         }
     }

@@ -12,18 +12,19 @@ use crate::store::{AccountState, RawJson, StateStore, StoreError};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// Why syncing or editing rules failed.
+/// Why syncing or fetching the rules failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SyncError {
+    /// A request failed, or there is no session.
     #[error(transparent)]
     Session(#[from] SessionError),
+    /// The rules could not be stored.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The server's rules are not a push-rules document.
     #[error("the server's push rules do not parse: {0}")]
     InvalidRules(#[from] crate::rules::ParseError),
-    #[error("invalid rule id {rule_id:?}: {reason}")]
-    InvalidRuleId { rule_id: String, reason: &'static str },
 }
 
 /// The account data types the push path judges with.

@@ -10,15 +10,16 @@
 //! `fixtures/payloads/` (`tests/tests/gateway.rs`). `GET` on the notify path answers 405, as
 //! Sygnal does, so a client can check that a gateway is there.
 //!
-//! Written from REFERENCE.md §3–§6 and the fixtures; no Sygnal code is used. Where the reference
-//! is silent, the choice made here is marked *(inference)*.
+//! Written from the Push Gateway API of the Matrix spec
+//! (<https://spec.matrix.org/latest/push-gateway-api/>), from what Sygnal documents and does
+//! (<https://github.com/element-hq/sygnal>: `sygnal/gcmpushkin.py` for FCM, `sygnal/apnspushkin.py`
+//! and `sygnal/apnstruncate.py` for APNs, `docs/applications.md`), and from the captured deliveries
+//! in `fixtures/payloads/`; no Sygnal code is used. Where none of them settles a detail, the choice
+//! made here is marked *(inference)*.
 //!
 //! Which provider a device gets is decided by its app id: ids registered with
 //! [`Gateway::route_app_id`] first, then the suffix (`….fcm` → FCM v1, `….apns` → APNs). Like
 //! Sygnal with an unknown app id, the gateway puts any other device's pushkey in `rejected`.
-
-// Its public API is documented (the CLI, the demo and the suites use it).
-#![warn(missing_docs)]
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -161,10 +162,11 @@ pub fn convert(provider: DeviceProvider, notification: &Value, device: &Value) -
     }
 }
 
-/// The FCM v1 data map (REFERENCE.md §4 "`data` map", v1 column): `default_payload`, then the
-/// non-null string fields of [`FCM_FIELDS`], the string values of `content` as `content_<key>`,
-/// `prio` (`high`, or `normal` for Synapse's `low`), then `unread` and `missed_calls` as strings
-/// when non-zero. Strings from the notification are cut to [`FCM_MAX_FIELD_BYTES`].
+/// The FCM v1 data map, as Sygnal's FCM pushkin (`sygnal/gcmpushkin.py`, API v1) builds it:
+/// `default_payload`, then the non-null string fields of [`FCM_FIELDS`], the string values of
+/// `content` as `content_<key>`, `prio` (`high`, or `normal` for Synapse's `low`), then `unread`
+/// and `missed_calls` as strings when non-zero. Strings from the notification are cut to
+/// [`FCM_MAX_FIELD_BYTES`].
 pub fn fcm_v1_data(notification: &Value, device: &Value) -> Conversion {
     let default_payload = match default_payload(device) {
         Ok(payload) => payload,
@@ -236,7 +238,8 @@ pub fn truncate_fcm(text: &str) -> String {
     format!("{}…", &text[..end])
 }
 
-/// The APNs payload (REFERENCE.md §4 "APNs"):
+/// The APNs payload, as Sygnal's APNs pushkin (`sygnal/apnspushkin.py`, trimming in
+/// `sygnal/apnstruncate.py`) builds it:
 /// - event_id_only (an `event_id`, no `type`): `default_payload` plus `room_id`, `event_id`,
 ///   `unread_count` and `missed_calls` (each count when the notification has it, zero included);
 ///   no `aps` unless `default_payload` brings one;

@@ -217,7 +217,8 @@ final class AccountModel: ObservableObject {
                 // turned on "Private read receipts": m.read.private, seen only by their devices.
                 // Read from UserDefaults now: a button may launch the app in the background.
                 try await client.markRead(
-                    roomId: roomId, eventId: eventId, privateReceipt: ReadReceiptSetting().privateReceipts)
+                    roomId: roomId, eventId: eventId,
+                    visibility: ReadReceiptSetting().privateReceipts ? .private : .public)
             case .acceptInvite(let roomId):
                 try await client.acceptInvite(roomId: roomId)
             case .declineInvite(let roomId):

@@ -32,10 +32,12 @@ pub fn cli_command(args: &[&str]) -> Command {
     command
 }
 
+/// A finished command's stdout, as text.
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// A finished command's stderr, as text.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -53,6 +55,7 @@ pub fn ok(store: &Path, args: &[&str]) -> String {
     stdout(&output)
 }
 
+/// Runs a command with `--json` that must succeed; returns what it printed, parsed.
 pub fn ok_json(store: &Path, args: &[&str]) -> Value {
     let mut args = args.to_vec();
     args.push("--json");
@@ -82,6 +85,7 @@ pub fn login(store: &Path, user_id: &str, password: &str) {
 /// A long-running command (e.g. `gateway`) whose stdout lines arrive on a channel; killed on drop.
 pub struct Running {
     child: std::process::Child,
+    /// The command's stdout, a line at a time.
     pub lines: std::sync::mpsc::Receiver<String>,
 }
 
@@ -137,9 +141,13 @@ impl Drop for Running {
 pub struct Measured {
     /// The exit code, `None` when a signal ended it (see `signal`).
     pub code: Option<i32>,
+    /// The signal that ended the process, `None` when it exited.
     pub signal: Option<i32>,
+    /// What it printed on stdout.
     pub stdout: String,
+    /// What it printed on stderr.
     pub stderr: String,
+    /// How long it ran, start to end.
     pub wall: std::time::Duration,
     /// The peak resident set size of the process, in KiB (`ru_maxrss` from `wait4`).
     pub max_rss_kib: u64,
@@ -150,7 +158,7 @@ pub struct Measured {
 
 /// The `peak-rss` launcher built beside the tests (same target folder and profile).
 pub fn peak_rss_binary() -> std::path::PathBuf {
-    let binary = crate::cli_binary().with_file_name("peak-rss");
+    let binary = cli_binary().with_file_name("peak-rss");
     assert!(
         binary.is_file(),
         "{} is missing: build it with `cargo build -p matrix-push-tests --bin peak-rss`",

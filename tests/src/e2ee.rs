@@ -33,7 +33,9 @@ pub async fn create_encrypted_dm(creator: &Client, invitee: &str) -> String {
 
 /// A signed-in client and its device's crypto (kept in memory).
 pub struct CryptoDevice {
+    /// The signed-in client.
     pub client: Client,
+    /// Its device's crypto machine, on an in-memory store.
     pub machine: OlmMachine,
     since: Mutex<Option<String>>,
 }
@@ -52,6 +54,7 @@ impl CryptoDevice {
         }
     }
 
+    /// The device's user id.
     pub fn user_id(&self) -> String {
         self.machine.user_id().to_string()
     }

@@ -25,7 +25,8 @@ pub enum Mode {
     EndlessChunked,
     /// A valid-looking JSON event, one byte every 200 ms.
     SlowDrip,
-    /// A JSON array nested 100 000 deep (`[[[[…]]]]`): valid JSON, deeper than any parser should go.
+    /// A JSON array nested 100 000 deep (`[[[[…]]]]`): valid JSON, deeper than any parser should
+    /// go.
     DeepJson,
     /// JSON of the right shape with the wrong type in every field the SDK reads: the event's
     /// `type`, `sender`, `content`, `event_id`, `origin_server_ts`, `unsigned`; the sync's
@@ -34,7 +35,10 @@ pub enum Mode {
     /// [`WRONG_SYNC_VARIANTS`] shapes (`rooms` cannot be an array and hold a room at once):
     /// 0, the room where it belongs with everything inside it wrong; 1, `rooms` an array;
     /// 2, the room a string.
-    WrongTypes { sync_variant: u8 },
+    WrongTypes {
+        /// Which of the `/sync` shapes (below [`WRONG_SYNC_VARIANTS`]).
+        sync_variant: u8,
+    },
     /// Random bytes (not UTF-8) labelled `application/json`.
     Garbage,
     /// `502 Bad Gateway` with an HTML page, every time (a proxy in front of a dead server).
@@ -47,6 +51,7 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// Every mode, each `/sync` variant of [`Mode::WrongTypes`] included.
     pub const ALL: [Mode; 11] = [
         Mode::HugeContentLength,
         Mode::EndlessChunked,
@@ -134,6 +139,7 @@ impl HostileServer {
         }
     }
 
+    /// The mode the server was started in.
     pub fn mode(&self) -> Mode {
         self.mode
     }

@@ -89,6 +89,7 @@ fn target_dir() -> PathBuf {
 /// A test homeserver started by `scripts/synapse`.
 #[derive(Clone, Debug)]
 pub struct Homeserver {
+    /// The server's client-server API base URL.
     pub url: url::Url,
     /// The server name in user ids (`localhost:18008`).
     pub server_name: String,
@@ -222,6 +223,7 @@ impl Homeserver {
         self.client_with(Arc::new(MemorySessionStore::default()), &temp_dir("client"))
     }
 
+    /// A client for this server with `store` as its session store and `dir` as its store folder.
     pub fn client_with(&self, store: Arc<dyn SessionStore>, dir: &Path) -> Client {
         Client::builder(self.url.clone())
             .store_dir(dir)

@@ -6,8 +6,7 @@
 
 use matrix_push::Client;
 use matrix_push::rules::{Action, CompiledRuleset, PushContext, RuleKind, Tweak};
-use matrix_push::settings::{Position, RoomNotificationMode};
-use matrix_push::sync::SyncError;
+use matrix_push::settings::{Position, RoomNotificationMode, SettingsError};
 use matrix_push_tests::{Homeserver, create_room, join, set_display_name};
 use serde_json::json;
 use std::time::Duration;
@@ -258,13 +257,13 @@ async fn invalid_rule_ids_are_refused_before_any_request() {
             .await
             .unwrap_err();
         assert!(
-            matches!(error, SyncError::InvalidRuleId { .. }),
+            matches!(error, SettingsError::InvalidRuleId { .. }),
             "{bad:?}: {error}"
         );
     }
     assert!(matches!(
         client.add_keyword("a/b").await,
-        Err(SyncError::InvalidRuleId { .. })
+        Err(SettingsError::InvalidRuleId { .. })
     ));
 }
 

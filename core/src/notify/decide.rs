@@ -184,12 +184,15 @@ impl Judgement<'_> {
     }
 
     /// An invite, from its stripped state, judged by the rules on the synthesized member event.
+    /// `now_ms` (ms since the Unix epoch) is when the push was handled: stripped state carries no
+    /// time, so it stands in for the invite's (passed in, so the decision reads no clock).
     pub(super) fn invite(
         &self,
         payload: &PushPayload,
         room: &RoomInfo,
         event_id: &str,
         user_id: &str,
+        now_ms: u64,
     ) -> Outcome {
         let judgement = self;
         let inviter = room
@@ -221,10 +224,7 @@ impl Judgement<'_> {
             kind: NotificationKind::Invite { inviter },
             body,
             thread_id: None,
-            // Stripped state carries no time: the push's arrival stands in.
-            timestamp_ms: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |now| now.as_millis() as u64),
+            timestamp_ms: now_ms,
         };
         Outcome::Show(notification(room, user_id, shown, &evaluation, payload))
     }
@@ -294,6 +294,8 @@ mod tests {
 
     const ME: &str = "@me:x";
     const ALICE: &str = "@alice:x";
+    /// When the tests' pushes are handled (ms since the Unix epoch).
+    const NOW_MS: u64 = 1_700_000_000_000;
 
     /// A DM with Alice, as the sync left it.
     fn dm() -> RoomInfo {
@@ -523,18 +525,33 @@ mod tests {
         invite.is_direct = true;
         let payload = pushed(Priority::High);
         let judgement = Judgement::new(Some(&defaults), &[], ME, &payload);
-        let n = shown(judgement.invite(&payload, &invite, "$e", ME));
+        let n = shown(judgement.invite(&payload, &invite, "$e", ME, NOW_MS));
         assert_eq!(n.body, "Alice wants to chat");
         assert_eq!(n.rule_id.as_deref(), Some(".m.rule.invite_for_me"));
         let ignored = [ALICE.to_owned()];
         let judgement = Judgement::new(Some(&defaults), &ignored, ME, &payload);
         assert!(matches!(
-            judgement.invite(&payload, &invite, "$e", ME),
+            judgement.invite(&payload, &invite, "$e", ME, NOW_MS),
             Outcome::Suppressed {
                 reason: SuppressReason::IgnoredSender,
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn an_invite_is_dated_when_its_push_is_handled() {
+        let mut invite = dm();
+        invite.membership = "invite".into();
+        invite.inviter = Some(ALICE.into());
+        let payload = pushed(Priority::High);
+        let defaults = rules(json!({}));
+        let judgement = Judgement::new(Some(&defaults), &[], ME, &payload);
+        let n = shown(judgement.invite(&payload, &invite, "$e", ME, NOW_MS));
+        assert_eq!(
+            n.timestamp_ms, NOW_MS,
+            "stripped state has no time: the caller's clock stands in"
+        );
     }
 
     #[test]

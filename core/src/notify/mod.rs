@@ -67,11 +67,16 @@ use std::time::{Duration, Instant};
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[cfg_attr(feature = "uniffi", uniffi(name = "PushNotification"))]
 pub struct Notification {
+    /// The pushed event's id; the notification's identity (a later push for it is a duplicate).
     pub event_id: String,
+    /// The room the event was sent in; group notifications by it.
     pub room_id: String,
     /// The room's display name (spec algorithm).
     pub room_name: String,
+    /// Whether the room is a direct chat: marked as one when the user was invited, or a room of
+    /// at most two members with neither a name nor an alias.
     pub is_dm: bool,
+    /// The sender's user id (`@alice:example.org`).
     pub sender_id: String,
     /// Disambiguated when another member has the same display name.
     pub sender_name: String,
@@ -79,13 +84,19 @@ pub struct Notification {
     pub sender_avatar_url: Option<String>,
     /// `mxc://` URL of the room's avatar (`m.room.avatar`), for a group conversation's picture.
     pub room_avatar_url: Option<String>,
+    /// What the event is (message, image, call, invite, …), to pick an icon or a category.
     pub kind: NotificationKind,
+    /// The text to show: the message with reply fallbacks stripped and HTML turned into text, or a
+    /// description for events without text ("sent an image", "Encrypted message").
     pub body: String,
     /// The thread root, for a message in a thread.
     pub thread_id: Option<String>,
     /// Play a sound: `sound` names it (`default`, `ring`, …).
     pub is_noisy: bool,
+    /// The sound the rules asked for (`default`, `ring`, or an app-specific name); `None` when the
+    /// notification should be silent.
     pub sound: Option<String>,
+    /// Whether the rules highlight the event (a mention, a keyword): show it prominently.
     pub highlight: bool,
     /// When the event was sent (ms since the Unix epoch); for an invite, whose stripped state
     /// carries no time, when the push was handled.
@@ -103,11 +114,16 @@ pub struct Notification {
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FallbackNotification {
+    /// The pushed event's id, when the payload carried one.
     pub event_id: Option<String>,
+    /// The event's room, when the payload carried one.
     pub room_id: Option<String>,
     /// The room or sender name when the payload carried one.
     pub title: Option<String>,
+    /// The text to show: the payload's body with reply fallbacks stripped, "Encrypted message" for
+    /// an encrypted event, else "New message".
     pub body: String,
+    /// The badge count the server sent with the push (the user's unread notifications), if any.
     pub unread: Option<u64>,
     /// Why the full notification could not be made.
     pub reason: String,
@@ -119,7 +135,11 @@ pub struct FallbackNotification {
 #[non_exhaustive]
 pub enum SuppressReason {
     /// The user's rules, synced for this push, do not notify for this event.
-    Rules { rule_id: Option<String> },
+    Rules {
+        /// The rule that decided, or `None` when no rule matched (the spec: no rule, no
+        /// notification).
+        rule_id: Option<String>,
+    },
     /// The user's own event.
     OwnEvent,
     /// An edit (`m.replace`): the original was notified.
@@ -134,8 +154,10 @@ pub enum SuppressReason {
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[non_exhaustive]
-// One per push, and uniffi hands records over by value: boxing would buy nothing.
-#[allow(clippy::large_enum_variant)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per push, and uniffi hands records over by value: boxing would buy nothing"
+)]
 pub enum Outcome {
     /// Show this notification.
     Show(#[cfg_attr(feature = "uniffi", uniffi(name = "notification"))] Notification),
@@ -143,14 +165,24 @@ pub enum Outcome {
     /// homeserver's rules said "notify" for it — with [`SuppressReason::Rules`], the phone's
     /// current rules (changed since, or judging differently) keep silent what the server pushed.
     Suppressed {
+        /// Why nothing is shown.
         reason: SuppressReason,
+        /// Whether the homeserver had decided to notify (the push named the event).
         server_notified: bool,
     },
     /// A badge-only push: set the badge; `read_rooms` are rooms notified before that are now
     /// read (their notifications can go).
-    BadgeUpdate { unread: u64, read_rooms: Vec<String> },
+    BadgeUpdate {
+        /// The user's unread notification count as the server sent it: set the app's badge to it.
+        unread: u64,
+        /// Ids of rooms this device notified about that are now read (possibly empty).
+        read_rooms: Vec<String>,
+    },
     /// The event's room is already read elsewhere: remove its notifications.
-    Dismiss { room_ids: Vec<String> },
+    Dismiss {
+        /// The rooms whose notifications to remove.
+        room_ids: Vec<String>,
+    },
     /// The event could not be resolved in time: show this generic notification.
     Fallback(#[cfg_attr(feature = "uniffi", uniffi(name = "notification"))] FallbackNotification),
     /// This event was handled before (by this process or another sharing the store).
@@ -210,6 +242,8 @@ enum ResolveError {
 }
 
 impl<'a> Notifier<'a> {
+    /// A notifier for the account signed in on `session`, with its state in `state`; `decryptor`
+    /// is the app's own, for encrypted events when built-in encryption is off.
     pub fn new(
         session: &'a SessionClient,
         state: &'a StateStore,
@@ -245,16 +279,12 @@ impl<'a> Notifier<'a> {
         let until = Instant::now() + deadline;
         match tokio::time::timeout(deadline, self.handle_unbounded(payload, until)).await {
             Ok(outcome) => outcome,
-            Err(_) if payload.badge_only || payload.event_id.is_none() => Outcome::BadgeUpdate {
-                unread: payload.unread.unwrap_or(0),
-                read_rooms: Vec::new(),
-            },
-            Err(_) => Outcome::Fallback(fallback(payload, format!("not resolved within {deadline:?}"))),
+            Err(_) => unresolved(payload, format!("not resolved within {deadline:?}")),
         }
     }
 
     async fn handle_unbounded(&self, payload: &PushPayload, until: Instant) -> Outcome {
-        if payload.badge_only || payload.event_id.is_none() {
+        if !payload.names_event() {
             let unread = payload.unread.unwrap_or(0);
             let read_rooms = self.read_rooms().await;
             return Outcome::BadgeUpdate { unread, read_rooms };
@@ -269,7 +299,7 @@ impl<'a> Notifier<'a> {
             Ok(outcome) => outcome,
             Err(error) => {
                 tracing::warn!("a push could not be resolved, showing a generic notification: {error}");
-                Outcome::Fallback(fallback(payload, error.to_string()))
+                unresolved(payload, error.to_string())
             }
         };
         if let Outcome::Show(notification) = &outcome {
@@ -327,7 +357,7 @@ impl<'a> Notifier<'a> {
         // lacks, in parallel. A sliding sync from scratch brings the room's creation too.
         let now = unix_now();
         let key_counts = to_device && base.account.key_counts_due(now);
-        let device_sync = to_device.then_some(sliding::DeviceSync {
+        let device_sync = to_device.then_some(DeviceSync {
             to_device_since: base.account.to_device_since.as_deref(),
             key_counts,
         });
@@ -426,7 +456,7 @@ impl<'a> Notifier<'a> {
         if fresh.room.membership == "invite" {
             self.store_later(&base, &fresh);
             let judgement = self.judgement(&fresh, &user_id, payload);
-            return Ok(judgement.invite(payload, &fresh.room, &event_id, &user_id));
+            return Ok(judgement.invite(payload, &fresh.room, &event_id, &user_id, unix_now_ms()));
         }
 
         // Round trip 2, only when the event is not among the room's latest since the position.
@@ -565,7 +595,7 @@ impl<'a> Notifier<'a> {
         &self,
         room_id: &str,
         base: &Base,
-        device_sync: Option<sliding::DeviceSync<'_>>,
+        device_sync: Option<DeviceSync<'_>>,
     ) -> Result<Synced, SessionError> {
         if !base.sliding {
             return self.classic_sync(room_id, base).await.map(Synced::FromBase);
@@ -829,10 +859,16 @@ fn sliding_sync_refused(state: &StateStore) -> bool {
         .is_some_and(|at| unix_now().saturating_sub(at) < 24 * 3600)
 }
 
+/// Seconds since the Unix epoch (0 on a clock set before it).
 fn unix_now() -> u64 {
+    unix_now_ms() / 1000
+}
+
+/// Milliseconds since the Unix epoch (0 on a clock set before it).
+fn unix_now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+        .map_or(0, |d| d.as_millis().try_into().unwrap_or(u64::MAX))
 }
 
 /// Adds `room_id` to the rooms notified (see [`NOTIFIED_ROOMS`]).
@@ -868,15 +904,20 @@ pub async fn joined_rooms(session: &SessionClient) -> Result<Vec<RoomInfo>, Sess
     Ok(RoomInfo::joined_from_sync(&sync, &user_id))
 }
 
-/// A generic notification from the payload alone.
-pub fn fallback(payload: &PushPayload, reason: String) -> FallbackNotification {
+/// A generic notification from the payload alone, for a push that names an event; `None` for one
+/// that does not (a badge-only push has nothing to show). What an app shows when it could not
+/// wait for [`Notifier::handle`] (its own deadline passed first).
+pub fn fallback(payload: &PushPayload, reason: String) -> Option<FallbackNotification> {
+    if !payload.names_event() {
+        return None;
+    }
     let encrypted = payload.event_type.as_deref() == Some("m.room.encrypted");
     let body = match (&payload.body, encrypted) {
         (Some(body), false) => strip_reply_fallback(body),
         (_, true) => "Encrypted message".to_owned(),
         (None, false) => "New message".to_owned(),
     };
-    FallbackNotification {
+    Some(FallbackNotification {
         event_id: payload.event_id.clone(),
         room_id: payload.room_id.clone(),
         title: payload
@@ -886,5 +927,61 @@ pub fn fallback(payload: &PushPayload, reason: String) -> FallbackNotification {
         body,
         unread: payload.unread,
         reason,
+    })
+}
+
+/// The outcome of a push that could not be resolved: the generic notification from its payload,
+/// or, for a push that names no event, the badge alone (with no rooms known to clear).
+fn unresolved(payload: &PushPayload, reason: String) -> Outcome {
+    match fallback(payload, reason) {
+        Some(notification) => Outcome::Fallback(notification),
+        None => Outcome::BadgeUpdate {
+            unread: payload.unread.unwrap_or(0),
+            read_rooms: Vec::new(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn push(event_id: Option<&str>, badge_only: bool) -> PushPayload {
+        PushPayload {
+            event_id: event_id.map(str::to_owned),
+            room_id: Some("!r:x".into()),
+            unread: Some(3),
+            badge_only,
+            body: Some("> <@a:x> quoted\n\nthe reply".into()),
+            room_name: Some("Room".into()),
+            ..PushPayload::default()
+        }
+    }
+
+    #[test]
+    fn a_push_that_names_no_event_has_no_fallback_only_its_badge() {
+        for no_event in [push(None, false), push(Some("$e"), true), push(None, true)] {
+            assert_eq!(fallback(&no_event, "late".into()), None, "{no_event:?}");
+            assert_eq!(
+                unresolved(&no_event, "late".into()),
+                Outcome::BadgeUpdate {
+                    unread: 3,
+                    read_rooms: Vec::new()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn an_event_push_falls_back_to_its_payload() {
+        let shown = fallback(&push(Some("$e"), false), "late".into()).expect("a fallback");
+        assert_eq!(
+            (shown.title.as_deref(), shown.body.as_str(), shown.unread),
+            (Some("Room"), "the reply", Some(3))
+        );
+        assert!(matches!(
+            unresolved(&push(Some("$e"), false), "late".into()),
+            Outcome::Fallback(_)
+        ));
     }
 }

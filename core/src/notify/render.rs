@@ -9,15 +9,27 @@ use serde_json::Value;
 #[non_exhaustive]
 pub enum NotificationKind {
     /// A message; `msgtype` as sent (`m.text`, `m.image`, …).
-    Message { msgtype: String },
+    Message {
+        /// The message type as sent.
+        msgtype: String,
+    },
     /// An invite to the room, from `inviter`.
-    Invite { inviter: String },
+    Invite {
+        /// The user id of who sent the invite.
+        inviter: String,
+    },
     /// A call ringing (`m.call.invite`, `m.call.notify`, `m.rtc.notification`).
-    Call { video: bool },
+    Call {
+        /// Whether the call is a video call (else voice).
+        video: bool,
+    },
     /// An encrypted event that could not be decrypted here.
     Encrypted,
     /// Any other event a rule chose to notify for.
-    Other { event_type: String },
+    Other {
+        /// The event's type (`m.reaction`, `org.example.custom`, …).
+        event_type: String,
+    },
 }
 
 /// The kind and body text of an event, with `sender_name` for emotes ("* Alice waves").

@@ -15,26 +15,36 @@ use std::collections::BTreeMap;
 /// A room member as a notification shows them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {
+    /// The member's display name in the room; `None` when they have none (show the user id).
     pub display_name: Option<String>,
+    /// `mxc://` URL of the member's avatar in the room; `None` when they have none.
     pub avatar_url: Option<String>,
 }
 
 /// The room metadata cached between pushes.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RoomInfo {
+    /// The room's id (`!abc:example.org`).
     pub room_id: String,
+    /// The room's `m.room.name`; `None` when it has none (the display name then comes from the
+    /// alias or the heroes).
     pub name: Option<String>,
     /// `mxc://` URL of the room's avatar (`m.room.avatar`).
     #[serde(default)]
     pub avatar_url: Option<String>,
+    /// The room's canonical alias (`#room:example.org`), if it has one.
     pub canonical_alias: Option<String>,
+    /// The heroes the server chose for an unnamed room (user ids), for its display name.
     pub heroes: Vec<String>,
+    /// How many members have joined.
     pub joined_members: u64,
+    /// How many members are invited and have not joined yet.
     pub invited_members: u64,
     /// `m.room.power_levels` content.
     pub power_levels: Option<Value>,
     /// The `m.room.create` sender and `additional_creators`.
     pub creators: Vec<String>,
+    /// The room version from `m.room.create` (`None` until the creation event was read).
     pub room_version: Option<String>,
     /// Members seen (heroes, senders, the user), by user id.
     pub members: BTreeMap<String, Member>,
@@ -69,11 +79,13 @@ pub struct RoomInfo {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RoomSummary {
+    /// The room's id (`!abc:example.org`).
     pub room_id: String,
     /// The room's display name (spec algorithm, as notifications show it).
     pub name: String,
     /// A direct chat (see [`RoomInfo::is_dm`]).
     pub is_dm: bool,
+    /// How many members have joined.
     pub joined_members: u64,
     /// The room's own notification mode; `None`: the account's defaults apply.
     pub mode: Option<RoomNotificationMode>,
@@ -220,7 +232,7 @@ impl RoomInfo {
             "m.room.name" => self.name = text("/content/name").filter(|n| !n.trim().is_empty()),
             "m.room.avatar" => self.avatar_url = text("/content/url").filter(|url| !url.is_empty()),
             "m.room.canonical_alias" => {
-                self.canonical_alias = text("/content/alias").filter(|a| !a.is_empty())
+                self.canonical_alias = text("/content/alias").filter(|a| !a.is_empty());
             }
             "m.room.power_levels" => self.power_levels = Some(content.clone()),
             "m.room.create" => self.apply_create(event),

@@ -63,7 +63,7 @@ pub fn request(
     session: &SessionClient,
     room_id: &str,
     pos: Option<&str>,
-    device: Option<DeviceSync>,
+    device: Option<DeviceSync<'_>>,
 ) -> Request {
     let mut url = session.url(PATH);
     url.query_pairs_mut().append_pair("timeout", "0");

@@ -148,6 +148,7 @@ pub enum Provider {
 }
 
 impl Provider {
+    /// Every provider, in the order the command line lists them.
     pub const ALL: [Provider; 5] = [
         Provider::Fcm,
         Provider::FcmLegacy,
@@ -156,7 +157,8 @@ impl Provider {
         Provider::Gateway,
     ];
 
-    /// The provider's name on the command line: `fcm`, `fcm-legacy`, `apns`, `unifiedpush`, `gateway`.
+    /// The provider's name on the command line: `fcm`, `fcm-legacy`, `apns`, `unifiedpush`,
+    /// `gateway`.
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Fcm => "fcm",
@@ -181,8 +183,8 @@ impl Provider {
     }
 }
 
-/// The push's priority, as the homeserver chose it: `high` for encrypted events and for events whose
-/// push rules ask for a sound or a highlight, else `low`.
+/// The push's priority, as the homeserver chose it: `high` for encrypted events and for events
+/// whose push rules ask for a sound or a highlight, else `low`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Priority {
@@ -216,22 +218,35 @@ impl Priority {
 /// docs](self)).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PushPayload {
+    /// The pushed event's id; `None` for a badge-only push, or a pusher of format
+    /// `event_id_only` that sent nothing else.
     pub event_id: Option<String>,
+    /// The room the event was sent in, when the payload names it.
     pub room_id: Option<String>,
-    /// The unread count (FCM `unread`, APNs `aps.badge` or `unread_count`, Gateway `counts.unread`).
-    /// For APNs full format it is `aps.badge`, which Sygnal computes as unread + missed_calls
-    /// (Synapse never sends missed_calls, so it is the homeserver's unread count).
+    /// The unread count (FCM `unread`, APNs `aps.badge` or `unread_count`, Gateway
+    /// `counts.unread`). For APNs full format it is `aps.badge`, which Sygnal computes as unread +
+    /// missed_calls (Synapse never sends missed_calls, so it is the homeserver's unread count).
     pub unread: Option<u64>,
+    /// The missed-call count, when the gateway sent one (Synapse never does).
     pub missed_calls: Option<u64>,
+    /// The push's priority as the homeserver chose it, when the payload says.
     pub prio: Option<Priority>,
     /// No event: only the unread count changed (read receipts elsewhere). unread may be 0.
     pub badge_only: bool,
+    /// The event's type (`m.room.message`, `m.room.encrypted`, …), when the payload carries it.
     pub event_type: Option<String>,
+    /// The sender's user id, when the payload carries it.
     pub sender: Option<String>,
+    /// The sender's display name in the room, when the payload carries it.
     pub sender_display_name: Option<String>,
+    /// The room's name, when the payload carries it.
     pub room_name: Option<String>,
+    /// The room's canonical alias, when the payload carries it.
     pub room_alias: Option<String>,
+    /// For a member event: the membership it sets (`invite`, `join`, …).
     pub membership: Option<String>,
+    /// For a member event: whether the user is the one whose membership changed (an invite to
+    /// them).
     pub user_is_target: Option<bool>,
     /// content.body when the payload carries it (may be truncated by the provider).
     pub body: Option<String>,
@@ -242,6 +257,14 @@ pub struct PushPayload {
     pub extra: Map<String, Value>,
     /// The provider the payload was decoded as (always set by the decoders).
     pub provider: Option<Provider>,
+}
+
+impl PushPayload {
+    /// Whether the push names an event to notify about: not a badge-only push, and with an
+    /// event id (a push without one can only update the badge).
+    pub fn names_event(&self) -> bool {
+        !self.badge_only && self.event_id.is_some()
+    }
 }
 
 /// Why a payload cannot be used. Each message is one line.
@@ -259,7 +282,12 @@ pub enum PayloadError {
     MissingNotification,
     /// A field whose value cannot be read, where guessing would mislead (only `event_id`).
     #[error("the payload's {field} is invalid: {reason}")]
-    InvalidField { field: String, reason: String },
+    InvalidField {
+        /// The field's name in the payload.
+        field: String,
+        /// What is wrong with its value.
+        reason: String,
+    },
     /// Well-formed, but neither an event nor a count: nothing to notify about.
     #[error("the payload is unusable: {0}")]
     Unusable(String),

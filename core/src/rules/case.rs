@@ -11,8 +11,11 @@ use serde_json::Value;
 pub struct Case {
     /// The case's `id`, any JSON value (`null` when absent).
     pub id: Value,
+    /// The case's `rules`, as `GET /pushrules/` returns them.
     pub rules: PushRules,
+    /// The event to evaluate, in the client-server API's format.
     pub event: Value,
+    /// Who the event is evaluated for, and the room's state the rules read.
     pub context: PushContext,
 }
 
@@ -25,6 +28,7 @@ impl Case {
         Case::from_value(value)
     }
 
+    /// Like [`Case::from_json`], from a document already read as JSON.
     pub fn from_value(mut value: Value) -> Result<Case, (Value, String)> {
         let Some(object) = value.as_object_mut() else {
             return Err((Value::Null, "a case must be a JSON object".into()));

@@ -35,7 +35,9 @@ pub struct PushContext {
 /// The parts of `m.room.power_levels` content push rules use.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PowerLevels {
+    /// `users`: each listed user's level, by user id.
     pub users: HashMap<String, i64>,
+    /// `users_default`: the level of users not in `users` (0 when unset).
     pub users_default: i64,
     /// `notifications`: the level needed to trigger each kind of notification.
     pub notifications: HashMap<String, i64>,
@@ -44,7 +46,9 @@ pub struct PowerLevels {
 /// A user's power: a level, or unlimited (room creators from room version 12).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Power {
+    /// A power level.
     Level(i64),
+    /// More than any level: a room creator from room version 12 on.
     Unlimited,
 }
 
@@ -104,6 +108,8 @@ fn power_levels_from_content<'de, D: serde::Deserializer<'de>>(
 }
 
 impl PushContext {
+    /// The context for `user_id` (`@alice:example.org`) with nothing else known: no display name,
+    /// no member count, no power levels.
     pub fn new(user_id: impl Into<String>) -> PushContext {
         PushContext {
             user_id: user_id.into(),

@@ -27,8 +27,11 @@ pub const LEGACY_MENTION_RULES: [&str; 3] = [
 /// obsolete `dont_notify` / `coalesce`), and which rule it was. No match means no notification.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Evaluation {
+    /// The actions of the rule that matched, obsolete ones left out; empty when no rule matched.
     pub actions: Vec<Action>,
+    /// The id of the rule that matched; `None` when none did.
     pub rule_id: Option<String>,
+    /// The kind of the rule that matched; `None` when none did.
     pub kind: Option<RuleKind>,
     /// Enabled rules ranked above the one that decided (all of them when none matched) that this
     /// engine cannot evaluate — a condition kind it does not know (MSC4306's
@@ -242,7 +245,7 @@ impl CompiledRuleset {
         self.evaluate_flattened(self.view(event, cx), cx)
     }
 
-    fn evaluate_flattened(&self, view: EventView, cx: &PushContext) -> Evaluation {
+    fn evaluate_flattened(&self, view: EventView<'_, '_>, cx: &PushContext) -> Evaluation {
         if view.is_own_event(cx) {
             return Evaluation::default();
         }

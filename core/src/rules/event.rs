@@ -67,8 +67,10 @@ impl fmt::Display for Field<'_> {
 /// Why an event's JSON could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EventError {
+    /// The text is not JSON; the parser's message.
     #[error("the event is not valid JSON: {0}")]
     Json(String),
+    /// The JSON is not an object.
     #[error("an event must be a JSON object")]
     NotAnObject,
 }
@@ -219,7 +221,7 @@ impl<'e> NodeSeed<'_, '_, 'e> {
 impl<'e> Visitor<'e> for NodeSeed<'_, '_, 'e> {
     type Value = ();
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
 
@@ -298,7 +300,7 @@ impl<'e> DeserializeSeed<'e> for ChildSeed<'_> {
 
 impl<'e> Visitor<'e> for ChildSeed<'_> {
     type Value = Option<usize>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a field name")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<usize>, E> {
@@ -318,7 +320,7 @@ impl<'e> DeserializeSeed<'e> for ElementSeed {
 
 impl<'e> Visitor<'e> for ElementSeed {
     type Value = Field<'e>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
     fn visit_map<A: MapAccess<'e>>(self, mut map: A) -> Result<Field<'e>, A::Error> {

@@ -18,31 +18,42 @@ pub struct Explanation {
     pub own_event: bool,
     /// The content carries `m.mentions`, so the legacy mention rules are skipped.
     pub intentional_mentions: bool,
+    /// Every rule of the ruleset, in evaluation order, with what happened to it.
     pub rules: Vec<RuleExplanation>,
 }
 
 /// What happened to one rule.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleExplanation {
+    /// The rule's kind.
     pub kind: RuleKind,
+    /// The rule's id.
     pub rule_id: String,
     /// This rule decided the outcome (the first enabled rule that matched).
     pub winner: bool,
+    /// Whether it matched, and if not, why.
     #[serde(flatten)]
     pub outcome: RuleOutcome,
 }
 
+/// What the evaluation did with one rule. New outcomes may be added in minor versions.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RuleOutcome {
+    /// Every condition held.
     Matched,
+    /// The rule is disabled, so it was skipped.
     Disabled,
     /// A legacy mention rule, switched off by the event's `m.mentions`.
     SkippedLegacyMention,
     /// The first condition that failed: its position, the condition as JSON, and why.
     Failed {
+        /// The failed condition's position among the rule's conditions (from 0).
         condition_index: usize,
+        /// The condition as the server sent it.
         condition: Value,
+        /// Why it did not hold, in words.
         reason: String,
     },
     /// Not looked at: the user's own event.
@@ -119,7 +130,7 @@ impl CompiledRuleset {
 /// A sentence for a failed test.
 fn describe(
     rules: &CompiledRuleset,
-    view: &EventView,
+    view: &EventView<'_, '_>,
     test: &Test,
     failure: Failure,
     cx: &PushContext,

@@ -162,7 +162,7 @@ pub fn contains_word(haystack: &str, needle: &str) -> bool {
     contains_word_with(haystack, needle, &memmem::Finder::new(needle))
 }
 
-fn contains_word_with(haystack: &str, needle: &str, finder: &memmem::Finder) -> bool {
+fn contains_word_with(haystack: &str, needle: &str, finder: &memmem::Finder<'_>) -> bool {
     if needle.is_empty() {
         return false;
     }

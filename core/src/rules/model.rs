@@ -18,22 +18,30 @@ pub type Extra = Map<String, Value>;
 /// server might send (kept verbatim).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PushRules {
+    /// The `global` ruleset: the only scope the spec defines, and the one evaluated.
     pub global: Ruleset,
     /// Scopes other than `global` (the spec has none today).
     pub other_scopes: Extra,
 }
 
 /// The five rule kinds of the spec, plus `postcontent` (MSC4306, served by Synapse), in
-/// evaluation order.
+/// evaluation order. New kinds may be added in minor versions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[non_exhaustive]
 pub enum RuleKind {
+    /// Evaluated first: rules that must win over everything else (mute, invites, tombstones, …).
     Override,
+    /// Rules matching a word in the message body (`pattern`), such as the user's keywords.
     Content,
     /// MSC4306: evaluated after content rules and before room rules; shaped like override rules.
     Postcontent,
+    /// Rules for one room, whose `rule_id` is the room id (a room's "all messages" or "mute"
+    /// mode).
     Room,
+    /// Rules for one sender, whose `rule_id` is the sender's user id.
     Sender,
+    /// Evaluated last: the defaults for what no other rule matched (one-to-one rooms, messages).
     Underride,
 }
 
@@ -60,6 +68,8 @@ impl RuleKind {
         }
     }
 
+    /// The kind for its name in the REST API (`override`, `content`, …), or `None` for a name
+    /// this crate does not know.
     pub fn from_name(name: &str) -> Option<RuleKind> {
         RuleKind::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
@@ -80,11 +90,17 @@ impl Serialize for RuleKind {
 /// A user's push rules, by kind, each list in priority order (first is highest).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ruleset {
+    /// Override rules, in priority order. (`override` is a Rust keyword, hence the underscore.)
     pub override_: Vec<Rule>,
+    /// Content rules (keywords), in priority order.
     pub content: Vec<Rule>,
+    /// Postcontent rules (MSC4306), in priority order; empty on servers that do not send them.
     pub postcontent: Vec<Rule>,
+    /// Room rules, one per room that has its own mode.
     pub room: Vec<Rule>,
+    /// Sender rules, one per sender with a rule of their own.
     pub sender: Vec<Rule>,
+    /// Underride rules, in priority order.
     pub underride: Vec<Rule>,
     /// Kinds this crate does not know, kept verbatim and never evaluated.
     pub other_kinds: Extra,
@@ -112,44 +128,76 @@ impl KindSet {
 /// have a `pattern`; room and sender rules are keyed by their `rule_id`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rule {
+    /// The rule's id: unique within its kind; server defaults start with a dot (`.m.rule.master`).
     pub rule_id: String,
     /// Whether this is a server-default rule.
     pub default: bool,
+    /// Whether the rule takes part in evaluation; a disabled rule is skipped as if absent.
     pub enabled: bool,
+    /// What happens when the rule matches; an empty list means "do not notify".
     pub actions: Vec<Action>,
+    /// The conditions that must all hold (override, postcontent and underride rules); `None` for
+    /// kinds that have none.
     pub conditions: Option<Vec<Condition>>,
+    /// The glob matched against words of the body (content rules only); `None` otherwise.
     pub pattern: Option<String>,
+    /// Fields of the rule this crate does not interpret, written back unchanged.
     pub extra: Extra,
 }
 
 /// A push condition. Every known kind keeps unexpected fields in `extra`; an unknown kind is kept
-/// whole and never matches.
+/// whole and never matches. New variants may be added in minor versions: a kind kept as `Unknown`
+/// today may get one of its own.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Condition {
     /// Glob match of an event field (whole value; `content.body` matches words).
     EventMatch {
+        /// The event field, as a dotted path (`content.body`, `type`); a dot within a name is
+        /// escaped as `\.`.
         key: String,
+        /// The glob (`*` any run, `?` one character), matched case-insensitively.
         pattern: String,
+        /// Fields of the condition this crate does not interpret, written back unchanged.
         extra: Extra,
     },
     /// Exact match of an event field against a scalar.
     EventPropertyIs {
+        /// The event field, as a dotted path.
         key: String,
+        /// The value the field must equal (same type, no coercion).
         value: ScalarValue,
+        /// Fields of the condition this crate does not interpret, written back unchanged.
         extra: Extra,
     },
     /// An array event field contains a scalar.
     EventPropertyContains {
+        /// The event field holding an array, as a dotted path.
         key: String,
+        /// The value one of the array's elements must equal.
         value: ScalarValue,
+        /// Fields of the condition this crate does not interpret, written back unchanged.
         extra: Extra,
     },
     /// `content.body` contains the user's display name in the room (deprecated in v1.17).
-    ContainsDisplayName { extra: Extra },
+    ContainsDisplayName {
+        /// Fields of the condition this crate does not interpret, written back unchanged.
+        extra: Extra,
+    },
     /// The room's joined member count compares with `is` (`2`, `==2`, `<10`, `>=3`, …).
-    RoomMemberCount { is: String, extra: Extra },
+    RoomMemberCount {
+        /// The comparison as the server sent it; see [`MemberCountTest::parse`].
+        is: String,
+        /// Fields of the condition this crate does not interpret, written back unchanged.
+        extra: Extra,
+    },
     /// The sender's power level reaches `notifications[key]` of the power levels.
-    SenderNotificationPermission { key: String, extra: Extra },
+    SenderNotificationPermission {
+        /// The entry of the power levels' `notifications` object, such as `room` for @room.
+        key: String,
+        /// Fields of the condition this crate does not interpret, written back unchanged.
+        extra: Extra,
+    },
     /// A condition kind this crate does not know (the whole JSON object). Never matches.
     Unknown(Extra),
 }
@@ -158,9 +206,13 @@ pub enum Condition {
 /// strings, integers in the canonical JSON range, booleans and null.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ScalarValue {
+    /// A string, compared exactly (case matters).
     String(String),
+    /// An integer within ±(2^53 - 1), the range canonical JSON allows.
     Integer(i64),
+    /// A boolean.
     Bool(bool),
+    /// JSON `null`.
     Null,
 }
 
@@ -184,7 +236,7 @@ impl ScalarValue {
     }
 
     /// Whether an event field equals this scalar, without coercion.
-    pub fn equals_field(&self, field: &Field) -> bool {
+    pub fn equals_field(&self, field: &Field<'_>) -> bool {
         match (self, field) {
             (ScalarValue::String(a), Field::String(b)) => a == b,
             (ScalarValue::Bool(a), Field::Bool(b)) => a == b,
@@ -194,6 +246,7 @@ impl ScalarValue {
         }
     }
 
+    /// The scalar as JSON.
     pub fn to_value(&self) -> Value {
         match self {
             ScalarValue::String(s) => Value::String(s.clone()),
@@ -204,28 +257,38 @@ impl ScalarValue {
     }
 }
 
-/// What a matching rule asks for.
+/// What a matching rule asks for. New actions may be added in minor versions.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Action {
+    /// Notify the user (the spec's only notifying action).
     Notify,
     /// Removed from the spec in v1.7; accepted, kept for round-trips, ignored when evaluating.
     DontNotify,
     /// Removed from the spec in v1.7; accepted, kept for round-trips, ignored when evaluating.
     Coalesce,
+    /// Change how the notification is presented: its sound or highlight.
     SetTweak(Tweak),
     /// Any other action (a string or object), kept verbatim and not interpreted.
     Unknown(Value),
 }
 
-/// A `set_tweak` action.
+/// A `set_tweak` action. New variants may be added in minor versions: a tweak kept as `Other`
+/// today may get one of its own.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Tweak {
     /// The sound to play: `default` or a client-specific name.
     Sound(String),
     /// Highlight; `None` is the spec's omitted value, which means `true`.
     Highlight(Option<bool>),
     /// Any other tweak, passed through.
-    Other { name: String, value: Option<Value> },
+    Other {
+        /// The tweak's name (`set_tweak`).
+        name: String,
+        /// Its value as sent, or `None` when the action had no `value`.
+        value: Option<Value>,
+    },
 }
 
 impl Action {
@@ -250,6 +313,7 @@ impl Action {
         matches!(self, Action::DontNotify | Action::Coalesce)
     }
 
+    /// The action as the server's JSON would spell it.
     pub fn to_value(&self) -> Value {
         match self {
             Action::Notify => Value::from("notify"),
@@ -283,6 +347,7 @@ impl Tweak {
         })
     }
 
+    /// The tweak as a `set_tweak` action object.
     pub fn to_value(&self) -> Value {
         let mut object = Map::new();
         let (name, value) = match self {
@@ -308,6 +373,7 @@ pub struct RuleError {
     pub rule: String,
     /// The field at fault, as a path within the rule (`conditions[1].pattern`).
     pub field: String,
+    /// What is wrong with the field, in words.
     pub problem: String,
 }
 
@@ -316,12 +382,19 @@ pub struct RuleError {
 #[non_exhaustive]
 pub enum ParseError {
     #[error("push rules are not valid JSON: {0}")]
+    /// The text is not JSON; the parser's message.
     Json(String),
     #[error("push rules must be a JSON object, with `global` or the rule kinds at the top")]
+    /// The document is JSON but not an object.
     NotAnObject,
     #[error("push rule kind `{kind}` must be an array of rules")]
-    KindNotArray { kind: String },
+    /// A known rule kind whose value is not an array.
+    KindNotArray {
+        /// The kind's name, as in the document.
+        kind: String,
+    },
     #[error(transparent)]
+    /// A rule in the document is malformed.
     Rule(#[from] RuleError),
 }
 
@@ -332,6 +405,7 @@ impl PushRules {
         Self::from_value(&parse_json(json)?)
     }
 
+    /// Parses a `GET /pushrules/` body already read as JSON; the first malformed rule fails it.
     pub fn from_value(value: &Value) -> Result<PushRules, ParseError> {
         let (rules, mut errors) = Self::parse(value, false)?;
         match errors.is_empty() {
@@ -360,6 +434,7 @@ impl PushRules {
         Ok((PushRules { global, other_scopes }, errors))
     }
 
+    /// The document as JSON, fields this crate does not know included.
     pub fn to_value(&self) -> Value {
         let mut object = self.other_scopes.clone();
         object.insert("global".into(), self.global.to_value());
@@ -373,6 +448,7 @@ impl Ruleset {
         Self::from_value(&parse_json(json)?)
     }
 
+    /// Parses a bare ruleset already read as JSON; the first malformed rule fails it.
     pub fn from_value(value: &Value) -> Result<Ruleset, ParseError> {
         let (ruleset, mut errors) = Self::parse(value, false)?;
         match errors.is_empty() {
@@ -411,6 +487,7 @@ impl Ruleset {
         Ok((ruleset, errors))
     }
 
+    /// The ruleset as JSON: kinds absent when parsed stay absent, unknown kinds are kept.
     pub fn to_value(&self) -> Value {
         let mut object = self.other_kinds.clone();
         for kind in RuleKind::ALL {
@@ -429,6 +506,7 @@ impl Ruleset {
         self
     }
 
+    /// The rules of one kind, in priority order.
     pub fn rules(&self, kind: RuleKind) -> &[Rule] {
         match kind {
             RuleKind::Override => &self.override_,
@@ -440,6 +518,7 @@ impl Ruleset {
         }
     }
 
+    /// The rules of one kind, to edit in place.
     pub fn rules_mut(&mut self, kind: RuleKind) -> &mut Vec<Rule> {
         match kind {
             RuleKind::Override => &mut self.override_,
@@ -709,16 +788,24 @@ serialize_via_value!(PushRules, Ruleset, Action);
 /// A parsed `room_member_count` `is`: an operator and a count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemberCountTest {
+    /// How the room's member count is compared.
     pub operator: CountOperator,
+    /// The number it is compared with.
     pub count: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The comparison in a [`MemberCountTest`].
 pub enum CountOperator {
+    /// Exactly (`2` or `==2`).
     Eq,
+    /// Fewer than (`<`).
     Lt,
+    /// More than (`>`).
     Gt,
+    /// At most (`<=`).
     Le,
+    /// At least (`>=`).
     Ge,
 }
 
@@ -744,6 +831,7 @@ impl MemberCountTest {
         })
     }
 
+    /// Whether a room with `members` joined members passes the test.
     pub fn accepts(&self, members: u64) -> bool {
         match self.operator {
             CountOperator::Eq => members == self.count,

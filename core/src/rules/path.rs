@@ -11,6 +11,8 @@ pub struct KeyPath {
 }
 
 impl KeyPath {
+    /// Splits a dotted key into field names, unescaping `\.` and `\\`. Never fails: any text is a
+    /// path (an empty key is one empty segment).
     pub fn parse(key: &str) -> KeyPath {
         let mut segments = Vec::new();
         let mut current = String::new();
@@ -32,6 +34,7 @@ impl KeyPath {
         KeyPath { segments }
     }
 
+    /// The field names, outermost first.
     pub fn segments(&self) -> &[String] {
         &self.segments
     }

@@ -1,6 +1,8 @@
-//! Evaluator tests against the spec: its worked examples, and each place where Synapse's
-//! evaluator departs from the spec (REFERENCE.md §7). In every such case this crate follows the
-//! spec, and the test says which way Synapse goes.
+//! Evaluator tests against the spec (push rules in the client-server API,
+//! <https://spec.matrix.org/latest/client-server-api/#push-rules>): its worked examples, and each
+//! place where Synapse's evaluator (`rust/src/push/evaluator.rs` and `rust/src/push/utils.rs` in
+//! <https://github.com/element-hq/synapse>) departs from it. In every such case this crate follows
+//! the spec, and the test says which way Synapse goes.
 
 use super::*;
 use serde_json::{Value, json};
@@ -234,7 +236,7 @@ fn user_rules_come_before_defaults_and_master_before_all() {
     assert!(result.actions.is_empty());
 }
 
-// --- Where Synapse departs from the spec (REFERENCE.md §7). We follow the spec. ---
+// --- Where Synapse's evaluator departs from the spec. We follow the spec. ---
 
 #[test]
 fn divergence_word_boundaries_are_ascii() {

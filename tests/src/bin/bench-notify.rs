@@ -183,7 +183,7 @@ async fn classic_phone(hs: &Homeserver, bob_id: &str, password: &str) -> Client 
 async fn measure<F, Fut>(phone: &Client, room: &str, count: usize, mut before: F) -> Measured
 where
     F: FnMut(usize) -> Fut,
-    Fut: std::future::Future<Output = String>,
+    Fut: Future<Output = String>,
 {
     let transport = phone.session_client().transport();
     let (mut requests, mut bytes) = (0, 0);

@@ -35,7 +35,8 @@ public struct Conversation: Equatable, Sendable {
     public init?(_ notification: PushNotification, ownUserId: String, account: String? = nil) {
         switch notification.kind {
         case .message, .encrypted: break
-        case .invite, .call, .other: return nil
+        // Invites, calls, other events and kinds a newer library adds keep the plain layout.
+        default: return nil
         }
         sender = Person(
             userId: notification.senderId,

@@ -22,10 +22,12 @@ public enum EncryptedNotice {
         case .untrustedSender: return "The sender's device is not trusted"
         case .outOfTime: return "Not decrypted in time — open the app to read it"
         case .malformed: return "The message is damaged"
-        // Neither is the user's to fix, and the store error's wording is not for them.
-        case .unavailable, .appDecryptorFailed: return "Could not be decrypted now"
         // Encryption is off in this build: nothing the user can do here.
         case .noDecryption, nil: return nil
+        // .unavailable and .appDecryptorFailed: neither is the user's to fix, and the store
+        // error's wording is not for them. A reason a newer library adds lands here too (the enum
+        // may grow): a generic line is right for it until it gets its own.
+        default: return "Could not be decrypted now"
         }
     }
 

@@ -24,10 +24,13 @@ public enum HiddenPush: Equatable, Sendable {
     /// Why an outcome shows nothing; nil for one that shows a notification.
     public init?(_ outcome: Outcome) {
         switch outcome {
-        case .show, .fallback: return nil
         case .suppressed: self = .suppressed
         case .duplicate: self = .duplicate
         case .dismiss, .badgeUpdate: self = .readElsewhere
+        // .show and .fallback show a notification; an outcome a newer library adds (the enum may
+        // grow) is not hidden either. (`default`, not `@unknown default`: the generated enums are
+        // not resilient, so Swift 6 would still require every case by name.)
+        default: return nil
         }
     }
 

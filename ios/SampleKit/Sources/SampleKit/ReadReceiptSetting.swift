@@ -15,7 +15,7 @@ public struct ReadReceiptSetting {
         self.defaults = defaults
     }
 
-    /// `Client.markRead(roomId:eventId:privateReceipt:)`'s last argument; false until the user
+    /// Whether `Client.markRead(roomId:eventId:visibility:)` gets `.private`; false until the user
     /// turns it on.
     public var privateReceipts: Bool {
         get { defaults.bool(forKey: Self.key) }

@@ -25,10 +25,10 @@ class ActionsTest {
         val last = Synapse.sendText(alice, dm, "lunch?")
         Synapse.waitUntil("one unread") { Synapse.notificationCount(bob, dm) == 1L }
         signedInClient(dir, bob).use { client ->
-            client.markRead(dm, last, privateReceipt = true)
+            client.markRead(dm, last, ReceiptVisibility.PRIVATE)
             Synapse.waitUntil("read") { Synapse.notificationCount(bob, dm) == 0L }
             assertThrows<MatrixPushException.InvalidInput> {
-                runBlocking { client.markRead("#not-a-room:x", last, privateReceipt = false) }
+                runBlocking { client.markRead("#not-a-room:x", last, ReceiptVisibility.PUBLIC) }
             }
         }
     }

@@ -2,6 +2,7 @@ package io.matrixpush.sample.logic
 
 import io.matrixpush.ClientInterface
 import io.matrixpush.MatrixPushException
+import io.matrixpush.core.ReceiptVisibility
 import java.net.URI
 import java.net.URLDecoder
 import java.net.URLEncoder
@@ -67,7 +68,7 @@ class ActionRunner(private val client: ClientInterface, private val privateRecei
             ActionKind.MARK_READ -> client.markRead(
                 request.roomId,
                 request.eventId ?: return ActionResult.Failed("Nothing to mark as read."),
-                privateReceipt,
+                if (privateReceipt) ReceiptVisibility.PRIVATE else ReceiptVisibility.PUBLIC,
             )
             ActionKind.ACCEPT -> client.acceptInvite(request.roomId)
             ActionKind.DECLINE -> client.declineInvite(request.roomId)

@@ -21,8 +21,10 @@ fun undecryptableHint(reason: UndecryptableReason?): String? = when (reason) {
     is UndecryptableReason.UntrustedSender -> "The sender's device is not trusted"
     is UndecryptableReason.OutOfTime -> "Not decrypted in time — open the app to read it"
     is UndecryptableReason.Malformed -> "The message is damaged"
-    // Neither is the user's to fix, and the store error's wording is not for them.
-    is UndecryptableReason.Unavailable, is UndecryptableReason.AppDecryptorFailed -> "Could not be decrypted now"
     // Encryption is off in this build: nothing the user can do here.
     is UndecryptableReason.NoDecryption, null -> null
+    // Unavailable and AppDecryptorFailed: neither is the user's to fix, and the store error's
+    // wording is not for them. A reason a newer library adds lands here too (the enum may grow):
+    // a generic line is right for it until it gets its own.
+    else -> "Could not be decrypted now"
 }
