@@ -920,10 +920,12 @@ pub fn fallback(payload: &PushPayload, reason: String) -> Option<FallbackNotific
     Some(FallbackNotification {
         event_id: payload.event_id.clone(),
         room_id: payload.room_id.clone(),
-        title: payload
-            .room_name
-            .clone()
-            .or_else(|| payload.sender_display_name.clone()),
+        // An empty name names nothing: the next one, or none (the app's name).
+        title: [&payload.room_name, &payload.sender_display_name]
+            .into_iter()
+            .flatten()
+            .find(|name| !name.is_empty())
+            .cloned(),
         body,
         unread: payload.unread,
         reason,
@@ -983,5 +985,21 @@ mod tests {
             unresolved(&push(Some("$e"), false), "late".into()),
             Outcome::Fallback(_)
         ));
+    }
+
+    #[test]
+    fn a_fallback_is_titled_by_the_first_name_that_says_something() {
+        let titled = |room_name: Option<&str>, sender: Option<&str>| {
+            let payload = PushPayload {
+                room_name: room_name.map(str::to_owned),
+                sender_display_name: sender.map(str::to_owned),
+                ..push(Some("$e"), false)
+            };
+            fallback(&payload, "late".into()).expect("a fallback").title
+        };
+        assert_eq!(titled(Some("Room"), Some("Alice")).as_deref(), Some("Room"));
+        assert_eq!(titled(Some(""), Some("Alice")).as_deref(), Some("Alice"));
+        assert_eq!(titled(None, Some("Alice")).as_deref(), Some("Alice"));
+        assert_eq!(titled(Some(""), Some("")), None);
     }
 }

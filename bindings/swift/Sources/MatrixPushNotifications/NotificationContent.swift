@@ -161,26 +161,32 @@ public struct NotificationContent: Equatable, Sendable {
 
     /// The generic notification made in Swift, from the payload alone (or from nothing), for when
     /// the library itself did not answer in time (`ExtensionBudget`) or the push could not be
-    /// decoded: the same text the library's fallback would have.
+    /// decoded: the library's own fallback for the payload (`fallbackNotification`: the title from
+    /// the room's or the sender's name, a reply's quoted text left out), with the app's words
+    /// where the library has only its generic ones.
     public static func fallback(for payload: PushPayload?, style: NotificationStyle = NotificationStyle()) -> NotificationContent {
-        // The library's own fallback (a reply's quoted text left out), in the app's words where
-        // it has none of the push's.
-        let library = payload.flatMap { try? fallbackNotification(payload: $0, reason: "resolved in Swift") }
-        let encrypted = payload?.eventType == "m.room.encrypted"
-        let body: String
-        if encrypted {
-            body = style.encryptedBody
-        } else if let text = payload?.body, !text.isEmpty, let stripped = library?.body {
-            body = stripped
-        } else {
-            body = style.fallbackBody
+        var notification = payload.flatMap(libraryFallback)
+            ?? FallbackNotification(
+                eventId: payload?.eventId, roomId: payload?.roomId, title: nil, body: "",
+                unread: payload?.unread, reason: fallbackReason)
+        if payload?.eventType == "m.room.encrypted" {
+            notification.body = style.encryptedBody
+        } else if payload?.body == nil {
+            notification.body = style.fallbackBody
         }
-        let title = [payload?.roomName, payload?.senderDisplayName].compactMap { $0 }.first { !$0.isEmpty }
-        return NotificationContent(
-            FallbackNotification(
-                eventId: payload?.eventId, roomId: payload?.roomId, title: title, body: body,
-                unread: payload?.unread, reason: "resolved in Swift"),
-            style: style)
+        return NotificationContent(notification, style: style)
+    }
+
+    static let fallbackReason = "resolved in Swift"
+
+    /// The library's fallback for `payload`; nil for a push that names no event (nothing to
+    /// show) and for a payload record whose JSON fields do not parse.
+    static func libraryFallback(for payload: PushPayload) -> FallbackNotification? {
+        do {
+            return try fallbackNotification(payload: payload, reason: fallbackReason)
+        } catch {
+            return nil
+        }
     }
 }
 
@@ -231,8 +237,23 @@ public struct PushResponse: Equatable, Sendable {
 
     /// The generic notification for a push the library could not answer in time.
     public static func fallback(for payload: PushPayload?, style: NotificationStyle = NotificationStyle()) -> PushResponse {
+        // A push that names no event (badge-only) has nothing to show, as the library answers it
+        // when it resolves in time: the badge alone.
+        if let payload, namesNoEvent(payload) {
+            return PushResponse(
+                content: nil, badge: payload.unread.map { Int(clamping: $0) }, reason: "badge-only push")
+        }
         let content = NotificationContent.fallback(for: payload, style: style)
         return PushResponse(content: content, badge: content.badge)
+    }
+
+    /// Whether the library finds nothing to show for `payload` (it names no event).
+    private static func namesNoEvent(_ payload: PushPayload) -> Bool {
+        do {
+            return try fallbackNotification(payload: payload, reason: NotificationContent.fallbackReason) == nil
+        } catch {
+            return false
+        }
     }
 
     /// Of the notifications on screen, the ones to remove (`removeDeliveredNotifications`).

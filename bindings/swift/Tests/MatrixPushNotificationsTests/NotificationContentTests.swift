@@ -169,5 +169,20 @@ final class NotificationContentTests: XCTestCase {
         XCTAssertEqual(nothing.title, "Matrix")
         XCTAssertEqual(nothing.threadIdentifier, "io.matrixpush.fallback")
         XCTAssertNil(nothing.badge)
+        // An empty room name names nothing: the sender's name titles it, as in the library.
+        var unnamed = named
+        unnamed.roomName = ""
+        unnamed.senderDisplayName = "Alice"
+        XCTAssertEqual(NotificationContent.fallback(for: unnamed).title, "Alice")
+    }
+
+    func testTheFallbackOfAPushThatNamesNoEventIsTheBadgeAlone() throws {
+        var badgeOnly = try apnsPush(eventId: "$e", roomId: "!r", unread: 5)
+        badgeOnly.eventId = nil
+        let response = PushResponse.fallback(for: badgeOnly)
+        XCTAssertNil(response.content, "a badge-only push has nothing to show")
+        XCTAssertEqual(response.badge, 5)
+        // One that names an event still shows the generic notification.
+        XCTAssertNotNil(PushResponse.fallback(for: try apnsPush(eventId: "$e", roomId: "!r")).content)
     }
 }
