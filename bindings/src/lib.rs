@@ -243,6 +243,11 @@ impl From<SessionError> for MatrixPushError {
             SessionError::MalformedResponse(_) => MatrixPushError::UnexpectedResponse {
                 detail: error.to_string(),
             },
+            // A damaged saved session, as `RestoreError::InvalidSavedHomeserver`: the app signs in
+            // again.
+            SessionError::InvalidSavedUserId(_) => MatrixPushError::Storage {
+                detail: error.to_string(),
+            },
             _ => MatrixPushError::UnexpectedResponse {
                 detail: error.to_string(),
             },

@@ -861,4 +861,24 @@ mod tests {
         let client = restore().unwrap().expect("restored");
         assert_eq!(client.session(), Some(saved_session("https://example.org/")));
     }
+
+    #[test]
+    fn a_saved_session_whose_user_id_is_not_one_is_refused_where_it_comes_in() {
+        let store = Arc::new(MemorySessionStore::default());
+        let mut saved = saved_session("https://example.org/");
+        saved.user_id = "alice".into();
+        store.save(&saved).unwrap();
+        let restored = Client::builder(Url::parse("https://example.org/").unwrap())
+            .store_dir(temp_store_dir("bad-user-id"))
+            .session_store(store)
+            .restore();
+        assert!(
+            matches!(
+                restored,
+                Err(RestoreError::Session(SessionError::InvalidSavedUserId(_)))
+            ),
+            "{:?}",
+            restored.err()
+        );
+    }
 }

@@ -209,6 +209,10 @@ pub enum SessionError {
     /// A [`SyncObserver`] could not take a sync's answer (its position is not used then).
     #[error("a sync answer could not be taken in: {0}")]
     Observer(String),
+    /// A saved session's user id is not one (a session store that changed it): checked once
+    /// where the session comes in, so what goes into URLs and the store has the spec's shape.
+    #[error("the saved session is unusable: {0}")]
+    InvalidSavedUserId(crate::ids::IdError),
 }
 
 /// How the user names themselves for password login.
@@ -501,6 +505,9 @@ impl SessionClient {
             return Ok(self.session());
         }
         let session = self.store.load()?;
+        if let Some(saved) = &session {
+            crate::ids::UserId::parse(saved.user_id.as_str()).map_err(SessionError::InvalidSavedUserId)?;
+        }
         *lock(&self.session) = session.clone();
         Ok(session)
     }
@@ -571,9 +578,12 @@ impl SessionClient {
                 .map(str::to_owned)
                 .ok_or(SessionError::MalformedResponse(field))
         };
+        // Checked here, where it comes in: the rest of the SDK builds URLs and rules from it.
+        let user_id = crate::ids::UserId::parse(text("user_id")?)
+            .map_err(|_| SessionError::MalformedResponse("user_id (a user id of the spec's shape)"))?;
         let session = Session {
             homeserver: self.homeserver.to_string(),
-            user_id: text("user_id")?,
+            user_id: user_id.as_str().to_owned(),
             device_id: text("device_id")?,
             access_token: Secret::new(text("access_token")?),
             refresh_token: response
@@ -594,9 +604,10 @@ impl SessionClient {
         let user_id = body
             .get("user_id")
             .and_then(Value::as_str)
+            .and_then(|id| crate::ids::UserId::parse(id).ok())
             .ok_or(SessionError::MalformedResponse("user_id"))?;
         let device_id = body.get("device_id").and_then(Value::as_str).map(str::to_owned);
-        Ok((user_id.to_owned(), device_id))
+        Ok((user_id.as_str().to_owned(), device_id))
     }
 
     /// Signs out: the server deletes the device (and its pushers); the saved session is removed.
