@@ -15,7 +15,8 @@
 //! `EnsureOutcome`, `LoginIdentifier`, `AccountRoute`, `Provider`, `Priority`), so they cannot
 //! drift from it. uniffi generates them in a second namespace, `matrix_push_core`: the Kotlin
 //! package `io.matrixpush.core`, and the same Swift module `MatrixPush`. Only records whose
-//! shape must differ are mirrored here ([`convert`]: JSON as text, the session without tokens).
+//! shape must differ are mirrored here (the `convert` module: JSON as text, the session
+//! without tokens).
 //! Two names keep clear of platform types an app imports anyway: `PushNotification` (the core's
 //! `Notification`; Foundation has one) and `MatrixPushLogger` (`os.Logger`).
 //!

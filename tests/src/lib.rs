@@ -43,7 +43,7 @@ pub fn fixtures_dir() -> PathBuf {
 }
 
 /// The path of the `matrix-push` command-line binary of this build's profile, built first (see
-/// [`built_cli`]).
+/// `built_cli`).
 pub fn cli_binary() -> PathBuf {
     built_cli(if cfg!(debug_assertions) {
         "debug"
@@ -53,7 +53,7 @@ pub fn cli_binary() -> PathBuf {
 }
 
 /// The `matrix-push` binary of the release build (what a phone would run: the memory and time
-/// bounds are measured on it), built first (see [`built_cli`]).
+/// bounds are measured on it), built first (see `built_cli`).
 pub fn release_cli_binary() -> PathBuf {
     built_cli("release")
 }
