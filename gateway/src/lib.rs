@@ -163,7 +163,7 @@ pub fn convert(provider: DeviceProvider, notification: &Value, device: &Value) -
 }
 
 /// The FCM v1 data map, as Sygnal's FCM pushkin (`sygnal/gcmpushkin.py`, API v1) builds it:
-/// `default_payload`, then the non-null string fields of [`FCM_FIELDS`], the string values of
+/// `default_payload`, then the non-null string fields of `FCM_FIELDS`, the string values of
 /// `content` as `content_<key>`, `prio` (`high`, or `normal` for Synapse's `low`), then `unread`
 /// and `missed_calls` as strings when non-zero. Strings from the notification are cut to
 /// [`FCM_MAX_FIELD_BYTES`].

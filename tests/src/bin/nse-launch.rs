@@ -1,7 +1,7 @@
 //! Models an iOS Notification Service Extension launch: a fresh process restores the session
 //! from the store, handles one push and reports. Used by `scripts/bench-notify`.
 //!
-//! Usage: nse-launch HOMESERVER_URL STORE_DIR KEYRING_SERVICE KEYRING_ACCOUNT PAYLOAD_JSON [e2ee]
+//! Usage: nse-launch HOMESERVER_URL STORE_DIR KEYRING_SERVICE KEYRING_ACCOUNT PAYLOAD_JSON `[e2ee]`
 //! (PAYLOAD_JSON: an FCM v1 data map, e.g. {"event_id": "$e", "room_id": "!r", "unread": "1"};
 //! `e2ee`: with built-in encryption, its crypto store in STORE_DIR).
 //! Prints one JSON line: outcome, HTTP requests, microseconds from `main` to the outcome, and
