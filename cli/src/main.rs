@@ -8,9 +8,10 @@
 //! Run `matrix-push --help` (or `matrix-push COMMAND --help`) for the commands. Exit codes: 0 ok,
 //! 1 the operation failed (or `doctor` found a problem), 2 usage or invalid input.
 
-// The argument docs are the `--help` text clap prints, where `[ok]` and the like are what a user
-// reads, not links.
-#![allow(rustdoc::broken_intra_doc_links)]
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    reason = "the argument docs are the --help text clap prints: `[ok]` and the like are read, not links"
+)]
 
 mod account;
 mod args;
