@@ -135,21 +135,9 @@ final class AppCrypto: @unchecked Sendable {
     private(set) var accessToken = ""
 
     private init() throws {
-        guard let binary = ProcessInfo.processInfo.environment["MATRIX_PUSH_APP_CRYPTO"], !binary.isEmpty else {
-            throw Failure(description: "MATRIX_PUSH_APP_CRYPTO is not set: run the suite through scripts/swift-test, which builds app-crypto (cargo build -p matrix-push-tests --bin app-crypto) and passes its path")
+        try harnessBinary("app-crypto", variable: "MATRIX_PUSH_APP_CRYPTO", into: process, folder: folder) {
+            Failure(description: $0)
         }
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw Failure(description: "MATRIX_PUSH_APP_CRYPTO=\(binary) is not an executable")
-        }
-        process.executableURL = URL(fileURLWithPath: binary)
-        var environment = ProcessInfo.processInfo.environment
-        environment["TMPDIR"] = folder
-        process.environment = environment
-        guard FileManager.default.createFile(atPath: stderrPath, contents: nil),
-              let stderr = FileHandle(forWritingAtPath: stderrPath) else {
-            throw Failure(description: "cannot write \(stderrPath)")
-        }
-        process.standardError = stderr
         process.standardInput = input
         process.standardOutput = output
         try process.run()
@@ -216,10 +204,8 @@ final class AppCrypto: @unchecked Sendable {
         return object
     }
 
-    private var stderrPath: String { folder + "/stderr.log" }
-
     private func errors() -> String {
-        String((try? String(contentsOfFile: stderrPath, encoding: .utf8))?.suffix(4000) ?? "")
+        harnessBinaryErrors(folder: folder)
     }
 
     /// Ends it (closing its input ends its loop; killed if still running) and removes its folder.

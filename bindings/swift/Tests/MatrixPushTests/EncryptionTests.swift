@@ -86,22 +86,10 @@ final class E2eeSender: @unchecked Sendable {
     private var ended = false
 
     init(recipient: String, text: String) throws {
-        guard let binary = ProcessInfo.processInfo.environment["MATRIX_PUSH_E2EE_SENDER"], !binary.isEmpty else {
-            throw Failure(description: "MATRIX_PUSH_E2EE_SENDER is not set: run the suite through scripts/swift-test, which builds e2ee-sender (cargo build -p matrix-push-tests --bin e2ee-sender) and passes its path")
+        try harnessBinary("e2ee-sender", variable: "MATRIX_PUSH_E2EE_SENDER", into: process, folder: folder) {
+            Failure(description: $0)
         }
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw Failure(description: "MATRIX_PUSH_E2EE_SENDER=\(binary) is not an executable")
-        }
-        process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [recipient, text]
-        var environment = ProcessInfo.processInfo.environment
-        environment["TMPDIR"] = folder
-        process.environment = environment
-        guard FileManager.default.createFile(atPath: stderrPath, contents: nil),
-              let stderr = FileHandle(forWritingAtPath: stderrPath) else {
-            throw Failure(description: "cannot write \(stderrPath)")
-        }
-        process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
         let stdout = Pipe()
         process.standardOutput = stdout
@@ -117,8 +105,6 @@ final class E2eeSender: @unchecked Sendable {
         }.start()
     }
 
-    private var stderrPath: String { folder + "/stderr.log" }
-
     private func received(_ data: Data) {
         lock.withLock {
             partial.append(data)
@@ -130,7 +116,7 @@ final class E2eeSender: @unchecked Sendable {
     }
 
     private func errors() -> String {
-        String((try? String(contentsOfFile: stderrPath, encoding: .utf8))?.suffix(4000) ?? "")
+        harnessBinaryErrors(folder: folder)
     }
 
     /// The next JSON line within `timeout` seconds; throws with the sender's stderr otherwise.
@@ -161,4 +147,35 @@ final class E2eeSender: @unchecked Sendable {
         process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: folder)
     }
+}
+
+/// Points `process` at the test binary `name`, which scripts/swift-test builds, copies into the
+/// chroot and passes by path in `variable`: it inherits the harness variables, with `folder` as
+/// its temporary folder and its stderr in `folder`'s stderr.log (see `harnessBinaryErrors`).
+/// Failures are made by `failure`, so each caller throws its own error type.
+func harnessBinary(
+    _ name: String, variable: String, into process: Process, folder: String,
+    failure: (String) -> Error
+) throws {
+    guard let binary = ProcessInfo.processInfo.environment[variable], !binary.isEmpty else {
+        throw failure("\(variable) is not set: run the suite through scripts/swift-test, which builds \(name) (cargo build -p matrix-push-tests --bin \(name)) and passes its path")
+    }
+    guard FileManager.default.isExecutableFile(atPath: binary) else {
+        throw failure("\(variable)=\(binary) is not an executable")
+    }
+    process.executableURL = URL(fileURLWithPath: binary)
+    var environment = ProcessInfo.processInfo.environment
+    environment["TMPDIR"] = folder
+    process.environment = environment
+    let stderrPath = folder + "/stderr.log"
+    guard FileManager.default.createFile(atPath: stderrPath, contents: nil),
+          let stderr = FileHandle(forWritingAtPath: stderrPath) else {
+        throw failure("cannot write \(stderrPath)")
+    }
+    process.standardError = stderr
+}
+
+/// The end of what a binary started with `harnessBinary` wrote to stderr, for failure messages.
+func harnessBinaryErrors(folder: String) -> String {
+    String((try? String(contentsOfFile: folder + "/stderr.log", encoding: .utf8))?.suffix(4000) ?? "")
 }
