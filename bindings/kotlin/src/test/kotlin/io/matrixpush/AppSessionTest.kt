@@ -176,13 +176,8 @@ private class AppCrypto private constructor(
 
     companion object {
         fun start(tmpDir: Path): AppCrypto {
-            val binary = System.getenv("MATRIX_PUSH_APP_CRYPTO")?.takeIf { it.isNotBlank() }
-                ?: fail("MATRIX_PUSH_APP_CRYPTO is not set: run the suite through scripts/kotlin-test, which builds app-crypto (cargo build -p matrix-push-tests --bin app-crypto) and passes its path")
-            if (!File(binary).canExecute()) fail<Nothing>("MATRIX_PUSH_APP_CRYPTO=$binary is not an executable")
-            val stderr = tmpDir.resolve("stderr.log").toFile()
-            val builder = ProcessBuilder(binary).redirectError(stderr)
-            builder.environment()["TMPDIR"] = tmpDir.toString()
-            return AppCrypto(builder.start(), stderr)
+            val builder = harnessBinary("app-crypto", "MATRIX_PUSH_APP_CRYPTO", tmpDir)
+            return AppCrypto(builder.start(), builder.redirectError().file())
         }
     }
 }

@@ -153,15 +153,23 @@ internal class E2eeSender private constructor(private val process: Process, priv
 
     companion object {
         fun start(recipient: String, text: String, tmpDir: Path): E2eeSender {
-            val binary = System.getenv("MATRIX_PUSH_E2EE_SENDER")?.takeIf { it.isNotBlank() }
-                ?: fail("MATRIX_PUSH_E2EE_SENDER is not set: run the suite through scripts/kotlin-test, which builds e2ee-sender (cargo build -p matrix-push-tests --bin e2ee-sender) and passes its path")
-            if (!File(binary).canExecute()) fail<Nothing>("MATRIX_PUSH_E2EE_SENDER=$binary is not an executable")
-            val stderr = tmpDir.resolve("stderr.log").toFile()
-            val builder = ProcessBuilder(binary, recipient, text)
-                .redirectError(stderr)
+            val builder = harnessBinary("e2ee-sender", "MATRIX_PUSH_E2EE_SENDER", tmpDir, recipient, text)
                 .redirectInput(ProcessBuilder.Redirect.from(File("/dev/null")))
-            builder.environment()["TMPDIR"] = tmpDir.toString()
-            return E2eeSender(builder.start(), stderr)
+            return E2eeSender(builder.start(), builder.redirectError().file())
         }
     }
+}
+
+/**
+ * The test binary [name], which scripts/kotlin-test builds and passes by path in [variable], set
+ * up to run with [args]: it inherits the harness variables, with [tmpDir] as its temporary folder
+ * and its stderr in [tmpDir]'s stderr.log (`redirectError().file()`).
+ */
+internal fun harnessBinary(name: String, variable: String, tmpDir: Path, vararg args: String): ProcessBuilder {
+    val binary = System.getenv(variable)?.takeIf { it.isNotBlank() }
+        ?: fail("$variable is not set: run the suite through scripts/kotlin-test, which builds $name (cargo build -p matrix-push-tests --bin $name) and passes its path")
+    if (!File(binary).canExecute()) fail<Nothing>("$variable=$binary is not an executable")
+    val builder = ProcessBuilder(binary, *args).redirectError(tmpDir.resolve("stderr.log").toFile())
+    builder.environment()["TMPDIR"] = tmpDir.toString()
+    return builder
 }
