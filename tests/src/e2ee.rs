@@ -139,6 +139,22 @@ impl CryptoDevice {
         }
     }
 
+    /// What an app's SDK does for a push: [`CryptoDevice::decrypt`], and without the key, one
+    /// sync (calling `syncing` first) and once more.
+    pub async fn decrypt_syncing_once(
+        &self,
+        room_id: &str,
+        event: &Value,
+        syncing: impl FnOnce(),
+    ) -> Option<Value> {
+        if let Some(clear) = self.decrypt(room_id, event).await {
+            return Some(clear);
+        }
+        syncing();
+        self.sync().await;
+        self.decrypt(room_id, event).await
+    }
+
     /// One sync: the room keys sent to this device are taken in (and, with a backup enabled,
     /// backed up).
     pub async fn sync(&self) {

@@ -72,14 +72,9 @@ impl TokenProvider for AppSdk {
 #[async_trait::async_trait]
 impl EventDecryptor for AppSdk {
     async fn decrypt(&self, room_id: &str, event: &Value, time_left: Duration) -> Option<Value> {
-        let decrypt = async {
-            if let Some(clear) = self.device.decrypt(room_id, event).await {
-                return Some(clear);
-            }
+        let decrypt = self.device.decrypt_syncing_once(room_id, event, || {
             self.key_syncs.fetch_add(1, Ordering::SeqCst);
-            self.device.sync().await;
-            self.device.decrypt(room_id, event).await
-        };
+        });
         tokio::time::timeout(time_left, decrypt).await.ok().flatten()
     }
 }

@@ -65,14 +65,7 @@ async fn decrypt_for_push(device: &CryptoDevice, request: &Value) -> Value {
     };
     let time_left = Duration::from_millis(request["time_left_ms"].as_u64().unwrap_or(10_000));
     let mut synced = false;
-    let attempt = async {
-        if let Some(clear) = device.decrypt(room_id, event).await {
-            return Some(clear);
-        }
-        synced = true;
-        device.sync().await;
-        device.decrypt(room_id, event).await
-    };
+    let attempt = device.decrypt_syncing_once(room_id, event, || synced = true);
     match tokio::time::timeout(time_left, attempt).await {
         Ok(Some(clear)) => json!({"cleartext": clear, "synced": synced}),
         Ok(None) => {
