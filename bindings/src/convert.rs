@@ -42,7 +42,7 @@ impl From<session::Session> for SessionInfo {
         } = s;
         SessionInfo {
             homeserver,
-            user_id,
+            user_id: user_id.into(),
             device_id,
             soft_logged_out,
         }
@@ -571,7 +571,7 @@ mod tests {
                 info.device_id,
                 info.soft_logged_out
             ),
-            (core.homeserver, core.user_id, core.device_id, true)
+            (core.homeserver, core.user_id.into(), core.device_id, true)
         );
     }
 }

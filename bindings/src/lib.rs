@@ -17,6 +17,9 @@
 //! package `io.matrixpush.core`, and the same Swift module `MatrixPush`. Only records whose
 //! shape must differ are mirrored here (the `convert` module: JSON as text, the session
 //! without tokens).
+//! The core's typed ids (`UserId`, `RoomId`, `EventId`) cross as uniffi custom types: Kotlin
+//! and Swift see type aliases of `String`, and an id coming back from them is checked as it
+//! crosses.
 //! Two names keep clear of platform types an app imports anyway: `PushNotification` (the core's
 //! `Notification`; Foundation has one) and `MatrixPushLogger` (`os.Logger`).
 //!
@@ -242,11 +245,6 @@ impl From<SessionError> for MatrixPushError {
             // Signing in or out on a client that runs on the app's own session.
             SessionError::OwnedByApp => invalid(error),
             SessionError::MalformedResponse(_) => MatrixPushError::UnexpectedResponse {
-                detail: error.to_string(),
-            },
-            // A damaged saved session, as `RestoreError::InvalidSavedHomeserver`: the app signs in
-            // again.
-            SessionError::InvalidSavedUserId(_) => MatrixPushError::Storage {
                 detail: error.to_string(),
             },
             _ => MatrixPushError::UnexpectedResponse {
@@ -730,7 +728,7 @@ impl Client {
 
     /// Asks the homeserver who the session belongs to; returns the user id.
     pub async fn whoami(&self) -> Result<String, MatrixPushError> {
-        self.run(|client| async move { Ok(client.whoami().await?.0) })
+        self.run(|client| async move { Ok(client.whoami().await?.0.into()) })
             .await
     }
 
@@ -1116,6 +1114,13 @@ mod tests {
         assert!(
             matches!(restore(garbage), Ok(None)),
             "unreadable JSON is no session"
+        );
+        let not_a_user = serde_json::json!({"homeserver": "https://example.org/", "user_id": "alice",
+            "device_id": "DEV", "access_token": "syt_secret"});
+        let not_a_user = Arc::new(SavedJson(std::sync::Mutex::new(Some(not_a_user.to_string()))));
+        assert!(
+            matches!(restore(not_a_user), Ok(None)),
+            "a user id that is not one is damage, read as no session like any other"
         );
         let client = restore(saved("https://example.org/"))
             .unwrap()

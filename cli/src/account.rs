@@ -95,7 +95,10 @@ pub async fn whoami(context: &Context) -> Result<(), Failure> {
 
 pub async fn logout(context: &Context) -> Result<(), Failure> {
     let client = context.signed_in()?;
-    let user_id = client.session().map(|s| s.user_id).unwrap_or_default();
+    let user_id = client
+        .session()
+        .map(|s| s.user_id.to_string())
+        .unwrap_or_default();
     client.logout().await.map_err(session_failure)?;
     context.print(json!({"logged_out": true, "user_id": user_id}), || {
         format!("signed out {user_id}")

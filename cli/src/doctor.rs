@@ -10,6 +10,7 @@ use crate::args::Failure;
 use crate::progress;
 use matrix_push::Client;
 use matrix_push::http::{HttpConfig, HttpError, Method, Request, Transport, redacted_url};
+use matrix_push::ids::UserId;
 use matrix_push::pushers::{
     self, GATEWAY_PATH, GatewayUrlProblem, ListedPusher, Pusher, PusherError, PusherKind,
 };
@@ -343,7 +344,7 @@ async fn check_session(client: &Client, saved: &Session) -> Check {
     judge_session(saved, answer)
 }
 
-fn judge_session(saved: &Session, answer: Result<(String, Option<String>), SessionError>) -> Check {
+fn judge_session(saved: &Session, answer: Result<(UserId, Option<String>), SessionError>) -> Check {
     let fail = |message: String| Check::new(CheckName::Session, Status::Fail, message);
     match answer {
         Ok((user_id, device_id)) if user_id == saved.user_id => {

@@ -78,7 +78,11 @@ fn describe_outcome(outcome: &Outcome) -> String {
         Outcome::Dismiss { room_ids } => {
             format!(
                 "silent: the room is read elsewhere, dismiss {}",
-                room_ids.join(", ")
+                room_ids
+                    .iter()
+                    .map(|room| room.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         }
         Outcome::Fallback(f) => format!(

@@ -6,6 +6,13 @@
 //! identifiers), and `ruma-common` would bring its whole event and serde machinery into the
 //! mobile library for them. Room ids carry no server name from room version 12 on (MSC4291), so
 //! only user ids are required to have one.
+//!
+//! Once checked, an id stays typed: a saved [`Session`](crate::session::Session)'s user, a
+//! [`Notification`](crate::notify::Notification)'s event, room, sender and thread, the rooms an
+//! outcome names. Ids read back from the store or a server's answer are checked as serde reads
+//! them (a saved session with a user id that is not one reads as damaged, like any other damage).
+//! The record types that only mirror a server's answer (the cached `RoomInfo`'s members and
+//! heroes, push-rule conditions) keep text: they are data, not addresses.
 
 use std::fmt;
 
@@ -26,9 +33,69 @@ pub struct IdError {
 
 macro_rules! identifier {
     ($name:ident, $kind:literal, $sigil:literal, $check:expr) => {
-        #[doc = concat!("A ", $kind, " (`", $sigil, "…`), checked by [`", stringify!($name), "::parse`].")]
-        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[doc = concat!("A ", $kind, " (`", $sigil, "…`), checked by [`", stringify!($name), "::parse`]. ")]
+        #[doc = concat!("It reads as text (`Deref<Target = str>`); serde checks it as it reads it, and Kotlin and ")]
+        #[doc = concat!("Swift see a `String`.")]
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
+
+        impl TryFrom<String> for $name {
+            type Error = IdError;
+            fn try_from(id: String) -> Result<$name, IdError> {
+                $name::parse(id)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                &self.0 == other
+            }
+        }
+
+        impl PartialEq<$name> for &str {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
+        // Kotlin and Swift see the text; an id coming from them is checked as it crosses.
+        #[cfg(feature = "uniffi")]
+        uniffi::custom_type!($name, String, {
+            lower: |id| id.0,
+            try_lift: |text| Ok($name::parse(text)?),
+        });
 
         impl $name {
             #[doc = concat!("Checks `id` as a ", $kind, ".")]
@@ -131,5 +198,15 @@ mod tests {
             (error.kind, error.reason),
             ("event id", "it is longer than 255 bytes")
         );
+    }
+
+    #[test]
+    fn serde_checks_identifiers_as_it_reads_them() {
+        let alice: UserId = serde_json::from_str(r#""@alice:x""#).unwrap();
+        assert_eq!(serde_json::to_string(&alice).unwrap(), r#""@alice:x""#);
+        assert_eq!(alice, "@alice:x");
+        assert!(serde_json::from_str::<UserId>(r#""alice""#).is_err());
+        assert!(serde_json::from_str::<RoomId>(r##""#alias:x""##).is_err());
+        assert!(serde_json::from_str::<Vec<EventId>>(r#"["$a", "b"]"#).is_err());
     }
 }

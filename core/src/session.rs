@@ -7,7 +7,7 @@
 //! cross-process lock and re-read the store first, so a refresh token is never spent twice.
 
 use crate::http::{Answer, HttpError, Method, Request, Transport};
-use crate::ids::server_name;
+use crate::ids::{UserId, server_name};
 use crate::secret::Secret;
 use crate::store::{StateStore, StoreError};
 use crate::urls::{is_loopback, versions_url, well_known_client_url};
@@ -22,8 +22,9 @@ use url::Url;
 pub struct Session {
     /// The client-server API base URL, e.g. `https://matrix.example.org/`.
     pub homeserver: String,
-    /// The signed-in user (`@alice:example.org`).
-    pub user_id: String,
+    /// The signed-in user (`@alice:example.org`); a saved session whose user id is not one reads
+    /// as corrupt (no session), like any other damage.
+    pub user_id: UserId,
     /// The device this sign-in created (or reused after a soft logout).
     pub device_id: String,
     /// The token every request is authorized with; never shown in logs or `Debug`.
@@ -209,10 +210,6 @@ pub enum SessionError {
     /// A [`SyncObserver`] could not take a sync's answer (its position is not used then).
     #[error("a sync answer could not be taken in: {0}")]
     Observer(String),
-    /// A saved session's user id is not one (a session store that changed it): checked once
-    /// where the session comes in, so what goes into URLs and the store has the spec's shape.
-    #[error("the saved session is unusable: {0}")]
-    InvalidSavedUserId(crate::ids::IdError),
 }
 
 /// How the user names themselves for password login.
@@ -430,10 +427,9 @@ impl SessionClient {
         device_id: &str,
         tokens: Arc<dyn TokenProvider>,
     ) -> Result<SessionClient, crate::ids::IdError> {
-        let user_id = crate::ids::UserId::parse(user_id)?;
         let session = Session {
             homeserver: self.homeserver.to_string(),
-            user_id: user_id.as_str().to_owned(),
+            user_id: UserId::parse(user_id)?,
             device_id: device_id.to_owned(),
             // Never sent: requests take the provider's token.
             access_token: Secret::new("<owned by the app>"),
@@ -474,7 +470,7 @@ impl SessionClient {
     }
 
     /// The signed-in user's id.
-    pub fn user_id(&self) -> Result<String, SessionError> {
+    pub fn user_id(&self) -> Result<UserId, SessionError> {
         self.session().map(|s| s.user_id).ok_or(SessionError::NotSignedIn)
     }
 
@@ -505,9 +501,6 @@ impl SessionClient {
             return Ok(self.session());
         }
         let session = self.store.load()?;
-        if let Some(saved) = &session {
-            crate::ids::UserId::parse(saved.user_id.as_str()).map_err(SessionError::InvalidSavedUserId)?;
-        }
         *lock(&self.session) = session.clone();
         Ok(session)
     }
@@ -579,11 +572,11 @@ impl SessionClient {
                 .ok_or(SessionError::MalformedResponse(field))
         };
         // Checked here, where it comes in: the rest of the SDK builds URLs and rules from it.
-        let user_id = crate::ids::UserId::parse(text("user_id")?)
+        let user_id = UserId::parse(text("user_id")?)
             .map_err(|_| SessionError::MalformedResponse("user_id (a user id of the spec's shape)"))?;
         let session = Session {
             homeserver: self.homeserver.to_string(),
-            user_id: user_id.as_str().to_owned(),
+            user_id,
             device_id: text("device_id")?,
             access_token: Secret::new(text("access_token")?),
             refresh_token: response
@@ -599,15 +592,15 @@ impl SessionClient {
     }
 
     /// Asks the server who the token belongs to: `(user_id, device_id)`.
-    pub async fn whoami(&self) -> Result<(String, Option<String>), SessionError> {
+    pub async fn whoami(&self) -> Result<(UserId, Option<String>), SessionError> {
         let body = self.send(Method::Get, "account/whoami", None).await?;
         let user_id = body
             .get("user_id")
             .and_then(Value::as_str)
-            .and_then(|id| crate::ids::UserId::parse(id).ok())
+            .and_then(|id| UserId::parse(id).ok())
             .ok_or(SessionError::MalformedResponse("user_id"))?;
         let device_id = body.get("device_id").and_then(Value::as_str).map(str::to_owned);
-        Ok((user_id.as_str().to_owned(), device_id))
+        Ok((user_id, device_id))
     }
 
     /// Signs out: the server deletes the device (and its pushers); the saved session is removed.
@@ -827,7 +820,7 @@ mod tests {
     fn debug_of_a_session_hides_the_tokens() {
         let session = Session {
             homeserver: "https://example.org/".into(),
-            user_id: "@a:example.org".into(),
+            user_id: UserId::parse("@a:example.org").unwrap(),
             device_id: "DEV".into(),
             access_token: Secret::new("syt_access_secret"),
             refresh_token: Some(Secret::new("syr_refresh_secret")),
@@ -847,7 +840,7 @@ mod tests {
         assert_eq!(store.load().unwrap(), None);
         let session = Session {
             homeserver: "h".into(),
-            user_id: "u".into(),
+            user_id: UserId::parse("@u:h").unwrap(),
             device_id: "d".into(),
             access_token: Secret::new("a"),
             refresh_token: None,
@@ -873,7 +866,7 @@ mod file_session_store_tests {
     fn session(token: &str) -> Session {
         Session {
             homeserver: "https://example.org/".into(),
-            user_id: "@a:example.org".into(),
+            user_id: UserId::parse("@a:example.org").unwrap(),
             device_id: "DEV".into(),
             access_token: Secret::new(token),
             refresh_token: Some(Secret::new("syr_refresh")),
@@ -922,6 +915,17 @@ mod file_session_store_tests {
         store.save(&session("token")).unwrap();
         std::fs::write(store.path(), b"{not json").unwrap();
         assert_eq!(store.load().unwrap(), None);
+        // A user id that is not one is damage too: checked as the session is read, so nothing
+        // after builds URLs or rules from it.
+        let saved = serde_json::to_string(&session("token")).unwrap();
+        std::fs::write(store.path(), saved.replace("@a:example.org", "alice")).unwrap();
+        assert_eq!(store.load().unwrap(), None);
+        std::fs::write(store.path(), saved).unwrap();
+        assert_eq!(
+            store.load().unwrap(),
+            Some(session("token")),
+            "the same, undamaged"
+        );
     }
 
     #[cfg(unix)]

@@ -5,6 +5,7 @@
 
 use matrix_push::Client;
 use matrix_push::http::Method;
+use matrix_push::ids::UserId;
 use matrix_push::notify::{EventDecryptor, NotificationKind, Outcome};
 use matrix_push::payload::{Provider, decode_string_map};
 use matrix_push::secret::Secret;
@@ -131,7 +132,10 @@ async fn the_apps_session_is_used_and_refreshed_only_by_the_app() {
     let push = push_client(&hs, &sdk);
 
     // The app's device, not one of its own.
-    assert_eq!(push.whoami().await.unwrap(), (user_id.clone(), Some(device_id)));
+    assert_eq!(
+        push.whoami().await.unwrap(),
+        (UserId::parse(user_id.clone()).unwrap(), Some(device_id))
+    );
     assert_eq!(devices(&push).await, devices_before, "no device of its own");
 
     // The token expires: the app's SDK is asked once, for requests in parallel too, and

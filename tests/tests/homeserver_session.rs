@@ -6,6 +6,7 @@
 use matrix_push::ClientBuilder;
 use matrix_push::client::RestoreError;
 use matrix_push::http::{HttpConfig, HttpError, Method};
+use matrix_push::ids::UserId;
 use matrix_push::secret::Secret;
 use matrix_push::session::{
     KeyringSessionStore, LoginIdentifier, MemorySessionStore, Session, SessionError, SessionStore,
@@ -290,7 +291,10 @@ async fn a_client_is_restored_from_the_saved_session_alone() {
     assert_eq!(restored.session_client().homeserver(), &hs.url);
     assert_eq!(
         restored.whoami().await.unwrap(),
-        (user_id.clone(), Some(session.device_id.clone()))
+        (
+            UserId::parse(user_id.clone()).unwrap(),
+            Some(session.device_id.clone())
+        )
     );
     assert_eq!(
         restored.session_client().transport().requests_sent(),

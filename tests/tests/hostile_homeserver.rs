@@ -28,7 +28,7 @@ fn store_for(homeserver: &str) -> std::path::PathBuf {
     FileSessionStore::new(&dir)
         .save(&Session {
             homeserver: homeserver.to_owned(),
-            user_id: "@victim:localhost".into(),
+            user_id: matrix_push::ids::UserId::parse("@victim:localhost").unwrap(),
             device_id: "HOSTILEDEV".into(),
             access_token: Secret::new("syt_hostile_access_token"),
             refresh_token: Some(Secret::new("syr_hostile_refresh_token")),

@@ -10,6 +10,7 @@
 use super::render::{NotificationKind, describe};
 use super::room::RoomInfo;
 use super::{Notification, Outcome, SuppressReason};
+use crate::ids::{EventId, UserId};
 use crate::payload::{Priority, PushPayload};
 use crate::rules::{
     Action, CompiledRuleset, Evaluation, PowerLevels, PushContext, PushRules, Tweak, server_default_rules,
@@ -121,11 +122,11 @@ fn server_decision(phone: Evaluation, payload: &PushPayload, event_type: &str) -
 
 /// What a notification says, apart from the room and the rules.
 struct Shown {
-    event_id: String,
-    sender: String,
+    event_id: EventId,
+    sender: UserId,
     kind: NotificationKind,
     body: String,
-    thread_id: Option<String>,
+    thread_id: Option<EventId>,
     timestamp_ms: u64,
 }
 
@@ -136,8 +137,9 @@ impl Judgement<'_> {
         &self,
         payload: &PushPayload,
         room: &RoomInfo,
+        event_id: &EventId,
         event: Value,
-        sender: &str,
+        sender: &UserId,
         user_id: &str,
     ) -> Outcome {
         let judgement = self;
@@ -167,12 +169,13 @@ impl Judgement<'_> {
         let sender_name = room.member_name(sender);
         let (kind, body) = describe(&event, &sender_name);
         let shown = Shown {
-            event_id: payload.event_id.clone().unwrap_or_default(),
-            sender: sender.to_owned(),
+            event_id: event_id.clone(),
+            sender: sender.clone(),
             kind,
             body,
+            // A thread root that is no event id cannot be opened: shown outside the thread.
             thread_id: match relation("rel_type") {
-                Some("m.thread") => relation("event_id").map(str::to_owned),
+                Some("m.thread") => relation("event_id").and_then(|root| EventId::parse(root).ok()),
                 _ => None,
             },
             timestamp_ms: event
@@ -190,17 +193,13 @@ impl Judgement<'_> {
         &self,
         payload: &PushPayload,
         room: &RoomInfo,
-        event_id: &str,
+        event_id: &EventId,
+        inviter: &UserId,
         user_id: &str,
         now_ms: u64,
     ) -> Outcome {
         let judgement = self;
-        let inviter = room
-            .inviter
-            .clone()
-            .or_else(|| payload.sender.clone())
-            .unwrap_or_default();
-        if judgement.ignores(&inviter) {
+        if judgement.ignores(inviter) {
             return judgement.suppressed(SuppressReason::IgnoredSender);
         }
         let member_event = serde_json::json!({
@@ -212,16 +211,18 @@ impl Judgement<'_> {
             Ok(evaluation) => evaluation,
             Err(reason) => return judgement.suppressed(reason),
         };
-        let inviter_name = room.member_name(&inviter);
+        let inviter_name = room.member_name(inviter);
         let body = if room.is_dm() {
             format!("{inviter_name} wants to chat")
         } else {
             format!("{inviter_name} invited you to {}", room.display_name(user_id))
         };
         let shown = Shown {
-            event_id: event_id.to_owned(),
+            event_id: event_id.clone(),
             sender: inviter.clone(),
-            kind: NotificationKind::Invite { inviter },
+            kind: NotificationKind::Invite {
+                inviter: inviter.to_string(),
+            },
             body,
             thread_id: None,
             timestamp_ms: now_ms,
@@ -230,14 +231,22 @@ impl Judgement<'_> {
     }
 }
 
-/// The sender of an event of the right shape: `type` and `sender` strings, `content` an object.
-pub(super) fn event_sender(event: &Value) -> Option<String> {
+/// The sender of an event of the right shape: a `type` string, a `sender` user id, `content` an
+/// object.
+pub(super) fn event_sender(event: &Value) -> Option<UserId> {
     let text = |key: &str| event.get(key).and_then(Value::as_str);
     text("type")?;
     event.get("content").filter(|content| content.is_object())?;
-    text("sender")
-        .filter(|sender| !sender.is_empty())
-        .map(str::to_owned)
+    UserId::parse(text("sender")?).ok()
+}
+
+/// Who sent an invite: the sender of its member event in the stripped state, else the one the
+/// push names.
+pub(super) fn inviter(room: &RoomInfo, payload: &PushPayload) -> Option<UserId> {
+    [&room.inviter, &payload.sender]
+        .into_iter()
+        .flatten()
+        .find_map(|sender| UserId::parse(sender.as_str()).ok())
 }
 
 /// The notification for `shown` in `room`, with the sound and highlight of `evaluation`.
@@ -256,7 +265,7 @@ fn notification(
         is_dm: room.is_dm(),
         sender_avatar_url: room
             .members
-            .get(&shown.sender)
+            .get(shown.sender.as_str())
             .and_then(|member| member.avatar_url.clone()),
         room_avatar_url: room.avatar_url.clone(),
         sender_name: room.member_name(&shown.sender),
@@ -277,7 +286,7 @@ fn notification(
 /// The evaluation context for the user in a room.
 fn context(room: &RoomInfo, user_id: &str) -> PushContext {
     let mut cx = PushContext::new(user_id);
-    cx.room_id = Some(room.room_id.clone());
+    cx.room_id = Some(room.room_id.to_string());
     cx.display_name = room.members.get(user_id).and_then(|m| m.display_name.clone());
     cx.member_count = Some(room.joined_members);
     cx.power_levels = room.power_levels.as_ref().map(PowerLevels::from_content);
@@ -300,11 +309,10 @@ mod tests {
     /// A DM with Alice, as the sync left it.
     fn dm() -> RoomInfo {
         let mut room = RoomInfo {
-            room_id: "!dm:x".into(),
             joined_members: 2,
             heroes: vec![ALICE.into()],
             membership: "join".into(),
-            ..RoomInfo::default()
+            ..RoomInfo::new(crate::ids::RoomId::parse("!dm:x").unwrap())
         };
         for (id, name) in [(ALICE, "Alice"), (ME, "Me Myself")] {
             let member = Member {
@@ -353,7 +361,20 @@ mod tests {
         event: Value,
     ) -> Outcome {
         let sender = event_sender(&event).unwrap();
-        Judgement::new(rules, ignored, ME, payload).event(payload, &dm(), event, &sender, ME)
+        let event_id = EventId::parse("$e").unwrap();
+        Judgement::new(rules, ignored, ME, payload).event(payload, &dm(), &event_id, event, &sender, ME)
+    }
+
+    fn invite_of(judgement: &Judgement<'_>, payload: &PushPayload, invite: &RoomInfo) -> Outcome {
+        let inviter = inviter(invite, payload).expect("an inviter");
+        judgement.invite(
+            payload,
+            invite,
+            &EventId::parse("$e").unwrap(),
+            &inviter,
+            ME,
+            NOW_MS,
+        )
     }
 
     fn shown(outcome: Outcome) -> Notification {
@@ -525,13 +546,13 @@ mod tests {
         invite.is_direct = true;
         let payload = pushed(Priority::High);
         let judgement = Judgement::new(Some(&defaults), &[], ME, &payload);
-        let n = shown(judgement.invite(&payload, &invite, "$e", ME, NOW_MS));
+        let n = shown(invite_of(&judgement, &payload, &invite));
         assert_eq!(n.body, "Alice wants to chat");
         assert_eq!(n.rule_id.as_deref(), Some(".m.rule.invite_for_me"));
         let ignored = [ALICE.to_owned()];
         let judgement = Judgement::new(Some(&defaults), &ignored, ME, &payload);
         assert!(matches!(
-            judgement.invite(&payload, &invite, "$e", ME, NOW_MS),
+            invite_of(&judgement, &payload, &invite),
             Outcome::Suppressed {
                 reason: SuppressReason::IgnoredSender,
                 ..
@@ -547,7 +568,7 @@ mod tests {
         let payload = pushed(Priority::High);
         let defaults = rules(json!({}));
         let judgement = Judgement::new(Some(&defaults), &[], ME, &payload);
-        let n = shown(judgement.invite(&payload, &invite, "$e", ME, NOW_MS));
+        let n = shown(invite_of(&judgement, &payload, &invite));
         assert_eq!(
             n.timestamp_ms, NOW_MS,
             "stripped state has no time: the caller's clock stands in"
@@ -561,6 +582,7 @@ mod tests {
             json!({"type": "m.room.message", "sender": [ALICE], "content": {}}),
             json!({"type": "m.room.message", "sender": ALICE, "content": "hi"}),
             json!({"type": "m.room.message", "sender": "", "content": {}}),
+            json!({"type": "m.room.message", "sender": "alice", "content": {}}),
         ] {
             assert_eq!(event_sender(&event), None, "{event}");
         }

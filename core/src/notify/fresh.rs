@@ -32,6 +32,7 @@
 
 use super::room::{PUSH_STATE, RoomInfo};
 use crate::http::{Method, Request};
+use crate::ids::RoomId;
 use crate::rules::PushRules;
 use crate::session::{SessionClient, SessionError};
 use crate::store::{AccountState, StateStore};
@@ -295,7 +296,8 @@ pub(super) async fn upload_filter(session: &SessionClient, user_id: &str, room_i
 }
 
 /// Applies the sync's answer to `base`.
-pub(super) fn apply(base: &Base, sync: &Value, room_id: &str, user_id: &str) -> Result<Fresh, FreshError> {
+pub(super) fn apply(base: &Base, sync: &Value, id: &RoomId, user_id: &str) -> Result<Fresh, FreshError> {
+    let room_id = id.as_str();
     if !sync.is_object() {
         return Err(FreshError::Malformed("the answer as an object"));
     }
@@ -352,11 +354,10 @@ pub(super) fn apply(base: &Base, sync: &Value, room_id: &str, user_id: &str) -> 
         (Some(_), None) if !listed(sync, "invite", room_id) => return Err(FreshError::NotInRoom),
         // From scratch; or left and invited again: the invite as it is now.
         _ => {
-            let mut room =
-                RoomInfo::from_sync(sync, room_id, user_id).ok_or_else(|| match joined.is_some() {
-                    true => FreshError::Malformed("the joined room"),
-                    false => FreshError::NotInRoom,
-                })?;
+            let mut room = RoomInfo::from_sync(sync, id, user_id).ok_or_else(|| match joined.is_some() {
+                true => FreshError::Malformed("the joined room"),
+                false => FreshError::NotInRoom,
+            })?;
             // The room's whole push state came, `m.room.encryption` among it (an invite's
             // stripped state may leave it out).
             if room.membership == "join" {
@@ -448,15 +449,18 @@ pub(super) async fn store(
 mod tests {
     use super::*;
 
+    fn room_id() -> RoomId {
+        RoomId::parse("!r:x").unwrap()
+    }
+
     fn cached() -> Base {
         let mut room = RoomInfo {
-            room_id: "!r:x".into(),
             name: Some("Old name".into()),
             joined_members: 2,
             membership: "join".into(),
             since: Some("s1".into()),
             heroes: vec!["@a:x".into()],
-            ..RoomInfo::default()
+            ..RoomInfo::new(room_id())
         };
         room.members.insert(
             "@a:x".into(),
@@ -496,7 +500,7 @@ mod tests {
                 "unread_notifications": {"notification_count": 4}
             }}}
         });
-        let fresh = apply(&cached(), &sync, "!r:x", "@me:x").unwrap();
+        let fresh = apply(&cached(), &sync, &room_id(), "@me:x").unwrap();
         assert_eq!(
             fresh.room.name.as_deref(),
             Some("New name"),
@@ -521,7 +525,7 @@ mod tests {
             "to_device": {"events": [], "next_batch": "td7"},
             "rooms": {"join": {"!r:x": {"timeline": {"events": [{"type": "m.room.name", "state_key": "", "content": {"name": "N"}}]}}}}
         });
-        let fresh = apply(&base, &sync, "!r:x", "@me:x").unwrap();
+        let fresh = apply(&base, &sync, &room_id(), "@me:x").unwrap();
         assert_eq!(fresh.room.connection_pos.as_deref(), Some("2/s5"));
         assert_eq!(
             fresh.room.since.as_deref(),
@@ -536,7 +540,7 @@ mod tests {
         // From scratch the account data is replaced whole; the /sync position stays a valid base.
         base.room = None;
         let sync = json!({"next_batch": "1/s6", "rooms": {"join": {"!r:x": {"summary": {"m.joined_member_count": 2}}}}});
-        let fresh = apply(&base, &sync, "!r:x", "@me:x").unwrap();
+        let fresh = apply(&base, &sync, &room_id(), "@me:x").unwrap();
         assert!(fresh.account.ignored_users.is_empty() && fresh.account.whole);
         assert_eq!(fresh.account.since.as_deref(), Some("s1"));
         assert_eq!(fresh.room.connection_pos.as_deref(), Some("1/s6"));
@@ -547,12 +551,12 @@ mod tests {
         let base = cached();
         let ahead = base.stored_rules().clone();
         assert!(ahead.is_some());
-        let unchanged = apply(&base, &json!({"next_batch": "s2"}), "!r:x", "@me:x").unwrap();
+        let unchanged = apply(&base, &json!({"next_batch": "s2"}), &room_id(), "@me:x").unwrap();
         assert_eq!(unchanged.rules, ahead);
         let keyword = json!({"rule_id": "lunch", "pattern": "lunch", "default": false, "enabled": true, "actions": ["notify"]});
         let sync = json!({"next_batch": "s2", "account_data": {"events": [
             {"type": "m.push_rules", "content": {"global": {"content": [keyword]}}}]}});
-        let changed = apply(&base, &sync, "!r:x", "@me:x").unwrap();
+        let changed = apply(&base, &sync, &room_id(), "@me:x").unwrap();
         let (rules, dropped) = changed.rules.unwrap();
         assert!(!dropped);
         assert_eq!(
@@ -567,7 +571,7 @@ mod tests {
         let encryption = json!({"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}});
         let from_scratch = |state: Vec<Value>| {
             let sync = json!({"next_batch": "s2", "rooms": {"join": {"!r:x": {"state": {"events": state}}}}});
-            apply(&Base::default(), &sync, "!r:x", "@me:x")
+            apply(&Base::default(), &sync, &room_id(), "@me:x")
                 .unwrap()
                 .room
                 .encrypted
@@ -582,13 +586,13 @@ mod tests {
         let sync = |events: Vec<Value>| json!({"next_batch": "s2", "rooms": {"join": {"!r:x": {"timeline": {"events": events}}}}});
         let base = cached();
         assert_eq!(
-            apply(&base, &sync(vec![]), "!r:x", "@me:x")
+            apply(&base, &sync(vec![]), &room_id(), "@me:x")
                 .unwrap()
                 .room
                 .encrypted,
             None
         );
-        let turned = apply(&base, &sync(vec![encryption]), "!r:x", "@me:x").unwrap();
+        let turned = apply(&base, &sync(vec![encryption]), &room_id(), "@me:x").unwrap();
         assert_eq!(turned.room.encrypted, Some(true));
     }
 
@@ -650,7 +654,7 @@ mod tests {
             let sync = json!({"next_batch": "2/s2", "rooms": {"join": {"!r:x": {
                 "timeline": {"events": [message("$1"), message("$2"), message("$3")]},
                 "ephemeral": {"events": receipts}}}}});
-            apply(&base, &sync, "!r:x", "@me:x").unwrap().read_since("$2")
+            apply(&base, &sync, &room_id(), "@me:x").unwrap().read_since("$2")
         };
         assert!(read(vec![receipt("$2", "m.read", "@me:x")]));
         assert!(read(vec![receipt("$3", "m.read.private", "@me:x")]));
@@ -665,7 +669,7 @@ mod tests {
 
     #[test]
     fn a_room_absent_from_the_answer_is_unchanged_and_a_left_room_is_an_error() {
-        let fresh = apply(&cached(), &json!({"next_batch": "s2"}), "!r:x", "@me:x").unwrap();
+        let fresh = apply(&cached(), &json!({"next_batch": "s2"}), &room_id(), "@me:x").unwrap();
         assert_eq!(fresh.room.name.as_deref(), Some("Old name"));
         assert_eq!(
             fresh.room.notification_count, None,
@@ -673,13 +677,13 @@ mod tests {
         );
         let left = json!({"next_batch": "s2", "rooms": {"leave": {"!r:x": {}}}});
         assert!(matches!(
-            apply(&cached(), &left, "!r:x", "@me:x"),
+            apply(&cached(), &left, &room_id(), "@me:x"),
             Err(FreshError::NotInRoom)
         ));
         let invited_again = json!({"next_batch": "s3", "rooms": {"leave": {"!r:x": {}}, "invite": {"!r:x": {
             "invite_state": {"events": [{"type": "m.room.member", "state_key": "@me:x", "sender": "@a:x",
                                          "content": {"membership": "invite"}}]}}}}});
-        let fresh = apply(&cached(), &invited_again, "!r:x", "@me:x").unwrap();
+        let fresh = apply(&cached(), &invited_again, &room_id(), "@me:x").unwrap();
         assert_eq!(
             (fresh.room.membership.as_str(), fresh.room.inviter.as_deref()),
             ("invite", Some("@a:x"))
@@ -700,7 +704,7 @@ mod tests {
             json!({"next_batch": "s2", "account_data": {"events": [{"type": "m.push_rules", "content": []}]}}),
             json!({"next_batch": "s2", "account_data": {"events": [{"type": "m.ignored_user_list", "content": {"ignored_users": []}}]}}),
         ] {
-            assert!(apply(&cached(), &sync, "!r:x", "@me:x").is_err(), "{sync}");
+            assert!(apply(&cached(), &sync, &room_id(), "@me:x").is_err(), "{sync}");
         }
     }
 
@@ -712,7 +716,7 @@ mod tests {
             "next_batch": "s9",
             "rooms": {"join": {"!r:x": {"summary": {"m.joined_member_count": 2, "m.heroes": ["@a:x"]}}}}
         });
-        let fresh = apply(&base, &sync, "!r:x", "@me:x").unwrap();
+        let fresh = apply(&base, &sync, &room_id(), "@me:x").unwrap();
         assert!(
             fresh.rules.is_none(),
             "the server sent no rules: unknown, not the old ones"

@@ -51,7 +51,7 @@ pub use sliding::{DeviceSync, request as sliding_sync_request};
 
 use crate::decryption::UndecryptableReason;
 use crate::http::{EVENT_MAX_BODY, HttpError, Method, Request, SYNC_MAX_BODY};
-use crate::ids::{EventId, IdError, RoomId};
+use crate::ids::{EventId, IdError, RoomId, UserId};
 use crate::payload::PushPayload;
 use crate::session::{SessionClient, SessionError};
 use crate::store::{NOTIFIED_ROOMS, StateStore};
@@ -68,16 +68,16 @@ use std::time::{Duration, Instant};
 #[cfg_attr(feature = "uniffi", uniffi(name = "PushNotification"))]
 pub struct Notification {
     /// The pushed event's id; the notification's identity (a later push for it is a duplicate).
-    pub event_id: String,
+    pub event_id: EventId,
     /// The room the event was sent in; group notifications by it.
-    pub room_id: String,
+    pub room_id: RoomId,
     /// The room's display name (spec algorithm).
     pub room_name: String,
     /// Whether the room is a direct chat: marked as one when the user was invited, or a room of
     /// at most two members with neither a name nor an alias.
     pub is_dm: bool,
     /// The sender's user id (`@alice:example.org`).
-    pub sender_id: String,
+    pub sender_id: UserId,
     /// Disambiguated when another member has the same display name.
     pub sender_name: String,
     /// `mxc://` URL of the sender's avatar in the room.
@@ -90,7 +90,7 @@ pub struct Notification {
     /// description for events without text ("sent an image", "Encrypted message").
     pub body: String,
     /// The thread root, for a message in a thread.
-    pub thread_id: Option<String>,
+    pub thread_id: Option<EventId>,
     /// Play a sound: `sound` names it (`default`, `ring`, …).
     pub is_noisy: bool,
     /// The sound the rules asked for (`default`, `ring`, or an app-specific name); `None` when the
@@ -114,10 +114,10 @@ pub struct Notification {
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FallbackNotification {
-    /// The pushed event's id, when the payload carried one.
-    pub event_id: Option<String>,
-    /// The event's room, when the payload carried one.
-    pub room_id: Option<String>,
+    /// The pushed event's id, when the payload carried one (of the right shape).
+    pub event_id: Option<EventId>,
+    /// The event's room, when the payload carried one (of the right shape).
+    pub room_id: Option<RoomId>,
     /// The room or sender name when the payload carried one.
     pub title: Option<String>,
     /// The text to show: the payload's body with reply fallbacks stripped, "Encrypted message" for
@@ -176,12 +176,12 @@ pub enum Outcome {
         /// The user's unread notification count as the server sent it: set the app's badge to it.
         unread: u64,
         /// Ids of rooms this device notified about that are now read (possibly empty).
-        read_rooms: Vec<String>,
+        read_rooms: Vec<RoomId>,
     },
     /// The event's room is already read elsewhere: remove its notifications.
     Dismiss {
         /// The rooms whose notifications to remove.
-        room_ids: Vec<String>,
+        room_ids: Vec<RoomId>,
     },
     /// The event could not be resolved in time: show this generic notification.
     Fallback(#[cfg_attr(feature = "uniffi", uniffi(name = "notification"))] FallbackNotification),
@@ -330,12 +330,12 @@ impl<'a> Notifier<'a> {
             .room_id
             .clone()
             .ok_or(ResolveError::Missing("the push has no room id"))?;
-        let room_id = RoomId::parse(room_id)?.as_str().to_owned();
+        let room_id = RoomId::parse(room_id)?;
         let event_id = payload
             .event_id
             .clone()
             .ok_or(ResolveError::Missing("the push has no event id"))?;
-        let event_id = EventId::parse(event_id)?.as_str().to_owned();
+        let event_id = EventId::parse(event_id)?;
         let user_id = self.session.user_id()?;
         let cached = self.cached_room(&room_id);
         // Creators and the room version never change: a cached room knows them for good.
@@ -455,8 +455,10 @@ impl<'a> Notifier<'a> {
         // An invite's event cannot be fetched before joining: the stripped state says it all.
         if fresh.room.membership == "invite" {
             self.store_later(&base, &fresh);
+            let inviter = decide::inviter(&fresh.room, payload)
+                .ok_or(ResolveError::Missing("the invite names no inviter"))?;
             let judgement = self.judgement(&fresh, &user_id, payload);
-            return Ok(judgement.invite(payload, &fresh.room, &event_id, &user_id, unix_now_ms()));
+            return Ok(judgement.invite(payload, &fresh.room, &event_id, &inviter, &user_id, unix_now_ms()));
         }
 
         // Round trip 2, only when the event is not among the room's latest since the position.
@@ -494,7 +496,7 @@ impl<'a> Notifier<'a> {
         ))?;
         // The sender's member event comes with the event (in the sync's state, or the context);
         // should a server leave it out, one more request.
-        if !fresh.room.members.contains_key(&sender)
+        if !fresh.room.members.contains_key(sender.as_str())
             && let Some(member) = self.member_event(&room_id, &sender).await
         {
             fresh.room.apply_state(&member, &user_id);
@@ -502,7 +504,7 @@ impl<'a> Notifier<'a> {
         self.store_later(&base, &fresh);
         let (event, undecryptable) = self.decrypted(&room_id, event, until).await;
         let judgement = self.judgement(&fresh, &user_id, payload);
-        let mut outcome = judgement.event(payload, &fresh.room, event, &sender, &user_id);
+        let mut outcome = judgement.event(payload, &fresh.room, &event_id, event, &sender, &user_id);
         if let Outcome::Show(notification) = &mut outcome
             && notification.kind == NotificationKind::Encrypted
         {
@@ -726,8 +728,8 @@ impl<'a> Notifier<'a> {
     }
 
     /// Rooms notified before whose unread count is now 0 (for badge-only pushes).
-    async fn read_rooms(&self) -> Vec<String> {
-        let notified: Vec<String> = self.state.read(NOTIFIED_ROOMS).unwrap_or_default();
+    async fn read_rooms(&self) -> Vec<RoomId> {
+        let notified: Vec<RoomId> = self.state.read(NOTIFIED_ROOMS).unwrap_or_default();
         if notified.is_empty() {
             return Vec::new();
         }
@@ -748,7 +750,7 @@ impl<'a> Notifier<'a> {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        let read: Vec<String> = notified
+        let read: Vec<RoomId> = notified
             .iter()
             .filter(|room| {
                 joined
@@ -759,7 +761,7 @@ impl<'a> Notifier<'a> {
             })
             .cloned()
             .collect();
-        let still_unread: Vec<&String> = notified.iter().filter(|room| !read.contains(room)).collect();
+        let still_unread: Vec<&RoomId> = notified.iter().filter(|room| !read.contains(room)).collect();
         if let Ok(_lock) = self.state.lock("notify", LOCK_TIMEOUT).await {
             let _ = self.state.write_cache(NOTIFIED_ROOMS, &still_unread);
         }
@@ -802,7 +804,7 @@ pub struct StoreWrite {
     room: RoomInfo,
     settle_until: Option<Instant>,
     /// The room of the notification shown, for the rooms notified.
-    notified_room: Option<String>,
+    notified_room: Option<RoomId>,
 }
 
 impl StoreWrite {
@@ -872,13 +874,13 @@ fn unix_now_ms() -> u64 {
 }
 
 /// Adds `room_id` to the rooms notified (see [`NOTIFIED_ROOMS`]).
-async fn remember_notified_room(state: &StateStore, room_id: &str) {
+async fn remember_notified_room(state: &StateStore, room_id: &RoomId) {
     let Ok(_lock) = state.lock("notify", LOCK_TIMEOUT).await else {
         return;
     };
-    let mut rooms: Vec<String> = state.read(NOTIFIED_ROOMS).unwrap_or_default();
-    if !rooms.iter().any(|r| r == room_id) {
-        rooms.push(room_id.to_owned());
+    let mut rooms: Vec<RoomId> = state.read(NOTIFIED_ROOMS).unwrap_or_default();
+    if !rooms.contains(room_id) {
+        rooms.push(room_id.clone());
         let _ = state.write_cache(NOTIFIED_ROOMS, &rooms);
     }
 }
@@ -918,8 +920,9 @@ pub fn fallback(payload: &PushPayload, reason: String) -> Option<FallbackNotific
         (None, false) => "New message".to_owned(),
     };
     Some(FallbackNotification {
-        event_id: payload.event_id.clone(),
-        room_id: payload.room_id.clone(),
+        // An id of the wrong shape would only mislead the app (grouping, marking read): left out.
+        event_id: payload.event_id.clone().and_then(|id| EventId::parse(id).ok()),
+        room_id: payload.room_id.clone().and_then(|id| RoomId::parse(id).ok()),
         // An empty name names nothing: the next one, or none (the app's name).
         title: [&payload.room_name, &payload.sender_display_name]
             .into_iter()

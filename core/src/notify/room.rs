@@ -7,6 +7,7 @@
 //! The display name follows the spec's algorithm: `m.room.name`, else the canonical alias, else
 //! the heroes ("Alice", "Alice and Bob", "Alice, Bob and 3 others"), else "Empty Room".
 
+use crate::ids::RoomId;
 use crate::settings::RoomNotificationMode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -22,10 +23,10 @@ pub struct Member {
 }
 
 /// The room metadata cached between pushes.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RoomInfo {
     /// The room's id (`!abc:example.org`).
-    pub room_id: String,
+    pub room_id: RoomId,
     /// The room's `m.room.name`; `None` when it has none (the display name then comes from the
     /// alias or the heroes).
     pub name: Option<String>,
@@ -80,7 +81,7 @@ pub struct RoomInfo {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RoomSummary {
     /// The room's id (`!abc:example.org`).
-    pub room_id: String,
+    pub room_id: RoomId,
     /// The room's display name (spec algorithm, as notifications show it).
     pub name: String,
     /// A direct chat (see [`RoomInfo::is_dm`]).
@@ -137,13 +138,36 @@ fn state_only_filter(room: Option<&str>, state_types: &[&str]) -> Value {
 }
 
 impl RoomInfo {
+    /// A room known by its id alone: no name, state or members yet.
+    pub fn new(room_id: RoomId) -> RoomInfo {
+        RoomInfo {
+            room_id,
+            name: None,
+            avatar_url: None,
+            canonical_alias: None,
+            heroes: Vec::new(),
+            joined_members: 0,
+            invited_members: 0,
+            power_levels: None,
+            creators: Vec::new(),
+            room_version: None,
+            members: BTreeMap::new(),
+            membership: String::new(),
+            inviter: None,
+            is_direct: false,
+            encrypted: None,
+            since: None,
+            connection_pos: None,
+            filter_id: None,
+            notification_count: None,
+        }
+    }
+
     /// Reads the room from a `/sync` response filtered with [`room_filter`]; `None` when the
     /// user is neither in nor invited to it (or the response has it in the wrong shape).
-    pub fn from_sync(sync: &Value, room_id: &str, user_id: &str) -> Option<RoomInfo> {
-        let mut info = RoomInfo {
-            room_id: room_id.to_owned(),
-            ..RoomInfo::default()
-        };
+    pub fn from_sync(sync: &Value, room_id: &RoomId, user_id: &str) -> Option<RoomInfo> {
+        let mut info = RoomInfo::new(room_id.clone());
+        let room_id = room_id.as_str();
         if let Some(joined) = sync.pointer("/rooms/join").and_then(|rooms| rooms.get(room_id)) {
             info.membership = "join".into();
             info.apply_sync(joined, user_id).ok()?;
@@ -220,7 +244,9 @@ impl RoomInfo {
         };
         joined
             .keys()
-            .filter_map(|room_id| RoomInfo::from_sync(sync, room_id, user_id))
+            // A key that is no room id is the server's mistake: that room is left out.
+            .filter_map(|room_id| RoomId::parse(room_id.as_str()).ok())
+            .filter_map(|room_id| RoomInfo::from_sync(sync, &room_id, user_id))
             .collect()
     }
 
@@ -363,11 +389,9 @@ mod tests {
     use super::*;
 
     fn room(heroes: &[&str], joined: u64) -> RoomInfo {
-        let mut info = RoomInfo {
-            heroes: heroes.iter().map(|h| h.to_string()).collect(),
-            joined_members: joined,
-            ..RoomInfo::default()
-        };
+        let mut info = RoomInfo::new(RoomId::parse("!r:x").unwrap());
+        info.heroes = heroes.iter().map(|h| h.to_string()).collect();
+        info.joined_members = joined;
         for (id, name) in [
             ("@a:x", "Alice"),
             ("@b:x", "Bob"),
@@ -449,19 +473,19 @@ mod tests {
                 {"type": "m.room.member", "state_key": "@me:x", "sender": "@b:x", "content": {"membership": "invite", "is_direct": true}}
             ]}}}
         }});
-        let joined = RoomInfo::from_sync(&sync, "!j:x", "@me:x").unwrap();
+        let joined = RoomInfo::from_sync(&sync, &RoomId::parse("!j:x").unwrap(), "@me:x").unwrap();
         assert_eq!(
             (joined.joined_members, joined.display_name("@me:x").as_str()),
             (2, "Alice")
         );
         assert!(joined.is_dm() && joined.power_levels.is_some());
-        let invite = RoomInfo::from_sync(&sync, "!i:x", "@me:x").unwrap();
+        let invite = RoomInfo::from_sync(&sync, &RoomId::parse("!i:x").unwrap(), "@me:x").unwrap();
         assert_eq!(invite.membership, "invite");
         assert_eq!(invite.inviter.as_deref(), Some("@b:x"));
         assert_eq!(invite.display_name("@me:x"), "Secret plans");
         assert!(invite.is_direct);
-        assert!(RoomInfo::from_sync(&sync, "!other:x", "@me:x").is_none());
-        let listed: Vec<String> = RoomInfo::joined_from_sync(&sync, "@me:x")
+        assert!(RoomInfo::from_sync(&sync, &RoomId::parse("!other:x").unwrap(), "@me:x").is_none());
+        let listed: Vec<RoomId> = RoomInfo::joined_from_sync(&sync, "@me:x")
             .into_iter()
             .map(|room| room.room_id)
             .collect();
