@@ -290,8 +290,13 @@ impl<'a> Notifier<'a> {
             return Outcome::BadgeUpdate { unread, read_rooms };
         }
         let event_id = payload.event_id.clone().unwrap_or_default();
-        // Resolution starts first; the duplicate check reads and writes the store meanwhile.
-        let (resolved, first_time) = tokio::join!(self.resolve(payload, until), self.first_time(&event_id));
+        // Resolution starts first; the duplicate check reads and writes the store meanwhile, once
+        // resolution's requests are out.
+        let first_time = async {
+            requests_out().await;
+            self.first_time(&event_id).await
+        };
+        let (resolved, first_time) = tokio::join!(self.resolve(payload, until), first_time);
         if !first_time {
             return Outcome::Duplicate;
         }
@@ -396,11 +401,13 @@ impl<'a> Notifier<'a> {
             if let Some(encryption) = self.encryption
                 && cached.as_ref().and_then(|room| room.encrypted) != Some(false)
             {
+                requests_out().await;
                 encryption.prepare(self.session).await;
             }
         };
         // Last, once the requests are out: the stored rules parsed while they are in flight.
         let parse_rules = async {
+            requests_out().await;
             base.stored_rules();
         };
         let (sync, mut create, uploaded_filter, member, (), ()) = tokio::join!(
@@ -859,6 +866,14 @@ fn sliding_sync_refused(state: &StateStore) -> bool {
     state
         .read::<u64>(SLIDING_SYNC_REFUSED)
         .is_some_and(|at| unix_now().saturating_sub(at) < 24 * 3600)
+}
+
+/// Returns once the requests this task has started are on their way. A request is written by its
+/// connection's own task, which tokio runs next on this thread (its LIFO slot, which no other
+/// thread takes) only once this task yields: disk or CPU work done before that holds the request
+/// back — on a warm push, the rules' parsing and the duplicate check, ~0.3 ms together.
+async fn requests_out() {
+    tokio::task::yield_now().await;
 }
 
 /// Seconds since the Unix epoch (0 on a clock set before it).
