@@ -4,6 +4,7 @@
 
 use matrix_push::Client;
 use matrix_push::http::{HttpConfig, Method, Request};
+use matrix_push::ids::UserId;
 use matrix_push::notify::{EventDecryptor, NotificationKind, Outcome, SuppressReason};
 use matrix_push::payload::{Provider, PushPayload, decode};
 use matrix_push::pushers::Pusher;
@@ -419,7 +420,7 @@ async fn invites_come_from_the_stripped_state() {
     assert_eq!(
         n.kind,
         NotificationKind::Invite {
-            inviter: s.alice_id.clone()
+            inviter: UserId::parse(s.alice_id.clone()).unwrap()
         }
     );
     assert_eq!(n.room_name, "Secret plans");

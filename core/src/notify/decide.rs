@@ -221,7 +221,7 @@ impl Judgement<'_> {
             event_id: event_id.clone(),
             sender: inviter.clone(),
             kind: NotificationKind::Invite {
-                inviter: inviter.to_string(),
+                inviter: inviter.clone(),
             },
             body,
             thread_id: None,

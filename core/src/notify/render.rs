@@ -1,6 +1,7 @@
 //! The text a notification shows for an event: every message type, emotes, media, calls,
 //! stickers and polls; reply fallbacks removed; HTML never shown raw.
 
+use crate::ids::UserId;
 use serde_json::Value;
 
 /// What kind of notification an event makes. New kinds may be added in minor versions.
@@ -16,7 +17,7 @@ pub enum NotificationKind {
     /// An invite to the room, from `inviter`.
     Invite {
         /// The user id of who sent the invite.
-        inviter: String,
+        inviter: UserId,
     },
     /// A call ringing (`m.call.invite`, `m.call.notify`, `m.rtc.notification`).
     Call {
