@@ -576,6 +576,27 @@ mod tests {
     }
 
     #[test]
+    fn the_inviter_comes_from_the_stripped_state_else_the_push_and_must_be_a_user_id() {
+        let mut invite = dm();
+        let mut payload = pushed(Priority::High);
+        payload.sender = Some("@bob:x".into());
+        invite.inviter = Some(ALICE.into());
+        assert_eq!(inviter(&invite, &payload).unwrap(), ALICE);
+        invite.inviter = Some("alice".into());
+        assert_eq!(
+            inviter(&invite, &payload).unwrap(),
+            "@bob:x",
+            "not a user id: the push's"
+        );
+        payload.sender = None;
+        assert_eq!(
+            inviter(&invite, &payload),
+            None,
+            "no inviter: the push falls back"
+        );
+    }
+
+    #[test]
     fn events_of_the_wrong_shape_have_no_sender() {
         for event in [
             json!({"type": 7, "sender": ALICE, "content": {}}),
