@@ -698,7 +698,13 @@ impl OneRoom {
 
     /// The room name the push of a new message shows, and the requests handling it took.
     async fn push(&self, body: &str) -> (String, u64) {
-        let event_id = send_event(&self.alice, &self.room, "m.room.message", text(body)).await;
+        let (notification, requests) = self.push_from(&self.alice, body).await;
+        (notification.room_name, requests)
+    }
+
+    /// The notification of a new message `from` someone, and the requests handling it took.
+    async fn push_from(&self, from: &Client, body: &str) -> (Notification, u64) {
+        let event_id = send_event(from, &self.room, "m.room.message", text(body)).await;
         let pushed = PushPayload {
             event_id: Some(event_id),
             room_id: Some(self.room.clone()),
@@ -708,9 +714,43 @@ impl OneRoom {
         let outcome = self.bob.handle_push(&pushed, DEADLINE).await;
         let requests = self.bob.session_client().transport().requests_sent() - before;
         match outcome {
-            Outcome::Show(n) if n.body == body => (n.room_name, requests),
+            Outcome::Show(n) if n.body == body => (n, requests),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// The room as Bob's push path cached it.
+    fn cached(&self) -> Value {
+        self.bob.state().read_room(&self.room).unwrap()
+    }
+
+    /// How many members the cached room knows by name.
+    fn cached_members(&self) -> usize {
+        self.cached()["members"].as_object().unwrap().len()
+    }
+
+    /// Sets `who`'s display name and waits until their member event in the room carries it
+    /// (Synapse updates member events of a profile change in the background).
+    async fn rename_member(&self, who: &Client, name: &str) {
+        let user_id = who.session().unwrap().user_id.to_string();
+        set_display_name(who, &user_id, name).await.unwrap();
+        let url =
+            self.alice
+                .session_client()
+                .url_of(&["rooms", &self.room, "state", "m.room.member", &user_id]);
+        for _ in 0..100 {
+            let content = self
+                .alice
+                .session_client()
+                .send_request(Request::new(Method::Get, url.clone()))
+                .await
+                .unwrap();
+            if content["displayname"] == name {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the member event of {user_id} was not renamed");
     }
 
     async fn rename(&self, name: &str) {
@@ -735,7 +775,13 @@ async fn a_dropped_sliding_sync_position_starts_the_room_over() {
 
     // Another process of Bob's device starts the room's connection over.
     let session = scene.bob.session_client();
-    let restart = matrix_push::notify::sliding_sync_request(session, &scene.room, None, None);
+    let restart = matrix_push::notify::sliding_sync_request(
+        session,
+        &scene.room,
+        None,
+        matrix_push::notify::Members::Lazy,
+        None,
+    );
     session.send_request(restart).await.unwrap();
     scene.rename("After").await;
     assert_eq!(
@@ -744,6 +790,130 @@ async fn a_dropped_sliding_sync_position_starts_the_room_over() {
         "M_UNKNOWN_POS, then from scratch"
     );
     assert_eq!(scene.push("four").await, ("After".to_owned(), 1), "warm again");
+}
+
+/// A room of at most `ALL_MEMBERS_UP_TO` members syncs every member's changes: from its second
+/// push on, the cache knows each member — one who never wrote too — so a sender is told apart
+/// from a silent member of the same name, and a member who leaves is forgotten; still one
+/// request a push.
+#[tokio::test]
+async fn a_small_room_knows_every_member() {
+    let hs = Homeserver::main();
+    let scene = OneRoom::new(&hs, "smallroom").await;
+    let alice_id = scene.alice.session().unwrap().user_id.to_string();
+    scene.rename_member(&scene.alice, "Alice").await;
+    let (silent, silent_id, _) = hs.signed_in("smallsilent").await;
+    set_display_name(&silent, &silent_id, "Alice").await.unwrap();
+    let invite = scene
+        .alice
+        .session_client()
+        .url_of(&["rooms", &scene.room, "invite"]);
+    scene
+        .alice
+        .session_client()
+        .send_request(Request::new(Method::Post, invite).json(json!({"user_id": silent_id})))
+        .await
+        .unwrap();
+    join(&silent, &scene.room).await;
+
+    assert_eq!(scene.push("cold").await.1, 1);
+    let (warm, requests) = scene.push_from(&scene.alice, "warm").await;
+    assert_eq!(requests, 1);
+    assert_eq!(
+        warm.sender_name,
+        format!("Alice ({alice_id})"),
+        "the silent namesake is known"
+    );
+    assert_eq!(scene.cached_members(), 3, "{}", scene.cached());
+
+    let leave = silent.session_client().url_of(&["rooms", &scene.room, "leave"]);
+    silent
+        .session_client()
+        .send_request(Request::new(Method::Post, leave).json(json!({})))
+        .await
+        .unwrap();
+    let (after, requests) = scene.push_from(&scene.alice, "after").await;
+    assert_eq!((after.sender_name.as_str(), requests), ("Alice", 1));
+    assert_eq!(scene.cached_members(), 2, "{}", scene.cached());
+}
+
+/// A room of more members lazy-loads them: the senders (with their current names), Bob, and
+/// whoever the answer names; one request a push all the same.
+#[tokio::test]
+async fn a_large_room_loads_its_senders() {
+    let hs = Homeserver::main();
+    let scene = OneRoom::new(&hs, "largeroom").await;
+    let mut crowd = Vec::new();
+    for _ in 0..matrix_push::notify::ALL_MEMBERS_UP_TO {
+        crowd.push(hs.register("largecrowd", false).await.0);
+    }
+    let invite = scene
+        .alice
+        .session_client()
+        .url_of(&["rooms", &scene.room, "invite"]);
+    for user_id in &crowd {
+        scene
+            .alice
+            .session_client()
+            .send_request(Request::new(Method::Post, invite.clone()).json(json!({"user_id": user_id})))
+            .await
+            .unwrap();
+    }
+    let (carol, carol_id, _) = hs.signed_in("largecarol").await;
+    scene
+        .alice
+        .session_client()
+        .send_request(Request::new(Method::Post, invite).json(json!({"user_id": carol_id})))
+        .await
+        .unwrap();
+    join(&carol, &scene.room).await;
+
+    assert_eq!(scene.push("cold").await.1, 1);
+    scene.rename_member(&scene.alice, "Alice Renamed").await;
+    let (renamed, requests) = scene.push_from(&scene.alice, "renamed").await;
+    assert_eq!((renamed.sender_name.as_str(), requests), ("Alice Renamed", 1));
+    scene.rename_member(&carol, "Carol").await;
+    let (from_carol, requests) = scene.push_from(&carol, "hello").await;
+    assert_eq!((from_carol.sender_name.as_str(), requests), ("Carol", 1));
+    // Lazily: the senders, Bob, the heroes and the members of the latest events, not all 53.
+    assert!(scene.cached_members() < 20, "{}", scene.cached());
+}
+
+/// A small room whose member events are too many for a push's answer to carry (here 20 members
+/// with 60 kB member events each; in the field, years of members who left): the push that would
+/// sync them all hears the answer is over its cap, asks again lazily from the same position
+/// (one request more, once) and shows the message; the room lazy-loads from then on.
+#[tokio::test]
+async fn a_room_with_too_many_member_events_lazy_loads_them() {
+    let hs = Homeserver::main();
+    let scene = OneRoom::new(&hs, "heavymembers").await;
+    let settings =
+        scene
+            .alice
+            .session_client()
+            .url_of(&["rooms", &scene.room, "state", "m.room.join_rules", ""]);
+    scene
+        .alice
+        .session_client()
+        .send_request(Request::new(Method::Put, settings).json(json!({"join_rule": "public"})))
+        .await
+        .unwrap();
+    let padding = "x".repeat(60_000);
+    for _ in 0..20 {
+        let (member, member_id, _) = hs.signed_in("heavymember").await;
+        join(&member, &scene.room).await;
+        let content = json!({"membership": "join", "displayname": "Heavy", "padding": padding});
+        send_state(&member, &scene.room, "m.room.member", &member_id, content).await;
+    }
+
+    assert_eq!(scene.push("cold").await.1, 1, "cold: lazily");
+    assert_eq!(
+        scene.push("over the cap").await.1,
+        2,
+        "every member asked for, over the cap, then lazily"
+    );
+    assert_eq!(scene.cached()["lazy_members"], true);
+    assert_eq!(scene.push("lazily").await.1, 1);
 }
 
 /// A server without sliding sync (the `legacy` instance): the first push hears it refused and

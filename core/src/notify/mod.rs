@@ -16,8 +16,8 @@
 //! Then, only when the pushed event is not among the events the sync brought (an older event,
 //! a burst longer than the timeline), `/context` fetches it with its sender's member event. So a
 //! push usually takes 1 request (3 for a first push by `/sync`), and at most 2 sequential round
-//! trips (3 when the server dropped the room's sliding-sync position, or turns sliding sync down
-//! for the first time).
+//! trips (3 when the server dropped the room's sliding-sync position, turns sliding sync down
+//! for the first time, or a small room's member events overflow the answer's cap: each once).
 //!
 //! **The server's decision is evidence.** A push that names an event was sent because the
 //! homeserver's rules said "notify" for it (Synapse pushes nothing else). The phone refines that
@@ -47,7 +47,7 @@ mod sliding;
 pub use fresh::{PUSH_TIMELINE_LIMIT, push_sync_filter, sync_url};
 pub use render::{NotificationKind, describe, html_to_text, strip_reply_fallback};
 pub use room::{Member, PUSH_STATE, RoomInfo, RoomSummary, room_filter, room_list_filter};
-pub use sliding::{DeviceSync, request as sliding_sync_request};
+pub use sliding::{ALL_MEMBERS_UP_TO, DeviceSync, Members, request as sliding_sync_request};
 
 use crate::decryption::UndecryptableReason;
 use crate::http::{EVENT_MAX_BODY, HttpError, Method, Request, SYNC_MAX_BODY};
@@ -418,9 +418,16 @@ impl<'a> Notifier<'a> {
             prepare,
             parse_rules
         );
-        let (sync, base) = match sync? {
-            Synced::FromBase(sync) => (sync, base),
-            Synced::FromScratch(sync) => (sync, base.without_room()),
+        let lazy_members = cached.as_ref().is_some_and(|room| room.lazy_members);
+        let (sync, base, lazy_members) = match sync? {
+            Synced::FromBase {
+                sync,
+                too_many_members,
+            } => (sync, base, lazy_members || too_many_members),
+            Synced::FromScratch {
+                sync,
+                too_many_members,
+            } => (sync, base.without_room(), lazy_members || too_many_members),
             // Once per day at most (see `sliding_sync_refused`): the same push by `/sync`, with
             // the creation a sliding sync would have brought.
             Synced::Refused => {
@@ -433,7 +440,7 @@ impl<'a> Notifier<'a> {
                 };
                 let (sync, refetched) = tokio::join!(self.classic_sync(&room_id, &base), create_request);
                 create = create.or(refetched);
-                (sync?, base)
+                (sync?, base, lazy_members)
             }
         };
         // Before the position is stored: the next sync from it acknowledges its to-device
@@ -456,6 +463,7 @@ impl<'a> Notifier<'a> {
             _ => {}
         }
         fresh.room.filter_id = uploaded_filter.or(filter_id);
+        fresh.room.lazy_members = lazy_members;
         if let Some(member) = member {
             fresh.room.apply_state(&member, &user_id);
         }
@@ -607,11 +615,17 @@ impl<'a> Notifier<'a> {
         device_sync: Option<DeviceSync<'_>>,
     ) -> Result<Synced, SessionError> {
         if !base.sliding {
-            return self.classic_sync(room_id, base).await.map(Synced::FromBase);
+            let sync = self.classic_sync(room_id, base).await?;
+            return Ok(Synced::FromBase {
+                sync,
+                too_many_members: false,
+            });
         }
         let mut pos = base.connection_pos();
+        let mut members = Members::for_room(base.room.as_ref());
+        let mut too_many_members = false;
         loop {
-            let request = sliding::request(self.session, room_id, pos, device_sync);
+            let request = sliding::request(self.session, room_id, pos, members, device_sync);
             let answer = match self.session.send_request(request).await {
                 Ok(answer) => answer,
                 Err(SessionError::Http(HttpError::Matrix(e))) => match sliding::refusal(&e) {
@@ -627,13 +641,29 @@ impl<'a> Notifier<'a> {
                     }
                     _ => return Err(SessionError::Http(HttpError::Matrix(e))),
                 },
+                // The position is still the connection's: the server drops it only once the
+                // client uses a newer one.
+                Err(SessionError::Http(HttpError::TooLarge { .. })) if members == Members::All => {
+                    tracing::info!(
+                        "the room's member events are too many to sync in full: lazily from now on"
+                    );
+                    members = Members::Lazy;
+                    too_many_members = true;
+                    continue;
+                }
                 Err(e) => return Err(e),
             };
             let sync = sliding::to_sync_shape(&answer, room_id)
                 .map_err(|_| SessionError::MalformedResponse("the sliding sync answer"))?;
             return Ok(match pos {
-                Some(_) => Synced::FromBase(sync),
-                None => Synced::FromScratch(sync),
+                Some(_) => Synced::FromBase {
+                    sync,
+                    too_many_members,
+                },
+                None => Synced::FromScratch {
+                    sync,
+                    too_many_members,
+                },
             });
         }
     }
@@ -850,10 +880,11 @@ impl std::fmt::Debug for StoreWrite {
 
 /// What a push's sync answered, from where.
 enum Synced {
-    /// From the base's position (or from scratch, when the base had none).
-    FromBase(Value),
+    /// From the base's position (or from scratch, when the base had none); `too_many_members`:
+    /// the room's member events were too many to sync in full (see `sliding::Members`).
+    FromBase { sync: Value, too_many_members: bool },
     /// From scratch although the base had a position (the server dropped it).
-    FromScratch(Value),
+    FromScratch { sync: Value, too_many_members: bool },
     /// The server does not serve sliding sync.
     Refused,
 }

@@ -47,7 +47,8 @@ pub struct RoomInfo {
     pub creators: Vec<String>,
     /// The room version from `m.room.create` (`None` until the creation event was read).
     pub room_version: Option<String>,
-    /// Members seen (heroes, senders, the user), by user id.
+    /// The members, by user id: every one for a room whose pushes sync all members' changes
+    /// (see `sliding::Members`), else those seen (heroes, senders, the user).
     pub members: BTreeMap<String, Member>,
     /// The user's own membership: `join` or `invite`.
     pub membership: String,
@@ -67,6 +68,10 @@ pub struct RoomInfo {
     /// `sliding`); `None`: the next sliding-sync push starts the connection over.
     #[serde(default)]
     pub connection_pos: Option<String>,
+    /// The room's member events were once too many for a push's answer to carry them all: its
+    /// pushes lazy-load members from then on, however few they are (see `sliding::Members`).
+    #[serde(default)]
+    pub lazy_members: bool,
     /// The id of the push path's sync filter for this room, uploaded to the server (a filter by
     /// id spares the server from validating it on every push).
     #[serde(default)]
@@ -158,6 +163,7 @@ impl RoomInfo {
             encrypted: None,
             since: None,
             connection_pos: None,
+            lazy_members: false,
             filter_id: None,
             notification_count: None,
         }

@@ -16,6 +16,18 @@
 //! and starts the room over (one more round trip, once). A connection unused for a week is
 //! forgotten by Synapse the same way.
 //!
+//! **Members.** A room of at most [`ALL_MEMBERS_UP_TO`] members (joined and invited) asks for
+//! every member's changes (`["m.room.member", "*"]`): the first such push brings the room's
+//! member events once, later ones only what changed, so the cache knows every member (each
+//! name told apart from all the others). Larger rooms, and rooms not known yet, lazy-load:
+//! the senders of the events sent and the user's own (`$LAZY`, `$ME`). On Synapse the wildcard
+//! is also the cheaper of the two from a position — named or lazy members cost a database
+//! transaction on every request (which of them the connection was sent before), about 0.5 ms
+//! of a 5–6 ms round trip (`scripts/bench-sliding-shapes`). A room whose member events are too
+//! many for the answer's cap (a long history of members who left: the wildcard brings those
+//! too) hears [`HttpError::TooLarge`](crate::http::HttpError), is asked again lazily from the
+//! same position within the push, and lazy-loads for good ([`RoomInfo::lazy_members`]).
+//!
 //! **Account data.** The answer carries the account data changed since the connection's
 //! position. It applies to the stored account state because a room's position is stored only
 //! together with an account state at least as new (see `fresh::store`).
@@ -35,7 +47,7 @@ use crate::session::SessionClient;
 use serde_json::{Map, Value, json};
 
 use super::fresh::FreshError;
-use super::room::PUSH_STATE;
+use super::room::{PUSH_STATE, RoomInfo};
 
 /// The endpoint, relative to `/_matrix/client/v3/` (Synapse serves MSC4186 under this unstable
 /// prefix).
@@ -44,6 +56,36 @@ const PATH: &str = "../unstable/org.matrix.simplified_msc3575/sync";
 /// The connection of the push path in `room_id`.
 fn connection_id(room_id: &str) -> String {
     format!("io.matrixpush.push.{room_id}")
+}
+
+/// The most members (joined and invited) a room may have for its pushes to sync every member's
+/// changes (see [`Members`]): the first such push brings at most this many member events of
+/// current members.
+pub const ALL_MEMBERS_UP_TO: u64 = 50;
+
+/// Which member events a push's sliding sync asks for (see the module's docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Members {
+    /// Every member's changes (`["m.room.member", "*"]`): a known room of at most
+    /// [`ALL_MEMBERS_UP_TO`] members.
+    All,
+    /// The senders of the events sent and the user's own (`$LAZY`, `$ME`): larger rooms, rooms
+    /// not known yet, and rooms whose member events were once too many to sync in full.
+    Lazy,
+}
+
+impl Members {
+    /// What a push in `room` (as cached; `None` when it is not) asks for.
+    pub fn for_room(room: Option<&RoomInfo>) -> Members {
+        match room {
+            Some(room)
+                if !room.lazy_members && room.joined_members + room.invited_members <= ALL_MEMBERS_UP_TO =>
+            {
+                Members::All
+            }
+            _ => Members::Lazy,
+        }
+    }
 }
 
 /// What a push asks of the sync for the device's encryption (built-in encryption only).
@@ -57,12 +99,13 @@ pub struct DeviceSync<'a> {
 }
 
 /// The request of a push in `room_id`: from `pos` (the room's connection position; `None`
-/// starts the connection over), with the to-device (and, when asked, the encryption)
-/// extension when `device` is `Some`.
+/// starts the connection over), for `members`, with the to-device (and, when asked, the
+/// encryption) extension when `device` is `Some`.
 pub fn request(
     session: &SessionClient,
     room_id: &str,
     pos: Option<&str>,
+    members: Members,
     device: Option<DeviceSync<'_>>,
 ) -> Request {
     let mut url = session.url(PATH);
@@ -75,9 +118,15 @@ pub fn request(
         .filter(|kind| **kind != "m.room.member")
         .map(|kind| json!([kind, ""]))
         .collect();
-    // The senders of the events sent, and the user's own membership (invite, DM flag, name).
-    required_state.push(json!(["m.room.member", "$LAZY"]));
-    required_state.push(json!(["m.room.member", "$ME"]));
+    match members {
+        Members::All => required_state.push(json!(["m.room.member", "*"])),
+        Members::Lazy => {
+            // The senders of the events sent, and the user's own membership (invite, DM flag,
+            // name).
+            required_state.push(json!(["m.room.member", "$LAZY"]));
+            required_state.push(json!(["m.room.member", "$ME"]));
+        }
+    }
     let mut extensions = json!({
         // Global account data only: the rules and ignored users are global.
         "account_data": {"enabled": true, "lists": [], "rooms": []},
@@ -322,6 +371,60 @@ mod tests {
         ] {
             assert!(to_sync_shape(&answer, "!r:x").is_err(), "{answer}");
         }
+    }
+
+    fn room_of(joined: u64, invited: u64) -> RoomInfo {
+        let mut room = RoomInfo::new(crate::ids::RoomId::parse("!r:x").unwrap());
+        (room.joined_members, room.invited_members) = (joined, invited);
+        room
+    }
+
+    #[test]
+    fn small_known_rooms_sync_every_member_and_the_rest_lazily() {
+        assert_eq!(Members::for_room(None), Members::Lazy, "not known yet");
+        assert_eq!(Members::for_room(Some(&room_of(2, 0))), Members::All);
+        assert_eq!(Members::for_room(Some(&room_of(40, 10))), Members::All);
+        assert_eq!(Members::for_room(Some(&room_of(40, 11))), Members::Lazy);
+        let mut crowded_history = room_of(3, 0);
+        crowded_history.lazy_members = true;
+        assert_eq!(Members::for_room(Some(&crowded_history)), Members::Lazy);
+    }
+
+    #[test]
+    fn the_request_asks_for_the_members_it_is_told() {
+        let session = SessionClient::new(
+            crate::http::Transport::new(Default::default()).unwrap(),
+            url::Url::parse("http://127.0.0.1:1/").unwrap(),
+            std::sync::Arc::new(crate::session::MemorySessionStore::default()),
+            None,
+            None,
+        );
+        let member_keys = |members| {
+            let request = request(&session, "!r:x", Some("3"), members, None);
+            let body = request.body.unwrap();
+            let state = body
+                .pointer("/room_subscriptions/!r:x/required_state")
+                .unwrap()
+                .clone();
+            assert!(
+                state
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(["m.room.power_levels", ""]))
+            );
+            assert_eq!(body["extensions"]["receipts"]["rooms"], json!(["!r:x"]));
+            assert!(request.url.query().unwrap().contains("pos=3"));
+            let keys: Vec<Value> = state
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|entry| entry[0] == "m.room.member")
+                .map(|entry| entry[1].clone())
+                .collect();
+            keys
+        };
+        assert_eq!(member_keys(Members::All), vec![json!("*")]);
+        assert_eq!(member_keys(Members::Lazy), vec![json!("$LAZY"), json!("$ME")]);
     }
 
     #[test]

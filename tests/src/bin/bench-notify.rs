@@ -13,7 +13,7 @@
 
 use matrix_push::Client;
 use matrix_push::http::{HttpConfig, Method, Request, Transport};
-use matrix_push::notify::Outcome;
+use matrix_push::notify::{Members, Outcome};
 use matrix_push::payload::PushPayload;
 use matrix_push::session::{KeyringSessionStore, SessionStore};
 use matrix_push_tests::e2ee::{CryptoDevice, create_encrypted_dm};
@@ -102,7 +102,8 @@ async fn timed_raw(transport: &Transport, client: &Client, request: Request) -> 
 }
 
 /// The requests of a warm push, sent raw from another device (its own positions) in turn with
-/// the pushes: the sliding sync the SDK sends (`notify::sliding_sync_request`) and the filtered
+/// the pushes: the sliding sync the SDK sends (`notify::sliding_sync_request`; every member's
+/// changes, as for any room of at most `ALL_MEMBERS_UP_TO` members) and the filtered
 /// `/sync` it sends where a server has no sliding sync; each from its last position.
 struct RawFloors {
     room: String,
@@ -114,7 +115,7 @@ struct RawFloors {
 impl RawFloors {
     async fn start(transport: &Transport, phone: &Client, room: &str) -> RawFloors {
         let session = phone.session_client();
-        let request = matrix_push::notify::sliding_sync_request(session, room, None, None);
+        let request = matrix_push::notify::sliding_sync_request(session, room, None, Members::All, None);
         let (answer, _) = timed_raw(transport, phone, request).await;
         let pos = answer["pos"]
             .as_str()
@@ -146,6 +147,7 @@ impl RawFloors {
             phone.session_client(),
             &self.room,
             Some(&self.pos),
+            Members::All,
             None,
         );
         let (answer, elapsed) = timed_raw(transport, phone, request).await;
