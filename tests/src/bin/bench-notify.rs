@@ -4,7 +4,8 @@
 //! trip sampled in turn with the warm pushes (the floor: no SDK can show a message without
 //! fetching it), the warm push's incremental sync sent raw (the floor of a fresh decision on this
 //! server, sliding sync) and the filtered `/sync` a server without it gets, raw and handled;
-//! warm after a state change (the room renamed before each message); an event far back in
+//! warm after a state change (the room renamed before each message); warm in a room of 52
+//! members (lazy members, with its own floor sampled in turn); an event far back in
 //! history; and an extension-like launch (`nse-launch`, a fresh process per push) with its time to
 //! outcome, requests and memory; and the same for encrypted rooms with built-in crypto (a real
 //! crypto sender; the key in the store, or arriving by to-device in the push). Freshness is always on: every push syncs the room and the rules.
@@ -13,7 +14,7 @@
 
 use matrix_push::Client;
 use matrix_push::http::{HttpConfig, Method, Request, Transport};
-use matrix_push::notify::{Members, Outcome};
+use matrix_push::notify::{ALL_MEMBERS_UP_TO, Members, Outcome};
 use matrix_push::payload::PushPayload;
 use matrix_push::session::{KeyringSessionStore, SessionStore};
 use matrix_push_tests::e2ee::{CryptoDevice, create_encrypted_dm};
@@ -320,6 +321,35 @@ async fn main() {
         }
     })
     .await;
+    // Warm in a room of more members than `ALL_MEMBERS_UP_TO`: lazy members, its own floor
+    // sampled in turn.
+    let mut invites = vec![json!(bob_id)];
+    for _ in 0..ALL_MEMBERS_UP_TO {
+        invites.push(json!(hs.register("benchcrowd", false).await.0));
+    }
+    let large_room = create_room(&alice, json!({"invite": invites, "name": "Large bench room"})).await;
+    join(&bob, &large_room).await;
+    let large_message = |i: usize| {
+        let (alice, room) = (&alice, &large_room);
+        async move { send(alice, room, &format!("large {i}")).await }
+    };
+    measure(&warm_phone, &large_room, 1, large_message).await;
+    let (mut large_floor, mut large) = (Vec::new(), Measured::default());
+    for i in 0..SAMPLES {
+        let event = large_message(i).await;
+        let url = bob
+            .session_client()
+            .url_of(&["rooms", &large_room, "event", &event]);
+        large_floor.push(
+            timed_raw(&transport, &bob, Request::new(Method::Get, url))
+                .await
+                .1,
+        );
+        large.add(measure(&warm_phone, &large_room, 1, large_message).await);
+    }
+    let large_p50 = percentile(&mut large.latencies.clone(), 0.5);
+    let large_floor_p50 = percentile(&mut large_floor, 0.5);
+
     let mut history_iter = history.iter();
     let far_back = measure(&warm_phone, &room, SAMPLES, |_| {
         let event = history_iter.next().unwrap().clone();
@@ -413,6 +443,11 @@ async fn main() {
             changed,
             "room renamed before each",
         ),
+        measured_row(
+            "handle, warm, room of 52 members",
+            large,
+            "lazy members (rooms of more than 50)",
+        ),
         measured_row("handle, warm, event 300 back", far_back, "sync, then /context"),
         row(
             "extension launch (in process)",
@@ -484,6 +519,11 @@ async fn main() {
         warm_p50 / base_p50,
         changed_p50 / base_p50,
         warm_bytes
+    );
+    println!(
+        "in a room of 52 members (lazy members) warm p50 / GET-event p50 = {:.2} (its own floor, {:.2} ms)",
+        large_p50 / large_floor_p50,
+        large_floor_p50
     );
     let sliding_p50 = percentile(&mut sliding_floor.clone(), 0.5);
     println!(
