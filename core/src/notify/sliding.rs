@@ -16,10 +16,11 @@
 //! and starts the room over (one more round trip, once). A connection unused for a week is
 //! forgotten by Synapse the same way.
 //!
-//! **Members.** A room of at most [`ALL_MEMBERS_UP_TO`] members (joined and invited) asks for
-//! every member's changes (`["m.room.member", "*"]`): the first such push brings the room's
+//! **Members.** A joined room known from an earlier push, of at most [`ALL_MEMBERS_UP_TO`]
+//! members (joined and invited), asks for every member's changes (`["m.room.member", "*"]`): the first such push brings the room's
 //! member events once, later ones only what changed, so the cache knows every member (each
-//! name told apart from all the others). Larger rooms, and rooms not known yet, lazy-load:
+//! name told apart from all the others). Larger rooms, and rooms not known yet (or known only
+//! from an invite), lazy-load:
 //! the senders of the events sent and the user's own (`$LAZY`, `$ME`). On Synapse the wildcard
 //! is also the cheaper of the two from a position — named or lazy members cost a database
 //! transaction on every request (which of them the connection was sent before), about 0.5 ms
@@ -75,11 +76,15 @@ pub enum Members {
 }
 
 impl Members {
-    /// What a push in `room` (as cached; `None` when it is not) asks for.
+    /// What a push in `room` (as cached; `None` when it is not) asks for. Only a joined room's
+    /// counts choose: an invite's come from its stripped state, which may name a few members of
+    /// a crowded room (the push path caches joined rooms only; this holds should that change).
     pub fn for_room(room: Option<&RoomInfo>) -> Members {
         match room {
             Some(room)
-                if !room.lazy_members && room.joined_members + room.invited_members <= ALL_MEMBERS_UP_TO =>
+                if room.membership == "join"
+                    && !room.lazy_members
+                    && room.joined_members + room.invited_members <= ALL_MEMBERS_UP_TO =>
             {
                 Members::All
             }
@@ -376,6 +381,7 @@ mod tests {
     fn room_of(joined: u64, invited: u64) -> RoomInfo {
         let mut room = RoomInfo::new(crate::ids::RoomId::parse("!r:x").unwrap());
         (room.joined_members, room.invited_members) = (joined, invited);
+        room.membership = "join".into();
         room
     }
 
@@ -388,6 +394,13 @@ mod tests {
         let mut crowded_history = room_of(3, 0);
         crowded_history.lazy_members = true;
         assert_eq!(Members::for_room(Some(&crowded_history)), Members::Lazy);
+        let mut invite = room_of(1, 1);
+        invite.membership = "invite".into();
+        assert_eq!(
+            Members::for_room(Some(&invite)),
+            Members::Lazy,
+            "an invite's counts are not the room's"
+        );
     }
 
     #[test]
