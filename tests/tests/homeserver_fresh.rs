@@ -719,6 +719,16 @@ impl OneRoom {
         }
     }
 
+    /// Invites `user_id` to the room, as Alice.
+    async fn invite(&self, user_id: &str) {
+        let url = self
+            .alice
+            .session_client()
+            .url_of(&["rooms", &self.room, "invite"]);
+        let request = Request::new(Method::Post, url).json(json!({"user_id": user_id}));
+        self.alice.session_client().send_request(request).await.unwrap();
+    }
+
     /// The room as Bob's push path cached it.
     fn cached(&self) -> Value {
         self.bob.state().read_room(&self.room).unwrap()
@@ -793,30 +803,42 @@ async fn a_dropped_sliding_sync_position_starts_the_room_over() {
 }
 
 /// A room of at most `ALL_MEMBERS_UP_TO` members syncs every member's changes: from its second
-/// push on, the cache knows each member — one who never wrote too — so a sender is told apart
-/// from a silent member of the same name, and a member who leaves is forgotten; still one
-/// request a push.
+/// push on, the cache knows each member — one who never wrote, named neither among the room's
+/// heroes nor in the latest events, too — so a sender is told apart from a silent member of the
+/// same name, and a member who leaves is forgotten; still one request a push.
 #[tokio::test]
 async fn a_small_room_knows_every_member() {
     let hs = Homeserver::main();
     let scene = OneRoom::new(&hs, "smallroom").await;
     let alice_id = scene.alice.session().unwrap().user_id.to_string();
     scene.rename_member(&scene.alice, "Alice").await;
+    // Five members before the namesake: the server's heroes (at most five) leave them out.
+    for _ in 0..5 {
+        let (member, member_id, _) = hs.signed_in("smallmember").await;
+        scene.invite(&member_id).await;
+        join(&member, &scene.room).await;
+    }
     let (silent, silent_id, _) = hs.signed_in("smallsilent").await;
     set_display_name(&silent, &silent_id, "Alice").await.unwrap();
-    let invite = scene
-        .alice
-        .session_client()
-        .url_of(&["rooms", &scene.room, "invite"]);
-    scene
-        .alice
-        .session_client()
-        .send_request(Request::new(Method::Post, invite).json(json!({"user_id": silent_id})))
-        .await
-        .unwrap();
+    scene.invite(&silent_id).await;
     join(&silent, &scene.room).await;
+    // The cold push's timeline (its latest events) then names no one but Alice.
+    for i in 0..matrix_push::notify::PUSH_TIMELINE_LIMIT {
+        send_event(
+            &scene.alice,
+            &scene.room,
+            "m.room.message",
+            text(&format!("chatter {i}")),
+        )
+        .await;
+    }
 
-    assert_eq!(scene.push("cold").await.1, 1);
+    let (cold, requests) = scene.push_from(&scene.alice, "cold").await;
+    assert_eq!(
+        (cold.sender_name.as_str(), requests),
+        ("Alice", 1),
+        "cold: lazily, the namesake is not known yet"
+    );
     let (warm, requests) = scene.push_from(&scene.alice, "warm").await;
     assert_eq!(requests, 1);
     assert_eq!(
@@ -824,7 +846,7 @@ async fn a_small_room_knows_every_member() {
         format!("Alice ({alice_id})"),
         "the silent namesake is known"
     );
-    assert_eq!(scene.cached_members(), 3, "{}", scene.cached());
+    assert_eq!(scene.cached_members(), 8, "{}", scene.cached());
 
     let leave = silent.session_client().url_of(&["rooms", &scene.room, "leave"]);
     silent
@@ -834,7 +856,7 @@ async fn a_small_room_knows_every_member() {
         .unwrap();
     let (after, requests) = scene.push_from(&scene.alice, "after").await;
     assert_eq!((after.sender_name.as_str(), requests), ("Alice", 1));
-    assert_eq!(scene.cached_members(), 2, "{}", scene.cached());
+    assert_eq!(scene.cached_members(), 7, "{}", scene.cached());
 }
 
 /// A room of more members lazy-loads them: the senders (with their current names), Bob, and
@@ -847,25 +869,11 @@ async fn a_large_room_loads_its_senders() {
     for _ in 0..matrix_push::notify::ALL_MEMBERS_UP_TO {
         crowd.push(hs.register("largecrowd", false).await.0);
     }
-    let invite = scene
-        .alice
-        .session_client()
-        .url_of(&["rooms", &scene.room, "invite"]);
     for user_id in &crowd {
-        scene
-            .alice
-            .session_client()
-            .send_request(Request::new(Method::Post, invite.clone()).json(json!({"user_id": user_id})))
-            .await
-            .unwrap();
+        scene.invite(user_id).await;
     }
     let (carol, carol_id, _) = hs.signed_in("largecarol").await;
-    scene
-        .alice
-        .session_client()
-        .send_request(Request::new(Method::Post, invite).json(json!({"user_id": carol_id})))
-        .await
-        .unwrap();
+    scene.invite(&carol_id).await;
     join(&carol, &scene.room).await;
 
     assert_eq!(scene.push("cold").await.1, 1);
