@@ -272,26 +272,9 @@ impl Scene {
         send_state(who, &self.room, event_type, state_key, content).await;
     }
 
-    /// Waits until `user_id`'s member event in the room says `check` (Synapse updates the
-    /// member events of a profile change in the background).
+    /// Waits until `user_id`'s member event in the room says `check`.
     async fn member_updated(&self, user_id: &str, check: impl Fn(&Value) -> bool) {
-        let url =
-            self.alice
-                .session_client()
-                .url_of(&["rooms", &self.room, "state", "m.room.member", user_id]);
-        for _ in 0..100 {
-            let content = self
-                .alice
-                .session_client()
-                .send_request(Request::new(Method::Get, url.clone()))
-                .await
-                .unwrap();
-            if check(&content) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the member event of {user_id} was not updated");
+        member_event_says(&self.alice, &self.room, user_id, check).await;
     }
 
     async fn set_profile(&self, who: &Client, user_id: &str, field: &str, value: &str) {
@@ -318,6 +301,26 @@ impl Scene {
             .await
             .unwrap();
     }
+}
+
+/// Waits until `user_id`'s member event in `room`, as `reader` sees it, says `check` (Synapse
+/// updates the member events of a profile change in the background).
+async fn member_event_says(reader: &Client, room: &str, user_id: &str, check: impl Fn(&Value) -> bool) {
+    let url = reader
+        .session_client()
+        .url_of(&["rooms", room, "state", "m.room.member", user_id]);
+    for _ in 0..100 {
+        let content = reader
+            .session_client()
+            .send_request(Request::new(Method::Get, url.clone()))
+            .await
+            .unwrap();
+        if check(&content) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the member event of {user_id} was not updated");
 }
 
 fn text(body: &str) -> Value {
@@ -744,23 +747,10 @@ impl OneRoom {
     async fn rename_member(&self, who: &Client, name: &str) {
         let user_id = who.session().unwrap().user_id.to_string();
         set_display_name(who, &user_id, name).await.unwrap();
-        let url =
-            self.alice
-                .session_client()
-                .url_of(&["rooms", &self.room, "state", "m.room.member", &user_id]);
-        for _ in 0..100 {
-            let content = self
-                .alice
-                .session_client()
-                .send_request(Request::new(Method::Get, url.clone()))
-                .await
-                .unwrap();
-            if content["displayname"] == name {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the member event of {user_id} was not renamed");
+        member_event_says(&self.alice, &self.room, &user_id, |content| {
+            content["displayname"] == name
+        })
+        .await;
     }
 
     async fn rename(&self, name: &str) {

@@ -17,17 +17,17 @@
 //! forgotten by Synapse the same way.
 //!
 //! **Members.** A joined room known from an earlier push, of at most [`ALL_MEMBERS_UP_TO`]
-//! members (joined and invited), asks for every member's changes (`["m.room.member", "*"]`): the first such push brings the room's
-//! member events once, later ones only what changed, so the cache knows every member (each
-//! name told apart from all the others). Larger rooms, and rooms not known yet (or known only
-//! from an invite), lazy-load:
-//! the senders of the events sent and the user's own (`$LAZY`, `$ME`). On Synapse the wildcard
-//! is also the cheaper of the two from a position — named or lazy members cost a database
-//! transaction on every request (which of them the connection was sent before), about 0.5 ms
-//! of a 5–6 ms round trip (`scripts/bench-sliding-shapes`). A room whose member events are too
-//! many for the answer's cap (a long history of members who left: the wildcard brings those
-//! too) hears [`HttpError::TooLarge`](crate::http::HttpError), is asked again lazily from the
-//! same position within the push, and lazy-loads for good ([`RoomInfo::lazy_members`]).
+//! members (joined and invited), asks for every member's changes (`["m.room.member", "*"]`):
+//! the first such push brings the room's member events once, later ones only what changed, so
+//! the cache knows every member (each name told apart from all the others). Larger rooms, and
+//! rooms not known yet (or known only from an invite), lazy-load: the senders of the events sent
+//! and the user's own (`$LAZY`, `$ME`). On Synapse the wildcard is also the cheaper of the two
+//! from a position — named or lazy members cost a database transaction on every request (which
+//! of them the connection was sent before), about 0.5 ms of a 5–6 ms round trip
+//! (`scripts/bench-sliding-shapes`). A room whose member events are too many for the answer's
+//! cap (a long history of members who left: the wildcard brings those too) hears
+//! [`HttpError::TooLarge`](crate::http::HttpError), is asked again lazily from the same position
+//! within the push, and lazy-loads for good ([`RoomInfo::lazy_members`]).
 //!
 //! **Account data.** The answer carries the account data changed since the connection's
 //! position. It applies to the stored account state because a room's position is stored only
@@ -67,8 +67,8 @@ pub const ALL_MEMBERS_UP_TO: u64 = 50;
 /// Which member events a push's sliding sync asks for (see the module's docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Members {
-    /// Every member's changes (`["m.room.member", "*"]`): a known room of at most
-    /// [`ALL_MEMBERS_UP_TO`] members.
+    /// Every member's changes (`["m.room.member", "*"]`): a joined room known from an earlier
+    /// push, of at most [`ALL_MEMBERS_UP_TO`] members.
     All,
     /// The senders of the events sent and the user's own (`$LAZY`, `$ME`): larger rooms, rooms
     /// not known yet, and rooms whose member events were once too many to sync in full.

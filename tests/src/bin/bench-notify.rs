@@ -262,11 +262,11 @@ async fn main() {
     // The floor, a single GET /event round trip, raw, for a message just sent. It is sampled in
     // turn with the warm pushes below.
     let transport = Transport::new(HttpConfig::default()).unwrap();
-    let event_round_trip = |event: String| {
+    let event_round_trip = |room: &str, event: String| {
         let (transport, bob, url) = (
             &transport,
             &bob,
-            bob.session_client().url_of(&["rooms", &room, "event", &event]),
+            bob.session_client().url_of(&["rooms", room, "event", &event]),
         );
         async move { timed_raw(transport, bob, Request::new(Method::Get, url)).await.1 }
     };
@@ -295,7 +295,7 @@ async fn main() {
     let (mut baseline, mut sync_floor, mut sliding_floor) = (Vec::new(), Vec::new(), Vec::new());
     let (mut warm, mut warm_classic) = (Measured::default(), Measured::default());
     for i in 0..SAMPLES {
-        baseline.push(event_round_trip(message(i).await).await);
+        baseline.push(event_round_trip(&room, message(i).await).await);
         warm.add(measure(&warm_phone, &room, 1, |_| message(i)).await);
         message(i).await;
         sliding_floor.push(floors.sliding(&transport, &floor_phone).await);
@@ -336,15 +336,7 @@ async fn main() {
     measure(&warm_phone, &large_room, 1, large_message).await;
     let (mut large_floor, mut large) = (Vec::new(), Measured::default());
     for i in 0..SAMPLES {
-        let event = large_message(i).await;
-        let url = bob
-            .session_client()
-            .url_of(&["rooms", &large_room, "event", &event]);
-        large_floor.push(
-            timed_raw(&transport, &bob, Request::new(Method::Get, url))
-                .await
-                .1,
-        );
+        large_floor.push(event_round_trip(&large_room, large_message(i).await).await);
         large.add(measure(&warm_phone, &large_room, 1, large_message).await);
     }
     let large_p50 = percentile(&mut large.latencies.clone(), 0.5);
