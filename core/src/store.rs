@@ -113,6 +113,11 @@ impl RawJson {
         RawJson(serde_json::value::RawValue::from_string(value.to_string()).unwrap_or_default())
     }
 
+    /// The document's text.
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+
     /// The document's tree.
     pub fn to_value(&self) -> Result<Value, serde_json::Error> {
         serde_json::from_str(self.0.get())
@@ -271,6 +276,20 @@ impl StateStore {
             fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
         }
         self.write_raw(name, bytes, false, false)
+    }
+
+    /// Appends `bytes` to a cache document (created when missing), not flushed. One `write`:
+    /// a process killed meanwhile leaves the document as it was, or with all of `bytes`.
+    pub fn append_cache(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let path = self.dir.join(name);
+        let append = || {
+            OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(&path)?
+                .write_all(bytes)
+        };
+        append().map_err(|e| io_error(&path, e))
     }
 
     /// Reads raw bytes written by [`StateStore::write_bytes_cache`]; `None` when missing.

@@ -16,11 +16,30 @@ use crate::rules::{
     Action, CompiledRuleset, Evaluation, PowerLevels, PushContext, PushRules, Tweak, server_default_rules,
 };
 use serde_json::Value;
+use std::sync::Arc;
+
+/// An account's rules, compiled to judge with, and whether some of the server's did not parse
+/// (and were left out). Shared (`Arc`): the stored ones are compiled once per change in a process
+/// that handles push after push (see `fresh::Base::stored_rules`).
+#[derive(Debug)]
+pub(super) struct Rules {
+    pub compiled: CompiledRuleset,
+    pub dropped_some: bool,
+}
+
+impl Rules {
+    pub fn new(rules: PushRules, dropped_some: bool) -> Rules {
+        Rules {
+            compiled: CompiledRuleset::new(rules.global),
+            dropped_some,
+        }
+    }
+}
 
 /// What the phone judges an event with: the rules synced for this push, and how far they can be
 /// trusted to silence what the server pushed.
 pub(super) struct Judgement<'a> {
-    rules: CompiledRuleset,
+    rules: Arc<Rules>,
     /// Why a "silent" from these rules cannot stand against the server's "notify" (`None`: it can).
     doubt: Option<&'static str>,
     ignored_users: &'a [String],
@@ -32,24 +51,27 @@ impl<'a> Judgement<'a> {
     /// Judges with `rules` (and whether some did not parse; `None`: the server sent none) and
     /// the user's ignored users, for `payload`.
     pub(super) fn new(
-        rules: Option<&(PushRules, bool)>,
+        rules: Option<&Arc<Rules>>,
         ignored_users: &'a [String],
         user_id: &str,
         payload: &PushPayload,
     ) -> Judgement<'a> {
         let (rules, doubt) = match rules {
-            Some((rules, false)) => (rules.global.clone(), None),
-            Some((rules, true)) => (
-                rules.global.clone(),
+            Some(rules) if rules.dropped_some => (
+                rules.clone(),
                 Some("some of the server's rules do not parse here"),
             ),
+            Some(rules) => (rules.clone(), None),
             None => (
-                server_default_rules(user_id),
+                Arc::new(Rules {
+                    compiled: CompiledRuleset::new(server_default_rules(user_id)),
+                    dropped_some: false,
+                }),
                 Some("the server sent no rules (the defaults stand in)"),
             ),
         };
         Judgement {
-            rules: CompiledRuleset::new(rules),
+            rules,
             doubt,
             ignored_users,
             server_notified: payload.event_id.is_some(),
@@ -161,7 +183,7 @@ impl Judgement<'_> {
             return judgement.suppressed(SuppressReason::Edit);
         }
         let event_type = event.get("type").and_then(Value::as_str).unwrap_or_default();
-        let evaluation = judgement.rules.evaluate(&event, &context(room, user_id));
+        let evaluation = judgement.rules.compiled.evaluate(&event, &context(room, user_id));
         let evaluation = match judgement.verdict(evaluation, payload, event_type) {
             Ok(evaluation) => evaluation,
             Err(reason) => return judgement.suppressed(reason),
@@ -206,7 +228,10 @@ impl Judgement<'_> {
             "type": "m.room.member", "state_key": user_id, "sender": inviter, "room_id": room.room_id,
             "event_id": event_id, "content": {"membership": "invite"}
         });
-        let evaluation = judgement.rules.evaluate(&member_event, &context(room, user_id));
+        let evaluation = judgement
+            .rules
+            .compiled
+            .evaluate(&member_event, &context(room, user_id));
         let evaluation = match judgement.verdict(evaluation, payload, "m.room.member") {
             Ok(evaluation) => evaluation,
             Err(reason) => return judgement.suppressed(reason),
@@ -333,7 +358,11 @@ mod tests {
         }
     }
 
-    fn rules(extra: Value) -> (PushRules, bool) {
+    fn rules(extra: Value) -> Arc<Rules> {
+        Arc::new(Rules::new(push_rules(extra), false))
+    }
+
+    fn push_rules(extra: Value) -> PushRules {
         let mut global = server_default_rules(ME).to_value();
         for (kind, added) in extra.as_object().unwrap() {
             let list = global[kind].as_array_mut().unwrap();
@@ -341,8 +370,7 @@ mod tests {
                 list.insert(0, rule.clone());
             }
         }
-        let rules = PushRules::from_value(&json!({"global": global})).unwrap();
-        (rules, false)
+        PushRules::from_value(&json!({"global": global})).unwrap()
     }
 
     fn message(sender: &str, content: Value) -> Value {
@@ -354,12 +382,7 @@ mod tests {
         json!({"msgtype": "m.text", "body": body})
     }
 
-    fn judge(
-        rules: Option<&(PushRules, bool)>,
-        ignored: &[String],
-        payload: &PushPayload,
-        event: Value,
-    ) -> Outcome {
+    fn judge(rules: Option<&Arc<Rules>>, ignored: &[String], payload: &PushPayload, event: Value) -> Outcome {
         let sender = event_sender(&event).unwrap();
         let event_id = EventId::parse("$e").unwrap();
         Judgement::new(rules, ignored, ME, payload).event(payload, &dm(), &event_id, event, &sender, ME)
@@ -493,9 +516,9 @@ mod tests {
         assert_eq!(n.sound, None, "low priority: the server asked for no sound");
 
         // Rules that did not all parse, or none at all: the server's "notify" stands too.
-        let (partial, _) = rules(json!({"room": [quiet_room]}));
+        let partial = Arc::new(Rules::new(push_rules(json!({"room": [quiet_room]})), true));
         let n = shown(judge(
-            Some(&(partial, true)),
+            Some(&partial),
             &[],
             &pushed(Priority::High),
             message(ALICE, text("x")),

@@ -30,14 +30,15 @@
 //! was read with (sliding sync), or the `/sync` position of the account state this sync started
 //! from, which the stored one is at least as new as.
 
+use super::decide::Rules;
 use super::room::{PUSH_STATE, RoomInfo};
 use crate::http::{Method, Request};
 use crate::ids::RoomId;
-use crate::rules::PushRules;
 use crate::session::{SessionClient, SessionError};
 use crate::store::{AccountState, StateStore};
 use crate::sync::{ACCOUNT_DATA_TYPES, SyncError, apply_account_data};
 use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
 
 /// The room and the account as of the sync made for a push.
 #[derive(Debug)]
@@ -47,7 +48,7 @@ pub(super) struct Fresh {
     pub account: AccountState,
     /// The rules, and whether some of them did not parse (and were left out); `None` when the
     /// server sent none.
-    pub rules: Option<(PushRules, bool)>,
+    pub rules: Option<Arc<Rules>>,
     /// The room's latest events since the position (the pushed one, usually).
     pub timeline: Vec<Value>,
     /// The events the user's read receipts (public or private) that came with the answer point
@@ -96,8 +97,8 @@ pub(super) struct Base {
     /// The push syncs by sliding sync (see `sliding`), from the room's connection position;
     /// else by `/sync`, from its `since`.
     pub sliding: bool,
-    /// The account's rules, parsed once (see [`Base::stored_rules`]).
-    stored_rules: std::sync::OnceLock<Option<(PushRules, bool)>>,
+    /// The account's rules, compiled once (see [`Base::stored_rules`]).
+    stored_rules: std::sync::OnceLock<Option<Arc<Rules>>>,
 }
 
 impl Base {
@@ -127,14 +128,29 @@ impl Base {
         Base { room: None, ..self }
     }
 
-    /// The stored account's rules, and whether some did not parse; parsed on first use. A push
-    /// asks while its sync is in flight, so that parsing is off the notification's path; the
-    /// sync's answer only replaces them when the rules changed.
-    pub fn stored_rules(&self) -> &Option<(PushRules, bool)> {
+    /// The stored account's rules, compiled on first use. A push asks while its sync is in
+    /// flight, so that this is off the notification's path; the sync's answer only replaces
+    /// them when the rules changed. A process compiles the same stored text once: the last
+    /// rules compiled are kept by their text (a process handling push after push, an app's or a
+    /// reused extension's, spends nothing on them until they change).
+    pub fn stored_rules(&self) -> &Option<Arc<Rules>> {
+        /// The text of the rules last compiled, and what it compiled to.
+        type Compiled = (Box<str>, Option<Arc<Rules>>);
+        static LAST_COMPILED: Mutex<Option<Compiled>> = Mutex::new(None);
         self.stored_rules.get_or_init(|| {
-            self.account
+            let text = self.account.push_rules.as_ref()?.text();
+            let last = || LAST_COMPILED.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((last_text, rules)) = &*last()
+                && **last_text == *text
+            {
+                return rules.clone();
+            }
+            let rules = self
+                .account
                 .rules()
-                .map(|(rules, dropped)| (rules, !dropped.is_empty()))
+                .map(|(rules, dropped)| Arc::new(Rules::new(rules, !dropped.is_empty())));
+            *last() = Some((text.into(), rules.clone()));
+            rules
         })
     }
 
@@ -332,7 +348,7 @@ pub(super) fn apply(base: &Base, sync: &Value, id: &RoomId, user_id: &str) -> Re
         }
     }
     let rules = match new_rules {
-        Some(new_rules) => Some(new_rules),
+        Some((new_rules, dropped_some)) => Some(Arc::new(Rules::new(new_rules, dropped_some))),
         // Unchanged: the stored ones, parsed while the sync was in flight.
         None if incremental => base.stored_rules().clone(),
         // From scratch, an answer without rules leaves none.
@@ -552,18 +568,48 @@ mod tests {
         let ahead = base.stored_rules().clone();
         assert!(ahead.is_some());
         let unchanged = apply(&base, &json!({"next_batch": "s2"}), &room_id(), "@me:x").unwrap();
-        assert_eq!(unchanged.rules, ahead);
+        assert!(Arc::ptr_eq(
+            unchanged.rules.as_ref().unwrap(),
+            ahead.as_ref().unwrap()
+        ));
         let keyword = json!({"rule_id": "lunch", "pattern": "lunch", "default": false, "enabled": true, "actions": ["notify"]});
         let sync = json!({"next_batch": "s2", "account_data": {"events": [
             {"type": "m.push_rules", "content": {"global": {"content": [keyword]}}}]}});
         let changed = apply(&base, &sync, &room_id(), "@me:x").unwrap();
-        let (rules, dropped) = changed.rules.unwrap();
-        assert!(!dropped);
+        let rules = changed.rules.unwrap();
+        assert!(!rules.dropped_some);
         assert_eq!(
-            rules.global.content.len(),
+            rules.compiled.ruleset().content.len(),
             1,
             "the answer's rules, not the ones parsed ahead"
         );
+    }
+
+    #[test]
+    fn stored_rules_compiled_before_stand_only_for_the_same_text() {
+        let with_keyword = |keyword: &str| {
+            let mut base = cached();
+            let rule = json!({"rule_id": keyword, "pattern": keyword, "default": false, "enabled": true, "actions": ["notify"]});
+            base.account.push_rules = Some(crate::store::RawJson::from_value(
+                &json!({"global": {"content": [rule]}}),
+            ));
+            base
+        };
+        let keyword = |base: &Base| {
+            let rules = base.stored_rules().clone().unwrap();
+            rules.compiled.ruleset().content[0].rule_id.clone()
+        };
+        for _ in 0..2 {
+            assert_eq!(keyword(&with_keyword("lunch")), "lunch");
+            assert_eq!(
+                keyword(&with_keyword("dinner")),
+                "dinner",
+                "changed text, new rules"
+            );
+        }
+        let mut none = cached();
+        none.account.push_rules = None;
+        assert!(none.stored_rules().is_none());
     }
 
     #[test]

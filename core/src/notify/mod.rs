@@ -200,7 +200,8 @@ pub trait EventDecryptor: Send + Sync {
     async fn decrypt(&self, room_id: &str, event: &Value, time_left: Duration) -> Option<Value>;
 }
 
-const HANDLED: &str = "handled_events.json";
+/// The event ids handled, one per line (see `Notifier::first_time`).
+const HANDLED: &str = "handled_events";
 /// Rooms kept in the cache, and event ids remembered for de-duplication.
 const MAX_ROOMS: usize = 200;
 const MAX_HANDLED: usize = 500;
@@ -805,19 +806,31 @@ impl<'a> Notifier<'a> {
         read
     }
 
-    /// Records the event id; `false` when it was recorded before (a duplicate push).
+    /// Records the event id; `false` when it was recorded before (a duplicate push). The ids are
+    /// lines of a log that grows by one append per push — the check is on every push's path —
+    /// and is cut back to the latest [`MAX_HANDLED`] once it holds twice as many.
     async fn first_time(&self, event_id: &str) -> bool {
+        // An id that is not one (a line break would record two) fails resolution anyway.
+        if EventId::parse(event_id).is_err() {
+            return true;
+        }
         let Ok(_lock) = self.state.lock("notify", LOCK_TIMEOUT).await else {
             return true; // Better a rare double notification than a lost one.
         };
-        let mut handled: Vec<String> = self.state.read(HANDLED).unwrap_or_default();
-        if handled.iter().any(|id| id == event_id) {
-            return false;
+        let log = self.state.read_bytes(HANDLED).unwrap_or_else(|| {
+            // Where the ids were kept as a JSON list before (a double notification at worst).
+            let _ = self.state.remove("handled_events.json");
+            Vec::new()
+        });
+        match record_handled(&log, event_id) {
+            Recorded::Before => return false,
+            Recorded::Append(line) => {
+                let _ = self.state.append_cache(HANDLED, &line);
+            }
+            Recorded::Rewrite(log) => {
+                let _ = self.state.write_bytes_cache(HANDLED, &log);
+            }
         }
-        handled.push(event_id.to_owned());
-        let excess = handled.len().saturating_sub(MAX_HANDLED);
-        handled.drain(..excess);
-        let _ = self.state.write_cache(HANDLED, &handled);
         true
     }
 
@@ -887,6 +900,40 @@ enum Synced {
     FromScratch { sync: Value, too_many_members: bool },
     /// The server does not serve sliding sync.
     Refused,
+}
+
+/// What recording an event id in the log of handled ones takes.
+#[derive(Debug, PartialEq)]
+enum Recorded {
+    /// It is in the log: a duplicate push.
+    Before,
+    /// This line appended.
+    Append(Vec<u8>),
+    /// The log replaced by this one: its latest [`MAX_HANDLED`] ids, the new one last.
+    Rewrite(Vec<u8>),
+}
+
+/// Records `event_id` in `log` (ids one per line, oldest first; a line a killed process cut
+/// short matches nothing): appended until the log holds twice [`MAX_HANDLED`], then cut back.
+fn record_handled(log: &[u8], event_id: &str) -> Recorded {
+    let handled: Vec<&[u8]> = log
+        .split(|byte| *byte == b'\n')
+        .filter(|id| !id.is_empty())
+        .collect();
+    if handled.contains(&event_id.as_bytes()) {
+        return Recorded::Before;
+    }
+    let line = format!("{event_id}\n").into_bytes();
+    if handled.len() + 1 < 2 * MAX_HANDLED {
+        return match log.last().is_some_and(|byte| *byte != b'\n') {
+            true => Recorded::Append([&b"\n"[..], &line].concat()),
+            false => Recorded::Append(line),
+        };
+    }
+    let mut kept = handled[handled.len() + 1 - MAX_HANDLED..].join(&b'\n');
+    kept.push(b'\n');
+    kept.extend_from_slice(&line);
+    Recorded::Rewrite(kept)
 }
 
 /// When the server last refused sliding sync (seconds since the epoch); pushes use `/sync` for a
@@ -1007,6 +1054,30 @@ mod tests {
             room_name: Some("Room".into()),
             ..PushPayload::default()
         }
+    }
+
+    #[test]
+    fn the_handled_log_grows_by_a_line_and_is_cut_back_to_the_latest() {
+        assert_eq!(record_handled(b"", "$a"), Recorded::Append(b"$a\n".to_vec()));
+        assert_eq!(record_handled(b"$a\n$b\n", "$b"), Recorded::Before);
+        // A line a killed process cut short is no id (and a later append starts a new line).
+        assert_eq!(record_handled(b"$a\n$b", "$b"), Recorded::Before);
+        assert_eq!(
+            record_handled(b"$a\n$bc", "$b"),
+            Recorded::Append(b"\n$b\n".to_vec())
+        );
+        let full: String = (0..2 * MAX_HANDLED - 1).map(|i| format!("${i}\n")).collect();
+        let Recorded::Rewrite(kept) = record_handled(full.as_bytes(), "$new") else {
+            panic!("a full log is cut back");
+        };
+        let kept = String::from_utf8(kept).unwrap();
+        let ids: Vec<&str> = kept.lines().collect();
+        assert_eq!(ids.len(), MAX_HANDLED);
+        assert_eq!(
+            ids[MAX_HANDLED - 2..],
+            [format!("${}", 2 * MAX_HANDLED - 2).as_str(), "$new"]
+        );
+        assert!(kept.ends_with('\n'));
     }
 
     #[test]

@@ -424,8 +424,11 @@ impl PushRules {
         let object = value.as_object().ok_or(ParseError::NotAnObject)?;
         let (global, other_scopes) = match object.get("global") {
             Some(global) => {
-                let mut other_scopes = object.clone();
-                other_scopes.remove("global");
+                let other_scopes = object
+                    .iter()
+                    .filter(|(scope, _)| *scope != "global")
+                    .map(|(scope, rules)| (scope.clone(), rules.clone()))
+                    .collect();
                 (global, other_scopes)
             }
             None => (value, Extra::new()),
