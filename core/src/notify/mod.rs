@@ -949,7 +949,7 @@ fn sliding_sync_refused(state: &StateStore) -> bool {
 /// Returns once the requests this task has started are on their way. A request is written by its
 /// connection's own task, which tokio runs next on this thread (its LIFO slot, which no other
 /// thread takes) only once this task yields: disk or CPU work done before that holds the request
-/// back — on a warm push, the rules' parsing and the duplicate check, ~0.3 ms each here.
+/// back — in a fresh process, the rules' parsing (~0.2 ms here); the duplicate check (~0.05 ms).
 async fn requests_out() {
     tokio::task::yield_now().await;
 }
