@@ -13,7 +13,7 @@ use super::{Notification, Outcome, SuppressReason};
 use crate::ids::{EventId, UserId};
 use crate::payload::{Priority, PushPayload};
 use crate::rules::{
-    Action, CompiledRuleset, Evaluation, PowerLevels, PushContext, PushRules, Tweak, server_default_rules,
+    Action, CompiledRuleset, Evaluation, PowerLevels, PushContext, Ruleset, Tweak, server_default_rules,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -28,9 +28,10 @@ pub(super) struct Rules {
 }
 
 impl Rules {
-    pub fn new(rules: PushRules, dropped_some: bool) -> Rules {
+    /// Compiles `global`, the account's global ruleset.
+    pub fn new(global: Ruleset, dropped_some: bool) -> Rules {
         Rules {
-            compiled: CompiledRuleset::new(rules.global),
+            compiled: CompiledRuleset::new(global),
             dropped_some,
         }
     }
@@ -63,10 +64,7 @@ impl<'a> Judgement<'a> {
             ),
             Some(rules) => (rules.clone(), None),
             None => (
-                Arc::new(Rules {
-                    compiled: CompiledRuleset::new(server_default_rules(user_id)),
-                    dropped_some: false,
-                }),
+                Arc::new(Rules::new(server_default_rules(user_id), false)),
                 Some("the server sent no rules (the defaults stand in)"),
             ),
         };
@@ -324,6 +322,7 @@ fn context(room: &RoomInfo, user_id: &str) -> PushContext {
 mod tests {
     use super::*;
     use crate::notify::room::Member;
+    use crate::rules::PushRules;
     use serde_json::json;
 
     const ME: &str = "@me:x";
@@ -359,7 +358,7 @@ mod tests {
     }
 
     fn rules(extra: Value) -> Arc<Rules> {
-        Arc::new(Rules::new(push_rules(extra), false))
+        Arc::new(Rules::new(push_rules(extra).global, false))
     }
 
     fn push_rules(extra: Value) -> PushRules {
@@ -516,7 +515,7 @@ mod tests {
         assert_eq!(n.sound, None, "low priority: the server asked for no sound");
 
         // Rules that did not all parse, or none at all: the server's "notify" stands too.
-        let partial = Arc::new(Rules::new(push_rules(json!({"room": [quiet_room]})), true));
+        let partial = Arc::new(Rules::new(push_rules(json!({"room": [quiet_room]})).global, true));
         let n = shown(judge(
             Some(&partial),
             &[],

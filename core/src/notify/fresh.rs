@@ -148,7 +148,7 @@ impl Base {
             let rules = self
                 .account
                 .rules()
-                .map(|(rules, dropped)| Arc::new(Rules::new(rules, !dropped.is_empty())));
+                .map(|(rules, dropped)| Arc::new(Rules::new(rules.global, !dropped.is_empty())));
             *last() = Some((text.into(), rules.clone()));
             rules
         })
@@ -348,7 +348,7 @@ pub(super) fn apply(base: &Base, sync: &Value, id: &RoomId, user_id: &str) -> Re
         }
     }
     let rules = match new_rules {
-        Some((new_rules, dropped_some)) => Some(Arc::new(Rules::new(new_rules, dropped_some))),
+        Some((new_rules, dropped_some)) => Some(Arc::new(Rules::new(new_rules.global, dropped_some))),
         // Unchanged: the stored ones, parsed while the sync was in flight.
         None if incremental => base.stored_rules().clone(),
         // From scratch, an answer without rules leaves none.
