@@ -4,7 +4,7 @@
 //! (`Outcome`, `PushNotification`, `NotificationKind`, `RoomSummary`, `AccountRoute`, …), so it
 //! cannot drift. What stays here has a reason to differ:
 //! - JSON values (`serde_json::Value`, a map of them) cross as JSON text: [`Pusher`],
-//!   [`PushPayload`], [`RuleContext`] (power levels), [`Evaluation`] (actions);
+//!   [`PushPayload`], [`Evaluation`] (actions);
 //! - [`Evaluation`] also carries what its methods compute (`notify`, `highlight`, `sound`);
 //! - [`SessionInfo`] is the session without its tokens, which stay inside the library.
 //!
@@ -282,91 +282,6 @@ impl TryFrom<PushPayload> for payload::PushPayload {
 }
 
 /// What the rule evaluator needs to know about the room and the user (the core's
-/// `rules::PushContext`, with the power levels as `m.room.power_levels` content JSON).
-#[derive(Clone, Debug, Default, PartialEq, uniffi::Record)]
-pub struct RuleContext {
-    /// The user whose rules these are; their own events never notify.
-    pub user_id: String,
-    /// The user's display name in the room.
-    #[uniffi(default = None)]
-    pub display_name: Option<String>,
-    /// The room's joined member count.
-    #[uniffi(default = None)]
-    pub member_count: Option<u64>,
-    /// `m.room.power_levels` content as JSON; null when the room has none.
-    #[uniffi(default = None)]
-    pub power_levels_json: Option<String>,
-    /// The room's creators (from room version 12 they have unlimited power).
-    #[uniffi(default = [])]
-    pub creators: Vec<String>,
-    /// The room version.
-    #[uniffi(default = None)]
-    pub room_version: Option<String>,
-    /// The room, for events that do not carry their `room_id`.
-    #[uniffi(default = None)]
-    pub room_id: Option<String>,
-}
-
-impl TryFrom<RuleContext> for rules::PushContext {
-    type Error = MatrixPushError;
-    fn try_from(c: RuleContext) -> Result<Self, MatrixPushError> {
-        let RuleContext {
-            user_id,
-            display_name,
-            member_count,
-            power_levels_json,
-            creators,
-            room_version,
-            room_id,
-        } = c;
-        let power_levels = power_levels_json
-            .map(|json| json_value("power levels", &json))
-            .transpose()?;
-        Ok(rules::PushContext {
-            user_id,
-            room_id,
-            display_name,
-            member_count,
-            power_levels: power_levels.as_ref().map(rules::PowerLevels::from_content),
-            creators,
-            room_version,
-        })
-    }
-}
-
-impl From<rules::PushContext> for RuleContext {
-    fn from(c: rules::PushContext) -> Self {
-        let rules::PushContext {
-            user_id,
-            room_id,
-            display_name,
-            member_count,
-            power_levels,
-            creators,
-            room_version,
-        } = c;
-        let power_levels_json = power_levels.map(|levels| {
-            let rules::PowerLevels {
-                users,
-                users_default,
-                notifications,
-            } = levels;
-            serde_json::json!({"users": users, "users_default": users_default,
-                "notifications": notifications})
-            .to_string()
-        });
-        RuleContext {
-            user_id,
-            display_name,
-            member_count,
-            power_levels_json,
-            creators,
-            room_version,
-            room_id,
-        }
-    }
-}
-
 /// The result of evaluating push rules (the core's `rules::Evaluation`, with the actions as JSON
 /// and what its methods compute).
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
@@ -514,26 +429,6 @@ mod tests {
                 Err(MatrixPushError::InvalidInput { .. })
             ));
         }
-    }
-
-    #[test]
-    fn rule_context_round_trips() {
-        let mut core = rules::PushContext::new("@a:x");
-        core.room_id = Some("!r:x".into());
-        core.display_name = Some("Alice".into());
-        core.member_count = Some(7);
-        core.power_levels = Some(rules::PowerLevels::from_content(
-            &json!({"users": {"@a:x": 100}, "users_default": 5, "notifications": {"room": 20}}),
-        ));
-        core.creators = vec!["@c:x".into()];
-        core.room_version = Some("12".into());
-        let back = rules::PushContext::try_from(RuleContext::from(core.clone())).unwrap();
-        // PushContext has no PartialEq: compare through the mirror, and the power levels.
-        assert_eq!(back.power_levels, core.power_levels);
-        assert_eq!(RuleContext::from(back), RuleContext::from(core));
-        let bare = rules::PushContext::new("@a:x");
-        let back = rules::PushContext::try_from(RuleContext::from(bare.clone())).unwrap();
-        assert_eq!(RuleContext::from(back), RuleContext::from(bare));
     }
 
     #[test]

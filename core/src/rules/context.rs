@@ -4,36 +4,45 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// The room and user an event is evaluated for.
+/// The room and user an event is evaluated for. (The bindings call it `RuleContext`.)
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "uniffi", uniffi(name = "RuleContext"))]
 pub struct PushContext {
     /// The user whose rules these are; their own events never notify.
     pub user_id: String,
     /// The room the event is in, for events that do not carry their `room_id` (as in `/sync`).
     /// The event's own `room_id` wins when it has one.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[serde(default)]
     pub room_id: Option<String>,
     /// The user's display name in the room, matched as literal text (never as a glob).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[serde(default)]
     pub display_name: Option<String>,
     /// The room's joined member count; `room_member_count` conditions fail while it is unknown.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[serde(default)]
     pub member_count: Option<u64>,
     /// The room's power levels; `None` when the room has no `m.room.power_levels` event.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[serde(default, deserialize_with = "power_levels_from_content")]
     pub power_levels: Option<PowerLevels>,
     /// The room's creators: the `m.room.create` sender and `content.additional_creators`.
     /// From room version 12 they have unlimited power.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = []))]
     pub creators: Vec<String>,
     /// The room version, which decides whether creators have unlimited power. When unknown,
     /// creators that were given are taken to be privileged.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[serde(default)]
     pub room_version: Option<String>,
 }
 
 /// The parts of `m.room.power_levels` content push rules use.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PowerLevels {
     /// `users`: each listed user's level, by user id.
     pub users: HashMap<String, i64>,

@@ -174,6 +174,24 @@ final class MatrixPushTests: XCTestCase {
         }
     }
 
+    func testPowerLevelsCrossAsARecord() throws {
+        let rules = """
+        {"global": {"override": [{"rule_id": ".m.rule.roomnotif", "default": true, "enabled": true,
+          "conditions": [{"kind": "event_match", "key": "content.body", "pattern": "@room"},
+                         {"kind": "sender_notification_permission", "key": "room"}],
+          "actions": ["notify", {"set_tweak": "highlight"}]}], "content": [], "room": [], "sender": [], "underride": []}}
+        """
+        let event = #"{"type": "m.room.message", "sender": "@boss:b", "content": {"body": "@room hi"}}"#
+        var levels = PowerLevels(users: ["@boss:b": 50], usersDefault: 0, notifications: ["room": 50])
+        let allowed = try evaluatePushRules(rulesJson: rules, eventJson: event,
+                                            context: RuleContext(userId: "@a:b", powerLevels: levels))
+        XCTAssertTrue(allowed.highlight)
+        XCTAssertEqual(allowed.ruleId, ".m.rule.roomnotif")
+        levels.users = ["@boss:b": 49]
+        XCTAssertFalse(try evaluatePushRules(rulesJson: rules, eventJson: event,
+                                             context: RuleContext(userId: "@a:b", powerLevels: levels)).notify)
+    }
+
     final class Lines: MatrixPushLogger, @unchecked Sendable {
         private let lock = NSLock()
         private var lines: [String] = []

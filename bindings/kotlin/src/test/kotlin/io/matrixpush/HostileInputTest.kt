@@ -1,5 +1,6 @@
 package io.matrixpush
 
+import io.matrixpush.core.*
 import io.matrixpush.testing.*
 
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -65,5 +66,24 @@ class HostileInputTest {
         val rules = "{\"global\": {\"override\": [], \"content\": [], \"room\": [], \"sender\": [], \"underride\": []}}"
         val evaluation = evaluatePushRules(rules, "{\"type\": \"m.room.message\", \"content\": {\"body\": \"hi\"}}", RuleContext(userId = "@a:b"))
         assertEquals(false, evaluation.notify)
+    }
+
+    @Test
+    fun `power levels cross as a record and decide who may notify the room`() {
+        val rules = ROOM_NOTIFY_RULES
+        val event = "{\"type\": \"m.room.message\", \"sender\": \"@boss:b\", \"content\": {\"body\": \"@room hi\"}}"
+        val levels = PowerLevels(users = mapOf("@boss:b" to 50L), usersDefault = 0L, notifications = mapOf("room" to 50L))
+        val allowed = evaluatePushRules(rules, event, RuleContext(userId = "@a:b", powerLevels = levels))
+        assertEquals(true, allowed.highlight)
+        assertEquals(".m.rule.roomnotif", allowed.ruleId)
+        val below = levels.copy(users = mapOf("@boss:b" to 49L))
+        assertEquals(false, evaluatePushRules(rules, event, RuleContext(userId = "@a:b", powerLevels = below)).notify)
+    }
+
+    private companion object {
+        const val ROOM_NOTIFY_RULES = """{"global": {"override": [{"rule_id": ".m.rule.roomnotif", "default": true, "enabled": true,
+            "conditions": [{"kind": "event_match", "key": "content.body", "pattern": "@room"},
+                           {"kind": "sender_notification_permission", "key": "room"}],
+            "actions": ["notify", {"set_tweak": "highlight"}]}], "content": [], "room": [], "sender": [], "underride": []}}"""
     }
 }

@@ -54,7 +54,7 @@ class RestoreAndRouteTest {
         val bare = decodeFcm(mapOf("event_id" to "\$e", "room_id" to "!r:x", "unread" to "1"))
         assertEquals(alice, routePush(bare, listOf(alice)), "a lone account")
         assertNull(routePush(bare, listOf(alice, bob)), "two accounts and no secret")
-        // A record whose JSON does not parse is an error, like bad power levels in a RuleContext.
+        // A record whose JSON does not parse is an error.
         assertThrows<MatrixPushException.InvalidInput> { routePush(bare.copy(extraJson = "not json"), listOf(alice, bob)) }
     }
 }
