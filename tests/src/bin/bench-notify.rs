@@ -403,6 +403,20 @@ async fn main() {
     );
 
     let encrypted = encrypted_rows(&hs, &bob_id, &bob_password, &launcher).await;
+    let peer = match std::env::var_os("MATRIX_PUSH_PEER") {
+        Some(peer) => Some(
+            peer_rows(
+                std::path::Path::new(&peer),
+                &hs,
+                (&bob, &bob_id, &bob_password),
+                &alice,
+                &transport,
+                &room,
+            )
+            .await,
+        ),
+        None => None,
+    };
 
     let base_p50 = percentile(&mut baseline.clone(), 0.5);
     let changed_p50 = percentile(&mut changed.latencies.clone(), 0.5);
@@ -410,7 +424,7 @@ async fn main() {
     let encrypted_p50 = percentile(&mut encrypted.warm.latencies.clone(), 0.5);
     let encrypted_base_p50 = percentile(&mut encrypted.floor.clone(), 0.5);
     let encrypted_launch_p50 = percentile(&mut encrypted.launch_in_process.clone(), 0.5);
-    let rows = [
+    let mut rows = vec![
         row("GET /event (one round trip)", baseline, 1.0, None, "the floor"),
         row(
             "sliding sync (MSC4186), raw",
@@ -507,6 +521,38 @@ async fn main() {
             "fresh process; the crypto store stays closed",
         ),
     ];
+    if let Some(peer) = &peer {
+        rows.extend([
+            row(
+                "peer: GET /event (one round trip)",
+                peer.floor.clone(),
+                1.0,
+                None,
+                "the floor, in turn with the next row",
+            ),
+            row(
+                "peer: warm (process that stays)",
+                peer.warm.clone(),
+                peer.warm_requests,
+                None,
+                "matrix-rust-sdk NotificationClient",
+            ),
+            row(
+                "peer: extension launch (in process)",
+                peer.launch.clone(),
+                peer.launch_requests,
+                None,
+                "main() to outcome",
+            ),
+            row(
+                "peer: extension launch (wall)",
+                peer.wall.clone(),
+                peer.launch_requests,
+                None,
+                "spawn to exit",
+            ),
+        ]);
+    }
     println!(
         "\nnotify benchmark: {SAMPLES} pushes per row, {PAIRED_SAMPLES} for the rows with a floor sampled in turn (event_id_only), loopback Synapse, freshness on"
     );
@@ -561,6 +607,133 @@ async fn main() {
         encrypted.launch_plain_hwm_kib / 1024.0,
         encrypted.launch_plain_anon_kib / 1024.0
     );
+    if let Some(peer) = peer {
+        let peer_warm_p50 = percentile(&mut peer.warm.clone(), 0.5);
+        let peer_launch_p50 = percentile(&mut peer.launch.clone(), 0.5);
+        let launch_p50 = percentile(&mut in_process, 0.5);
+        println!(
+            "peer, matrix-rust-sdk 0.18 NotificationClient in this run: warm p50 / its GET-event p50 = {:.2} (matrix-push {:.2}); matrix-push warm {:.1}× faster ({:.2} against {:.2} ms), {:.1} against {:.1} requests",
+            peer_warm_p50 / percentile(&mut peer.floor.clone(), 0.5),
+            warm_p50 / base_p50,
+            peer_warm_p50 / warm_p50,
+            warm_p50,
+            peer_warm_p50,
+            1.0,
+            peer.warm_requests,
+        );
+        println!(
+            "peer extension launch: p50 {:.1} ms in process, {:.1} requests, peak RSS {:.1} MiB, peak anonymous {:.2} MiB; matrix-push {:.1}× faster ({:.1} ms), {:.1}× less RSS, {:.1}× less anonymous",
+            peer_launch_p50,
+            peer.launch_requests,
+            peer.hwm_kib / 1024.0,
+            peer.anon_kib / 1024.0,
+            peer_launch_p50 / launch_p50,
+            launch_p50,
+            peer.hwm_kib / hwm_kib,
+            peer.anon_kib / anon_kib,
+        );
+    }
+}
+
+/// matrix-rust-sdk's `NotificationClient` (`tests/peer`) measured beside: Bob signed in on its
+/// store as the app would be, the same room and messages as the warm rows.
+struct PeerRows {
+    /// GET /event, raw, sampled in turn with `warm`.
+    floor: Vec<f64>,
+    /// `get_notification` in a process that stays, one notification client.
+    warm: Vec<f64>,
+    warm_requests: f64,
+    /// Extension-like launches, a fresh process per push: `main` to outcome, and spawn to exit.
+    launch: Vec<f64>,
+    wall: Vec<f64>,
+    launch_requests: f64,
+    hwm_kib: f64,
+    anon_kib: f64,
+}
+
+async fn peer_rows(
+    peer: &std::path::Path,
+    hs: &Homeserver,
+    (bob, bob_id, bob_password): (&Client, &str, &str),
+    alice: &Client,
+    transport: &Transport,
+    room: &str,
+) -> PeerRows {
+    use std::io::{BufRead, Write};
+    let run = |args: &[&str]| -> Value {
+        let output = std::process::Command::new(peer)
+            .args(args)
+            .output()
+            .expect("the peer (MATRIX_PUSH_PEER) runs");
+        assert!(
+            output.status.success(),
+            "peer {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("the peer prints its report")
+    };
+    let store = std::env::temp_dir().join(unique("matrix-push-peer"));
+    let store = store.to_str().unwrap();
+    run(&["login", hs.url.as_str(), store, bob_id, bob_password]);
+
+    let mut server = std::process::Command::new(peer)
+        .args(["serve", hs.url.as_str(), store])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the peer runs");
+    let mut to_peer = server.stdin.take().unwrap();
+    let mut from_peer = std::io::BufReader::new(server.stdout.take().unwrap());
+    let mut push = |event: &str| -> Value {
+        writeln!(to_peer, "{room} {event}").unwrap();
+        let mut line = String::new();
+        from_peer.read_line(&mut line).unwrap();
+        let report: Value = serde_json::from_str(&line).expect("the peer answers each push");
+        assert!(
+            report["outcome"].as_str().unwrap().starts_with("show:"),
+            "{report}"
+        );
+        report
+    };
+    // The first push opens the notification client's sliding sync connection.
+    push(&send(alice, room, "peer first").await);
+    let (mut floor, mut warm, mut warm_requests) = (Vec::new(), Vec::new(), 0.0);
+    for i in 0..PAIRED_SAMPLES {
+        let event = send(alice, room, &format!("peer floor {i}")).await;
+        let url = bob.session_client().url_of(&["rooms", room, "event", &event]);
+        floor.push(timed_raw(transport, bob, Request::new(Method::Get, url)).await.1);
+        let report = push(&send(alice, room, &format!("peer warm {i}")).await);
+        warm.push(report["elapsed_us"].as_f64().unwrap() / 1e3);
+        warm_requests += report["requests"].as_f64().unwrap() / PAIRED_SAMPLES as f64;
+    }
+    drop(to_peer);
+    server.wait().unwrap();
+
+    let (mut launches, mut wall) = (Vec::new(), Vec::new());
+    for i in 0..LAUNCHES {
+        let event = send(alice, room, &format!("peer launch {i}")).await;
+        let started = Instant::now();
+        let report = run(&["push", hs.url.as_str(), store, room, &event]);
+        wall.push(started.elapsed().as_secs_f64() * 1e3);
+        assert!(
+            report["outcome"].as_str().unwrap().starts_with("show:"),
+            "{report}"
+        );
+        launches.push(report);
+    }
+    let _ = std::fs::remove_dir_all(store);
+    let field = |name: &str| -> Vec<f64> { launches.iter().map(|l| l[name].as_f64().unwrap()).collect() };
+    let max = |v: Vec<f64>| v.into_iter().fold(0.0, f64::max);
+    PeerRows {
+        floor,
+        warm,
+        warm_requests,
+        launch: field("elapsed_us").into_iter().map(|us| us / 1e3).collect(),
+        wall,
+        launch_requests: field("requests").iter().sum::<f64>() / LAUNCHES as f64,
+        hwm_kib: max(field("vm_hwm_kib")),
+        anon_kib: max(field("rss_anon_kib")),
+    }
 }
 
 /// One extension-like launch (`nse-launch`) for the push of `event` in `room`, on the store in
