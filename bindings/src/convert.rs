@@ -4,7 +4,7 @@
 //! (`Outcome`, `PushNotification`, `NotificationKind`, `RoomSummary`, `AccountRoute`, …), so it
 //! cannot drift. What stays here has a reason to differ:
 //! - JSON values (`serde_json::Value`, a map of them) cross as JSON text: [`Pusher`],
-//!   [`PushPayload`], [`Evaluation`] (actions);
+//!   [`PushPayload`], and the values of [`PushAction`]s that are not interpreted;
 //! - [`Evaluation`] also carries what its methods compute (`notify`, `highlight`, `sound`);
 //! - [`SessionInfo`] is the session without its tokens, which stay inside the library.
 //!
@@ -281,13 +281,90 @@ impl TryFrom<PushPayload> for payload::PushPayload {
     }
 }
 
-/// What the rule evaluator needs to know about the room and the user (the core's
-/// The result of evaluating push rules (the core's `rules::Evaluation`, with the actions as JSON
-/// and what its methods compute).
+/// A push rule action (the core's `rules::Action`; a value this library does not interpret crosses
+/// as JSON text).
+#[derive(Clone, Debug, PartialEq, uniffi::Enum)]
+#[non_exhaustive]
+pub enum PushAction {
+    /// Notify the user.
+    Notify,
+    /// Removed from the spec in v1.7: kept as the rule has it, ignored when evaluating.
+    DontNotify,
+    /// Removed from the spec in v1.7: kept as the rule has it, ignored when evaluating.
+    Coalesce,
+    /// Play a sound: `default` or a client-specific name.
+    Sound {
+        /// The sound's name.
+        name: String,
+    },
+    /// Highlight the notification.
+    Highlight {
+        /// The tweak's value; null when the action had none, which means `true`.
+        value: Option<bool>,
+    },
+    /// Another tweak, passed through.
+    OtherTweak {
+        /// The tweak's name (`set_tweak`).
+        name: String,
+        /// Its value as JSON text; null when the action had none.
+        value_json: Option<String>,
+    },
+    /// An action this library does not know, as JSON text.
+    Unknown {
+        /// The action as the rule has it.
+        json: String,
+    },
+}
+
+impl From<rules::Action> for PushAction {
+    fn from(action: rules::Action) -> Self {
+        use rules::{Action, Tweak};
+        match action {
+            Action::Notify => PushAction::Notify,
+            Action::DontNotify => PushAction::DontNotify,
+            Action::Coalesce => PushAction::Coalesce,
+            Action::SetTweak(Tweak::Sound(name)) => PushAction::Sound { name },
+            Action::SetTweak(Tweak::Highlight(value)) => PushAction::Highlight { value },
+            Action::SetTweak(Tweak::Other { name, value }) => PushAction::OtherTweak {
+                name,
+                value_json: value.map(|value| value.to_string()),
+            },
+            // `Action::Unknown`, and any action or tweak a later core knows: its JSON, which
+            // reads back as the same action.
+            other => PushAction::Unknown {
+                json: other.to_value().to_string(),
+            },
+        }
+    }
+}
+
+impl TryFrom<PushAction> for rules::Action {
+    type Error = MatrixPushError;
+    fn try_from(action: PushAction) -> Result<Self, MatrixPushError> {
+        use rules::{Action, Tweak};
+        Ok(match action {
+            PushAction::Notify => Action::Notify,
+            PushAction::DontNotify => Action::DontNotify,
+            PushAction::Coalesce => Action::Coalesce,
+            PushAction::Sound { name } => Action::SetTweak(Tweak::Sound(name)),
+            PushAction::Highlight { value } => Action::SetTweak(Tweak::Highlight(value)),
+            PushAction::OtherTweak { name, value_json } => Action::SetTweak(Tweak::Other {
+                name,
+                value: value_json
+                    .map(|json| json_value("tweak value", &json))
+                    .transpose()?,
+            }),
+            PushAction::Unknown { json } => Action::from_value(&json_value("action", &json)?),
+        })
+    }
+}
+
+/// The result of evaluating push rules (the core's `rules::Evaluation`, with what its methods
+/// compute).
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct Evaluation {
-    /// The matched rule's actions as JSON (obsolete `dont_notify`/`coalesce` removed).
-    pub actions_json: String,
+    /// The matched rule's actions (obsolete `dont_notify`/`coalesce` removed).
+    pub actions: Vec<PushAction>,
     /// The rule that matched; null when none did (no notification).
     pub rule_id: Option<String>,
     /// The matched rule's kind.
@@ -312,9 +389,8 @@ impl From<rules::Evaluation> for Evaluation {
             kind,
             undecided,
         } = e;
-        let actions: Vec<Value> = actions.iter().map(rules::Action::to_value).collect();
         Evaluation {
-            actions_json: Value::Array(actions).to_string(),
+            actions: actions.into_iter().map(PushAction::from).collect(),
             rule_id,
             kind,
             notify,
@@ -329,12 +405,12 @@ impl TryFrom<Evaluation> for rules::Evaluation {
     type Error = MatrixPushError;
     /// The computed fields (`notify`, `highlight`, `sound`) follow from the actions.
     fn try_from(e: Evaluation) -> Result<Self, MatrixPushError> {
-        let actions = match json_value("actions", &e.actions_json)? {
-            Value::Array(actions) => actions.iter().map(rules::Action::from_value).collect(),
-            _ => return Err(invalid("actions: not a JSON array")),
-        };
         Ok(rules::Evaluation {
-            actions,
+            actions: e
+                .actions
+                .into_iter()
+                .map(rules::Action::try_from)
+                .collect::<Result<_, _>>()?,
             rule_id: e.rule_id,
             kind: e.kind,
             undecided: e.undecided,
@@ -432,6 +508,22 @@ mod tests {
     }
 
     #[test]
+    fn action_json_that_does_not_parse_is_an_error() {
+        for bad in [
+            PushAction::Unknown { json: "{".into() },
+            PushAction::OtherTweak {
+                name: "led".into(),
+                value_json: Some("not json".into()),
+            },
+        ] {
+            assert!(matches!(
+                rules::Action::try_from(bad),
+                Err(MatrixPushError::InvalidInput { .. })
+            ));
+        }
+    }
+
+    #[test]
     fn evaluation_round_trips() {
         let ruleset = rules::server_default_rules("@a:x");
         let compiled = rules::CompiledRuleset::new(ruleset);
@@ -441,10 +533,22 @@ mod tests {
         let mut core = compiled.evaluate(&event, &rules::PushContext::new("@a:x"));
         assert!(core.notify() && core.highlight(), "{core:?}");
         core.undecided = vec!["custom".into()];
-        core.actions
-            .push(rules::Action::from_value(&json!({"something": "new"})));
+        for action in [
+            json!({"something": "new"}),
+            json!("dont_notify"),
+            json!({"set_tweak": "highlight"}),
+            json!({"set_tweak": "org.example.led", "value": {"colour": "blue"}}),
+            json!({"set_tweak": "org.example.quiet"}),
+        ] {
+            core.actions.push(rules::Action::from_value(&action));
+        }
         let ffi = Evaluation::from(core.clone());
         assert!(ffi.notify && ffi.highlight && ffi.sound.is_some());
+        assert!(ffi.actions.contains(&PushAction::Highlight { value: None }));
+        assert!(ffi.actions.contains(&PushAction::OtherTweak {
+            name: "org.example.led".into(),
+            value_json: Some(r#"{"colour":"blue"}"#.into())
+        }));
         assert_eq!(rules::Evaluation::try_from(ffi).unwrap(), core);
         let none = rules::Evaluation::default();
         assert_eq!(

@@ -11,12 +11,12 @@
 //! The records and enums are the core's own where Kotlin and Swift can take them as they are
 //! (its `uniffi` feature derives them: `Outcome`, `PushNotification`, `NotificationKind`,
 //! `SuppressReason`, `FallbackNotification`, `RoomSummary`, `RoomNotificationMode`, `RuleKind`,
-//! `ReceiptVisibility`,
+//! `ReceiptVisibility`, `RuleContext` (the core's `PushContext`), `PowerLevels`,
 //! `EnsureOutcome`, `LoginIdentifier`, `AccountRoute`, `Provider`, `Priority`), so they cannot
 //! drift from it. uniffi generates them in a second namespace, `matrix_push_core`: the Kotlin
 //! package `io.matrixpush.core`, and the same Swift module `MatrixPush`. Only records whose
-//! shape must differ are mirrored here (the `convert` module: JSON as text, the session
-//! without tokens).
+//! shape must differ are mirrored here (the `convert` module: JSON as text, rule actions with
+//! their uninterpreted values as text, the session without tokens).
 //! The core's typed ids (`UserId`, `RoomId`, `EventId`) cross as uniffi custom types: Kotlin
 //! and Swift see type aliases of `String`, and an id coming back from them is checked as it
 //! crosses.
@@ -24,7 +24,7 @@
 //! `Notification`; Foundation has one) and `MatrixPushLogger` (`os.Logger`).
 //!
 //! **Enums may grow.** `Outcome`, `SuppressReason`, `NotificationKind`, `UndecryptableReason`,
-//! `RuleKind`, `Provider` and [`MatrixPushError`] may get new cases in minor versions (in the core
+//! `RuleKind`, [`PushAction`], `Provider` and [`MatrixPushError`] may get new cases in minor versions (in the core
 //! they are `#[non_exhaustive]`, as are the Rust-only `Condition`, `Action`, `Tweak`,
 //! `RuleOutcome`, `MediaError` and `GatewayUrlProblem`). uniffi 0.32 generates them as plain
 //! Kotlin sealed classes and Swift enums, so a `when` or `switch` that names every case stops

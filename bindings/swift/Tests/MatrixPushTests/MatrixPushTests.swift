@@ -174,7 +174,7 @@ final class MatrixPushTests: XCTestCase {
         }
     }
 
-    func testPowerLevelsCrossAsARecord() throws {
+    func testPowerLevelsCrossAsARecordAndActionsComeBackTyped() throws {
         let rules = """
         {"global": {"override": [{"rule_id": ".m.rule.roomnotif", "default": true, "enabled": true,
           "conditions": [{"kind": "event_match", "key": "content.body", "pattern": "@room"},
@@ -187,6 +187,7 @@ final class MatrixPushTests: XCTestCase {
                                             context: RuleContext(userId: "@a:b", powerLevels: levels))
         XCTAssertTrue(allowed.highlight)
         XCTAssertEqual(allowed.ruleId, ".m.rule.roomnotif")
+        XCTAssertEqual(allowed.actions, [.notify, .highlight(value: nil)])
         levels.users = ["@boss:b": 49]
         XCTAssertFalse(try evaluatePushRules(rulesJson: rules, eventJson: event,
                                              context: RuleContext(userId: "@a:b", powerLevels: levels)).notify)

@@ -69,13 +69,14 @@ class HostileInputTest {
     }
 
     @Test
-    fun `power levels cross as a record and decide who may notify the room`() {
+    fun `power levels cross as a record, decide who may notify the room, and actions come back typed`() {
         val rules = ROOM_NOTIFY_RULES
         val event = "{\"type\": \"m.room.message\", \"sender\": \"@boss:b\", \"content\": {\"body\": \"@room hi\"}}"
         val levels = PowerLevels(users = mapOf("@boss:b" to 50L), usersDefault = 0L, notifications = mapOf("room" to 50L))
         val allowed = evaluatePushRules(rules, event, RuleContext(userId = "@a:b", powerLevels = levels))
         assertEquals(true, allowed.highlight)
         assertEquals(".m.rule.roomnotif", allowed.ruleId)
+        assertEquals(listOf(PushAction.Notify, PushAction.Highlight(null)), allowed.actions)
         val below = levels.copy(users = mapOf("@boss:b" to 49L))
         assertEquals(false, evaluatePushRules(rules, event, RuleContext(userId = "@a:b", powerLevels = below)).notify)
     }
