@@ -4,11 +4,15 @@
 //! trip sampled in turn with the warm pushes (the floor: no SDK can show a message without
 //! fetching it), the warm push's incremental sync sent raw (the floor of a fresh decision on this
 //! server, sliding sync) and the filtered `/sync` a server without it gets, raw and handled;
-//! warm after a state change (the room renamed before each message); warm in a room of 52
+//! warm after a state change (the room renamed before each message; the raw sliding sync after
+//! a rename sampled in turn); warm in a room of 52
 //! members (lazy members, with its own floor sampled in turn); an event far back in
 //! history; and an extension-like launch (`nse-launch`, a fresh process per push) with its time to
 //! outcome, requests and memory; and the same for encrypted rooms with built-in crypto (a real
-//! crypto sender; the key in the store, or arriving by to-device in the push). Freshness is always on: every push syncs the room and the rules.
+//! crypto sender; the key in the store, or arriving by to-device in the push). With
+//! `MATRIX_PUSH_PEER` (`scripts/bench-notify --peer`), matrix-rust-sdk's `NotificationClient`
+//! (`tests/peer`) on the same room and messages: warm with its own floor in turn, and
+//! extension-like launches. Freshness is always on: every push syncs the room and the rules.
 //! Each message is sent just before it is handled, as pushes arrive; times are to the outcome
 //! (the store is written after it, as the mobile library does). Prints a table.
 
@@ -318,8 +322,9 @@ async fn main() {
         .map(|(warm, raw)| warm - raw)
         .collect();
     let warm_classic_p50 = percentile(&mut warm_classic.latencies.clone(), 0.5);
-    // Warm after a state change: the room is renamed before each message.
-    let changed = measure(&warm_phone, &room, SAMPLES, |i| {
+    // Warm after a state change: the room is renamed before each message; the raw sliding sync
+    // sampled in turn, after a rename of its own, tells Synapse's share from the SDK's.
+    let renamed_message = |i: usize| {
         let (alice, room) = (&alice, &room);
         async move {
             let url = alice
@@ -332,8 +337,19 @@ async fn main() {
                 .unwrap();
             send(alice, room, &format!("after rename {i}")).await
         }
-    })
-    .await;
+    };
+    let (mut changed_floor, mut changed) = (Vec::new(), Measured::default());
+    for i in 0..SAMPLES {
+        renamed_message(2 * i).await;
+        changed_floor.push(floors.sliding(&transport, &floor_phone).await);
+        changed.add(measure(&warm_phone, &room, 1, |_| renamed_message(2 * i + 1)).await);
+    }
+    let mut changed_added: Vec<f64> = changed
+        .latencies
+        .iter()
+        .zip(&changed_floor)
+        .map(|(handled, raw)| handled - raw)
+        .collect();
     // Warm in a room of more members than `ALL_MEMBERS_UP_TO`: lazy members, its own floor
     // sampled in turn.
     let mut invites = vec![json!(bob_id)];
@@ -457,6 +473,13 @@ async fn main() {
             warm_classic,
             "sliding sync off: filtered /sync from the room's position",
         ),
+        row(
+            "sliding sync, raw, after a rename",
+            changed_floor.clone(),
+            1.0,
+            None,
+            "the same request after a rename, in turn with the next row",
+        ),
         measured_row(
             "handle, warm, after a state change",
             changed,
@@ -557,13 +580,13 @@ async fn main() {
         "\nnotify benchmark: {SAMPLES} pushes per row, {PAIRED_SAMPLES} for the rows with a floor sampled in turn (event_id_only), loopback Synapse, freshness on"
     );
     println!(
-        "{:<36} {:>9} {:>9} {:>9} {:>10}  note",
+        "{:<42} {:>9} {:>9} {:>9} {:>10}  note",
         "case", "p50 ms", "p95 ms", "requests", "bytes"
     );
     for r in &rows {
         let bytes = r.bytes.map_or("-".to_owned(), |b| format!("{b:.0}"));
         println!(
-            "{:<36} {:>9.2} {:>9.2} {:>9.2} {:>10}  {}",
+            "{:<42} {:>9.2} {:>9.2} {:>9.2} {:>10}  {}",
             r.name, r.p50_ms, r.p95_ms, r.requests, bytes, r.note
         );
     }
@@ -572,6 +595,11 @@ async fn main() {
         warm_p50 / base_p50,
         changed_p50 / base_p50,
         warm_bytes
+    );
+    println!(
+        "after a state change the raw sliding sync is {:.2} × GET /event, the SDK adds {:.2} ms to it (median of the paired differences)",
+        percentile(&mut changed_floor.clone(), 0.5) / base_p50,
+        percentile(&mut changed_added, 0.5),
     );
     println!(
         "in a room of 52 members (lazy members) warm p50 / GET-event p50 = {:.2} (its own floor, {:.2} ms)",
