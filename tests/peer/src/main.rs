@@ -4,8 +4,11 @@
 //! `NotificationClient` for several processes, `get_notification(room, event)`.
 //!
 //! Usage:
-//! - `matrix-push-peer login HOMESERVER STORE_DIR USER PASSWORD`: signs in as the app would, syncs
-//!   once so the store is warm, and keeps the session in `STORE_DIR/session.json`.
+//! - `matrix-push-peer login HOMESERVER STORE_DIR USER PASSWORD`: signs in as the app would, runs
+//!   its sync for a moment (keys uploaded, the store warm), and keeps the session in
+//!   `STORE_DIR/session.json`.
+//! - `matrix-push-peer sync HOMESERVER STORE_DIR`: the app open once more for a moment (room keys
+//!   that arrived by to-device go into the crypto store).
 //! - `matrix-push-peer push HOMESERVER STORE_DIR ROOM EVENT`: an extension-like launch: one push in
 //!   a fresh process. Prints one JSON line: outcome, requests, microseconds from `main` to the
 //!   outcome, peak RSS and peak anonymous memory (from /proc/self/status).
@@ -16,56 +19,54 @@
 //! Requests are counted from matrix-sdk's own "Sending request" event (one per attempt), so a
 //! retry counts as the request it is.
 
+use matrix_sdk::Client;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId};
-use matrix_sdk::{Client, config::SyncSettings};
-use matrix_sdk_ui::notification_client::{NotificationClient, NotificationProcessSetup, NotificationStatus};
+use matrix_sdk_ui::notification_client::{
+    NotificationClient, NotificationProcessSetup, NotificationStatus, RawNotificationEvent,
+};
+use matrix_sdk_ui::sync_service::SyncService;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
-use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
 /// HTTP requests matrix-sdk has sent in this process.
 static REQUESTS: AtomicU64 = AtomicU64::new(0);
 
-/// Counts matrix-sdk's "Sending request" events and lets nothing else through.
+/// Counts matrix-sdk's "Sending request" events (one per attempt).
 struct RequestCounter;
 
 const SENDING_TARGET: &str = "matrix_sdk::http_client::native";
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for RequestCounter {
-    fn register_callsite(
-        &self,
-        metadata: &'static tracing::Metadata<'static>,
-    ) -> tracing::subscriber::Interest {
-        if is_sending_request(metadata) {
-            tracing::subscriber::Interest::always()
-        } else {
-            tracing::subscriber::Interest::never()
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        if event.metadata().fields().field("num_attempt").is_some() {
+            REQUESTS.fetch_add(1, Ordering::Relaxed);
         }
-    }
-
-    fn enabled(&self, metadata: &tracing::Metadata<'_>, _: Context<'_, S>) -> bool {
-        is_sending_request(metadata)
-    }
-
-    fn on_event(&self, _: &tracing::Event<'_>, _: Context<'_, S>) {
-        REQUESTS.fetch_add(1, Ordering::Relaxed);
     }
 }
 
-fn is_sending_request(metadata: &tracing::Metadata<'_>) -> bool {
-    metadata.is_event()
-        && metadata.target() == SENDING_TARGET
-        && metadata.fields().field("num_attempt").is_some()
+/// The request counter, and with `MATRIX_PUSH_PEER_LOG` (an `EnvFilter`, e.g.
+/// `matrix_sdk_ui=trace`) log lines on stderr, to see why the peer did what it did.
+fn install_tracing() {
+    let counter =
+        RequestCounter.with_filter(Targets::new().with_target(SENDING_TARGET, tracing::Level::DEBUG));
+    let log = std::env::var("MATRIX_PUSH_PEER_LOG").ok().map(|filter| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(tracing_subscriber::EnvFilter::new(filter))
+    });
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(counter).with(log))
+        .expect("the only subscriber");
 }
 
 fn main() {
     let started = Instant::now();
-    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(RequestCounter))
-        .expect("the only subscriber");
+    install_tracing();
     let args: Vec<String> = std::env::args().skip(1).collect();
     // One thread, as an extension would run it (and as `nse-launch` runs the SDK).
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -95,9 +96,19 @@ fn main() {
             println!("{report}");
         }
         ["serve", homeserver, store] => runtime.block_on(serve(homeserver, Path::new(store))),
+        ["sync", homeserver, store] => runtime.block_on(async {
+            let client = client(homeserver, Path::new(store)).await;
+            client
+                .restore_session(session(Path::new(store)))
+                .await
+                .expect("restore");
+            app_sync(&client).await;
+            println!("{}", json!({"synced": true}));
+        }),
         _ => {
             eprintln!(
                 "usage: matrix-push-peer login HOMESERVER STORE_DIR USER PASSWORD\n       \
+                 matrix-push-peer sync HOMESERVER STORE_DIR\n       \
                  matrix-push-peer push HOMESERVER STORE_DIR ROOM EVENT\n       \
                  matrix-push-peer serve HOMESERVER STORE_DIR"
             );
@@ -129,10 +140,7 @@ async fn login(homeserver: &str, store: &Path, user: &str, password: &str) {
         .initial_device_display_name("matrix-rust-sdk peer")
         .await
         .expect("login");
-    client
-        .sync_once(SyncSettings::default().timeout(Duration::ZERO))
-        .await
-        .expect("the first sync");
+    app_sync(&client).await;
     let session = client.matrix_auth().session().expect("a session after login");
     std::fs::write(session_file(store), serde_json::to_vec(&session).unwrap()).unwrap();
     println!(
@@ -141,13 +149,32 @@ async fn login(homeserver: &str, store: &Path, user: &str, password: &str) {
     );
 }
 
+/// The app open for a moment, as Element X syncs: matrix-sdk-ui's `SyncService` (the room list
+/// and the encryption sync, sliding sync both) — keys uploaded, to-device messages taken in. A
+/// `/v3/sync` here would leave its token where the extension's encryption sync reads its own.
+async fn app_sync(client: &Client) {
+    let sync = SyncService::builder(client.clone())
+        .build()
+        .await
+        .expect("a sync service");
+    sync.start().await;
+    tokio::time::sleep(APP_OPEN).await;
+    sync.stop().await;
+}
+
+/// How long the app stays open: a few sync rounds on loopback.
+const APP_OPEN: Duration = Duration::from_millis(1500);
+
+/// The session `login` kept.
+fn session(store: &Path) -> MatrixSession {
+    serde_json::from_slice(&std::fs::read(session_file(store)).expect("a session from login")).unwrap()
+}
+
 /// The extension's start: the stored session on the app's store, a notification client for a
 /// process beside the app's.
 async fn restore(homeserver: &str, store: &Path) -> NotificationClient {
-    let session: MatrixSession =
-        serde_json::from_slice(&std::fs::read(session_file(store)).expect("a session from login")).unwrap();
     let client = client(homeserver, store).await;
-    client.restore_session(session).await.expect("restore");
+    client.restore_session(session(store)).await.expect("restore");
     NotificationClient::new(client, NotificationProcessSetup::MultipleProcesses)
         .await
         .expect("a notification client")
@@ -161,11 +188,17 @@ async fn notify(notifications: &NotificationClient, room: &str, event: &str) -> 
     let status = notifications.get_notification(&room, &event).await;
     let elapsed = started.elapsed();
     let outcome = match status {
-        Ok(NotificationStatus::Event(item)) => format!(
-            "show:{}: {}",
-            item.room_computed_display_name,
-            item.sender_display_name.unwrap_or_default()
-        ),
+        // What it would show: the body, decrypted where it was encrypted.
+        Ok(NotificationStatus::Event(item)) => match &item.raw_event {
+            RawNotificationEvent::Timeline(raw) => {
+                let event: serde_json::Value = serde_json::from_str(raw.json().get()).unwrap_or_default();
+                match event["content"]["body"].as_str() {
+                    Some(body) => format!("show:{body}"),
+                    None => format!("show, without a body: {}", event["type"]),
+                }
+            }
+            RawNotificationEvent::Invite(_) => "show:an invite".to_owned(),
+        },
         Ok(other) => format!("{other:?}"),
         Err(e) => format!("error: {e}"),
     };

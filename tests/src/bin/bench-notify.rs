@@ -11,8 +11,9 @@
 //! outcome, requests and memory; and the same for encrypted rooms with built-in crypto (a real
 //! crypto sender; the key in the store, or arriving by to-device in the push). With
 //! `MATRIX_PUSH_PEER` (`scripts/bench-notify --peer`), matrix-rust-sdk's `NotificationClient`
-//! (`tests/peer`) on the same room and messages: warm with its own floor in turn, and
-//! extension-like launches. Freshness is always on: every push syncs the room and the rules.
+//! (`tests/peer`) on the same rooms and messages: warm with its own floor in turn, and
+//! extension-like launches, in the plain room and in the encrypted DM (key in its store, or a
+//! new key by to-device). Freshness is always on: every push syncs the room and the rules.
 //! Each message is sent just before it is handled, as pushes arrive; times are to the outcome
 //! (the store is written after it, as the mobile library does). Prints a table.
 
@@ -428,6 +429,7 @@ async fn main() {
                 &alice,
                 &transport,
                 &room,
+                (&encrypted.sender, &encrypted.room),
             )
             .await,
         ),
@@ -440,6 +442,8 @@ async fn main() {
     let encrypted_p50 = percentile(&mut encrypted.warm.latencies.clone(), 0.5);
     let encrypted_base_p50 = percentile(&mut encrypted.floor.clone(), 0.5);
     let encrypted_launch_p50 = percentile(&mut encrypted.launch_in_process.clone(), 0.5);
+    let encrypted_launch_to_device_p50 = percentile(&mut encrypted.launch_to_device.clone(), 0.5);
+    let encrypted_launch_hwm_kib = encrypted.launch_hwm_kib;
     let mut rows = vec![
         row("GET /event (one round trip)", baseline, 1.0, None, "the floor"),
         row(
@@ -562,17 +566,45 @@ async fn main() {
             ),
             row(
                 "peer: extension launch (in process)",
-                peer.launch.clone(),
-                peer.launch_requests,
+                peer.launch.in_process.clone(),
+                peer.launch.requests,
                 None,
                 "main() to outcome",
             ),
             row(
                 "peer: extension launch (wall)",
                 peer.wall.clone(),
-                peer.launch_requests,
+                peer.launch.requests,
                 None,
                 "spawn to exit",
+            ),
+            row(
+                "peer e2ee: GET /event (one round trip)",
+                peer.e2ee_floor.clone(),
+                1.0,
+                None,
+                "the floor, in turn with the next row",
+            ),
+            row(
+                "peer e2ee: warm, key in store",
+                peer.e2ee_warm.clone(),
+                peer.e2ee_warm_requests,
+                None,
+                "a process that stays; the app took the key in",
+            ),
+            row(
+                "peer e2ee: extension launch (in process)",
+                peer.e2ee_launch.in_process.clone(),
+                peer.e2ee_launch.requests,
+                None,
+                "fresh process, key in store",
+            ),
+            row(
+                "peer e2ee: extension launch, key by to-device",
+                peer.e2ee_launch_to_device.in_process.clone(),
+                peer.e2ee_launch_to_device.requests,
+                None,
+                "fresh process, new room key (its encryption sync)",
             ),
         ]);
     }
@@ -636,35 +668,51 @@ async fn main() {
         encrypted.launch_plain_anon_kib / 1024.0
     );
     if let Some(peer) = peer {
-        let peer_warm_p50 = percentile(&mut peer.warm.clone(), 0.5);
-        let peer_launch_p50 = percentile(&mut peer.launch.clone(), 0.5);
-        let launch_p50 = percentile(&mut in_process, 0.5);
+        let p50 = |v: &[f64]| percentile(&mut v.to_vec(), 0.5);
+        let (peer_warm_p50, peer_launch_p50) = (p50(&peer.warm), p50(&peer.launch.in_process));
+        let launch_p50 = p50(&in_process);
         println!(
-            "peer, matrix-rust-sdk 0.18 NotificationClient in this run: warm p50 / its GET-event p50 = {:.2} (matrix-push {:.2}); matrix-push warm {:.1}× faster ({:.2} against {:.2} ms), {:.1} against {:.1} requests",
-            peer_warm_p50 / percentile(&mut peer.floor.clone(), 0.5),
+            "peer, matrix-rust-sdk 0.18 NotificationClient in this run: warm p50 / its GET-event p50 = {:.2} (matrix-push {:.2}); matrix-push warm {:.1}× faster ({:.2} against {:.2} ms), 1.0 against {:.1} requests",
+            peer_warm_p50 / p50(&peer.floor),
             warm_p50 / base_p50,
             peer_warm_p50 / warm_p50,
             warm_p50,
             peer_warm_p50,
-            1.0,
             peer.warm_requests,
         );
         println!(
             "peer extension launch: p50 {:.1} ms in process, {:.1} requests, peak RSS {:.1} MiB, peak anonymous {:.2} MiB; matrix-push {:.1}× faster ({:.1} ms), {:.1}× less RSS, {:.1}× less anonymous",
             peer_launch_p50,
-            peer.launch_requests,
-            peer.hwm_kib / 1024.0,
-            peer.anon_kib / 1024.0,
+            peer.launch.requests,
+            peer.launch.hwm_kib / 1024.0,
+            peer.launch.anon_kib / 1024.0,
             peer_launch_p50 / launch_p50,
             launch_p50,
-            peer.hwm_kib / hwm_kib,
-            peer.anon_kib / anon_kib,
+            peer.launch.hwm_kib / hwm_kib,
+            peer.launch.anon_kib / anon_kib,
+        );
+        let (peer_e2ee_warm_p50, peer_e2ee_launch_p50) =
+            (p50(&peer.e2ee_warm), p50(&peer.e2ee_launch.in_process));
+        println!(
+            "peer e2ee: warm p50 / its GET-event p50 = {:.2} (matrix-push {:.2}), matrix-push {:.1}× faster; extension launch p50 {:.1} ms, {:.1} requests, peak RSS {:.1} MiB, peak anonymous {:.2} MiB (matrix-push {:.1}× faster, {:.1}× less RSS); with a new key by to-device {:.1} ms, {:.1} requests (matrix-push {:.1}× faster)",
+            peer_e2ee_warm_p50 / p50(&peer.e2ee_floor),
+            encrypted_p50 / encrypted_base_p50,
+            peer_e2ee_warm_p50 / encrypted_p50,
+            peer_e2ee_launch_p50,
+            peer.e2ee_launch.requests,
+            peer.e2ee_launch.hwm_kib / 1024.0,
+            peer.e2ee_launch.anon_kib / 1024.0,
+            peer_e2ee_launch_p50 / encrypted_launch_p50,
+            peer.e2ee_launch.hwm_kib / encrypted_launch_hwm_kib,
+            p50(&peer.e2ee_launch_to_device.in_process),
+            peer.e2ee_launch_to_device.requests,
+            p50(&peer.e2ee_launch_to_device.in_process) / encrypted_launch_to_device_p50,
         );
     }
 }
 
 /// matrix-rust-sdk's `NotificationClient` (`tests/peer`) measured beside: Bob signed in on its
-/// store as the app would be, the same room and messages as the warm rows.
+/// store as the app would be, the same rooms and messages as our rows.
 struct PeerRows {
     /// GET /event, raw, sampled in turn with `warm`.
     floor: Vec<f64>,
@@ -672,11 +720,80 @@ struct PeerRows {
     warm: Vec<f64>,
     warm_requests: f64,
     /// Extension-like launches, a fresh process per push: `main` to outcome, and spawn to exit.
-    launch: Vec<f64>,
+    launch: Launches,
     wall: Vec<f64>,
-    launch_requests: f64,
+    /// The encrypted DM: GET /event in turn with warm pushes, the key in the store.
+    e2ee_floor: Vec<f64>,
+    e2ee_warm: Vec<f64>,
+    e2ee_warm_requests: f64,
+    /// Launches with the key in the store, and with a new key sent by to-device just before.
+    e2ee_launch: Launches,
+    e2ee_launch_to_device: Launches,
+}
+
+/// Extension-like launches of the peer: time in process (ms), mean requests, peak memory.
+struct Launches {
+    in_process: Vec<f64>,
+    requests: f64,
     hwm_kib: f64,
     anon_kib: f64,
+}
+
+impl Launches {
+    fn of(reports: &[Value]) -> Launches {
+        let field = |name: &str| -> Vec<f64> { reports.iter().map(|r| r[name].as_f64().unwrap()).collect() };
+        let max = |v: Vec<f64>| v.into_iter().fold(0.0, f64::max);
+        Launches {
+            in_process: field("elapsed_us").into_iter().map(|us| us / 1e3).collect(),
+            requests: field("requests").iter().sum::<f64>() / reports.len() as f64,
+            hwm_kib: max(field("vm_hwm_kib")),
+            anon_kib: max(field("rss_anon_kib")),
+        }
+    }
+}
+
+/// A peer process that stays (`matrix-push-peer serve`): a push per line, a report per line.
+struct PeerServer {
+    child: std::process::Child,
+    to_peer: std::process::ChildStdin,
+    from_peer: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl PeerServer {
+    fn start(peer: &std::path::Path, hs: &Homeserver, store: &str) -> PeerServer {
+        let mut child = std::process::Command::new(peer)
+            .args(["serve", hs.url.as_str(), store])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the peer runs");
+        PeerServer {
+            to_peer: child.stdin.take().unwrap(),
+            from_peer: std::io::BufReader::new(child.stdout.take().unwrap()),
+            child,
+        }
+    }
+
+    /// The push of `event`; its report, which must show `expected`.
+    fn push(&mut self, room: &str, event: &str, expected: &str) -> Value {
+        use std::io::{BufRead, Write};
+        writeln!(self.to_peer, "{room} {event}").unwrap();
+        let mut line = String::new();
+        self.from_peer.read_line(&mut line).unwrap();
+        let report: Value = serde_json::from_str(&line).expect("the peer answers each push");
+        assert_eq!(
+            report["outcome"].as_str(),
+            Some(format!("show:{expected}").as_str()),
+            "{report}"
+        );
+        report
+    }
+
+    fn stop(self) {
+        drop(self.to_peer);
+        let mut child = self.child;
+        child.wait().unwrap();
+    }
 }
 
 async fn peer_rows(
@@ -686,8 +803,8 @@ async fn peer_rows(
     alice: &Client,
     transport: &Transport,
     room: &str,
+    (sender, e2ee_room): (&CryptoDevice, &str),
 ) -> PeerRows {
-    use std::io::{BufRead, Write};
     let run = |args: &[&str]| -> Value {
         let output = std::process::Command::new(peer)
             .args(args)
@@ -698,69 +815,104 @@ async fn peer_rows(
             "peer {args:?}: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        serde_json::from_slice(&output.stdout).expect("the peer prints its report")
+        let mut report: Value = serde_json::from_slice(&output.stdout).expect("the peer prints its report");
+        // Its log lines, when MATRIX_PUSH_PEER_LOG asks for them.
+        report["log"] = json!(String::from_utf8_lossy(&output.stderr));
+        report
     };
     let store = std::env::temp_dir().join(unique("matrix-push-peer"));
     let store = store.to_str().unwrap();
-    run(&["login", hs.url.as_str(), store, bob_id, bob_password]);
-
-    let mut server = std::process::Command::new(peer)
-        .args(["serve", hs.url.as_str(), store])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("the peer runs");
-    let mut to_peer = server.stdin.take().unwrap();
-    let mut from_peer = std::io::BufReader::new(server.stdout.take().unwrap());
-    let mut push = |event: &str| -> Value {
-        writeln!(to_peer, "{room} {event}").unwrap();
-        let mut line = String::new();
-        from_peer.read_line(&mut line).unwrap();
-        let report: Value = serde_json::from_str(&line).expect("the peer answers each push");
-        assert!(
-            report["outcome"].as_str().unwrap().starts_with("show:"),
-            "{report}"
-        );
-        report
+    let url = hs.url.as_str();
+    run(&["login", url, store, bob_id, bob_password]);
+    let event_round_trip = async |room: &str, event: &str| {
+        let url = bob.session_client().url_of(&["rooms", room, "event", event]);
+        timed_raw(transport, bob, Request::new(Method::Get, url)).await.1
     };
+    let launch = |room: &str, event: &str, expected: &str| -> (Value, f64) {
+        let started = Instant::now();
+        let report = run(&["push", url, store, room, event]);
+        let wall = started.elapsed().as_secs_f64() * 1e3;
+        assert_eq!(
+            report["outcome"].as_str(),
+            Some(format!("show:{expected}").as_str()),
+            "{report}\n{}",
+            report["log"].as_str().unwrap()
+        );
+        (report, wall)
+    };
+
+    let mut server = PeerServer::start(peer, hs, store);
     // The first push opens the notification client's sliding sync connection.
-    push(&send(alice, room, "peer first").await);
+    server.push(room, &send(alice, room, "peer first").await, "peer first");
     let (mut floor, mut warm, mut warm_requests) = (Vec::new(), Vec::new(), 0.0);
     for i in 0..PAIRED_SAMPLES {
-        let event = send(alice, room, &format!("peer floor {i}")).await;
-        let url = bob.session_client().url_of(&["rooms", room, "event", &event]);
-        floor.push(timed_raw(transport, bob, Request::new(Method::Get, url)).await.1);
-        let report = push(&send(alice, room, &format!("peer warm {i}")).await);
+        floor.push(event_round_trip(room, &send(alice, room, &format!("peer floor {i}")).await).await);
+        let text = format!("peer warm {i}");
+        let report = server.push(room, &send(alice, room, &text).await, &text);
         warm.push(report["elapsed_us"].as_f64().unwrap() / 1e3);
         warm_requests += report["requests"].as_f64().unwrap() / PAIRED_SAMPLES as f64;
     }
-    drop(to_peer);
-    server.wait().unwrap();
-
+    server.stop();
     let (mut launches, mut wall) = (Vec::new(), Vec::new());
     for i in 0..LAUNCHES {
-        let event = send(alice, room, &format!("peer launch {i}")).await;
-        let started = Instant::now();
-        let report = run(&["push", hs.url.as_str(), store, room, &event]);
-        wall.push(started.elapsed().as_secs_f64() * 1e3);
-        assert!(
-            report["outcome"].as_str().unwrap().starts_with("show:"),
-            "{report}"
-        );
+        let text = format!("peer launch {i}");
+        let (report, elapsed) = launch(room, &send(alice, room, &text).await, &text);
         launches.push(report);
+        wall.push(elapsed);
+    }
+
+    // Encrypted: Alice's next message shares the room key with the peer's device too; the app
+    // takes it in with a sync, as it would while open.
+    let users = [sender.user_id(), bob_id.to_owned()];
+    let users: Vec<&str> = users.iter().map(String::as_str).collect();
+    let secret = async |text: &str, new_key: bool| {
+        if new_key {
+            sender
+                .machine
+                .discard_room_key(&matrix_sdk_common::ruma::OwnedRoomId::try_from(e2ee_room).unwrap())
+                .await
+                .unwrap();
+        }
+        sender
+            .send_encrypted(e2ee_room, &users, text, CollectStrategy::AllDevices)
+            .await
+    };
+    secret("peer first secret", false).await;
+    run(&["sync", url, store]);
+    let mut server = PeerServer::start(peer, hs, store);
+    let first = secret("peer secret", false).await;
+    server.push(e2ee_room, &first, "peer secret");
+    let (mut e2ee_floor, mut e2ee_warm, mut e2ee_warm_requests) = (Vec::new(), Vec::new(), 0.0);
+    for i in 0..SAMPLES {
+        let event = secret(&format!("peer secret floor {i}"), false).await;
+        e2ee_floor.push(event_round_trip(e2ee_room, &event).await);
+        let text = format!("peer secret {i}");
+        let report = server.push(e2ee_room, &secret(&text, false).await, &text);
+        e2ee_warm.push(report["elapsed_us"].as_f64().unwrap() / 1e3);
+        e2ee_warm_requests += report["requests"].as_f64().unwrap() / SAMPLES as f64;
+    }
+    server.stop();
+    let (mut in_store, mut by_to_device) = (Vec::new(), Vec::new());
+    for i in 0..LAUNCHES {
+        let text = format!("peer secret launch {i}");
+        in_store.push(launch(e2ee_room, &secret(&text, false).await, &text).0);
+    }
+    for i in 0..LAUNCHES {
+        let text = format!("peer new key launch {i}");
+        by_to_device.push(launch(e2ee_room, &secret(&text, true).await, &text).0);
     }
     let _ = std::fs::remove_dir_all(store);
-    let field = |name: &str| -> Vec<f64> { launches.iter().map(|l| l[name].as_f64().unwrap()).collect() };
-    let max = |v: Vec<f64>| v.into_iter().fold(0.0, f64::max);
     PeerRows {
         floor,
         warm,
         warm_requests,
-        launch: field("elapsed_us").into_iter().map(|us| us / 1e3).collect(),
+        launch: Launches::of(&launches),
         wall,
-        launch_requests: field("requests").iter().sum::<f64>() / LAUNCHES as f64,
-        hwm_kib: max(field("vm_hwm_kib")),
-        anon_kib: max(field("rss_anon_kib")),
+        e2ee_floor,
+        e2ee_warm,
+        e2ee_warm_requests,
+        e2ee_launch: Launches::of(&in_store),
+        e2ee_launch_to_device: Launches::of(&by_to_device),
     }
 }
 
@@ -814,6 +966,9 @@ struct EncryptedRows {
     launch_plain_requests: f64,
     launch_plain_hwm_kib: f64,
     launch_plain_anon_kib: f64,
+    /// Alice's crypto device and the encrypted DM, for the peer's encrypted rows.
+    sender: CryptoDevice,
+    room: String,
 }
 
 /// Bob's phone with built-in encryption in an encrypted room with Alice, a real crypto client:
@@ -958,5 +1113,7 @@ async fn encrypted_rows(
         launch_plain_requests: mean(field(&in_plain_room, "requests")),
         launch_plain_hwm_kib: max(field(&in_plain_room, "vm_hwm_kib")),
         launch_plain_anon_kib: max(field(&in_plain_room, "rss_anon_kib")),
+        sender: alice,
+        room,
     }
 }
