@@ -24,9 +24,9 @@
 //! `Notification`; Foundation has one) and `MatrixPushLogger` (`os.Logger`).
 //!
 //! **Enums may grow.** `Outcome`, `SuppressReason`, `NotificationKind`, `UndecryptableReason`,
-//! `RuleKind`, [`PushAction`], `Provider` and [`MatrixPushError`] may get new cases in minor versions (in the core
-//! they are `#[non_exhaustive]`, as are the Rust-only `Condition`, `Action`, `Tweak`,
-//! `RuleOutcome`, `MediaError` and `GatewayUrlProblem`). uniffi 0.32 generates them as plain
+//! `RuleKind`, [`PushAction`], `Provider` and [`MatrixPushError`] may get new cases in minor
+//! versions (in Rust they are `#[non_exhaustive]`, as are the Rust-only `Condition`, `Action`,
+//! `Tweak`, `RuleOutcome`, `MediaError` and `GatewayUrlProblem`). uniffi 0.32 generates them as plain
 //! Kotlin sealed classes and Swift enums, so a `when` or `switch` that names every case stops
 //! compiling when one is added. Decide per match: an `else` / `default` branch where a generic
 //! answer is right (a notification's category, a hint), or every case by name where a new one

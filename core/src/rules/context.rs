@@ -30,8 +30,8 @@ pub struct PushContext {
     pub power_levels: Option<PowerLevels>,
     /// The room's creators: the `m.room.create` sender and `content.additional_creators`.
     /// From room version 12 they have unlimited power.
-    #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default = []))]
+    #[serde(default)]
     pub creators: Vec<String>,
     /// The room version, which decides whether creators have unlimited power. When unknown,
     /// creators that were given are taken to be privileged.

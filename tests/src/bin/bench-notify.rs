@@ -406,12 +406,7 @@ async fn main() {
         launches.push(report);
     }
     keyring.clear().unwrap();
-    let field = |name: &str| -> Vec<f64> { launches.iter().map(|l| l[name].as_f64().unwrap()).collect() };
-    let mut in_process: Vec<f64> = field("elapsed_us").into_iter().map(|us| us / 1e3).collect();
-    let launch_requests = field("requests").iter().sum::<f64>() / LAUNCHES as f64;
-    let max = |v: Vec<f64>| v.into_iter().fold(0.0, f64::max);
-    let hwm_kib = max(field("vm_hwm_kib"));
-    let anon_kib = max(field("rss_anon_kib"));
+    let plain_launches = Launches::of(&launches);
     assert!(
         launches
             .iter()
@@ -441,9 +436,7 @@ async fn main() {
     let warm_bytes = warm.bytes;
     let encrypted_p50 = percentile(&mut encrypted.warm.latencies.clone(), 0.5);
     let encrypted_base_p50 = percentile(&mut encrypted.floor.clone(), 0.5);
-    let encrypted_launch_p50 = percentile(&mut encrypted.launch_in_process.clone(), 0.5);
-    let encrypted_launch_to_device_p50 = percentile(&mut encrypted.launch_to_device.clone(), 0.5);
-    let encrypted_launch_hwm_kib = encrypted.launch_hwm_kib;
+    let encrypted_launch_p50 = encrypted.launch.p50();
     let mut rows = vec![
         row("GET /event (one round trip)", baseline, 1.0, None, "the floor"),
         row(
@@ -497,15 +490,15 @@ async fn main() {
         measured_row("handle, warm, event 300 back", far_back, "sync, then /context"),
         row(
             "extension launch (in process)",
-            in_process.clone(),
-            launch_requests,
+            plain_launches.in_process.clone(),
+            plain_launches.requests,
             None,
             "main() to outcome",
         ),
         row(
             "extension launch (wall)",
             wall,
-            launch_requests,
+            plain_launches.requests,
             None,
             "spawn to exit",
         ),
@@ -528,22 +521,22 @@ async fn main() {
         ),
         row(
             "e2ee: extension launch (in process)",
-            encrypted.launch_in_process,
-            encrypted.launch_requests,
+            encrypted.launch.in_process.clone(),
+            encrypted.launch.requests,
             None,
             "fresh process, key in store",
         ),
         row(
             "e2ee: extension launch, key by to-device",
-            encrypted.launch_to_device,
-            encrypted.launch_to_device_requests,
+            encrypted.launch_to_device.in_process.clone(),
+            encrypted.launch_to_device.requests,
             None,
             "fresh process, new room key in the push's sync",
         ),
         row(
             "e2ee: extension launch, unencrypted room",
-            encrypted.launch_plain.clone(),
-            encrypted.launch_plain_requests,
+            encrypted.launch_plain.in_process.clone(),
+            encrypted.launch_plain.requests,
             None,
             "fresh process; the crypto store stays closed",
         ),
@@ -649,28 +642,28 @@ async fn main() {
     );
     println!(
         "extension launch: p50 {:.1} ms in process, {:.1} requests, peak RSS {:.1} MiB (VmHWM), peak anonymous {:.2} MiB (RssAnon)",
-        percentile(&mut in_process, 0.5),
-        launch_requests,
-        hwm_kib / 1024.0,
-        anon_kib / 1024.0
+        plain_launches.p50(),
+        plain_launches.requests,
+        plain_launches.hwm_kib / 1024.0,
+        plain_launches.anon_kib / 1024.0
     );
     println!(
         "e2ee: warm encrypted p50 / GET-event p50 = {:.2} (target ≤ 1.5); extension launch p50 {:.1} ms (target ≤ 25), peak RSS {:.1} MiB (target ≤ 16), peak anonymous {:.2} MiB (target ≤ 6)",
         encrypted_p50 / encrypted_base_p50,
         encrypted_launch_p50,
-        encrypted.launch_hwm_kib / 1024.0,
-        encrypted.launch_anon_kib / 1024.0
+        encrypted.launch.hwm_kib / 1024.0,
+        encrypted.launch.anon_kib / 1024.0
     );
     println!(
         "e2ee build, unencrypted room: extension launch p50 {:.1} ms, peak RSS {:.1} MiB, peak anonymous {:.2} MiB",
-        percentile(&mut encrypted.launch_plain.clone(), 0.5),
-        encrypted.launch_plain_hwm_kib / 1024.0,
-        encrypted.launch_plain_anon_kib / 1024.0
+        encrypted.launch_plain.p50(),
+        encrypted.launch_plain.hwm_kib / 1024.0,
+        encrypted.launch_plain.anon_kib / 1024.0
     );
     if let Some(peer) = peer {
         let p50 = |v: &[f64]| percentile(&mut v.to_vec(), 0.5);
-        let (peer_warm_p50, peer_launch_p50) = (p50(&peer.warm), p50(&peer.launch.in_process));
-        let launch_p50 = p50(&in_process);
+        let (peer_warm_p50, peer_launch_p50) = (p50(&peer.warm), peer.launch.p50());
+        let launch_p50 = plain_launches.p50();
         println!(
             "peer, matrix-rust-sdk 0.18 NotificationClient in this run: warm p50 / its GET-event p50 = {:.2} (matrix-push {:.2}); matrix-push warm {:.1}× faster ({:.2} against {:.2} ms), 1.0 against {:.1} requests",
             peer_warm_p50 / p50(&peer.floor),
@@ -688,11 +681,10 @@ async fn main() {
             peer.launch.anon_kib / 1024.0,
             peer_launch_p50 / launch_p50,
             launch_p50,
-            peer.launch.hwm_kib / hwm_kib,
-            peer.launch.anon_kib / anon_kib,
+            peer.launch.hwm_kib / plain_launches.hwm_kib,
+            peer.launch.anon_kib / plain_launches.anon_kib,
         );
-        let (peer_e2ee_warm_p50, peer_e2ee_launch_p50) =
-            (p50(&peer.e2ee_warm), p50(&peer.e2ee_launch.in_process));
+        let (peer_e2ee_warm_p50, peer_e2ee_launch_p50) = (p50(&peer.e2ee_warm), peer.e2ee_launch.p50());
         println!(
             "peer e2ee: warm p50 / its GET-event p50 = {:.2} (matrix-push {:.2}), matrix-push {:.1}× faster; extension launch p50 {:.1} ms, {:.1} requests, peak RSS {:.1} MiB, peak anonymous {:.2} MiB (matrix-push {:.1}× faster, {:.1}× less RSS); with a new key by to-device {:.1} ms, {:.1} requests (matrix-push {:.1}× faster)",
             peer_e2ee_warm_p50 / p50(&peer.e2ee_floor),
@@ -703,10 +695,10 @@ async fn main() {
             peer.e2ee_launch.hwm_kib / 1024.0,
             peer.e2ee_launch.anon_kib / 1024.0,
             peer_e2ee_launch_p50 / encrypted_launch_p50,
-            peer.e2ee_launch.hwm_kib / encrypted_launch_hwm_kib,
-            p50(&peer.e2ee_launch_to_device.in_process),
+            peer.e2ee_launch.hwm_kib / encrypted.launch.hwm_kib,
+            peer.e2ee_launch_to_device.p50(),
             peer.e2ee_launch_to_device.requests,
-            p50(&peer.e2ee_launch_to_device.in_process) / encrypted_launch_to_device_p50,
+            peer.e2ee_launch_to_device.p50() / encrypted.launch_to_device.p50(),
         );
     }
 }
@@ -731,7 +723,8 @@ struct PeerRows {
     e2ee_launch_to_device: Launches,
 }
 
-/// Extension-like launches of the peer: time in process (ms), mean requests, peak memory.
+/// Extension-like launches (`nse-launch`'s or the peer's reports): time in process (ms), mean
+/// requests, peak memory over all of them.
 struct Launches {
     in_process: Vec<f64>,
     requests: f64,
@@ -740,6 +733,10 @@ struct Launches {
 }
 
 impl Launches {
+    fn p50(&self) -> f64 {
+        percentile(&mut self.in_process.clone(), 0.5)
+    }
+
     fn of(reports: &[Value]) -> Launches {
         let field = |name: &str| -> Vec<f64> { reports.iter().map(|r| r[name].as_f64().unwrap()).collect() };
         let max = |v: Vec<f64>| v.into_iter().fold(0.0, f64::max);
@@ -787,6 +784,28 @@ impl PeerServer {
             "{report}"
         );
         report
+    }
+
+    /// `count` warm pushes in `room`, each after the floor (`GET /event`, `round_trip`) for a
+    /// message of its own sent just before: the floors and the pushes' times (ms), and the
+    /// pushes' mean requests. `message` sends a text and answers its event id.
+    async fn paired(
+        &mut self,
+        room: &str,
+        count: usize,
+        label: &str,
+        message: impl AsyncFn(&str) -> String,
+        round_trip: &impl AsyncFn(&str, &str) -> f64,
+    ) -> (Vec<f64>, Vec<f64>, f64) {
+        let (mut floor, mut warm, mut requests) = (Vec::new(), Vec::new(), 0.0);
+        for i in 0..count {
+            floor.push(round_trip(room, &message(&format!("{label} floor {i}")).await).await);
+            let text = format!("{label} {i}");
+            let report = self.push(room, &message(&text).await, &text);
+            warm.push(report["elapsed_us"].as_f64().unwrap() / 1e3);
+            requests += report["requests"].as_f64().unwrap() / count as f64;
+        }
+        (floor, warm, requests)
     }
 
     fn stop(self) {
@@ -844,14 +863,15 @@ async fn peer_rows(
     let mut server = PeerServer::start(peer, hs, store);
     // The first push opens the notification client's sliding sync connection.
     server.push(room, &send(alice, room, "peer first").await, "peer first");
-    let (mut floor, mut warm, mut warm_requests) = (Vec::new(), Vec::new(), 0.0);
-    for i in 0..PAIRED_SAMPLES {
-        floor.push(event_round_trip(room, &send(alice, room, &format!("peer floor {i}")).await).await);
-        let text = format!("peer warm {i}");
-        let report = server.push(room, &send(alice, room, &text).await, &text);
-        warm.push(report["elapsed_us"].as_f64().unwrap() / 1e3);
-        warm_requests += report["requests"].as_f64().unwrap() / PAIRED_SAMPLES as f64;
-    }
+    let (floor, warm, warm_requests) = server
+        .paired(
+            room,
+            PAIRED_SAMPLES,
+            "peer warm",
+            async |text: &str| send(alice, room, text).await,
+            &event_round_trip,
+        )
+        .await;
     server.stop();
     let (mut launches, mut wall) = (Vec::new(), Vec::new());
     for i in 0..LAUNCHES {
@@ -882,15 +902,15 @@ async fn peer_rows(
     let mut server = PeerServer::start(peer, hs, store);
     let first = secret("peer secret", false).await;
     server.push(e2ee_room, &first, "peer secret");
-    let (mut e2ee_floor, mut e2ee_warm, mut e2ee_warm_requests) = (Vec::new(), Vec::new(), 0.0);
-    for i in 0..SAMPLES {
-        let event = secret(&format!("peer secret floor {i}"), false).await;
-        e2ee_floor.push(event_round_trip(e2ee_room, &event).await);
-        let text = format!("peer secret {i}");
-        let report = server.push(e2ee_room, &secret(&text, false).await, &text);
-        e2ee_warm.push(report["elapsed_us"].as_f64().unwrap() / 1e3);
-        e2ee_warm_requests += report["requests"].as_f64().unwrap() / SAMPLES as f64;
-    }
+    let (e2ee_floor, e2ee_warm, e2ee_warm_requests) = server
+        .paired(
+            e2ee_room,
+            SAMPLES,
+            "peer secret",
+            async |text: &str| secret(text, false).await,
+            &event_round_trip,
+        )
+        .await;
     server.stop();
     let (mut in_store, mut by_to_device) = (Vec::new(), Vec::new());
     for i in 0..LAUNCHES {
@@ -955,17 +975,11 @@ struct EncryptedRows {
     floor: Vec<f64>,
     warm: Measured,
     to_device: Measured,
-    launch_in_process: Vec<f64>,
-    launch_requests: f64,
-    launch_hwm_kib: f64,
-    launch_anon_kib: f64,
-    launch_to_device: Vec<f64>,
-    launch_to_device_requests: f64,
+    /// Launches with the key in the store, and with a new key by to-device.
+    launch: Launches,
+    launch_to_device: Launches,
     /// Launches with built-in encryption on, for pushes in an unencrypted room.
-    launch_plain: Vec<f64>,
-    launch_plain_requests: f64,
-    launch_plain_hwm_kib: f64,
-    launch_plain_anon_kib: f64,
+    launch_plain: Launches,
     /// Alice's crypto device and the encrypted DM, for the peer's encrypted rows.
     sender: CryptoDevice,
     room: String,
@@ -1085,34 +1099,13 @@ async fn encrypted_rows(
         in_plain_room.push(report);
     }
     keyring.clear().unwrap();
-    let field = |reports: &[Value], name: &str| -> Vec<f64> {
-        reports.iter().map(|l| l[name].as_f64().unwrap()).collect()
-    };
-    let mean = |v: Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
-    let max = |v: Vec<f64>| v.into_iter().fold(0.0, f64::max);
     EncryptedRows {
         floor,
         warm,
         to_device,
-        launch_in_process: field(&in_store, "elapsed_us")
-            .into_iter()
-            .map(|us| us / 1e3)
-            .collect(),
-        launch_requests: mean(field(&in_store, "requests")),
-        launch_hwm_kib: max(field(&in_store, "vm_hwm_kib")),
-        launch_anon_kib: max(field(&in_store, "rss_anon_kib")),
-        launch_to_device: field(&by_to_device, "elapsed_us")
-            .into_iter()
-            .map(|us| us / 1e3)
-            .collect(),
-        launch_to_device_requests: mean(field(&by_to_device, "requests")),
-        launch_plain: field(&in_plain_room, "elapsed_us")
-            .into_iter()
-            .map(|us| us / 1e3)
-            .collect(),
-        launch_plain_requests: mean(field(&in_plain_room, "requests")),
-        launch_plain_hwm_kib: max(field(&in_plain_room, "vm_hwm_kib")),
-        launch_plain_anon_kib: max(field(&in_plain_room, "rss_anon_kib")),
+        launch: Launches::of(&in_store),
+        launch_to_device: Launches::of(&by_to_device),
+        launch_plain: Launches::of(&in_plain_room),
         sender: alice,
         room,
     }
