@@ -9,6 +9,8 @@
 //! counted. The server runs on its own thread and runtime, so a synchronous test that runs the
 //! CLI as a child process can use it; dropping it stops it.
 
+pub mod proxy;
+
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -83,7 +85,7 @@ pub struct HostileServer {
 }
 
 #[derive(Default)]
-struct Shared {
+pub(crate) struct Shared {
     /// Request targets (path and query) in the order received.
     requests: Mutex<Vec<String>>,
     /// Body bytes written to clients (accepted by the kernel; the client may not have read them).
@@ -207,22 +209,64 @@ const MAX_HEAD: usize = 64 * 1024;
 const KEEP_TRYING: Duration = Duration::from_secs(60);
 
 async fn serve(mut stream: TcpStream, mode: Mode, port: u16, shared: &Shared) -> std::io::Result<()> {
-    let Some(target) = read_request(&mut stream).await? else {
+    let Some(request) = read_request(&mut stream).await? else {
         return Ok(());
     };
     shared
         .requests
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .push(target.clone());
-    let path = target.split('?').next().unwrap_or_default().to_owned();
+        .push(request.target.clone());
+    let path = request.path().to_owned();
     let is_sync = path.ends_with("/sync");
+    let answers = Answers {
+        target: request.target,
+        port,
+        normal: normal_answer(&path),
+        wrong: match mode {
+            Mode::WrongTypes { sync_variant } if is_sync => ("200 OK", wrong_sync(sync_variant)),
+            _ => wrong_answer(&path),
+        },
+        never_ends: is_sync,
+    };
+    misbehave(stream, mode, answers, shared).await
+}
+
+/// What a misbehaving answer to one request is made of.
+pub(crate) struct Answers {
+    /// The request's target (path and query): where a redirect points.
+    pub target: String,
+    /// The server's port (redirects name it).
+    pub port: u16,
+    /// What a working server answers (status line, JSON body): what [`Mode::SlowDrip`] drips,
+    /// and [`Mode::SyncNeverEnds`] gives the requests it finishes.
+    pub normal: (&'static str, String),
+    /// The answer with wrong types ([`Mode::WrongTypes`]).
+    pub wrong: (&'static str, String),
+    /// Whether [`Mode::SyncNeverEnds`] leaves this request unfinished.
+    pub never_ends: bool,
+}
+
+/// Answers one request in `mode` and closes the connection.
+pub(crate) async fn misbehave(
+    mut stream: TcpStream,
+    mode: Mode,
+    answers: Answers,
+    shared: &Shared,
+) -> std::io::Result<()> {
     let mut counter = Counter { shared, sent: 0 };
     let json_head = |status: &str, length: usize| {
         format!(
             "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
         )
     };
+    let Answers {
+        target,
+        port,
+        normal,
+        wrong,
+        never_ends,
+    } = answers;
     match mode {
         Mode::HugeContentLength => {
             let head = format!(
@@ -250,7 +294,7 @@ async fn serve(mut stream: TcpStream, mode: Mode, port: u16, shared: &Shared) ->
             }
         }
         Mode::SlowDrip => {
-            let body = normal_answer(&path).1;
+            let body = normal.1;
             stream
                 .write_all(json_head("200 OK", body.len()).as_bytes())
                 .await?;
@@ -268,17 +312,13 @@ async fn serve(mut stream: TcpStream, mode: Mode, port: u16, shared: &Shared) ->
                 .await?;
             counter.write(&mut stream, &body).await?;
         }
-        Mode::WrongTypes { sync_variant } => {
-            let (status, body) = if is_sync {
-                ("200 OK", wrong_sync(sync_variant))
-            } else {
-                wrong_answer(&path)
-            };
+        Mode::WrongTypes { .. } => {
+            let (status, body) = wrong;
             stream.write_all(json_head(status, body.len()).as_bytes()).await?;
             counter.write(&mut stream, body.as_bytes()).await?;
         }
         Mode::Garbage => {
-            let body = garbage(4096, port as u64 ^ (target.len() as u64) << 16);
+            let body = garbage(4096, (port as u64) ^ ((target.len() as u64) << 16));
             stream
                 .write_all(json_head("200 OK", body.len()).as_bytes())
                 .await?;
@@ -301,7 +341,7 @@ async fn serve(mut stream: TcpStream, mode: Mode, port: u16, shared: &Shared) ->
             );
             stream.write_all(head.as_bytes()).await?;
         }
-        Mode::SyncNeverEnds if is_sync => {
+        Mode::SyncNeverEnds if never_ends => {
             stream
                 .write_all(
                     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
@@ -318,7 +358,7 @@ async fn serve(mut stream: TcpStream, mode: Mode, port: u16, shared: &Shared) ->
             .await;
         }
         Mode::SyncNeverEnds => {
-            let (status, body) = normal_answer(&path);
+            let (status, body) = normal;
             stream.write_all(json_head(status, body.len()).as_bytes()).await?;
             counter.write(&mut stream, body.as_bytes()).await?;
         }
@@ -326,9 +366,39 @@ async fn serve(mut stream: TcpStream, mode: Mode, port: u16, shared: &Shared) ->
     stream.shutdown().await
 }
 
-/// Reads one request head (and drops any body it announces); its target, or `None` when the
-/// client sent nothing usable.
-async fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<String>> {
+/// One request as received.
+pub(crate) struct RawRequest {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// Path and query.
+    pub target: String,
+    /// Header names and values, as sent.
+    pub headers: Vec<(String, String)>,
+    /// The body (at most [`MAX_BODY`] bytes of it).
+    pub body: Vec<u8>,
+}
+
+impl RawRequest {
+    /// The target without its query.
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or_default()
+    }
+
+    /// The value of header `name`, if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// The most request body bytes kept (a key upload is the largest the SDK sends).
+const MAX_BODY: usize = 1024 * 1024;
+
+/// Reads one request: its head and the body it announces; `None` when the client sent nothing
+/// usable.
+pub(crate) async fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<RawRequest>> {
     let mut head = Vec::new();
     let mut buffer = [0u8; 4096];
     let end = loop {
@@ -346,24 +416,34 @@ async fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<String>>
     };
     let text = String::from_utf8_lossy(&head[..end]).into_owned();
     let mut lines = text.split("\r\n");
-    let target = lines
-        .next()
-        .and_then(|line| line.split(' ').nth(1))
-        .map(str::to_owned);
-    let length: usize = lines
+    let mut request_line = lines.next().unwrap_or_default().split(' ');
+    let (Some(method), Some(target)) = (request_line.next(), request_line.next()) else {
+        return Ok(None);
+    };
+    let headers: Vec<(String, String)> = lines
         .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, value)| value.trim().parse().ok())
-        .unwrap_or(0);
-    let mut remaining = length.saturating_sub(head.len() - end - 4).min(MAX_HEAD);
-    while remaining > 0 {
+        .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+        .collect();
+    let mut request = RawRequest {
+        method: method.to_owned(),
+        target: target.to_owned(),
+        headers,
+        body: head[end + 4..].to_vec(),
+    };
+    let length: usize = request
+        .header("content-length")
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0)
+        .min(MAX_BODY);
+    while request.body.len() < length {
         let n = stream.read(&mut buffer).await?;
         if n == 0 {
             break;
         }
-        remaining = remaining.saturating_sub(n);
+        request.body.extend_from_slice(&buffer[..n]);
     }
-    Ok(target)
+    request.body.truncate(length);
+    Ok(Some(request))
 }
 
 /// One HTTP/1.1 chunk.
@@ -406,7 +486,7 @@ fn segments(path: &str) -> Vec<String> {
 
 /// What a working homeserver would answer (for [`Mode::SlowDrip`]'s body and the paths
 /// [`Mode::SyncNeverEnds`] leaves alone): status line and JSON body.
-fn normal_answer(path: &str) -> (&'static str, String) {
+pub(crate) fn normal_answer(path: &str) -> (&'static str, String) {
     let segments = segments(path);
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     match segments.as_slice() {

@@ -2,16 +2,26 @@
 //! for every mode, the release `matrix-push handle` — a fresh process, as a notification
 //! extension is — must end within its deadline (plus process start and exit), stay under an iOS
 //! extension's memory budget, fall back to a generic notification (never silence, never a crash),
-//! and leave its store readable for the next push.
+//! and leave its store readable for the next push. A standalone hostile server meets a phone with
+//! a cold store; the hostile proxy (`hostile::proxy`) in front of the real Synapse meets a phone
+//! with a warm one, on each request of the push path (the warm sliding sync, `/sync` where
+//! sliding sync is missing, `/context` for an old event), and gives every field of a real answer
+//! a wrong type, one at a time.
 
+use matrix_push::Client;
+use matrix_push::notify::Outcome;
+use matrix_push::payload::{Provider, decode};
 use matrix_push::secret::Secret;
+use matrix_push::session::MemorySessionStore;
 use matrix_push::session::{FileSessionStore, Session, SessionStore};
 use matrix_push_tests::cli::{Measured, run_measured};
+use matrix_push_tests::hostile::proxy::{Endpoint, HostileProxy, Misbehaviour, pointers};
 use matrix_push_tests::hostile::{HUGE_CONTENT_LENGTH, HostileServer, Mode};
-use matrix_push_tests::{release_cli_binary, temp_dir};
+use matrix_push_tests::{Homeserver, create_room, join, log_in, release_cli_binary, send_event, temp_dir};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Duration;
 
 const DEADLINE_MS: u64 = 3000;
@@ -40,8 +50,14 @@ fn store_for(homeserver: &str) -> std::path::PathBuf {
 
 /// An FCM v1 data map for `event_id` in [`ROOM`], written to a file in `dir`.
 fn payload_file(dir: &Path, event_id: &str) -> std::path::PathBuf {
-    let path = dir.join(format!("payload-{}.json", event_id.trim_start_matches('$')));
-    let payload = json!({"event_id": event_id, "room_id": ROOM, "unread": "1", "prio": "high"});
+    payload_file_in(dir, ROOM, event_id)
+}
+
+/// An FCM v1 data map for `event_id` in `room`, written to a file in `dir`.
+fn payload_file_in(dir: &Path, room: &str, event_id: &str) -> std::path::PathBuf {
+    let name: String = event_id.chars().filter(char::is_ascii_alphanumeric).collect();
+    let path = dir.join(format!("payload-{name}.json"));
+    let payload = json!({"event_id": event_id, "room_id": room, "unread": "1", "prio": "high"});
     std::fs::write(&path, payload.to_string()).unwrap();
     path
 }
@@ -62,8 +78,8 @@ fn handle(store: &Path, payload: &Path) -> Measured {
 
 /// What one run must satisfy whatever the server did; the outcome is returned for the report,
 /// and failures are collected (not panicked on) so that every mode is measured in one run.
-fn check_run(mode: Mode, run: &Measured, what: &str, failures: &mut Vec<String>) -> String {
-    let mut fail = |message: String| failures.push(format!("{mode:?} ({what}): {message}"));
+fn check_run(mode: &str, run: &Measured, what: &str, failures: &mut Vec<String>) -> String {
+    let mut fail = |message: String| failures.push(format!("{mode} ({what}): {message}"));
     let document: Option<Value> = serde_json::from_str(run.stdout.trim()).ok();
     let outcome = document
         .as_ref()
@@ -109,7 +125,7 @@ fn check_run(mode: Mode, run: &Measured, what: &str, failures: &mut Vec<String>)
     }
     eprintln!(
         "{:<36} {:<6} {:>5} ms {:>6} KiB  {outcome}{}",
-        format!("{mode:?}"),
+        mode,
         what,
         run.wall.as_millis(),
         run.max_rss_kib,
@@ -183,7 +199,7 @@ fn every_push_is_bounded_whatever_the_homeserver_sends() {
             let run = handle(&store, &payload);
             run_walls.push(run.wall);
             let what = if n == 0 { "first" } else { "again" };
-            check_run(mode, &run, what, &mut failures);
+            check_run(&format!("{mode:?}"), &run, what, &mut failures);
             check_store(mode, &store, &mut failures);
         }
         // The runs really talked to this server: the fallbacks are not from a wrong address.
@@ -239,6 +255,248 @@ fn every_push_is_bounded_whatever_the_homeserver_sends() {
         drop(server);
         let _ = std::fs::remove_dir_all(&store);
     }
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The hostile modes, with the proxy's wrong types (on the real answer) in place of the standalone
+/// server's canned ones.
+fn proxy_misbehaviours() -> Vec<Misbehaviour> {
+    Mode::ALL
+        .into_iter()
+        .filter(|mode| !matches!(mode, Mode::WrongTypes { .. }))
+        .map(Misbehaviour::Hostile)
+        .chain([Misbehaviour::WrongTypes])
+        .collect()
+}
+
+/// A phone (Bob) whose homeserver is a hostile proxy in front of `hs`, and Alice, who writes to
+/// him in a room of theirs.
+struct ProxiedPhone {
+    proxy: HostileProxy,
+    alice: Client,
+    room: String,
+    /// The phone's store folder (a file session store, as `matrix-push --store` reads).
+    store: std::path::PathBuf,
+    /// Bob's session, for in-process clients with a store of their own.
+    session: Session,
+}
+
+impl ProxiedPhone {
+    async fn new(hs: &Homeserver, name: &str) -> ProxiedPhone {
+        let proxy = HostileProxy::start(&hs.url);
+        let (alice, _, _) = hs.signed_in(&format!("{name}alice")).await;
+        let (bob_id, bob_password) = hs.register(&format!("{name}bob"), false).await;
+        let store = temp_dir(&format!("{name}phone"));
+        let sessions = Arc::new(FileSessionStore::new(&store));
+        let bob = Client::builder(proxy.url())
+            .store_dir(&store)
+            .session_store(sessions)
+            .build()
+            .unwrap();
+        log_in(&bob, &bob_id, &bob_password).await;
+        let room = create_room(
+            &alice,
+            json!({"invite": [bob_id], "preset": "private_chat", "name": format!("{name} room")}),
+        )
+        .await;
+        join(&bob, &room).await;
+        let session = bob.session().unwrap();
+        ProxiedPhone {
+            proxy,
+            alice,
+            room,
+            store,
+            session,
+        }
+    }
+
+    /// Alice writes `body`; the event id.
+    async fn message(&self, body: &str) -> String {
+        send_event(
+            &self.alice,
+            &self.room,
+            "m.room.message",
+            json!({"msgtype": "m.text", "body": body}),
+        )
+        .await
+    }
+
+    /// `matrix-push handle` of the push for `event_id`, a fresh process on `store`.
+    fn handle(&self, store: &Path, event_id: &str) -> Measured {
+        handle(store, &payload_file_in(store, &self.room, event_id))
+    }
+
+    /// A copy of the phone's store folder (the warm state every run starts from).
+    fn copy_of_store(&self, name: &str) -> std::path::PathBuf {
+        let copy = temp_dir(name);
+        copy_dir(&self.store, &copy);
+        copy
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// What a `matrix-push --json handle` run showed: its outcome and the notification's body.
+fn shown(run: &Measured) -> (String, String) {
+    let document: Value = serde_json::from_str(run.stdout.trim()).unwrap_or(Value::Null);
+    (
+        document["outcome"].as_str().unwrap_or("<none>").to_owned(),
+        document
+            .pointer("/notification/body")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+/// A warm phone (its first push in the room handled through the proxy) meets every hostile mode on
+/// each request of the push path that the room's state makes: the warm sliding sync, `/sync` on a
+/// server without sliding sync, `/context` for an event older than the room's latest. Each run
+/// must end as a `Fallback` within the deadline and the memory budget, and the next push — a new
+/// process on the same store, the proxy passing everything through again — must show its message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_warm_push_is_bounded_on_every_request_whatever_the_homeserver_sends() {
+    let mut failures = Vec::new();
+    let cases = [
+        (Homeserver::main(), "slid", Endpoint::SlidingSync),
+        (Homeserver::legacy(), "sync", Endpoint::Sync),
+        (Homeserver::main(), "ctx", Endpoint::Context),
+    ];
+    for (hs, name, endpoint) in cases {
+        let phone = ProxiedPhone::new(&hs, &format!("hostilewarm{name}")).await;
+        let first = phone.message("the first message").await;
+        let run = phone.handle(&phone.store, &first);
+        assert_eq!(
+            shown(&run),
+            ("show".into(), "the first message".into()),
+            "{endpoint:?}: {run:?}"
+        );
+        for how in proxy_misbehaviours() {
+            let store = phone.copy_of_store("hostilewarmrun");
+            let pushed = phone.message("a pushed message").await;
+            if endpoint == Endpoint::Context {
+                // Newer messages push the pushed one out of the room's latest (10).
+                for n in 0..12 {
+                    phone.message(&format!("later {n}")).await;
+                }
+            }
+            phone.proxy.misbehave(endpoint, how.clone());
+            let run = phone.handle(&store, &pushed);
+            let label = format!("{endpoint:?} {how:?}");
+            check_run(&label, &run, "warm", &mut failures);
+            if phone.proxy.misbehaved() == 0 {
+                failures.push(format!(
+                    "{label}: the push never made the request that misbehaves"
+                ));
+            }
+            phone.proxy.pass_through();
+            let next = phone.message("the next message").await;
+            let run = phone.handle(&store, &next);
+            if shown(&run) != ("show".into(), "the next message".into()) {
+                failures.push(format!("{label}: the next push on the same store: {run:?}"));
+            }
+            let _ = std::fs::remove_dir_all(&store);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Every field of a real answer of each request the push path makes, given a wrong type one at a
+/// time (by the hostile proxy, on Synapse's own answer): the push ends as a notification — shown,
+/// or the generic fallback — within its deadline, never as silence and never as a panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_type_in_any_field_never_silences_a_push() {
+    const DEADLINE: Duration = Duration::from_millis(DEADLINE_MS);
+    let mut failures = Vec::new();
+    let mut report = Vec::new();
+    let cases = [
+        (Homeserver::main(), "slid", Endpoint::SlidingSync),
+        (Homeserver::legacy(), "sync", Endpoint::Sync),
+        (Homeserver::main(), "ctx", Endpoint::Context),
+    ];
+    for (hs, name, endpoint) in cases {
+        let phone = ProxiedPhone::new(&hs, &format!("wrongfield{name}")).await;
+        let pushed = phone.message("a pushed message").await;
+        if endpoint == Endpoint::Context {
+            for n in 0..12 {
+                phone.message(&format!("later {n}")).await;
+            }
+        }
+        let payload = decode(
+            Provider::Fcm,
+            &json!({"event_id": pushed, "room_id": phone.room, "unread": "1", "prio": "high"}),
+        )
+        .unwrap();
+        // A client of the phone's session on a fresh store: each push is cold, and asks for the
+        // whole room.
+        let phone_client = || {
+            let sessions = Arc::new(MemorySessionStore::default());
+            sessions.save(&phone.session).unwrap();
+            let client = Client::builder(phone.proxy.url())
+                .store_dir(temp_dir("wrongfieldrun"))
+                .session_store(sessions)
+                .build()
+                .unwrap();
+            client.restore_session().unwrap();
+            client
+        };
+        let outcome = phone_client().handle_push(&payload, DEADLINE).await;
+        assert!(
+            matches!(&outcome, Outcome::Show(n) if n.body == "a pushed message"),
+            "{endpoint:?}, passed through: {outcome:?}"
+        );
+        let real = phone
+            .proxy
+            .last_real(endpoint)
+            .expect("the push made the request");
+        let fields = pointers(&real);
+        let (mut shown, mut fell_back) = (0, 0);
+        for pointer in &fields {
+            phone
+                .proxy
+                .misbehave(endpoint, Misbehaviour::WrongTypeAt(pointer.clone()));
+            let started = std::time::Instant::now();
+            let outcome = phone_client().handle_push(&payload, DEADLINE).await;
+            let took = started.elapsed();
+            match &outcome {
+                Outcome::Show(_) => shown += 1,
+                Outcome::Fallback(_) => fell_back += 1,
+                silent => failures.push(format!("{endpoint:?} {pointer}: {silent:?}")),
+            }
+            if took > DEADLINE + Duration::from_millis(500) {
+                failures.push(format!("{endpoint:?} {pointer}: took {took:?}"));
+            }
+            if phone.proxy.misbehaved() == 0 {
+                failures.push(format!("{endpoint:?} {pointer}: the request was not made"));
+            }
+        }
+        phone.proxy.pass_through();
+        report.push(format!(
+            "{endpoint:?}: {} fields made wrong one at a time: {shown} shown, {fell_back} fell back",
+            fields.len()
+        ));
+    }
+    eprintln!("{}", report.join("\n"));
     assert!(
         failures.is_empty(),
         "{} failure(s):\n{}",

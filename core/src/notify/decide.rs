@@ -98,23 +98,31 @@ impl<'a> Judgement<'a> {
         if evaluation.notify() {
             return Ok(evaluation);
         }
-        let doubt = self.doubt.or_else(|| {
-            (!evaluation.undecided.is_empty())
-                .then_some("rules the phone cannot evaluate rank above the one that decided")
-        });
+        let doubt = self
+            .doubt
+            .or_else(|| {
+                (!evaluation.undecided.is_empty())
+                    .then_some("rules the phone cannot evaluate rank above the one that decided")
+            })
+            .or_else(|| {
+                // An action it cannot interpret may be the very one that notifies on the server.
+                (evaluation.actions.iter().any(|a| matches!(a, Action::Unknown(_))))
+                    .then_some("the rule that decided has actions the phone cannot interpret")
+            });
         match doubt {
             Some(why) if self.server_notified => {
                 tracing::warn!(
-                    rule = ?evaluation.rule_id, undecided = ?evaluation.undecided,
-                    "the server notified and the phone's rules would not, but {why}: shown as the server decided"
+                    rule = ?evaluation.rule_id, actions = ?evaluation.actions,
+                    undecided = ?evaluation.undecided,
+                    "the server notified and the phone's rule would not, but {why}: shown as the server decided"
                 );
                 Ok(server_decision(evaluation, payload, event_type))
             }
             _ => {
                 if self.server_notified {
                     tracing::info!(
-                        rule = ?evaluation.rule_id,
-                        "the server notified; the phone's rules, synced for this push, keep it silent (changed since the event, or they judge differently)"
+                        rule = ?evaluation.rule_id, actions = ?evaluation.actions,
+                        "the server notified; the phone's rule, synced for this push, has no notify (changed since the event, or they judge differently): kept silent"
                     );
                 }
                 Err(SuppressReason::Rules {
@@ -539,6 +547,81 @@ mod tests {
             ),
             Outcome::Suppressed { .. }
         ));
+    }
+
+    /// What `f` returns, and what it logged (info and above).
+    fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
+        #[derive(Clone, Default)]
+        struct Buffer(Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || writer.clone())
+            .finish();
+        let value = tracing::subscriber::with_default(subscriber, f);
+        let text = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
+        (value, text)
+    }
+
+    #[test]
+    fn a_rule_whose_actions_cannot_be_interpreted_defers_to_the_server_and_says_so() {
+        // A number where "notify" was (as a corrupted or hostile answer has it), or an action
+        // from a later spec: the server may have notified by it.
+        for actions in [
+            json!([6, {"set_tweak": "sound", "value": "default"}]),
+            json!(["org.example.ring_twice"]),
+        ] {
+            let strange = json!({"rule_id": "!dm:x", "default": false, "enabled": true, "actions": actions});
+            let (outcome, log) = logged(|| {
+                judge(
+                    Some(&rules(json!({"room": [strange]}))),
+                    &[],
+                    &pushed(Priority::High),
+                    message(ALICE, text("hi")),
+                )
+            });
+            assert_eq!(shown(outcome).body, "hi", "{actions}");
+            assert!(
+                log.contains("WARN") && log.contains("!dm:x") && log.contains("cannot interpret"),
+                "{log}"
+            );
+        }
+        // Rules the phone can read that keep it silent: silent, and the disagreement is logged
+        // with the rule and its actions.
+        let quiet = json!({"rule_id": "!dm:x", "default": false, "enabled": true, "actions": []});
+        let (outcome, log) = logged(|| {
+            judge(
+                Some(&rules(json!({"room": [quiet]}))),
+                &[],
+                &pushed(Priority::High),
+                message(ALICE, text("hi")),
+            )
+        });
+        assert!(
+            matches!(
+                outcome,
+                Outcome::Suppressed {
+                    server_notified: true,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+        assert!(
+            log.contains("INFO") && log.contains("rule=Some(\"!dm:x\")") && log.contains("actions=[]"),
+            "{log}"
+        );
     }
 
     #[test]
