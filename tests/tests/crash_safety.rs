@@ -1,9 +1,11 @@
 //! Crash safety of the store: a notification extension can be killed at any instant (iOS does it
 //! at its deadline or memory limit, Android when the app is swiped away). Against the harness
 //! Synapse, `matrix-push handle` is started again and again on one store folder and SIGKILLed
-//! after a random 0–30 ms — mid-request, mid-write, mid-lock — until 200 were killed; afterwards
-//! the store must be readable (every document parses) and the next push must resolve as if
-//! nothing had happened.
+//! after a random delay — 0–30 ms, or in every other run within the second half of a whole push,
+//! where the store is written — mid-request, mid-write, mid-lock — until 200 were killed; afterwards
+//! the store must be readable (every document parses, room folders included) and the next push
+//! must resolve as if nothing had happened. The loop checks that its kills straddle the store's
+//! writes: many killed runs had changed the store, many had not.
 
 use matrix_push::session::{FileSessionStore, SessionStore};
 use matrix_push_tests::cli::{cli_command, run_measured};
@@ -15,7 +17,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-const MESSAGES: usize = 20;
+/// Events pushed, one after another: a push of an event already handled is a duplicate and writes
+/// nothing, so the kill loop needs a new event for nearly every run.
+const MESSAGES: usize = 400;
 /// Processes killed in the middle of a push: the loop runs until that many were.
 const KILLS: usize = 200;
 /// Runs at most (some finish before their kill).
@@ -74,11 +78,26 @@ fn outcome_of(output: &Output, what: &str) -> Value {
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {stdout}"))
 }
 
-/// Every `*.json` document in the store parses; returns how many there are.
+/// Every file under `dir`, subfolders included.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Every `*.json` document in the store (its room folders included) parses; returns how many
+/// there are.
 fn assert_store_readable(store: &Path) -> usize {
     let mut documents = 0;
-    for entry in std::fs::read_dir(store).unwrap().flatten() {
-        let path = entry.path();
+    for path in files_under(store) {
         if path.extension().and_then(|e| e.to_str()) == Some("json") {
             let bytes = std::fs::read(&path).unwrap();
             serde_json::from_slice::<Value>(&bytes).unwrap_or_else(|e| {
@@ -95,12 +114,22 @@ fn assert_store_readable(store: &Path) -> usize {
 }
 
 fn names_ending(store: &Path, suffix: &str) -> Vec<String> {
-    std::fs::read_dir(store)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+    files_under(store)
+        .into_iter()
+        .map(|path| path.strip_prefix(store).unwrap().to_string_lossy().into_owned())
         .filter(|name| name.ends_with(suffix))
         .collect()
+}
+
+/// What the store holds, as one number: changes whenever any file's name or content does.
+fn fingerprint(store: &Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for path in files_under(store) {
+        path.hash(&mut hasher);
+        std::fs::read(&path).unwrap_or_default().hash(&mut hasher);
+    }
+    hasher.finish()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -146,7 +175,22 @@ async fn a_store_survives_handle_being_killed_at_any_instant() {
         | 1;
     eprintln!("kill delays from xorshift seed {seed} (MATRIX_PUSH_CRASH_SEED={seed} repeats them)");
     let mut random = XorShift(seed);
+    // How long a whole push takes here (a few runs to the end): half the kills are aimed at its
+    // second half, where the store is written.
+    let mut whole_runs: Vec<Duration> = (0..5)
+        .map(|n| {
+            let run_started = Instant::now();
+            outcome_of(&handle(&store, &payloads[n]), "a whole run");
+            run_started.elapsed()
+        })
+        .collect();
+    whole_runs.sort_unstable();
+    let whole_run_ms = (whole_runs[2].as_millis() as u64).max(2);
+    eprintln!("a whole run takes {whole_run_ms} ms (median of 5)");
     let (mut killed, mut finished) = (0, 0);
+    // Killed runs that had already changed the store, and killed runs that had not: kills that
+    // land on both sides of the writes, run after run, land within them too.
+    let (mut killed_after_writing, mut killed_before_writing) = (0, 0);
     let mut delays = Vec::new();
     let loop_started = Instant::now();
     for n in 0..MAX_RUNS {
@@ -154,8 +198,14 @@ async fn a_store_survives_handle_being_killed_at_any_instant() {
             break;
         }
         let payload = &payloads[n % MESSAGES];
-        let delay = Duration::from_millis(random.next() % (MAX_KILL_DELAY_MS + 1));
+        let delay_ms = if n % 2 == 0 {
+            random.next() % (MAX_KILL_DELAY_MS + 1)
+        } else {
+            whole_run_ms / 2 + random.next() % (whole_run_ms * 7 / 10 + 1)
+        };
+        let delay = Duration::from_millis(delay_ms);
         delays.push(delay.as_millis() as u64);
+        let before = fingerprint(&store);
         let mut child = spawn_handle(&store, payload);
         std::thread::sleep(delay);
         // Harmless when it has exited already: it is not reaped until the wait below.
@@ -163,7 +213,14 @@ async fn a_store_survives_handle_being_killed_at_any_instant() {
         let output = child.wait_with_output().unwrap();
         use std::os::unix::process::ExitStatusExt;
         match output.status.signal() {
-            Some(9) => killed += 1,
+            Some(9) => {
+                killed += 1;
+                if fingerprint(&store) == before {
+                    killed_before_writing += 1;
+                } else {
+                    killed_after_writing += 1;
+                }
+            }
             _ => {
                 // It finished before the kill: then it must have finished well.
                 let outcome = outcome_of(&output, &format!("run {n} (not killed)"));
@@ -189,6 +246,15 @@ async fn a_store_survives_handle_being_killed_at_any_instant() {
         delays[delays.len() - 1]
     );
     assert_eq!(killed, KILLS, "{MAX_RUNS} runs were not enough for {KILLS} kills");
+    eprintln!(
+        "of the killed runs, {killed_after_writing} had changed the store and \
+         {killed_before_writing} had not"
+    );
+    assert!(
+        killed_after_writing >= 10 && killed_before_writing >= 10 && finished >= 5,
+        "the kills did not straddle the store's writes: {killed_after_writing} killed after \
+         writing, {killed_before_writing} before, {finished} finished"
+    );
 
     // The store reads back whole.
     let documents = assert_store_readable(&store);

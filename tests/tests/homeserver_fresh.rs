@@ -26,6 +26,8 @@ use matrix_push_tests::{
 };
 use serde_json::{Value, json};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 const FCM: &str = "io.matrixpush.tests.fcm";
@@ -115,7 +117,9 @@ struct Phones {
     /// In process, with sliding sync off: pushes sync by `/sync`, as on servers without it.
     by_sync: Client,
     app: Client,
-    _app_sync: tokio::task::JoinHandle<()>,
+    app_sync: tokio::task::JoinHandle<()>,
+    /// How many rule changes the app's sync loop has seen.
+    app_rule_changes: Arc<AtomicUsize>,
     extension_store: PathBuf,
 }
 
@@ -181,6 +185,8 @@ impl Scene {
         let sync_client = hs.another_device(&bob_id, &password).await;
         // The app's phone and its sync loop share one store, as an app's process does.
         let app_dir = app.state().dir().to_owned();
+        let app_rule_changes = Arc::new(AtomicUsize::new(0));
+        let changes = app_rule_changes.clone();
         let app_sync = tokio::spawn(async move {
             let looping = Client::builder(sync_client.session_client().homeserver().clone())
                 .store_dir(&app_dir)
@@ -193,7 +199,12 @@ impl Scene {
                 .build()
                 .unwrap();
             looping.restore_session().unwrap();
-            looping.run_push_rules_sync(Duration::from_secs(5), |_| {}).await;
+            let ended = looping
+                .run_push_rules_sync(Duration::from_secs(5), move |_| {
+                    changes.fetch_add(1, Ordering::Relaxed);
+                })
+                .await;
+            panic!("the app's rule sync loop ended: {ended:?}");
         });
         let extension_store = temp_dir("fresh-extension");
         cli::login(&extension_store, &bob_id, &password);
@@ -217,7 +228,8 @@ impl Scene {
                 in_process,
                 by_sync,
                 app,
-                _app_sync: app_sync,
+                app_sync,
+                app_rule_changes,
                 extension_store,
             },
             room,
@@ -519,6 +531,12 @@ async fn every_push_is_judged_on_state_and_rules_as_of_the_push() {
         show_with(|_, _, rule, _, highlight| highlight && rule == Some(".m.rule.contains_display_name")),
     )
     .await;
+
+    // The app's phone had its rule sync loop running all along: it is still running, and saw
+    // the keyword and room-mode changes made on the laptop.
+    assert!(!s.phones.app_sync.is_finished(), "the app's rule sync loop stopped");
+    let changes = s.phones.app_rule_changes.load(Ordering::Relaxed);
+    assert!(changes >= 4, "the app's rule sync loop saw {changes} rule changes");
 }
 
 #[tokio::test]
