@@ -534,9 +534,15 @@ async fn every_push_is_judged_on_state_and_rules_as_of_the_push() {
 
     // The app's phone had its rule sync loop running all along: it is still running, and saw
     // the keyword and room-mode changes made on the laptop.
-    assert!(!s.phones.app_sync.is_finished(), "the app's rule sync loop stopped");
+    assert!(
+        !s.phones.app_sync.is_finished(),
+        "the app's rule sync loop stopped"
+    );
     let changes = s.phones.app_rule_changes.load(Ordering::Relaxed);
-    assert!(changes >= 4, "the app's rule sync loop saw {changes} rule changes");
+    assert!(
+        changes >= 4,
+        "the app's rule sync loop saw {changes} rule changes"
+    );
 }
 
 #[tokio::test]

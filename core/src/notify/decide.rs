@@ -44,7 +44,7 @@ pub(super) struct Judgement<'a> {
     /// Why a "silent" from these rules cannot stand against the server's "notify" (`None`: it can).
     doubt: Option<&'static str>,
     ignored_users: &'a [String],
-    /// The push named the event: the server's rules said notify.
+    /// A push provider brought a payload naming the event: the server's rules said notify.
     server_notified: bool,
 }
 
@@ -72,7 +72,7 @@ impl<'a> Judgement<'a> {
             rules,
             doubt,
             ignored_users,
-            server_notified: payload.event_id.is_some(),
+            server_notified: payload.names_event() && payload.provider.is_some(),
         }
     }
 
@@ -358,6 +358,7 @@ mod tests {
 
     fn pushed(prio: Priority) -> PushPayload {
         PushPayload {
+            provider: Some(crate::payload::Provider::Fcm),
             event_id: Some("$e".into()),
             room_id: Some("!dm:x".into()),
             prio: Some(prio),
@@ -549,6 +550,35 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn a_payload_the_app_built_itself_is_no_evidence_of_the_servers_decision() {
+        let quiet_room = json!({"rule_id": "!dm:x", "default": false, "enabled": true, "actions": []});
+        let partial = Arc::new(Rules::new(push_rules(json!({"room": [quiet_room]})).global, true));
+        let built = PushPayload {
+            provider: None,
+            ..pushed(Priority::High)
+        };
+        // The same doubtful rules that defer to a delivered push decide alone here.
+        assert!(matches!(
+            judge(
+                Some(&partial),
+                &[],
+                &pushed(Priority::High),
+                message(ALICE, text("x"))
+            ),
+            Outcome::Show(_)
+        ));
+        assert_eq!(
+            judge(Some(&partial), &[], &built, message(ALICE, text("x"))),
+            Outcome::Suppressed {
+                reason: SuppressReason::Rules {
+                    rule_id: Some("!dm:x".into())
+                },
+                server_notified: false
+            }
+        );
+    }
+
     /// What `f` returns, and what it logged (info and above).
     fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
         #[derive(Clone, Default)]
@@ -569,7 +599,11 @@ mod tests {
             .with_max_level(tracing::Level::INFO)
             .with_writer(move || writer.clone())
             .finish();
-        let value = tracing::subscriber::with_default(subscriber, f);
+        let value = tracing::subscriber::with_default(subscriber, || {
+            // Callsites first met by another test thread (no subscriber there) cache "never".
+            tracing::callsite::rebuild_interest_cache();
+            f()
+        });
         let text = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
         (value, text)
     }

@@ -161,13 +161,16 @@ pub enum SuppressReason {
 pub enum Outcome {
     /// Show this notification.
     Show(#[cfg_attr(feature = "uniffi", uniffi(name = "notification"))] Notification),
-    /// Nothing to show, and why. `server_notified`: the push named the event, so the
-    /// homeserver's rules said "notify" for it — with [`SuppressReason::Rules`], the phone's
-    /// current rules (changed since, or judging differently) keep silent what the server pushed.
+    /// Nothing to show, and why. `server_notified`: a push provider delivered a payload naming
+    /// the event, so the homeserver's rules said "notify" for it — with
+    /// [`SuppressReason::Rules`], the phone's current rules (changed since, or judging
+    /// differently) keep silent what the server pushed. `false` for a payload the app built
+    /// itself ([`PushPayload::provider`] `None`: an event it learned of otherwise), which is no
+    /// evidence of the server's decision: the phone's rules decide alone.
     Suppressed {
         /// Why nothing is shown.
         reason: SuppressReason,
-        /// Whether the homeserver had decided to notify (the push named the event).
+        /// Whether the homeserver had decided to notify (a delivered push named the event).
         server_notified: bool,
     },
     /// A badge-only push: set the badge; `read_rooms` are rooms notified before that are now

@@ -255,7 +255,9 @@ pub struct PushPayload {
     pub content: Option<Value>,
     /// Every other key, e.g. a `cs` routing secret that the pusher's default_payload added.
     pub extra: Map<String, Value>,
-    /// The provider the payload was decoded as (always set by the decoders).
+    /// The provider the payload was decoded as (always set by the decoders). `None` marks a
+    /// payload the app built itself, for an event no push announced: then a silent outcome says
+    /// the server had not notified (`Outcome::Suppressed::server_notified`).
     pub provider: Option<Provider>,
 }
 
