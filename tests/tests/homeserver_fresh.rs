@@ -191,7 +191,7 @@ impl Scene {
             let looping = Client::builder(sync_client.session_client().homeserver().clone())
                 .store_dir(&app_dir)
                 .session_store({
-                    let store = std::sync::Arc::new(matrix_push::session::MemorySessionStore::default());
+                    let store = Arc::new(matrix_push::session::MemorySessionStore::default());
                     matrix_push::session::SessionStore::save(&*store, &sync_client.session().unwrap())
                         .unwrap();
                     store
