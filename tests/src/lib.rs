@@ -86,6 +86,15 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
 }
 
+/// The log of the `scripts/synapse` instance `name` (its access log lines included: one per
+/// request, with the user, the status and the path).
+pub fn synapse_log(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/synapse")
+        .join(name)
+        .join("homeserver.log")
+}
+
 /// A test homeserver started by `scripts/synapse`.
 #[derive(Clone, Debug)]
 pub struct Homeserver {

@@ -295,6 +295,8 @@ async fn the_app_and_extensions_at_once_lose_no_room_key_and_reuse_no_one_time_k
     let s = Scene::new("e2eeprocs").await;
     let app = s.extension();
     let phone_device = app.session().unwrap().device_id;
+    let log = matrix_push_tests::synapse_log("main");
+    let log_from = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
     for round in 0..2 {
         // Most of the phone's one-time keys claimed (as many new senders would): every process
         // that sees the low count next uploads new ones.
@@ -329,6 +331,22 @@ async fn the_app_and_extensions_at_once_lose_no_room_key_and_reuse_no_one_time_k
             );
         }
     }
+    // Synapse refuses a one-time key whose id it holds with other key material (a process that
+    // generated keys from a stale account): every upload of the phone's was accepted.
+    let phone_user = app.session().unwrap().user_id.to_string();
+    let written = std::fs::read(&log).unwrap();
+    let uploads: Vec<String> = String::from_utf8_lossy(&written[log_from as usize..])
+        .lines()
+        .filter(|line| line.contains(&format!("{{{phone_user}}}")) && line.contains("/keys/upload"))
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        uploads.len() >= 2,
+        "the phone's key uploads in {}: {uploads:?}",
+        log.display()
+    );
+    let refused: Vec<&String> = uploads.iter().filter(|l| !l.contains(" 200 \"POST")).collect();
+    assert!(refused.is_empty(), "uploads refused: {refused:#?}");
     // Had a process uploaded one-time keys from a stale account (or saved one over the other's),
     // a claim would get a key the phone no longer has, and that Olm session (and its room key)
     // would fail: the newest keys are claimed next.
