@@ -96,17 +96,17 @@ pub fn cached_thumbnail(store: &StateStore, mxc: &str, pixels: u32) -> Option<Th
     cached(store, &cache_name(server, id, pixels))
 }
 
-/// `media/<server>_<id>_<pixels>`: the characters of both are file-name safe once `:[]` (a port,
-/// an IPv6 address) are replaced.
+/// `media/<server>_<id>_<pixels>`. A server name's `:[]` (a port, an IPv6 address) become
+/// `+()`, never `_`: a server has no `_` then, so the first one ends it and no two URLs share a
+/// name (`mxc://a:8448/x` is `a+8448_x`, `mxc://a/8448_x` is `a_8448_x`).
 fn cache_name(server: &str, id: &str, pixels: u32) -> String {
     let server: String = server
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
-            }
+        .map(|c| match c {
+            ':' => '+',
+            '[' => '(',
+            ']' => ')',
+            c => c,
         })
         .collect();
     format!("{CACHE_DIR}/{server}_{id}_{pixels}")
@@ -163,7 +163,12 @@ mod tests {
         ] {
             assert_eq!(parse_mxc(bad), None, "{bad}");
         }
-        assert_eq!(cache_name("[::1]:8448", "x", 96), "media/___1__8448_x_96");
+        assert_eq!(cache_name("[::1]:8448", "x", 96), "media/(++1)+8448_x_96");
+        assert_ne!(
+            cache_name("a:8448", "x", 96),
+            cache_name("a", "8448_x", 96),
+            "a port is not part of the media id"
+        );
     }
 
     #[test]
