@@ -893,8 +893,9 @@ impl Client {
 
     /// A small thumbnail of the avatar at `mxc` (a notification's `senderAvatarUrl`) for the
     /// notification's person icon: from the cache the app and its extension share, else from
-    /// the server within `deadlineMs` (give it what is left of the push's deadline). Null when
-    /// it cannot be had in time: show the notification without it.
+    /// the server within `deadlineMs` (give it what is left of the push's deadline; 0 asks the
+    /// cache only, at once). Null when it cannot be had in time: show the notification without
+    /// it.
     pub async fn avatar(&self, mxc: String, deadline_ms: u64) -> Option<Thumbnail> {
         self.run(|client| async move {
             match client.avatar(&mxc, Duration::from_millis(deadline_ms)).await {

@@ -57,7 +57,7 @@ pub fn parse_mxc(mxc: &str) -> Option<(&str, &str)> {
 }
 
 /// A thumbnail of `mxc` at most `pixels` square: from the cache, else from the server within
-/// `deadline` (and cached).
+/// `deadline` (and cached). A zero deadline asks the cache only.
 pub async fn thumbnail(
     session: &SessionClient,
     store: &StateStore,
@@ -69,6 +69,9 @@ pub async fn thumbnail(
     let name = cache_name(server, id, pixels);
     if let Some(cached) = cached(store, &name) {
         return Ok(cached);
+    }
+    if deadline.is_zero() {
+        return Err(MediaError::Deadline(deadline));
     }
     let mut url = crate::urls::media_thumbnail_url(session.homeserver(), server, id);
     url.query_pairs_mut()

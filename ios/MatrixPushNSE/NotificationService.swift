@@ -91,10 +91,10 @@ final class NotificationService: UNNotificationServiceExtension {
             plain, for: conversation, avatar: await avatar, groupAvatar: await groupAvatar))
     }
 
-    /// A usable thumbnail of `mxc` (from the shared cache or the server), or nil: none, no time
-    /// left, or not in time.
-    private static func thumbnail(_ mxc: String?, client: Client, deadlineMs: UInt64?) async -> Data? {
-        guard let mxc, let deadlineMs,
+    /// A usable thumbnail of `mxc` (from the shared cache or the server), or nil: none, or not
+    /// in time (with no time left, only a cached one).
+    private static func thumbnail(_ mxc: String?, client: Client, deadlineMs: UInt64) async -> Data? {
+        guard let mxc,
               let thumbnail = await client.avatar(mxc: mxc, deadlineMs: deadlineMs),
               AvatarBudget.isUsable(thumbnail)
         else { return nil }

@@ -192,6 +192,12 @@ async fn avatars_come_as_thumbnails_cached_for_the_next_push_and_never_late() {
     let again = bob.avatar(&mxc, std::time::Duration::from_secs(5)).await.unwrap();
     assert_eq!(again, thumbnail);
     assert_eq!(bob.session_client().transport().requests_sent(), before, "cached");
+    // With no time left, the cache only: a cached face at once, else none — and no request.
+    let zero = std::time::Duration::ZERO;
+    assert_eq!(bob.avatar(&mxc, zero).await.unwrap(), thumbnail);
+    let uncached = upload(&hs, &alice, png()).await;
+    assert!(matches!(bob.avatar(&uncached, zero).await, Err(MediaError::Deadline(_))));
+    assert_eq!(bob.session_client().transport().requests_sent(), before, "no request");
 
     // Never past the deadline; and media that does not exist, or a URL that is not mxc, is an error.
     let other = upload(&hs, &alice, png()).await;

@@ -8,8 +8,8 @@ final class AvatarBudgetTests: XCTestCase {
         XCTAssertEqual(AvatarBudget.deadlineMs(leftMs: 20_000), AvatarBudget.cap)
         XCTAssertEqual(AvatarBudget.deadlineMs(leftMs: 1_500), 1_500)
         XCTAssertEqual(AvatarBudget.deadlineMs(leftMs: AvatarBudget.minimum), AvatarBudget.minimum)
-        XCTAssertNil(AvatarBudget.deadlineMs(leftMs: AvatarBudget.minimum - 1))
-        XCTAssertNil(AvatarBudget.deadlineMs(leftMs: 0))
+        XCTAssertEqual(AvatarBudget.deadlineMs(leftMs: AvatarBudget.minimum - 1), 0, "the cache only")
+        XCTAssertEqual(AvatarBudget.deadlineMs(leftMs: 0), 0)
     }
 
     func testOnlyThumbnailSizedImages() {

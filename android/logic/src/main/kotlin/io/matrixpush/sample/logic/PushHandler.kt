@@ -132,9 +132,13 @@ class PushHandler(
         return all.first { it.route == route }
     }
 
-    /** The thumbnails of [urls] that can be had within [budgetMs] (the library caches them). */
+    /**
+     * The thumbnails of [urls] that can be had within [budgetMs] (the library caches them); with
+     * no time left, those its cache holds (a deadline of 0 makes no request).
+     */
     private suspend fun avatars(client: ClientInterface, urls: List<String>, budgetMs: Long): Map<String, Thumbnail> {
-        if (urls.isEmpty() || budgetMs <= 0) return emptyMap()
+        if (urls.isEmpty()) return emptyMap()
+        if (budgetMs <= 0) return urls.mapNotNull { url -> client.avatar(url, 0uL)?.let { url to it } }.toMap()
         val found = withTimeoutOrNull(budgetMs) {
             coroutineScope {
                 urls.map { url -> async { url to client.avatar(url, budgetMs.toULong()) } }.awaitAll()
