@@ -97,6 +97,33 @@ public enum Homeserver {
         try await call("GET", "/_matrix/client/v3/rooms/\(encoded(roomId))/state/\(type)/\(encoded(stateKey))?format=event", token: user.token)
     }
 
+    /// A 4×4 PNG uploaded as `user`; its `mxc://` URL.
+    public static func uploadPng(_ user: User) async throws -> String {
+        let png = Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAYAAACp8Z5+AAAAEklEQVR4nGP4z8DwHxkzkC4AADxAH+HggXe0AAAAAElFTkSuQmCC")!
+        var request = URLRequest(url: URL(string: url + "/_matrix/media/v3/upload")!)
+        request.httpMethod = "POST"
+        request.setValue("image/png", forHTTPHeaderField: "Content-Type")
+        request.setValue("Bearer \(user.token)", forHTTPHeaderField: "Authorization")
+        request.httpBody = png
+        let (data, _) = try await URLSession.shared.data(for: request)
+        let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        return try XCTUnwrapOrThrow(json?["content_uri"] as? String, "no content_uri: \(String(decoding: data, as: UTF8.self))")
+    }
+
+    /// Whether `user`'s notification for `eventId` is read (`GET /notifications`); nil when
+    /// Synapse lists none for it.
+    public static func notificationRead(_ user: User, _ eventId: String) async throws -> Bool? {
+        let listed = try await call("GET", "/_matrix/client/v3/notifications", token: user.token)
+        let notifications = listed["notifications"] as? [[String: Any]] ?? []
+        let mine = notifications.first { ($0["event"] as? [String: Any])?["event_id"] as? String == eventId }
+        return mine?["read"] as? Bool
+    }
+
+    private static func XCTUnwrapOrThrow<T>(_ value: T?, _ message: String) throws -> T {
+        guard let value else { throw NSError(domain: "synapse", code: 0, userInfo: ["message": message]) }
+        return value
+    }
+
     public static func markRead(_ user: User, _ roomId: String, _ eventId: String) async throws {
         try await call("POST", "/_matrix/client/v3/rooms/\(encoded(roomId))/receipt/m.read/\(encoded(eventId))", token: user.token, body: [:])
     }

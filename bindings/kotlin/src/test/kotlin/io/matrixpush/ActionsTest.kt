@@ -51,4 +51,21 @@ class ActionsTest {
             assertNull(client.avatar("not an mxc url", 2_000uL))
         }
     }
+
+    @Test
+    fun `an avatar is a thumbnail, from the shared cache when no time is left`() = runBlocking<Unit> {
+        val alice = Synapse.register("actface")
+        val bob = Synapse.register("actviewer")
+        val face = Synapse.uploadPng(alice)
+        val other = Synapse.uploadPng(alice)
+        signedInClient(dir, bob).use { client ->
+            assertNull(client.avatar(face, 0uL), "not cached yet, and no time to fetch it")
+            val thumbnail = client.avatar(face, 5_000uL)!!
+            assertEquals(true, thumbnail.contentType.startsWith("image/"), thumbnail.contentType)
+            assertEquals(0x89.toByte(), thumbnail.bytes.first(), "a PNG")
+            val cached = client.avatar(face, 0uL)!!
+            assertEquals(true, cached.bytes.contentEquals(thumbnail.bytes), "the next push takes it from the cache")
+            assertNull(client.avatar(other, 0uL))
+        }
+    }
 }

@@ -202,6 +202,22 @@ object Synapse {
         }
     }
 
+    /** A 4×4 PNG, uploaded as [user]; its `mxc://` URL (an avatar for the notification tests). */
+    fun uploadPng(user: TestUser): String {
+        val png = java.util.Base64.getDecoder().decode(
+            "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAYAAACp8Z5+AAAAEklEQVR4nGP4z8DwHxkzkC4AADxAH+HggXe0AAAAAElFTkSuQmCC",
+        )
+        val request = HttpRequest.newBuilder(URI.create(Env.synapseUrl + "/_matrix/media/v3/upload"))
+            .timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "image/png")
+            .header("Authorization", "Bearer ${user.accessToken}")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(png))
+            .build()
+        val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+        if (response.statusCode() != 200) throw HttpFailure("upload -> HTTP ${response.statusCode()}: ${response.body()}")
+        return Json.parseToJsonElement(response.body()).jsonObject["content_uri"]!!.jsonPrimitive.content
+    }
+
     fun displayName(userId: String): String? = runCatching {
         request("GET", "/_matrix/client/v3/profile/${enc(userId)}/displayname")["displayname"]?.jsonPrimitive?.content
     }.getOrNull()
