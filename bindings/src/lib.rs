@@ -109,6 +109,7 @@ async fn on_runtime<T: Send + 'static>(future: impl Future<Output = T> + Send + 
 /// called `detail`: Kotlin exceptions already have a `message`, and uniffi would declare it
 /// twice.)
 #[derive(Debug, thiserror::Error, uniffi::Error)]
+#[non_exhaustive]
 pub enum MatrixPushError {
     /// The homeserver said no: `errcode` is `M_FORBIDDEN`, `M_LIMIT_EXCEEDED`, …
     #[error("{errcode} ({status}): {detail}")]
