@@ -536,7 +536,11 @@ mod tests {
         for action in [
             json!({"something": "new"}),
             json!("dont_notify"),
+            json!("coalesce"),
+            json!(6),
             json!({"set_tweak": "highlight"}),
+            json!({"set_tweak": "highlight", "value": false}),
+            json!({"set_tweak": "sound", "value": "ring"}),
             json!({"set_tweak": "org.example.led", "value": {"colour": "blue"}}),
             json!({"set_tweak": "org.example.quiet"}),
         ] {
@@ -545,6 +549,9 @@ mod tests {
         let ffi = Evaluation::from(core.clone());
         assert!(ffi.notify && ffi.highlight && ffi.sound.is_some());
         assert!(ffi.actions.contains(&PushAction::Highlight { value: None }));
+        assert!(ffi.actions.contains(&PushAction::Coalesce));
+        assert!(ffi.actions.contains(&PushAction::DontNotify));
+        assert!(ffi.actions.contains(&PushAction::Unknown { json: "6".into() }));
         assert!(ffi.actions.contains(&PushAction::OtherTweak {
             name: "org.example.led".into(),
             value_json: Some(r#"{"colour":"blue"}"#.into())
