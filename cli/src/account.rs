@@ -3,7 +3,7 @@
 use crate::Context;
 use crate::args::{Failure, Format, PusherArgs, PushersCommand, pusher_failure, session_failure, usage};
 use crate::progress;
-use matrix_push::pushers::{EnsureOutcome, Pusher};
+use matrix_push::pushers::{EnsureOutcome, Pusher, PusherKind};
 use matrix_push::secret::Secret;
 use matrix_push::session::LoginIdentifier;
 use serde_json::json;
@@ -110,24 +110,40 @@ pub async fn pushers(context: &Context, command: PushersCommand) -> Result<(), F
     match command {
         PushersCommand::List => {
             let client = context.signed_in()?;
-            let pushers = progress::step("fetching the pushers", client.pushers())
+            let listed = progress::step("fetching the pushers", client.all_pushers())
                 .await
                 .map_err(pusher_failure)?;
-            let value: Vec<_> = pushers.iter().map(pusher_json).collect();
+            let value: Vec<_> = listed
+                .iter()
+                .map(|l| {
+                    let mut value = pusher_json(&l.pusher);
+                    value["kind"] = json!(l.kind.as_str());
+                    value["pushkey_ts"] = json!(l.pushkey_ts);
+                    value
+                })
+                .collect();
             context.print(json!(value), || {
-                if pushers.is_empty() {
+                if listed.is_empty() {
                     return "no pushers".into();
                 }
-                pushers
+                listed
                     .iter()
-                    .map(|p| {
-                        format!(
-                            "{} {} {} ({})",
-                            p.app_id,
-                            p.pushkey,
-                            p.gateway_url,
-                            p.format.as_deref().unwrap_or("full")
-                        )
+                    .map(|l| {
+                        let p = &l.pusher;
+                        let since = l
+                            .pushkey_ts
+                            .map(|ts| format!(", pushkey since {ts}"))
+                            .unwrap_or_default();
+                        match l.kind {
+                            PusherKind::Http => format!(
+                                "{} {} {} ({}{since})",
+                                p.app_id,
+                                p.pushkey,
+                                p.gateway_url,
+                                p.format.as_deref().unwrap_or("full")
+                            ),
+                            _ => format!("{} {} ({}{since})", p.app_id, p.pushkey, l.kind.as_str()),
+                        }
                     })
                     .collect::<Vec<_>>()
                     .join("\n")

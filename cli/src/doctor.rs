@@ -407,7 +407,7 @@ async fn check_pushers(
     gateways: &Transport,
     homeserver: &Url,
 ) -> (Vec<Check>, Vec<UsablePusher>) {
-    let listed = progress::step("fetching the pushers", pushers::list_all(client.session_client())).await;
+    let listed = progress::step("fetching the pushers", client.all_pushers()).await;
     let pushers = match listed {
         Ok(pushers) => pushers,
         Err(PusherError::Session(SessionError::MalformedResponse(_))) => {

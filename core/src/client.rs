@@ -415,7 +415,14 @@ impl Client {
         pushers::set(&self.session, pusher).await
     }
 
-    /// This user's HTTP pushers (the kind phones set); [`pushers::list_all`] lists every kind.
+    /// Every pusher of this user, whatever its kind (http, email, others), with when its pushkey
+    /// was last updated: what a diagnosis needs (`pushers` is what an app passes back to
+    /// `ensure_pusher`).
+    pub async fn all_pushers(&self) -> Result<Vec<pushers::ListedPusher>, PusherError> {
+        pushers::list_all(&self.session).await
+    }
+
+    /// This user's HTTP pushers (the kind phones set); [`Client::all_pushers`] lists every kind.
     pub async fn pushers(&self) -> Result<Vec<Pusher>, PusherError> {
         pushers::list(&self.session).await
     }

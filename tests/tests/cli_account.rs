@@ -67,6 +67,9 @@ async fn account_pushers_rules_and_a_live_push_through_the_cli() {
     assert_eq!(ours[0]["app_id"], json!(FCM_APP));
     assert_eq!(ours[0]["format"], json!("event_id_only"));
     assert_eq!(ours[0]["gateway_url"], json!(gateway.url()));
+    // Every kind is listed, with its kind; Synapse's GET /pushers gives no pushkey_ts (null).
+    assert_eq!(ours[0]["kind"], json!("http"));
+    assert!(ours[0]["pushkey_ts"].is_null(), "{}", ours[0]);
     assert!(ok(&store, &["pushers", "list"]).contains(&pushkey));
 
     // Keywords.

@@ -196,8 +196,15 @@ async fn avatars_come_as_thumbnails_cached_for_the_next_push_and_never_late() {
     let zero = std::time::Duration::ZERO;
     assert_eq!(bob.avatar(&mxc, zero).await.unwrap(), thumbnail);
     let uncached = upload(&hs, &alice, png()).await;
-    assert!(matches!(bob.avatar(&uncached, zero).await, Err(MediaError::Deadline(_))));
-    assert_eq!(bob.session_client().transport().requests_sent(), before, "no request");
+    assert!(matches!(
+        bob.avatar(&uncached, zero).await,
+        Err(MediaError::Deadline(_))
+    ));
+    assert_eq!(
+        bob.session_client().transport().requests_sent(),
+        before,
+        "no request"
+    );
 
     // Never past the deadline; and media that does not exist, or a URL that is not mxc, is an error.
     let other = upload(&hs, &alice, png()).await;
