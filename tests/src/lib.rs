@@ -356,6 +356,15 @@ pub async fn create_room(creator: &Client, body: Value) -> String {
         .to_owned()
 }
 
+/// A 4×4 PNG (an avatar to upload).
+pub fn tiny_png() -> Vec<u8> {
+    const PNG: &str = "89504e470d0a1a0a0000000d4948445200000004000000040806000000a9f19e7e0000001249444154789c63f8cfc0f01f1933902e00003c401fe1e08177b40000000049454e44ae426082";
+    (0..PNG.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&PNG[i..i + 2], 16).unwrap())
+        .collect()
+}
+
 /// Uploads `bytes` of `content_type` to `hs` with `token` (`POST /_matrix/media/v3/upload`);
 /// the `mxc://` URL.
 pub async fn upload_media(hs: &Homeserver, token: &Secret, content_type: &str, bytes: Vec<u8>) -> String {

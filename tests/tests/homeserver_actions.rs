@@ -146,16 +146,6 @@ async fn ids_of_the_wrong_shape_are_refused_before_any_request() {
     assert_eq!(bob.session_client().transport().requests_sent(), before);
 }
 
-/// A 4×4 red PNG.
-const PNG: &str = "89504e470d0a1a0a0000000d4948445200000004000000040806000000a9f19e7e0000001249444154789c63f8cfc0f01f1933902e00003c401fe1e08177b40000000049454e44ae426082";
-
-fn png() -> Vec<u8> {
-    (0..PNG.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&PNG[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 /// Uploads `bytes` as `who`; the mxc URL.
 async fn upload(hs: &Homeserver, who: &Client, bytes: Vec<u8>) -> String {
     // The upload takes raw bytes, which the SDK's JSON transport does not send.
@@ -168,7 +158,7 @@ async fn avatars_come_as_thumbnails_cached_for_the_next_push_and_never_late() {
     let hs = Homeserver::main();
     let (alice, alice_id, _) = hs.signed_in("avataralice").await;
     let (bob, _, _) = hs.signed_in("avatarbob").await;
-    let mxc = upload(&hs, &alice, png()).await;
+    let mxc = upload(&hs, &alice, matrix_push_tests::tiny_png()).await;
     let url = alice
         .session_client()
         .url_of(&["profile", &alice_id, "avatar_url"]);
@@ -195,7 +185,7 @@ async fn avatars_come_as_thumbnails_cached_for_the_next_push_and_never_late() {
     // With no time left, the cache only: a cached face at once, else none — and no request.
     let zero = std::time::Duration::ZERO;
     assert_eq!(bob.avatar(&mxc, zero).await.unwrap(), thumbnail);
-    let uncached = upload(&hs, &alice, png()).await;
+    let uncached = upload(&hs, &alice, matrix_push_tests::tiny_png()).await;
     assert!(matches!(
         bob.avatar(&uncached, zero).await,
         Err(MediaError::Deadline(_))
@@ -207,7 +197,7 @@ async fn avatars_come_as_thumbnails_cached_for_the_next_push_and_never_late() {
     );
 
     // Never past the deadline; and media that does not exist, or a URL that is not mxc, is an error.
-    let other = upload(&hs, &alice, png()).await;
+    let other = upload(&hs, &alice, matrix_push_tests::tiny_png()).await;
     let started = std::time::Instant::now();
     let late = bob.avatar(&other, std::time::Duration::from_millis(1)).await;
     assert!(matches!(late, Err(MediaError::Deadline(_))), "{late:?}");

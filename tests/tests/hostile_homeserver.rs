@@ -504,3 +504,47 @@ async fn a_wrong_type_in_any_field_never_silences_a_push() {
         failures.join("\n")
     );
 }
+
+/// An avatar's thumbnail is read against its own cap (256 KiB) like every answer: a server that
+/// declares or streams more fails the avatar at once — the notification goes out without a face,
+/// neither late nor after reading on — and a well-behaved answer afterwards is taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_avatar_larger_than_a_thumbnail_fails_at_once() {
+    let hs = Homeserver::main();
+    let phone = ProxiedPhone::new(&hs, "hostileface").await;
+    let mxc = matrix_push_tests::upload_media(
+        &hs,
+        &phone.alice.session().unwrap().access_token,
+        "image/png",
+        matrix_push_tests::tiny_png(),
+    )
+    .await;
+    let sessions = Arc::new(MemorySessionStore::default());
+    sessions.save(&phone.session).unwrap();
+    let bob = Client::builder(phone.proxy.url())
+        .store_dir(temp_dir("hostilefacestore"))
+        .session_store(sessions)
+        .build()
+        .unwrap();
+    bob.restore_session().unwrap();
+    for mode in [Mode::HugeContentLength, Mode::EndlessChunked] {
+        phone
+            .proxy
+            .misbehave(Endpoint::Thumbnail, Misbehaviour::Hostile(mode));
+        let started = std::time::Instant::now();
+        let avatar = bob.avatar(&mxc, Duration::from_secs(5)).await;
+        assert!(
+            matches!(avatar, Err(matrix_push::media::MediaError::Session(_))),
+            "{mode:?}: {avatar:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{mode:?}: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(phone.proxy.misbehaved(), 1, "{mode:?}: one request, not retried");
+    }
+    phone.proxy.pass_through();
+    let avatar = bob.avatar(&mxc, Duration::from_secs(5)).await.unwrap();
+    assert!(avatar.bytes.starts_with(&[0x89, b'P', b'N', b'G']) || avatar.bytes.starts_with(&[0xff, 0xd8]));
+}

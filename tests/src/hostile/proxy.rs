@@ -4,8 +4,8 @@
 //! server would: in any [`Mode`], or with the real answer's types made wrong
 //! ([`Misbehaviour::WrongTypes`] everywhere at once, [`Misbehaviour::WrongTypeAt`] in one field).
 //! So every request the push path makes — a warm incremental sync as well as a cold one, `/sync`
-//! where sliding sync is missing, `/context` for an old event — can be made to misbehave, on
-//! answers that are otherwise exactly what Synapse sends.
+//! where sliding sync is missing, `/context` for an old event, an avatar's thumbnail — can be
+//! made to misbehave, on answers that are otherwise exactly what Synapse sends.
 
 use super::{Answers, Mode, RawRequest, Shared, misbehave, read_request};
 use serde_json::Value;
@@ -22,6 +22,8 @@ pub enum Endpoint {
     Sync,
     /// `GET /rooms/{room}/context/{event}`: an event older than the room's latest.
     Context,
+    /// `GET /_matrix/client/v1/media/thumbnail/…`: an avatar for the notification.
+    Thumbnail,
 }
 
 impl Endpoint {
@@ -31,6 +33,7 @@ impl Endpoint {
             Endpoint::SlidingSync => path.ends_with("/org.matrix.simplified_msc3575/sync"),
             Endpoint::Sync => path.ends_with("/client/v3/sync"),
             Endpoint::Context => path.contains("/context/"),
+            Endpoint::Thumbnail => path.contains("/media/thumbnail/"),
         }
     }
 }
