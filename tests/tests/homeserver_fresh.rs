@@ -572,6 +572,7 @@ async fn a_rule_the_phone_cannot_evaluate_defers_to_the_server() {
     send_event(&alice, &room, "m.room.message", mention).await;
     let event_id = send_event(&alice, &room, "m.room.message", text("in a thread, say")).await;
     let pushed = PushPayload {
+        provider: Some(Provider::Fcm), // as a push delivers it
         event_id: Some(event_id.clone()),
         room_id: Some(room.clone()),
         prio: Some(matrix_push::payload::Priority::High),
@@ -624,6 +625,7 @@ async fn pushes_and_rule_syncs_leave_the_user_offline() {
     for i in 0..2 {
         let event_id = send_event(&alice, &room, "m.room.message", text(&format!("psst {i}"))).await;
         let pushed = PushPayload {
+            provider: Some(Provider::Fcm), // as a push delivers it
             event_id: Some(event_id),
             room_id: Some(room.clone()),
             ..PushPayload::default()
@@ -665,6 +667,7 @@ async fn a_store_write_after_the_outcome_or_never_keeps_decisions_current() {
     let push = async |body: &str| {
         let event_id = send_event(&alice, &room, "m.room.message", text(body)).await;
         let pushed = PushPayload {
+            provider: Some(Provider::Fcm), // as a push delivers it
             event_id: Some(event_id),
             room_id: Some(room.clone()),
             ..PushPayload::default()
@@ -733,6 +736,7 @@ impl OneRoom {
     async fn push_from(&self, from: &Client, body: &str) -> (Notification, u64) {
         let event_id = send_event(from, &self.room, "m.room.message", text(body)).await;
         let pushed = PushPayload {
+            provider: Some(Provider::Fcm), // as a push delivers it
             event_id: Some(event_id),
             room_id: Some(self.room.clone()),
             ..PushPayload::default()

@@ -64,6 +64,7 @@ async fn send(client: &Client, room: &str, body: &str) -> String {
 
 fn payload(room: &str, event_id: &str) -> PushPayload {
     PushPayload {
+        provider: Some(matrix_push::payload::Provider::Fcm), // as a push delivers it
         event_id: Some(event_id.to_owned()),
         room_id: Some(room.to_owned()),
         unread: Some(1),
