@@ -1,5 +1,6 @@
 //! matrix-push-ffi: the uniffi layer over the `matrix-push` core, for Kotlin (package
-//! `io.matrixpush`) and Swift (module `MatrixPush`).
+//! `io.matrixpush`) and Swift (module `MatrixPush`); where it sits among the crates: the
+//! repository's `ARCHITECTURE.md`.
 //!
 //! Everything here is a thin wrapper: a [`Client`] object whose async methods run on a small
 //! tokio runtime owned by this crate, free functions for restoring a saved client

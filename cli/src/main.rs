@@ -6,7 +6,8 @@
 //! codes, `progress` the progress lines of slow steps.
 //!
 //! Run `matrix-push --help` (or `matrix-push COMMAND --help`) for the commands. Exit codes: 0 ok,
-//! 1 the operation failed (or `doctor` found a problem), 2 usage or invalid input.
+//! 1 the operation failed (or `doctor` found a problem), 2 usage or invalid input. Where this
+//! crate sits among the others: the repository's `ARCHITECTURE.md`.
 
 #![allow(
     rustdoc::broken_intra_doc_links,

@@ -1,6 +1,6 @@
 //! The project's own push gateway, standing in for Sygnal + FCM v1 + APNs on a developer's machine
 //! (crate `matrix-push-gateway`, never in the mobile library; `matrix-push gateway`, the demo and
-//! the end-to-end suites use it).
+//! the end-to-end suites use it; the crates' map: the repository's `ARCHITECTURE.md`).
 //!
 //! A homeserver sends `POST /_matrix/push/v1/notify` to it; for every device of the notification
 //! it builds what the phone would receive — the FCM v1 **data map** (`RemoteMessage.getData()`) or
