@@ -48,8 +48,8 @@ pub fn ensure() -> HashMap<String, String> {
         }
     } else {
         say(&format!(
-            "starting the test homeservers {} with scripts/synapse (the first run installs \
-             Synapse, about a minute)…",
+            "starting the test homeservers {} with scripts/synapse (on a machine without \
+             Synapse, installing it first takes about a minute)…",
             missing.join(", ")
         ));
         run_visible(
