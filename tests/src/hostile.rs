@@ -78,10 +78,8 @@ pub const HUGE_CONTENT_LENGTH: u64 = 4 << 30;
 /// A running hostile server; stopped when dropped.
 pub struct HostileServer {
     mode: Mode,
-    port: u16,
     shared: Arc<Shared>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    loopback: Loopback,
 }
 
 #[derive(Default)]
@@ -94,22 +92,48 @@ pub(crate) struct Shared {
     max_bytes_on_one_connection: AtomicU64,
 }
 
-impl HostileServer {
-    /// Starts a server in `mode` on 127.0.0.1 (a free port).
-    pub fn start(mode: Mode) -> HostileServer {
+impl Shared {
+    /// Notes a request's target.
+    fn record(&self, target: &str) {
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(target.to_owned());
+    }
+
+    /// The request targets received so far, in order.
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// A listener on 127.0.0.1 (a free port) with a thread and a runtime of its own, each accepted
+/// connection served on a task of its own; stopped when dropped, which cancels every connection
+/// still being served.
+pub(crate) struct Loopback {
+    port: u16,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Loopback {
+    /// Starts listening; `serve` answers one connection (given the listener's port).
+    pub(crate) fn start<F, Fut>(name: String, serve: F) -> Loopback
+    where
+        F: Fn(TcpStream, u16) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         std_listener.set_nonblocking(true).expect("non-blocking listener");
         let port = std_listener.local_addr().expect("a local address").port();
-        let shared = Arc::new(Shared::default());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread_shared = shared.clone();
         let thread = std::thread::Builder::new()
-            .name(format!("hostile-{mode:?}"))
+            .name(name)
             .spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
-                    .expect("a runtime for the hostile server");
+                    .expect("a runtime for the loopback server");
                 runtime.block_on(async move {
                     let listener = TcpListener::from_std(std_listener).expect("a tokio listener");
                     let accept = async {
@@ -117,11 +141,7 @@ impl HostileServer {
                             let Ok((stream, _)) = listener.accept().await else {
                                 continue;
                             };
-                            let shared = thread_shared.clone();
-                            tokio::spawn(async move {
-                                // A client hanging up mid-answer is the expected end, not a failure.
-                                let _ = serve(stream, mode, port, &shared).await;
-                            });
+                            tokio::spawn(serve(stream, port));
                         }
                     };
                     tokio::select! {
@@ -129,15 +149,48 @@ impl HostileServer {
                         _ = stopped => {}
                     }
                 });
-                // Dropping the runtime cancels every connection still being served.
             })
-            .expect("a thread for the hostile server");
-        HostileServer {
-            mode,
+            .expect("a thread for the loopback server");
+        Loopback {
             port,
-            shared,
             stop: Some(stop),
             thread: Some(thread),
+        }
+    }
+
+    /// The port listened on.
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl Drop for Loopback {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl HostileServer {
+    /// Starts a server in `mode` on 127.0.0.1 (a free port).
+    pub fn start(mode: Mode) -> HostileServer {
+        let shared = Arc::new(Shared::default());
+        let served = shared.clone();
+        let loopback = Loopback::start(format!("hostile-{mode:?}"), move |stream, port| {
+            let shared = served.clone();
+            async move {
+                // A client hanging up mid-answer is the expected end, not a failure.
+                let _ = serve(stream, mode, port, &shared).await;
+            }
+        });
+        HostileServer {
+            mode,
+            shared,
+            loopback,
         }
     }
 
@@ -148,16 +201,12 @@ impl HostileServer {
 
     /// The server's base URL, `http://127.0.0.1:PORT/`.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/", self.port)
+        format!("http://127.0.0.1:{}/", self.loopback.port())
     }
 
     /// The request targets received so far (path and query).
     pub fn requests(&self) -> Vec<String> {
-        self.shared
-            .requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.shared.requests()
     }
 
     /// Body bytes written to clients so far, all connections together.
@@ -168,17 +217,6 @@ impl HostileServer {
     /// The most body bytes written on any one connection.
     pub fn max_bytes_on_one_connection(&self) -> u64 {
         self.shared.max_bytes_on_one_connection.load(Ordering::Relaxed)
-    }
-}
-
-impl Drop for HostileServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
@@ -212,11 +250,7 @@ async fn serve(mut stream: TcpStream, mode: Mode, port: u16, shared: &Shared) ->
     let Some(request) = read_request(&mut stream).await? else {
         return Ok(());
     };
-    shared
-        .requests
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(request.target.clone());
+    shared.record(&request.target);
     let path = request.path().to_owned();
     let is_sync = path.ends_with("/sync");
     let answers = Answers {

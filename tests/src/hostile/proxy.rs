@@ -7,11 +7,11 @@
 //! where sliding sync is missing, `/context` for an old event, an avatar's thumbnail — can be
 //! made to misbehave, on answers that are otherwise exactly what Synapse sends.
 
-use super::{Answers, Mode, RawRequest, Shared, misbehave, read_request};
+use super::{Answers, Loopback, Mode, RawRequest, Shared, misbehave, read_request};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 /// The requests that misbehave.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,75 +64,46 @@ struct State {
 
 /// A running proxy; stopped when dropped.
 pub struct HostileProxy {
-    port: u16,
     state: Arc<Mutex<State>>,
     shared: Arc<Shared>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    loopback: Loopback,
 }
 
 impl HostileProxy {
     /// Starts a proxy to `upstream` (a homeserver's base URL) on 127.0.0.1, passing everything
     /// through until [`HostileProxy::misbehave`].
     pub fn start(upstream: &url::Url) -> HostileProxy {
-        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        std_listener.set_nonblocking(true).expect("non-blocking listener");
-        let port = std_listener.local_addr().expect("a local address").port();
         let state = Arc::new(Mutex::new(State::default()));
         let shared = Arc::new(Shared::default());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client");
         let upstream = upstream.as_str().trim_end_matches('/').to_owned();
-        let (thread_state, thread_shared) = (state.clone(), shared.clone());
-        let thread = std::thread::Builder::new()
-            .name("hostile-proxy".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("a runtime for the hostile proxy");
-                runtime.block_on(async move {
-                    let listener = TcpListener::from_std(std_listener).expect("a tokio listener");
-                    let http = reqwest::Client::builder()
-                        .redirect(reqwest::redirect::Policy::none())
-                        .build()
-                        .expect("an HTTP client");
-                    let accept = async {
-                        loop {
-                            let Ok((stream, _)) = listener.accept().await else {
-                                continue;
-                            };
-                            let connection = Connection {
-                                http: http.clone(),
-                                upstream: upstream.clone(),
-                                port,
-                                state: thread_state.clone(),
-                                shared: thread_shared.clone(),
-                            };
-                            tokio::spawn(async move {
-                                // A client hanging up mid-answer is an expected end.
-                                let _ = connection.serve(stream).await;
-                            });
-                        }
-                    };
-                    tokio::select! {
-                        _ = accept => {}
-                        _ = stopped => {}
-                    }
-                });
-            })
-            .expect("a thread for the hostile proxy");
+        let (served_state, served_shared) = (state.clone(), shared.clone());
+        let loopback = Loopback::start("hostile-proxy".into(), move |stream, port| {
+            let connection = Connection {
+                http: http.clone(),
+                upstream: upstream.clone(),
+                port,
+                state: served_state.clone(),
+                shared: served_shared.clone(),
+            };
+            async move {
+                // A client hanging up mid-answer is an expected end.
+                let _ = connection.serve(stream).await;
+            }
+        });
         HostileProxy {
-            port,
             state,
             shared,
-            stop: Some(stop),
-            thread: Some(thread),
+            loopback,
         }
     }
 
     /// The proxy's base URL, `http://127.0.0.1:PORT/`: what the phone takes for its homeserver.
     pub fn url(&self) -> url::Url {
-        url::Url::parse(&format!("http://127.0.0.1:{}/", self.port)).expect("a URL")
+        url::Url::parse(&format!("http://127.0.0.1:{}/", self.loopback.port())).expect("a URL")
     }
 
     /// From now on, answers the requests of `endpoint` as `how` says.
@@ -165,26 +136,11 @@ impl HostileProxy {
 
     /// The request targets received so far (path and query).
     pub fn requests(&self) -> Vec<String> {
-        self.shared
-            .requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.shared.requests()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl Drop for HostileProxy {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
@@ -202,11 +158,7 @@ impl Connection {
         let Some(request) = read_request(&mut stream).await? else {
             return Ok(());
         };
-        self.shared
-            .requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(request.target.clone());
+        self.shared.record(&request.target);
         let rule = self.lock().rule.clone();
         let Some((endpoint, how)) = rule.filter(|(endpoint, _)| endpoint.matches(&request)) else {
             let (status, content_type, body) = self.forward(&request).await;
