@@ -57,9 +57,14 @@ fn payload_file(dir: &Path, event_id: &str) -> std::path::PathBuf {
 fn payload_file_in(dir: &Path, room: &str, event_id: &str) -> std::path::PathBuf {
     let name: String = event_id.chars().filter(char::is_ascii_alphanumeric).collect();
     let path = dir.join(format!("payload-{name}.json"));
-    let payload = json!({"event_id": event_id, "room_id": room, "unread": "1", "prio": "high"});
+    let payload = fcm_data(room, event_id);
     std::fs::write(&path, payload.to_string()).unwrap();
     path
+}
+
+/// The FCM v1 data map Sygnal hands the phone for `event_id` in `room` (event_id_only).
+fn fcm_data(room: &str, event_id: &str) -> Value {
+    json!({"event_id": event_id, "room_id": room, "unread": "1", "prio": "high"})
 }
 
 /// `matrix-push --store DIR --json handle FILE --provider fcm --deadline-ms 3000`, measured.
@@ -159,6 +164,16 @@ fn check_store(mode: Mode, store: &Path, failures: &mut Vec<String>) {
     }
 }
 
+/// Fails with every collected failure, if there is any.
+fn assert_none(failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 /// The most a loopback connection's socket buffers can hold: the largest receive buffer plus the
 /// largest send buffer the kernel allows (`tcp_rmem`, `tcp_wmem`); 64 MiB when unknown.
 fn socket_buffer_maxima() -> u64 {
@@ -255,12 +270,7 @@ fn every_push_is_bounded_whatever_the_homeserver_sends() {
         drop(server);
         let _ = std::fs::remove_dir_all(&store);
     }
-    assert!(
-        failures.is_empty(),
-        "{} failure(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_none(&failures);
 }
 
 /// The hostile modes, with the proxy's wrong types (on the real answer) in place of the standalone
@@ -272,6 +282,18 @@ fn proxy_misbehaviours() -> Vec<Misbehaviour> {
         .map(Misbehaviour::Hostile)
         .chain([Misbehaviour::WrongTypes])
         .collect()
+}
+
+/// The requests of the push path that misbehave, each with the homeserver that makes the push
+/// path send it (and a name for the users): the sliding sync, `/sync` (on the instance without
+/// sliding sync), `/context` (for a pushed event buried under newer ones, see
+/// [`ProxiedPhone::pushed_message`]).
+fn push_path_requests() -> [(Homeserver, &'static str, Endpoint); 3] {
+    [
+        (Homeserver::main(), "slid", Endpoint::SlidingSync),
+        (Homeserver::legacy(), "sync", Endpoint::Sync),
+        (Homeserver::main(), "ctx", Endpoint::Context),
+    ]
 }
 
 /// A phone (Bob) whose homeserver is a hostile proxy in front of `hs`, and Alice, who writes to
@@ -326,6 +348,33 @@ impl ProxiedPhone {
         .await
     }
 
+    /// Alice writes "a pushed message"; the event id. For [`Endpoint::Context`] she writes more
+    /// after it, so that the pushed one is no longer among the room's latest (10) and the push
+    /// asks for it by `/context`.
+    async fn pushed_message(&self, endpoint: Endpoint) -> String {
+        let pushed = self.message("a pushed message").await;
+        if endpoint == Endpoint::Context {
+            for n in 0..12 {
+                self.message(&format!("later {n}")).await;
+            }
+        }
+        pushed
+    }
+
+    /// A client of the phone's session in this process, on a fresh store (a cold push asks for
+    /// the whole room).
+    fn client_on_a_fresh_store(&self) -> Client {
+        let sessions = Arc::new(MemorySessionStore::default());
+        sessions.save(&self.session).unwrap();
+        let client = Client::builder(self.proxy.url())
+            .store_dir(temp_dir("proxiedclient"))
+            .session_store(sessions)
+            .build()
+            .unwrap();
+        client.restore_session().unwrap();
+        client
+    }
+
     /// `matrix-push handle` of the push for `event_id`, a fresh process on `store`.
     fn handle(&self, store: &Path, event_id: &str) -> Measured {
         handle(store, &payload_file_in(store, &self.room, event_id))
@@ -372,12 +421,7 @@ fn shown(run: &Measured) -> (String, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_warm_push_is_bounded_on_every_request_whatever_the_homeserver_sends() {
     let mut failures = Vec::new();
-    let cases = [
-        (Homeserver::main(), "slid", Endpoint::SlidingSync),
-        (Homeserver::legacy(), "sync", Endpoint::Sync),
-        (Homeserver::main(), "ctx", Endpoint::Context),
-    ];
-    for (hs, name, endpoint) in cases {
+    for (hs, name, endpoint) in push_path_requests() {
         let phone = ProxiedPhone::new(&hs, &format!("hostilewarm{name}")).await;
         let first = phone.message("the first message").await;
         let run = phone.handle(&phone.store, &first);
@@ -388,13 +432,7 @@ async fn a_warm_push_is_bounded_on_every_request_whatever_the_homeserver_sends()
         );
         for how in proxy_misbehaviours() {
             let store = phone.copy_of_store("hostilewarmrun");
-            let pushed = phone.message("a pushed message").await;
-            if endpoint == Endpoint::Context {
-                // Newer messages push the pushed one out of the room's latest (10).
-                for n in 0..12 {
-                    phone.message(&format!("later {n}")).await;
-                }
-            }
+            let pushed = phone.pushed_message(endpoint).await;
             phone.proxy.misbehave(endpoint, how.clone());
             let run = phone.handle(&store, &pushed);
             let label = format!("{endpoint:?} {how:?}");
@@ -413,12 +451,7 @@ async fn a_warm_push_is_bounded_on_every_request_whatever_the_homeserver_sends()
             let _ = std::fs::remove_dir_all(&store);
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failure(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_none(&failures);
 }
 
 /// Every field of a real answer of each request the push path makes, given a wrong type one at a
@@ -429,38 +462,14 @@ async fn a_wrong_type_in_any_field_never_silences_a_push() {
     const DEADLINE: Duration = Duration::from_millis(DEADLINE_MS);
     let mut failures = Vec::new();
     let mut report = Vec::new();
-    let cases = [
-        (Homeserver::main(), "slid", Endpoint::SlidingSync),
-        (Homeserver::legacy(), "sync", Endpoint::Sync),
-        (Homeserver::main(), "ctx", Endpoint::Context),
-    ];
-    for (hs, name, endpoint) in cases {
+    for (hs, name, endpoint) in push_path_requests() {
         let phone = ProxiedPhone::new(&hs, &format!("wrongfield{name}")).await;
-        let pushed = phone.message("a pushed message").await;
-        if endpoint == Endpoint::Context {
-            for n in 0..12 {
-                phone.message(&format!("later {n}")).await;
-            }
-        }
-        let payload = decode(
-            Provider::Fcm,
-            &json!({"event_id": pushed, "room_id": phone.room, "unread": "1", "prio": "high"}),
-        )
-        .unwrap();
-        // A client of the phone's session on a fresh store: each push is cold, and asks for the
-        // whole room.
-        let phone_client = || {
-            let sessions = Arc::new(MemorySessionStore::default());
-            sessions.save(&phone.session).unwrap();
-            let client = Client::builder(phone.proxy.url())
-                .store_dir(temp_dir("wrongfieldrun"))
-                .session_store(sessions)
-                .build()
-                .unwrap();
-            client.restore_session().unwrap();
-            client
-        };
-        let outcome = phone_client().handle_push(&payload, DEADLINE).await;
+        let pushed = phone.pushed_message(endpoint).await;
+        let payload = decode(Provider::Fcm, &fcm_data(&phone.room, &pushed)).unwrap();
+        let outcome = phone
+            .client_on_a_fresh_store()
+            .handle_push(&payload, DEADLINE)
+            .await;
         assert!(
             matches!(&outcome, Outcome::Show(n) if n.body == "a pushed message"),
             "{endpoint:?}, passed through: {outcome:?}"
@@ -476,7 +485,10 @@ async fn a_wrong_type_in_any_field_never_silences_a_push() {
                 .proxy
                 .misbehave(endpoint, Misbehaviour::WrongTypeAt(pointer.clone()));
             let started = std::time::Instant::now();
-            let outcome = phone_client().handle_push(&payload, DEADLINE).await;
+            let outcome = phone
+                .client_on_a_fresh_store()
+                .handle_push(&payload, DEADLINE)
+                .await;
             let took = started.elapsed();
             match &outcome {
                 Outcome::Show(_) => shown += 1,
@@ -497,12 +509,7 @@ async fn a_wrong_type_in_any_field_never_silences_a_push() {
         ));
     }
     eprintln!("{}", report.join("\n"));
-    assert!(
-        failures.is_empty(),
-        "{} failure(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_none(&failures);
 }
 
 /// An avatar's thumbnail is read against its own cap (256 KiB) like every answer: a server that
@@ -519,14 +526,7 @@ async fn an_avatar_larger_than_a_thumbnail_fails_at_once() {
         matrix_push_tests::tiny_png(),
     )
     .await;
-    let sessions = Arc::new(MemorySessionStore::default());
-    sessions.save(&phone.session).unwrap();
-    let bob = Client::builder(phone.proxy.url())
-        .store_dir(temp_dir("hostilefacestore"))
-        .session_store(sessions)
-        .build()
-        .unwrap();
-    bob.restore_session().unwrap();
+    let bob = phone.client_on_a_fresh_store();
     for mode in [Mode::HugeContentLength, Mode::EndlessChunked] {
         phone
             .proxy
