@@ -20,7 +20,9 @@
 //! their uninterpreted values as text, the session without tokens).
 //! The core's typed ids (`UserId`, `RoomId`, `EventId`) cross as uniffi custom types: Kotlin
 //! and Swift see type aliases of `String`, and an id coming back from them is checked as it
-//! crosses.
+//! crosses. The `Client` methods that address a room, an event or a user take text and check it
+//! here, before any request (`InvalidInput` naming the id and what is wrong), because the core's
+//! methods take them typed.
 //! Two names keep clear of platform types an app imports anyway: `PushNotification` (the core's
 //! `Notification`; Foundation has one) and `MatrixPushLogger` (`os.Logger`).
 //!
@@ -60,6 +62,7 @@ use matrix_push::actions::ActionError;
 use matrix_push::client::{BuildError, RestoreError};
 use matrix_push::decryption::Recovery;
 use matrix_push::http::HttpError;
+use matrix_push::ids::{EventId, IdError, RoomId, UserId};
 use matrix_push::payload;
 use matrix_push::pushers::PusherError;
 use matrix_push::rules::{CompiledRuleset, PushContext, PushRules};
@@ -218,7 +221,6 @@ impl From<ActionError> for MatrixPushError {
     fn from(error: ActionError) -> Self {
         match error {
             ActionError::Session(e) => e.into(),
-            ActionError::InvalidId(e) => invalid(e.to_string()),
             other => invalid(other.to_string()),
         }
     }
@@ -352,6 +354,14 @@ impl From<matrix_push::crypto::CryptoError> for MatrixPushError {
                 detail: error.to_string(),
             },
         }
+    }
+}
+
+/// A room, event or user id the app passed that is not one: checked as it crosses, so the core
+/// takes ids typed.
+impl From<IdError> for MatrixPushError {
+    fn from(error: IdError) -> Self {
+        invalid(error)
     }
 }
 
@@ -663,7 +673,7 @@ impl Client {
         let url =
             url::Url::parse(&homeserver_url).map_err(|e| invalid(format!("{homeserver_url:?}: {e}")))?;
         let builder = matrix_push::Client::builder(url).app_session(
-            &user_id,
+            UserId::parse(user_id)?,
             &device_id,
             Arc::new(ForeignTokenProvider(token_provider)),
         );
@@ -805,7 +815,8 @@ impl Client {
 
     /// The room's own notification mode; null when the account's defaults apply.
     pub async fn room_mode(&self, room_id: String) -> Result<Option<RoomNotificationMode>, MatrixPushError> {
-        self.run(|client| async move { Ok(client.room_mode(&room_id).await?) })
+        let room = RoomId::parse(room_id)?;
+        self.run(|client| async move { Ok(client.room_mode(&room).await?) })
             .await
     }
 
@@ -823,13 +834,15 @@ impl Client {
         room_id: String,
         mode: RoomNotificationMode,
     ) -> Result<(), MatrixPushError> {
-        self.run(|client| async move { Ok(client.set_room_mode(&room_id, mode).await?) })
+        let room = RoomId::parse(room_id)?;
+        self.run(|client| async move { Ok(client.set_room_mode(&room, mode).await?) })
             .await
     }
 
     /// Mutes (`muted`) or unmutes a sender: a sender rule with no actions.
     pub async fn mute_sender(&self, user_id: String, muted: bool) -> Result<(), MatrixPushError> {
-        self.run(|client| async move { Ok(client.mute_sender(&user_id, muted).await?) })
+        let user = UserId::parse(user_id)?;
+        self.run(|client| async move { Ok(client.mute_sender(&user, muted).await?) })
             .await
     }
 
@@ -854,19 +867,22 @@ impl Client {
         event_id: String,
         visibility: ReceiptVisibility,
     ) -> Result<(), MatrixPushError> {
-        self.run(|client| async move { Ok(client.mark_read(&room_id, &event_id, visibility).await?) })
+        let (room, event) = (RoomId::parse(room_id)?, EventId::parse(event_id)?);
+        self.run(|client| async move { Ok(client.mark_read(&room, &event, visibility).await?) })
             .await
     }
 
     /// Accepts the invite to `room_id` (joins it): an invite notification's "Accept".
     pub async fn accept_invite(&self, room_id: String) -> Result<(), MatrixPushError> {
-        self.run(|client| async move { Ok(client.accept_invite(&room_id).await?) })
+        let room = RoomId::parse(room_id)?;
+        self.run(|client| async move { Ok(client.accept_invite(&room).await?) })
             .await
     }
 
     /// Declines the invite to `room_id` (leaves it): an invite notification's "Decline".
     pub async fn decline_invite(&self, room_id: String) -> Result<(), MatrixPushError> {
-        self.run(|client| async move { Ok(client.decline_invite(&room_id).await?) })
+        let room = RoomId::parse(room_id)?;
+        self.run(|client| async move { Ok(client.decline_invite(&room).await?) })
             .await
     }
 
@@ -1192,6 +1208,59 @@ mod tests {
             MatrixPushError::from(SettingsError::Rules(SyncError::InvalidRules(unparsed))),
             MatrixPushError::UnexpectedResponse { .. }
         ));
+    }
+
+    /// Ids are checked where they cross, before anything is sent: the client is signed in to a
+    /// port nothing listens on, so a request would fail as `Network`, not `InvalidInput`.
+    #[test]
+    fn ids_of_the_wrong_shape_are_refused_as_they_cross() {
+        let dir = std::env::temp_dir()
+            .join(format!("matrix-push-ffi-ids-{}", std::process::id()))
+            .to_string_lossy()
+            .into_owned();
+        let client = restore_client(dir.clone(), saved("http://127.0.0.1:9/"), None, None, false)
+            .unwrap()
+            .expect("a restored client");
+        let refused = |result: Result<(), MatrixPushError>| matches!(result, Err(MatrixPushError::InvalidInput { ref detail }) if detail.contains("is not a"));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let public = ReceiptVisibility::Public;
+            for (room, event) in [("#alias:x", "$e"), ("!r:x", "e"), ("", "$e")] {
+                assert!(
+                    refused(client.mark_read(room.into(), event.into(), public).await),
+                    "{room} {event}"
+                );
+            }
+            assert!(refused(client.accept_invite("not a room".into()).await));
+            assert!(refused(client.decline_invite("#alias:x".into()).await));
+            let mute = RoomNotificationMode::Mute;
+            assert!(refused(client.set_room_mode("room".into(), mute).await));
+            assert!(refused(client.room_mode("room".into()).await.map(|_| ())));
+            assert!(refused(client.mute_sender("alice".into(), true).await));
+        });
+        assert_eq!(client.core().session_client().transport().requests_sent(), 0);
+        struct NoTokens;
+        #[async_trait::async_trait]
+        impl TokenProvider for NoTokens {
+            fn access_token(&self) -> Option<String> {
+                None
+            }
+            async fn refreshed_access_token(&self, _failed_token: String) -> Option<String> {
+                None
+            }
+        }
+        let app = Client::for_app_session(
+            "https://example.org/".into(),
+            "alice".into(),
+            "DEV".into(),
+            Arc::new(NoTokens),
+            dir,
+            None,
+        );
+        assert!(refused(app.map(|_| ())));
     }
 
     #[test]

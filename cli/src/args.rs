@@ -5,6 +5,7 @@
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use matrix_push::ids::{IdError, RoomId};
 use matrix_push::payload::Provider;
 use matrix_push::pushers::PusherError;
 use matrix_push::rules::RuleKind;
@@ -283,18 +284,23 @@ pub enum RoomModeCommand {
     /// The room's mode: all, mentions or mute (fetched from the server).
     Get {
         /// The room's id (!abc:example.org), not an alias.
-        #[arg(value_name = "ROOM_ID")]
-        room_id: String,
+        #[arg(value_name = "ROOM_ID", value_parser = room_id)]
+        room_id: RoomId,
     },
     /// Sets the room's mode.
     Set {
         /// The room's id (!abc:example.org), not an alias.
-        #[arg(value_name = "ROOM_ID")]
-        room_id: String,
+        #[arg(value_name = "ROOM_ID", value_parser = room_id)]
+        room_id: RoomId,
         /// What notifies in the room from now on.
         #[arg(value_enum)]
         mode: Mode,
     },
+}
+
+/// A room id argument, checked as clap reads it (a usage error names what is wrong).
+fn room_id(text: &str) -> Result<RoomId, IdError> {
+    RoomId::parse(text)
 }
 
 /// A room's notification mode on the command line.

@@ -184,7 +184,6 @@ fn mode_name(mode: Option<RoomNotificationMode>) -> &'static str {
 async fn room_mode(context: &Context, command: RoomModeCommand) -> Result<(), Failure> {
     match command {
         RoomModeCommand::Get { room_id } => {
-            matrix_push::settings::validate_room_id(&room_id).map_err(settings_failure)?;
             let client = context.signed_in()?;
             // A one-off command shows the server's rules, not what this store last saw.
             progress::step("fetching the push rules", client.fetch_push_rules())
@@ -203,7 +202,6 @@ async fn room_mode(context: &Context, command: RoomModeCommand) -> Result<(), Fa
         }
         RoomModeCommand::Set { room_id, mode } => {
             let mode = RoomNotificationMode::from(mode);
-            matrix_push::settings::validate_room_id(&room_id).map_err(settings_failure)?;
             let client = context.signed_in()?;
             client
                 .set_room_mode(&room_id, mode)

@@ -8,20 +8,17 @@
 //! and nobody else sees it.
 
 use crate::http::{Method, Request};
-use crate::ids::{EventId, IdError, RoomId};
+use crate::ids::{EventId, RoomId};
 use crate::session::{SessionClient, SessionError};
 use serde_json::json;
 
-/// Why an action failed.
+/// Why an action failed. (Its ids were checked before it started: they come typed.)
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ActionError {
     /// A request failed, or there is no session.
     #[error(transparent)]
     Session(#[from] SessionError),
-    /// A room or event id is not one.
-    #[error(transparent)]
-    InvalidId(#[from] IdError),
 }
 
 /// Whether others may see where the user has read up to.
@@ -35,15 +32,13 @@ pub enum ReceiptVisibility {
     Private,
 }
 
-/// Marks `room_id` read up to `event_id` (read receipt and fully-read marker).
+/// Marks `room` read up to `event` (read receipt and fully-read marker).
 pub async fn mark_read(
     client: &SessionClient,
-    room_id: &str,
-    event_id: &str,
+    room: &RoomId,
+    event: &EventId,
     visibility: ReceiptVisibility,
 ) -> Result<(), ActionError> {
-    let room = RoomId::parse(room_id)?;
-    let event = EventId::parse(event_id)?;
     let receipt = match visibility {
         ReceiptVisibility::Public => "m.read",
         ReceiptVisibility::Private => "m.read.private",
@@ -57,18 +52,17 @@ pub async fn mark_read(
 }
 
 /// Accepts an invite: joins the room.
-pub async fn accept_invite(client: &SessionClient, room_id: &str) -> Result<(), ActionError> {
-    change_membership(client, room_id, "join").await
+pub async fn accept_invite(client: &SessionClient, room: &RoomId) -> Result<(), ActionError> {
+    change_membership(client, room, "join").await
 }
 
 /// Declines an invite: leaves the room (the inviter sees the invite rejected).
-pub async fn decline_invite(client: &SessionClient, room_id: &str) -> Result<(), ActionError> {
-    change_membership(client, room_id, "leave").await
+pub async fn decline_invite(client: &SessionClient, room: &RoomId) -> Result<(), ActionError> {
+    change_membership(client, room, "leave").await
 }
 
 /// `POST /rooms/{id}/join` or `…/leave`.
-async fn change_membership(client: &SessionClient, room_id: &str, verb: &str) -> Result<(), ActionError> {
-    let room = RoomId::parse(room_id)?;
+async fn change_membership(client: &SessionClient, room: &RoomId, verb: &str) -> Result<(), ActionError> {
     let url = client.url_of(&["rooms", room.as_str(), verb]);
     // Joining or leaving twice is harmless: safe to retry.
     let request = Request::new(Method::Post, url).json(json!({})).idempotent(true);

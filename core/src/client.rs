@@ -29,6 +29,7 @@
 
 use crate::actions::{self, ActionError, ReceiptVisibility};
 use crate::http::{HttpConfig, HttpError, Transport};
+use crate::ids::{EventId, RoomId, UserId};
 use crate::media::{self, MediaError, Thumbnail};
 use crate::notify::{self, EventDecryptor, Notifier, Outcome, RoomSummary, StoreWrite};
 use crate::payload::PushPayload;
@@ -59,7 +60,7 @@ pub struct ClientBuilder {
     device_display_name: Option<String>,
     decryptor: Option<Arc<dyn EventDecryptor>>,
     /// The app's own session: user id, device id, and its tokens.
-    app_session: Option<(String, String, Arc<dyn TokenProvider>)>,
+    app_session: Option<(UserId, String, Arc<dyn TokenProvider>)>,
     sliding_sync: bool,
     /// Built-in end-to-end encryption (feature `e2ee`).
     #[cfg(feature = "e2ee")]
@@ -86,9 +87,6 @@ pub enum BuildError {
     /// learns its homeserver from the saved session: finish it with [`ClientBuilder::restore`].
     #[error("a client for a saved session is made by restore(), which reads the homeserver from it")]
     NoHomeserver,
-    /// [`ClientBuilder::app_session`] with a user id that is not one.
-    #[error(transparent)]
-    InvalidUserId(#[from] crate::ids::IdError),
     /// [`ClientBuilder::app_session`] together with built-in encryption
     /// (`ClientBuilder::encryption(true)`, feature `e2ee`). The app's device and its keys belong
     /// to the app's own SDK: built-in encryption would take that device's to-device messages in
@@ -197,8 +195,8 @@ impl ClientBuilder {
     /// [`TokenProvider`]). The client is signed in as soon as it is built; sign-in, sign-out and
     /// the session store are the app SDK's business (they fail with `OwnedByApp` here). With an
     /// [`EventDecryptor`] on the same SDK, encrypted pushes show their cleartext.
-    pub fn app_session(mut self, user_id: &str, device_id: &str, tokens: Arc<dyn TokenProvider>) -> Self {
-        self.app_session = Some((user_id.to_owned(), device_id.to_owned(), tokens));
+    pub fn app_session(mut self, user_id: UserId, device_id: &str, tokens: Arc<dyn TokenProvider>) -> Self {
+        self.app_session = Some((user_id, device_id.to_owned(), tokens));
         self
     }
 
@@ -236,7 +234,7 @@ impl ClientBuilder {
             self.device_display_name,
         );
         let session = match self.app_session {
-            Some((user_id, device_id, tokens)) => session.with_app_session(&user_id, &device_id, tokens)?,
+            Some((user_id, device_id, tokens)) => session.with_app_session(user_id, &device_id, tokens),
             None => session,
         };
         #[cfg(feature = "e2ee")]
@@ -399,7 +397,7 @@ impl Client {
 
     /// Asks the server who the token belongs to: the user id and, when the server says, the device
     /// id. A cheap way to check that the session still works.
-    pub async fn whoami(&self) -> Result<(crate::ids::UserId, Option<String>), SessionError> {
+    pub async fn whoami(&self) -> Result<(UserId, Option<String>), SessionError> {
         self.session.whoami().await
     }
 
@@ -500,8 +498,8 @@ impl Client {
     /// device can tell: the app's own edits refetch them ([`Client::set_room_mode`] and the
     /// other edits), and the push-rule sync stores every change made elsewhere. Without a
     /// running sync, call [`Client::fetch_push_rules`] first to see other devices' changes.
-    pub async fn room_mode(&self, room_id: &str) -> Result<Option<RoomNotificationMode>, SyncError> {
-        Ok(settings::room_mode(&self.rules_to_read().await?.global, room_id))
+    pub async fn room_mode(&self, room: &RoomId) -> Result<Option<RoomNotificationMode>, SyncError> {
+        Ok(settings::room_mode(&self.rules_to_read().await?.global, room))
     }
 
     /// Every room the user has joined, for a settings screen: its display name (the spec's
@@ -541,21 +539,22 @@ impl Client {
     }
 
     /// Sets the room's notification mode, encoded as Element encodes it (so both read each other's
-    /// settings); `room_id` must be a room id. The stored rules are refetched after the edit.
+    /// settings); a room id that cannot name a rule (one with a `/`) is
+    /// [`SettingsError::InvalidRuleId`]. The stored rules are refetched after the edit.
     pub async fn set_room_mode(
         &self,
-        room_id: &str,
+        room: &RoomId,
         mode: RoomNotificationMode,
     ) -> Result<(), SettingsError> {
-        settings::validate_room_id(room_id)?;
+        settings::validate_rule_id(room)?;
         let current = self.fetch_push_rules().await?;
-        let edited = settings::set_room_mode(&self.session, &current.global, room_id, mode).await;
+        let edited = settings::set_room_mode(&self.session, &current.global, room, mode).await;
         self.after_rule_edit(edited).await
     }
 
     /// Mutes (`true`) or unmutes a sender: a sender rule with no actions, keyed by the user id.
-    pub async fn mute_sender(&self, user_id: &str, muted: bool) -> Result<(), SettingsError> {
-        let edited = settings::mute_sender(&self.session, user_id, muted).await;
+    pub async fn mute_sender(&self, user: &UserId, muted: bool) -> Result<(), SettingsError> {
+        let edited = settings::mute_sender(&self.session, user, muted).await;
         self.after_rule_edit(edited).await
     }
 
@@ -657,16 +656,16 @@ impl Client {
         (outcome, notifier.take_store_write())
     }
 
-    /// Marks `room_id` read up to `event_id`: the read receipt (`m.read.private` with
+    /// Marks `room` read up to `event`: the read receipt (`m.read.private` with
     /// [`ReceiptVisibility::Private`]) and the fully-read marker, in one request. The server's
     /// unread counts drop, and with them the badge on every device.
     pub async fn mark_read(
         &self,
-        room_id: &str,
-        event_id: &str,
+        room: &RoomId,
+        event: &EventId,
         visibility: ReceiptVisibility,
     ) -> Result<(), ActionError> {
-        actions::mark_read(&self.session, room_id, event_id, visibility).await
+        actions::mark_read(&self.session, room, event, visibility).await
     }
 
     /// A thumbnail of the avatar at `mxc` (a notification's `sender_avatar_url`), at most
@@ -677,14 +676,14 @@ impl Client {
         media::thumbnail(&self.session, &self.state, mxc, media::AVATAR_PIXELS, deadline).await
     }
 
-    /// Accepts the invite to `room_id` (joins it).
-    pub async fn accept_invite(&self, room_id: &str) -> Result<(), ActionError> {
-        actions::accept_invite(&self.session, room_id).await
+    /// Accepts the invite to `room` (joins it).
+    pub async fn accept_invite(&self, room: &RoomId) -> Result<(), ActionError> {
+        actions::accept_invite(&self.session, room).await
     }
 
-    /// Declines the invite to `room_id` (leaves it).
-    pub async fn decline_invite(&self, room_id: &str) -> Result<(), ActionError> {
-        actions::decline_invite(&self.session, room_id).await
+    /// Declines the invite to `room` (leaves it).
+    pub async fn decline_invite(&self, room: &RoomId) -> Result<(), ActionError> {
+        actions::decline_invite(&self.session, room).await
     }
 
     /// Deletes a user rule (server-default rules cannot be deleted, only disabled).
@@ -735,7 +734,7 @@ mod tests {
     fn saved_session(homeserver: &str) -> Session {
         Session {
             homeserver: homeserver.into(),
-            user_id: crate::ids::UserId::parse("@alice:example.org").unwrap(),
+            user_id: UserId::parse("@alice:example.org").unwrap(),
             device_id: "DEVICE".into(),
             access_token: Secret::new("syt_saved_access"),
             refresh_token: None,
@@ -836,7 +835,11 @@ mod tests {
         let builder = || {
             Client::builder(Url::parse("https://example.org/").unwrap())
                 .store_dir(temp_store_dir("app-e2ee"))
-                .app_session("@alice:example.org", "APPDEVICE", Arc::new(NoTokens))
+                .app_session(
+                    UserId::parse("@alice:example.org").unwrap(),
+                    "APPDEVICE",
+                    Arc::new(NoTokens),
+                )
         };
         assert!(matches!(
             builder().encryption(true).build(),

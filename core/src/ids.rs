@@ -9,7 +9,10 @@
 //!
 //! Once checked, an id stays typed: a saved [`Session`](crate::session::Session)'s user, a
 //! [`Notification`](crate::notify::Notification)'s event, room, sender and thread, the rooms an
-//! outcome names. Ids read back from the store or a server's answer are checked as serde reads
+//! outcome names, and the arguments of the [`Client`](crate::Client) methods that address a room,
+//! an event or a user (`mark_read`, `accept_invite`, `set_room_mode`, `mute_sender`, …) — so the
+//! text an app or a command line gives is checked where it crosses, once, and a method never
+//! fails for an id's shape. Ids read back from the store or a server's answer are checked as serde reads
 //! them (a saved session with a user id that is not one reads as damaged, like any other damage).
 //! The record types that only mirror a server's answer (the cached `RoomInfo`'s members and
 //! heroes, push-rule conditions) keep text: they are data, not addresses.

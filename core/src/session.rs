@@ -423,13 +423,13 @@ impl SessionClient {
     /// Nothing is saved to the session store.
     pub fn with_app_session(
         mut self,
-        user_id: &str,
+        user_id: UserId,
         device_id: &str,
         tokens: Arc<dyn TokenProvider>,
-    ) -> Result<SessionClient, crate::ids::IdError> {
+    ) -> SessionClient {
         let session = Session {
             homeserver: self.homeserver.to_string(),
-            user_id: UserId::parse(user_id)?,
+            user_id,
             device_id: device_id.to_owned(),
             // Never sent: requests take the provider's token.
             access_token: Secret::new("<owned by the app>"),
@@ -438,7 +438,7 @@ impl SessionClient {
         };
         self.session = Mutex::new(Some(session));
         self.app_tokens = Some(tokens);
-        Ok(self)
+        self
     }
 
     /// The homeserver's client-server API base URL.

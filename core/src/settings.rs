@@ -51,15 +51,6 @@ pub fn validate_rule_id(rule_id: &str) -> Result<(), SettingsError> {
     })
 }
 
-/// Checks a room id used as a rule id: it must be a room id ([`RoomId`]) and a valid rule id.
-pub fn validate_room_id(room_id: &str) -> Result<(), SettingsError> {
-    RoomId::parse(room_id).map_err(|e| SettingsError::InvalidRuleId {
-        rule_id: room_id.to_owned(),
-        reason: e.reason,
-    })?;
-    validate_rule_id(room_id)
-}
-
 /// Where a new rule goes among the user rules of its kind.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum Position {
@@ -211,10 +202,12 @@ pub fn room_mode(rules: &Ruleset, room_id: &str) -> Option<RoomNotificationMode>
 pub async fn set_room_mode(
     client: &SessionClient,
     current: &Ruleset,
-    room_id: &str,
+    room: &RoomId,
     mode: RoomNotificationMode,
 ) -> Result<(), SettingsError> {
-    validate_room_id(room_id)?;
+    // The room id names the rule, so it must also be a rule id (no `/`).
+    let room_id = room.as_str();
+    validate_rule_id(room_id)?;
     let has = |kind| current.get(kind, room_id).is_some();
     match mode {
         RoomNotificationMode::Mute => {
@@ -251,11 +244,10 @@ pub async fn set_room_mode(
 }
 
 /// Mutes (`true`) or unmutes a sender: a sender rule with no actions.
-pub async fn mute_sender(client: &SessionClient, user_id: &str, muted: bool) -> Result<(), SettingsError> {
-    UserId::parse(user_id).map_err(|e| SettingsError::InvalidRuleId {
-        rule_id: user_id.to_owned(),
-        reason: e.reason,
-    })?;
+pub async fn mute_sender(client: &SessionClient, user: &UserId, muted: bool) -> Result<(), SettingsError> {
+    // The user id names the rule, so it must also be a rule id (no `/`).
+    let user_id = user.as_str();
+    validate_rule_id(user_id)?;
     match muted {
         true => put_rule(client, RuleKind::Sender, user_id, &[], None, None, &Position::Top).await,
         false => delete_rule(client, RuleKind::Sender, user_id).await,
@@ -273,10 +265,10 @@ mod tests {
         for bad in ["", ".m.rule.master", "a/b", "a\\b"] {
             assert!(validate_rule_id(bad).is_err(), "{bad}");
         }
-        assert!(validate_room_id("!abc:example.org").is_ok());
-        for bad in ["abc", "#alias:example.org", "", "!a/b"] {
-            assert!(validate_room_id(bad).is_err(), "{bad}");
-        }
+        assert!(
+            validate_rule_id("!a/b").is_err(),
+            "a room id that cannot name a rule"
+        );
     }
 
     #[test]

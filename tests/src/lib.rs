@@ -356,6 +356,22 @@ pub async fn create_room(creator: &Client, body: Value) -> String {
         .to_owned()
 }
 
+/// `text` as a room id, for the SDK's methods that take one typed (the helpers here hand ids as
+/// text, as a server's answers do).
+pub fn room_id(text: &str) -> matrix_push::ids::RoomId {
+    matrix_push::ids::RoomId::parse(text).unwrap()
+}
+
+/// `text` as an event id (see [`room_id`]).
+pub fn event_id(text: &str) -> matrix_push::ids::EventId {
+    matrix_push::ids::EventId::parse(text).unwrap()
+}
+
+/// `text` as a user id (see [`room_id`]).
+pub fn user_id(text: &str) -> matrix_push::ids::UserId {
+    matrix_push::ids::UserId::parse(text).unwrap()
+}
+
 /// A 4×4 PNG (an avatar to upload).
 pub fn tiny_png() -> Vec<u8> {
     const PNG: &str = "89504e470d0a1a0a0000000d4948445200000004000000040806000000a9f19e7e0000001249444154789c63f8cfc0f01f1933902e00003c401fe1e08177b40000000049454e44ae426082";

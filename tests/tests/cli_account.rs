@@ -206,6 +206,12 @@ async fn account_pushers_rules_and_a_live_push_through_the_cli() {
         2,
         "bad mode",
     );
+    let alias = fails(
+        &cli(&store, &["rules", "room-mode", "get", "#alias:localhost"], ""),
+        2,
+        "an alias for a room id",
+    );
+    assert!(alias.contains("is not a room id"), "{alias}");
     fails(
         &cli(&store, &["pushers", "ensure", "--pushkey", "k"], ""),
         2,

@@ -302,7 +302,10 @@ async fn muted_and_mentions_only_rooms() {
         )
         .await;
     s.bob
-        .set_room_mode(&room, RoomNotificationMode::MentionsAndKeywordsOnly)
+        .set_room_mode(
+            &matrix_push_tests::room_id(&room),
+            RoomNotificationMode::MentionsAndKeywordsOnly,
+        )
         .await
         .unwrap();
     s.bob.fetch_push_rules().await.unwrap();
@@ -316,7 +319,7 @@ async fn muted_and_mentions_only_rooms() {
     let payload = s.fcm_push().await;
     assert_eq!(payload.event_id.as_deref(), Some(event_id.as_str()));
     s.bob
-        .set_room_mode(&room, RoomNotificationMode::Mute)
+        .set_room_mode(&matrix_push_tests::room_id(&room), RoomNotificationMode::Mute)
         .await
         .unwrap();
     s.bob.fetch_push_rules().await.unwrap();

@@ -5,9 +5,10 @@
 //! settings screen shows (`Client::rooms`): names, DMs and each room's mode.
 
 use matrix_push::Client;
+use matrix_push::ids::RoomId;
 use matrix_push::rules::{Action, CompiledRuleset, PushContext, RuleKind, Tweak};
 use matrix_push::settings::{Position, RoomNotificationMode, SettingsError};
-use matrix_push_tests::{Homeserver, create_room, join, set_display_name};
+use matrix_push_tests::{Homeserver, create_room, join, room_id, set_display_name};
 use serde_json::json;
 use std::time::Duration;
 
@@ -75,7 +76,7 @@ async fn keywords_are_added_listed_and_removed() {
 #[tokio::test]
 async fn room_modes_use_elements_encoding() {
     let (client, user_id, _) = Homeserver::main().signed_in("modes").await;
-    let room = "!someroom:localhost";
+    let room = &room_id("!someroom:localhost");
     assert_eq!(client.room_mode(room).await.unwrap(), None);
 
     client
@@ -131,7 +132,10 @@ async fn room_modes_use_elements_encoding() {
 #[tokio::test]
 async fn muted_senders_enable_disable_actions_and_positions() {
     let (client, _, _) = Homeserver::main().signed_in("edits").await;
-    client.mute_sender("@spammer:localhost", true).await.unwrap();
+    client
+        .mute_sender(&matrix_push_tests::user_id("@spammer:localhost"), true)
+        .await
+        .unwrap();
     let rules = client.fetch_push_rules().await.unwrap().global;
     assert!(
         rules
@@ -140,7 +144,10 @@ async fn muted_senders_enable_disable_actions_and_positions() {
             .actions
             .is_empty()
     );
-    client.mute_sender("@spammer:localhost", false).await.unwrap();
+    client
+        .mute_sender(&matrix_push_tests::user_id("@spammer:localhost"), false)
+        .await
+        .unwrap();
     assert!(
         client
             .fetch_push_rules()
@@ -339,7 +346,7 @@ async fn the_apps_own_edits_update_the_stored_rules() {
 async fn room_modes_and_keywords_are_read_from_the_stored_rules() {
     let (client, _, _) = Homeserver::main().signed_in("storedreads").await;
     let requests = || client.session_client().transport().requests_sent();
-    let rooms: Vec<String> = (0..5).map(|i| format!("!room{i}:localhost")).collect();
+    let rooms: Vec<RoomId> = (0..5).map(|i| room_id(&format!("!room{i}:localhost"))).collect();
     assert!(client.stored_push_rules().is_none());
 
     let before = requests();
@@ -398,7 +405,7 @@ async fn the_room_list_names_every_joined_room_with_its_mode() {
     for joined in [&dm, &lunch, &quiet] {
         join(&bob, joined).await;
     }
-    bob.set_room_mode(&quiet, RoomNotificationMode::Mute)
+    bob.set_room_mode(&room_id(&quiet), RoomNotificationMode::Mute)
         .await
         .unwrap();
 

@@ -518,7 +518,10 @@ async fn run(
         join(&phone, room).await;
     }
     phone
-        .set_room_mode(&quiet, RoomNotificationMode::MentionsAndKeywordsOnly)
+        .set_room_mode(
+            &matrix_push_tests::room_id(&quiet),
+            RoomNotificationMode::MentionsAndKeywordsOnly,
+        )
         .await
         .map_err(|e| format!("muting Random: {e}"))?;
     phone
