@@ -23,7 +23,7 @@ class ActionsTest {
         val dm = Synapse.createDm(alice, bob)
         Synapse.join(bob, dm)
         val last = Synapse.sendText(alice, dm, "lunch?")
-        Synapse.waitUntil("unread") { Synapse.notificationCount(bob, dm) >= 1L } // Synapse sometimes counts the invite too
+        Synapse.waitUntil("unread") { (Synapse.notificationCount(bob, dm) ?: 0L) >= 1L } // Synapse sometimes counts the invite too
         signedInClient(dir, bob).use { client ->
             client.markRead(dm, last, ReceiptVisibility.PRIVATE)
             Synapse.waitUntil("read") { Synapse.notificationCount(bob, dm) == 0L }
