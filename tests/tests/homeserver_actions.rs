@@ -21,9 +21,9 @@ async fn synced_room(who: &Client, room: &str) -> Value {
     sync["rooms"]["join"][room].clone()
 }
 
-/// The room's notification count. Tests only compare it with zero or a floor: now and then Synapse
-/// also counts the invite that came before the join (a background summary of push actions
-/// racing the join), so an exact count before the receipt would test Synapse's timing, not ours.
+/// The room's notification count. Tests only compare it with zero or a floor: once Synapse's
+/// background task has summarised the room's push actions, the count also holds the invite that
+/// came before the join, so an exact count before the receipt would test Synapse's timing, not ours.
 fn unread(room: &Value) -> u64 {
     room["unread_notifications"]["notification_count"]
         .as_u64()
