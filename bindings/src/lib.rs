@@ -1119,12 +1119,17 @@ mod tests {
         Arc::new(SavedJson(std::sync::Mutex::new(Some(json.to_string()))))
     }
 
+    /// A store folder of this test process's own, as the text the FFI takes.
+    fn temp_dir(name: &str) -> String {
+        std::env::temp_dir()
+            .join(format!("matrix-push-ffi-{name}-{}", std::process::id()))
+            .to_string_lossy()
+            .into_owned()
+    }
+
     #[test]
     fn restore_client_reads_the_homeserver_from_the_saved_session() {
-        let dir = std::env::temp_dir()
-            .join(format!("matrix-push-ffi-restore-{}", std::process::id()))
-            .to_string_lossy()
-            .into_owned();
+        let dir = temp_dir("restore");
         let restore = |store: Arc<SavedJson>| restore_client(dir.clone(), store, None, None, false);
         assert!(matches!(restore(Arc::new(SavedJson::default())), Ok(None)));
         let garbage = Arc::new(SavedJson(std::sync::Mutex::new(Some("{not json".into()))));
@@ -1214,10 +1219,7 @@ mod tests {
     /// port nothing listens on, so a request would fail as `Network`, not `InvalidInput`.
     #[test]
     fn ids_of_the_wrong_shape_are_refused_as_they_cross() {
-        let dir = std::env::temp_dir()
-            .join(format!("matrix-push-ffi-ids-{}", std::process::id()))
-            .to_string_lossy()
-            .into_owned();
+        let dir = temp_dir("ids");
         let client = restore_client(dir.clone(), saved("http://127.0.0.1:9/"), None, None, false)
             .unwrap()
             .expect("a restored client");

@@ -610,6 +610,17 @@ mod tests {
 
     #[test]
     fn a_rule_whose_actions_cannot_be_interpreted_defers_to_the_server_and_says_so() {
+        // A delivered push of "hi" judged by one room rule: the outcome and what was logged.
+        let judged_by = |room_rule: Value| {
+            logged(|| {
+                judge(
+                    Some(&rules(json!({"room": [room_rule]}))),
+                    &[],
+                    &pushed(Priority::High),
+                    message(ALICE, text("hi")),
+                )
+            })
+        };
         // A number where "notify" was (as a corrupted or hostile answer has it), or an action
         // from a later spec: the server may have notified by it.
         for actions in [
@@ -617,14 +628,7 @@ mod tests {
             json!(["org.example.ring_twice"]),
         ] {
             let strange = json!({"rule_id": "!dm:x", "default": false, "enabled": true, "actions": actions});
-            let (outcome, log) = logged(|| {
-                judge(
-                    Some(&rules(json!({"room": [strange]}))),
-                    &[],
-                    &pushed(Priority::High),
-                    message(ALICE, text("hi")),
-                )
-            });
+            let (outcome, log) = judged_by(strange);
             assert_eq!(shown(outcome).body, "hi", "{actions}");
             assert!(
                 log.contains("WARN") && log.contains("!dm:x") && log.contains("cannot interpret"),
@@ -634,14 +638,7 @@ mod tests {
         // Rules the phone can read that keep it silent: silent, and the disagreement is logged
         // with the rule and its actions.
         let quiet = json!({"rule_id": "!dm:x", "default": false, "enabled": true, "actions": []});
-        let (outcome, log) = logged(|| {
-            judge(
-                Some(&rules(json!({"room": [quiet]}))),
-                &[],
-                &pushed(Priority::High),
-                message(ALICE, text("hi")),
-            )
-        });
+        let (outcome, log) = judged_by(quiet);
         assert!(
             matches!(
                 outcome,
