@@ -22,7 +22,8 @@ use matrix_push::pushers::Pusher;
 use matrix_push::settings::RoomNotificationMode;
 use matrix_push_tests::gateway::Gateway;
 use matrix_push_tests::{
-    Homeserver, cli, create_room, join, send_event, send_state, set_display_name, set_power_level, temp_dir,
+    Homeserver, cli, create_room, join, room_id, send_event, send_state, set_display_name, set_power_level,
+    temp_dir,
 };
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -473,10 +474,7 @@ async fn every_push_is_judged_on_state_and_rules_as_of_the_push() {
     // Bob's laptop: the room to mentions & keywords, then a keyword. The server pushes the
     // keyword, and no phone may silence it with rules older than the keyword.
     s.laptop
-        .set_room_mode(
-            &matrix_push_tests::room_id(&s.room),
-            RoomNotificationMode::MentionsAndKeywordsOnly,
-        )
+        .set_room_mode(&room_id(&s.room), RoomNotificationMode::MentionsAndKeywordsOnly)
         .await
         .unwrap();
     s.expect_no_push(&s.alice, text("chatter"), |d| {
@@ -498,10 +496,7 @@ async fn every_push_is_judged_on_state_and_rules_as_of_the_push() {
     )
     .await;
     s.laptop
-        .set_room_mode(
-            &matrix_push_tests::room_id(&s.room),
-            RoomNotificationMode::AllMessages,
-        )
+        .set_room_mode(&room_id(&s.room), RoomNotificationMode::AllMessages)
         .await
         .unwrap();
     s.expect(
@@ -569,12 +564,9 @@ async fn a_rule_the_phone_cannot_evaluate_defers_to_the_server() {
         .send_request(Request::new(Method::Put, url).json(rule))
         .await
         .unwrap();
-    bob.set_room_mode(
-        &matrix_push_tests::room_id(&room),
-        RoomNotificationMode::MentionsAndKeywordsOnly,
-    )
-    .await
-    .unwrap();
+    bob.set_room_mode(&room_id(&room), RoomNotificationMode::MentionsAndKeywordsOnly)
+        .await
+        .unwrap();
     // The server counts what it notified (a mention), so the room is unread when Bob's phone
     // handles the next event.
     let mention = json!({"msgtype": "m.text", "body": "Bob?", "m.mentions": {"user_ids": [bob_id]}});

@@ -12,7 +12,7 @@ use matrix_push::session::{MemorySessionStore, SessionStore};
 use matrix_push::settings::RoomNotificationMode;
 use matrix_push_tests::gateway::{Delivery, Gateway};
 use matrix_push_tests::{
-    Homeserver, create_room, join, send_event, set_display_name, set_power_level, temp_dir,
+    Homeserver, create_room, join, room_id, send_event, set_display_name, set_power_level, temp_dir,
 };
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -302,10 +302,7 @@ async fn muted_and_mentions_only_rooms() {
         )
         .await;
     s.bob
-        .set_room_mode(
-            &matrix_push_tests::room_id(&room),
-            RoomNotificationMode::MentionsAndKeywordsOnly,
-        )
+        .set_room_mode(&room_id(&room), RoomNotificationMode::MentionsAndKeywordsOnly)
         .await
         .unwrap();
     s.bob.fetch_push_rules().await.unwrap();
@@ -319,7 +316,7 @@ async fn muted_and_mentions_only_rooms() {
     let payload = s.fcm_push().await;
     assert_eq!(payload.event_id.as_deref(), Some(event_id.as_str()));
     s.bob
-        .set_room_mode(&matrix_push_tests::room_id(&room), RoomNotificationMode::Mute)
+        .set_room_mode(&room_id(&room), RoomNotificationMode::Mute)
         .await
         .unwrap();
     s.bob.fetch_push_rules().await.unwrap();

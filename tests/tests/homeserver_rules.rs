@@ -8,7 +8,7 @@ use matrix_push::Client;
 use matrix_push::ids::RoomId;
 use matrix_push::rules::{Action, CompiledRuleset, PushContext, RuleKind, Tweak};
 use matrix_push::settings::{Position, RoomNotificationMode, SettingsError};
-use matrix_push_tests::{Homeserver, create_room, join, room_id, set_display_name};
+use matrix_push_tests::{Homeserver, create_room, join, room_id, set_display_name, user_id};
 use serde_json::json;
 use std::time::Duration;
 
@@ -133,7 +133,7 @@ async fn room_modes_use_elements_encoding() {
 async fn muted_senders_enable_disable_actions_and_positions() {
     let (client, _, _) = Homeserver::main().signed_in("edits").await;
     client
-        .mute_sender(&matrix_push_tests::user_id("@spammer:localhost"), true)
+        .mute_sender(&user_id("@spammer:localhost"), true)
         .await
         .unwrap();
     let rules = client.fetch_push_rules().await.unwrap().global;
@@ -145,7 +145,7 @@ async fn muted_senders_enable_disable_actions_and_positions() {
             .is_empty()
     );
     client
-        .mute_sender(&matrix_push_tests::user_id("@spammer:localhost"), false)
+        .mute_sender(&user_id("@spammer:localhost"), false)
         .await
         .unwrap();
     assert!(
